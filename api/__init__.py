@@ -1,0 +1,1 @@
+"""Quartermaster api package."""
