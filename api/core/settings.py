@@ -1,0 +1,93 @@
+"""Service configuration: one pydantic-settings class read from ``QM_*`` variables and ``.env``.
+
+Every field here is listed in ``.env.sample`` at the repository root; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-insecure-change-me-0123456789abcdef"
+
+logger = logging.getLogger(__name__)
+
+
+class Settings(BaseSettings):
+    """All runtime configuration of the Quartermaster service."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QM_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    # Embedded default: a SQLite file under var/, created on first use.
+    database_url: str = "sqlite:///var/quartermaster.db"
+    # None means the embedded in-process broker and pub/sub (no Redis server needed).
+    redis_url: str | None = None
+    secret_key: str = DEV_SECRET_KEY
+    jwt_algorithm: Literal["HS256"] = "HS256"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    # Comma-separated in the environment; NoDecode stops pydantic-settings expecting JSON.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://localhost:5173", "http://127.0.0.1:8000"]
+    )
+    log_level: str = "INFO"
+    log_json: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_echo: bool = False
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        # An empty QM_REDIS_URL= in .env means "embedded", not an invalid URL.
+        return None if value == "" else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_db_url(cls, value: str) -> str:
+        # Accept the common postgres:// spellings but always drive psycopg 3.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _warn_dev_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
+            warnings.warn(
+                "QM_SECRET_KEY is the development default in production; set a real secret",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            logger.warning("QM_SECRET_KEY is the development default in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
