@@ -1,0 +1,201 @@
+"""Database engine, sessions, the per-request transaction and the after-commit hook buffer.
+
+Rules this module enforces (see DEVELOPERS.md):
+
+* The request (or the worker actor) owns the transaction: :func:`get_session` commits when the
+  endpoint returns and rolls back when it raises. Services only ``flush()``.
+* Side effects that must not happen for a rolled-back transaction (enqueue a job, publish a
+  live update) are registered with :func:`after_commit`; they run only after a successful
+  commit of the outermost transaction and are dropped on rollback.
+* The schema is made by Alembic only (:func:`migrate`), never ``create_all``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.core.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+AFTER_COMMIT_KEY = "qm_after_commit"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS_DIR = REPO_ROOT / "models" / "migrations"
+
+AfterCommitHook = Callable[[], object]
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    """Create the directory of a SQLite file so the embedded default works on a fresh clone."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_pragmas(engine: Engine) -> None:
+    # pysqlite's own transaction handling issues BEGIN lazily and breaks SAVEPOINT; the
+    # SQLAlchemy-documented recipe takes it over so BEGIN is emitted when SQLAlchemy begins.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        # WAL lets readers proceed while one writer writes; busy_timeout makes writers queue
+        # instead of failing at once; FKs are off by default in SQLite.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, settings: Settings | None = None) -> Engine:
+    """Build an engine for SQLite (embedded) or PostgreSQL via psycopg 3."""
+    settings = settings or get_settings()
+    if url.startswith("sqlite"):
+        _prepare_sqlite_file(url)
+        engine = create_engine(
+            url,
+            echo=settings.db_echo,
+            # FastAPI runs sync dependencies and endpoints on different pool threads.
+            connect_args={"check_same_thread": False, "timeout": 10},
+        )
+        _install_sqlite_pragmas(engine)
+        return engine
+    return create_engine(
+        url,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Session factory; objects stay usable after commit so responses can be built from them."""
+    return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+class Database:
+    """An engine plus its session factory; one per app (``app.state.db``) or worker process."""
+
+    def __init__(self, url: str, settings: Settings | None = None) -> None:
+        self.url = url
+        self.engine = make_engine(url, settings)
+        self.sessionmaker = make_sessionmaker(self.engine)
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """A unit of work outside HTTP (CLI, workers, tests): commit on success, else roll back."""
+        with self.sessionmaker() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        """Close all pooled connections."""
+        self.engine.dispose()
+
+
+# --- after-commit hooks -------------------------------------------------------------------
+
+
+def after_commit(session: Session, hook: AfterCommitHook) -> None:
+    """Run ``hook()`` once the session's outermost transaction commits; drop it on rollback.
+
+    Use for side effects that must never be seen for a rolled-back change: enqueueing a job,
+    publishing a live update. Hooks must not use ``session`` (it is between transactions);
+    a failing hook is logged and does not affect the already-committed data or other hooks.
+    """
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(hook)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    hooks: list[AfterCommitHook] = session.info.pop(AFTER_COMMIT_KEY, [])
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:
+            logger.exception("after-commit hook failed", extra={"hook": repr(hook)})
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(AFTER_COMMIT_KEY, None)
+
+
+# --- FastAPI dependency ---------------------------------------------------------------------
+
+
+def get_database(request: Request) -> Database:
+    """The app's :class:`Database` (set by ``create_app``)."""
+    db: Database = request.app.state.db
+    return db
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; commit when the endpoint returns, roll back when it raises.
+
+    Registered with ``scope="function"`` (see :data:`DbSession`) so the commit happens before
+    the response is sent: a failing commit (e.g. a unique violation) becomes an error
+    response instead of a 200 for data that was never stored.
+    """
+    db = get_database(request)
+    with db.sessionmaker() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+"""Use as a parameter type in endpoints and dependencies: ``def f(session: DbSession)``."""
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+
+def alembic_config(url: str) -> Any:
+    """An Alembic ``Config`` for ``url`` that works from any working directory."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ConfigParser interpolation would choke on '%' in passwords.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Upgrade the database at ``url`` to ``revision`` (default: head)."""
+    from alembic import command
+
+    if url.startswith("sqlite"):
+        _prepare_sqlite_file(url)
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    """Downgrade the database at ``url`` to ``revision`` (default: base)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
