@@ -1,1 +1,58 @@
-"""Quartermaster models package."""
+"""SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
+
+from models.accounts import PersonalAccessToken, RefreshToken, User
+from models.base import Base
+from models.integrations import Integration, IntegrationLog, WebhookDelivery
+from models.inventory import (
+    IdempotencyKey,
+    Item,
+    ItemAlias,
+    ItemHistory,
+    ItemStock,
+    Location,
+    Ship,
+    StockReservation,
+)
+from models.orgs import Organization, OrganizationMember
+from models.planning import (
+    Blueprint,
+    BlueprintIngredient,
+    Craft,
+    CraftIngredient,
+    Goal,
+    GoalTarget,
+    Plan,
+    PlanVariant,
+    ResourceSource,
+    SourceVerification,
+)
+
+__all__ = [
+    "Base",
+    "Blueprint",
+    "BlueprintIngredient",
+    "Craft",
+    "CraftIngredient",
+    "Goal",
+    "GoalTarget",
+    "IdempotencyKey",
+    "Integration",
+    "IntegrationLog",
+    "Item",
+    "ItemAlias",
+    "ItemHistory",
+    "ItemStock",
+    "Location",
+    "Organization",
+    "OrganizationMember",
+    "PersonalAccessToken",
+    "Plan",
+    "PlanVariant",
+    "RefreshToken",
+    "ResourceSource",
+    "Ship",
+    "SourceVerification",
+    "StockReservation",
+    "User",
+    "WebhookDelivery",
+]
