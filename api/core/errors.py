@@ -1,0 +1,285 @@
+"""RFC 9457 problem documents for every error the API returns.
+
+Raise a :class:`ProblemError` subclass from services or routers; :func:`install_error_handlers`
+turns it, request validation errors, database integrity errors and anything unexpected into
+``application/problem+json``. A 500 never carries internal details.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.core.logging import get_request_id
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "/problems/"
+
+
+def problem_type(slug: str) -> str:
+    """The ``type`` URI of a problem kind (documented in docs/platform.md)."""
+    return PROBLEM_TYPE_BASE + slug
+
+
+class FieldError(dict[str, Any]):
+    """One entry of a problem's ``errors`` list: ``field``, ``loc``, ``message``, ``record``."""
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        loc: list[str | int] | None = None,
+        record: str | None = None,
+    ) -> None:
+        entry: dict[str, Any] = {"message": message}
+        if field is not None:
+            entry["field"] = field
+        if loc is not None:
+            entry["loc"] = loc
+        elif field is not None:
+            entry["loc"] = field.split(".")
+        if record is not None:
+            entry["record"] = record
+        super().__init__(entry)
+
+
+class ProblemError(Exception):
+    """Base of our domain errors; each maps to one HTTP status and problem ``type``."""
+
+    status: int = 400
+    title: str = "Bad request"
+    slug: str = "bad-request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors or []
+        self.headers = headers or {}
+        # Extension members (RFC 9457 §3.2), e.g. ``item_id`` or ``available``.
+        self.extra = extra
+
+
+class BadRequest(ProblemError):  # noqa: N818 - short names read well at raise sites
+    """400: the request is malformed in a way validation did not catch."""
+
+
+class InvalidInput(ProblemError):  # noqa: N818 - short names read well at raise sites
+    """422: well-formed but semantically invalid input; name the field."""
+
+    status = 422
+    title = "Invalid input"
+    slug = "invalid-input"
+
+    def __init__(
+        self, detail: str, *, field: str | None = None, record: str | None = None, **extra: Any
+    ) -> None:
+        errors = [FieldError(detail, field=field, record=record)] if field or record else None
+        super().__init__(detail, errors=errors, **extra)
+
+
+class Unauthorized(ProblemError):  # noqa: N818 - short names read well at raise sites
+    """401: missing, malformed, expired or revoked credentials."""
+
+    status = 401
+    title = "Unauthorized"
+    slug = "unauthorized"
+
+    def __init__(self, detail: str = "Authentication required", **extra: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **extra)
+
+
+class Forbidden(ProblemError):  # noqa: N818 - short names read well at raise sites
+    """403: a member of the org whose role does not allow the action (never for outsiders)."""
+
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
+class NotFound(ProblemError):  # noqa: N818 - short names read well at raise sites
+    """404: the record does not exist *or belongs to another tenant* (never leak which)."""
+
+    status = 404
+    title = "Not found"
+    slug = "not-found"
+
+    def __init__(self, resource: str, record_id: object = None, detail: str | None = None) -> None:
+        record = f"{resource}/{record_id}" if record_id is not None else resource
+        super().__init__(
+            detail or f"{resource} not found",
+            errors=[FieldError(f"{resource} not found", record=record)],
+        )
+
+
+class Conflict(ProblemError):  # noqa: N818 - short names read well at raise sites
+    """409: the request conflicts with the current state (duplicate, wrong status...)."""
+
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
+class InsufficientStock(Conflict):
+    """409: a stock change would leave quantity below reserved or below zero."""
+
+    title = "Insufficient stock"
+    slug = "insufficient-stock"
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    title: str,
+    slug: str,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """Build an ``application/problem+json`` response."""
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    request_id = get_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    if extra:
+        # Extension members never override the standard ones.
+        body.update({k: v for k, v in extra.items() if k not in body})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)
+
+
+def _loc_to_field(loc: tuple[str | int, ...] | list[str | int]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or str(loc[0] if loc else "")
+
+
+async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        request,
+        exc.status,
+        exc.title,
+        exc.slug,
+        exc.detail,
+        [dict(e) for e in exc.errors],
+        exc.headers,
+        _jsonable(exc.extra),
+    )
+
+
+def _jsonable(extra: dict[str, Any]) -> dict[str, Any]:
+    from fastapi.encoders import jsonable_encoder
+
+    encoded: dict[str, Any] = jsonable_encoder(extra)
+    return encoded
+
+
+async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        # The offending input is not echoed back: it may be a password or megabytes of junk.
+        errors.append(
+            dict(FieldError(str(err.get("msg", "invalid")), field=_loc_to_field(loc), loc=loc))
+        )
+    fields = ", ".join(e["field"] for e in errors if e.get("field")) or "request"
+    return problem_response(
+        request, 422, "Invalid input", "validation-error", f"Invalid value for: {fields}", errors
+    )
+
+
+async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not-found",
+        405: "method-not-allowed",
+        409: "conflict",
+    }.get(exc.status_code, "http-error")
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem_response(
+        request, exc.status_code, title, slug, detail, headers=getattr(exc, "headers", None)
+    )
+
+
+def _constraint_name(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.orig, "diag", None)  # psycopg exposes the violated constraint
+    name = getattr(diag, "constraint_name", None)
+    return str(name) if name else None
+
+
+async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IntegrityError)
+    # A constraint caught what the service did not: a conflict with existing data, not a
+    # server fault. The constraint name is safe to show (it names the rule, not the data).
+    constraint = _constraint_name(exc)
+    logger.info("integrity error", extra={"constraint": constraint, "error": str(exc.orig)})
+    errors = (
+        [dict(FieldError("violates a database constraint", record=constraint))]
+        if (constraint)
+        else None
+    )
+    return problem_response(
+        request,
+        409,
+        "Conflict",
+        "conflict",
+        "The request conflicts with existing data",
+        errors,
+    )
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        logger.error("database connection lost", exc_info=exc)
+        return problem_response(
+            request,
+            503,
+            "Service unavailable",
+            "unavailable",
+            "The database is unavailable; retry later",
+        )
+    logger.error("unhandled error", exc_info=exc)
+    return problem_response(
+        request,
+        500,
+        "Internal server error",
+        "internal-error",
+        "An unexpected error occurred; quote the request id when reporting it",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the problem-document handlers on ``app``."""
+    app.add_exception_handler(ProblemError, _handle_problem)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(IntegrityError, _handle_integrity)
+    app.add_exception_handler(Exception, _handle_unexpected)
