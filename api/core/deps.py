@@ -1,0 +1,176 @@
+"""Authentication and organisation-access dependencies shared by every router.
+
+* ``current_user`` / :data:`CurrentUser`: a Bearer JWT access token or a personal access token.
+* ``org_member(min_role=...)`` / ``org_member(action=...)``: the caller's membership of the
+  ``{org_id}`` in the path; 404 for non-members (never reveal that the org exists), 403 only
+  for members whose role is too low.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal, NamedTuple
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+
+from api.core.db import DbSession
+from api.core.errors import Forbidden, NotFound, Unauthorized
+from api.core.permissions import Action, Role, min_role_for, role_at_least
+from api.core.security import PAT_PREFIX, decode_access_token, hash_token
+from api.core.settings import Settings, get_settings
+from models.accounts import PersonalAccessToken, User
+from models.orgs import OrganizationMember
+
+# tokenUrl is where the auth router serves the OAuth2 password flow (for the docs' Authorize
+# button); auto_error=False so we answer with our own 401 problem document.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+# Don't write last_used_at on every request: a PAT hammering the API would serialise on it.
+PAT_TOUCH_INTERVAL = timedelta(minutes=1)
+ALL_SCOPES = "*"
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with (tests create apps with their own)."""
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    return settings or get_settings()
+
+
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """Who is calling and how: ``method`` is ``jwt`` or ``pat``; JWTs carry every scope."""
+
+    user: User
+    method: Literal["jwt", "pat"]
+    scopes: frozenset[str] = field(default_factory=lambda: frozenset({ALL_SCOPES}))
+    token_id: str | None = None
+
+    def has_scope(self, scope: str) -> bool:
+        """True when the credential grants ``scope``."""
+        return ALL_SCOPES in self.scopes or scope in self.scopes
+
+
+def _authenticate_pat(session: DbSession, token: str) -> AuthContext:
+    pat = session.scalar(
+        select(PersonalAccessToken).where(PersonalAccessToken.token_hash == hash_token(token))
+    )
+    now = datetime.now(UTC)
+    if pat is None or pat.revoked_at is not None or (pat.expires_at and pat.expires_at <= now):
+        raise Unauthorized("Invalid, expired or revoked personal access token")
+    user = session.get(User, pat.user_id)
+    if user is None:
+        raise Unauthorized("Invalid personal access token")
+    if pat.last_used_at is None or now - pat.last_used_at > PAT_TOUCH_INTERVAL:
+        pat.last_used_at = now
+    return AuthContext(user, "pat", frozenset(pat.scopes or []), str(pat.id))
+
+
+def _authenticate_jwt(session: DbSession, token: str, settings: Settings) -> AuthContext:
+    claims = decode_access_token(token, settings)
+    try:
+        user_id = uuid.UUID(str(claims["sub"]))
+    except ValueError as exc:
+        raise Unauthorized("Invalid access token") from exc
+    user = session.get(User, user_id)
+    if user is None:
+        raise Unauthorized("Invalid access token")
+    # Password change / logout-everywhere moves tokens_valid_after forward.
+    if user.tokens_valid_after and int(claims["iat"]) < int(user.tokens_valid_after.timestamp()):
+        raise Unauthorized("Access token revoked")
+    return AuthContext(user, "jwt", token_id=str(claims["jti"]))
+
+
+def get_auth(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> AuthContext:
+    """Authenticate the request; raise 401 unless a valid credential is presented."""
+    if not token:
+        raise Unauthorized()
+    if token.startswith(PAT_PREFIX):
+        ctx = _authenticate_pat(session, token)
+    else:
+        ctx = _authenticate_jwt(session, token, settings)
+    if not ctx.user.is_active or ctx.user.deleted_at is not None:
+        raise Unauthorized("Account disabled")
+    request.state.auth = ctx
+    return ctx
+
+
+Auth = Annotated[AuthContext, Depends(get_auth)]
+
+
+def current_user(auth: Auth) -> User:
+    """The authenticated user (JWT access token or personal access token)."""
+    return auth.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_scope(scope: str) -> Callable[[AuthContext], AuthContext]:
+    """Dependency factory: personal access tokens must carry ``scope`` (JWTs carry all)."""
+
+    def dependency(auth: Auth) -> AuthContext:
+        if not auth.has_scope(scope):
+            raise Forbidden(f"Token lacks the '{scope}' scope", required_scope=scope)
+        return auth
+
+    return dependency
+
+
+class OrgAccess(NamedTuple):
+    """The caller and their membership of the org in the path; unpacks as ``(user, member)``."""
+
+    user: User
+    membership: OrganizationMember
+
+    @property
+    def org_id(self) -> uuid.UUID:
+        """The organisation's id."""
+        return self.membership.organization_id
+
+    @property
+    def role(self) -> Role:
+        """The caller's role in the organisation."""
+        return Role(self.membership.role)
+
+
+def org_member(
+    min_role: Role | str = Role.VIEWER, *, action: Action | None = None
+) -> Callable[..., OrgAccess]:
+    """Dependency factory for routes with an ``{org_id}`` path parameter.
+
+    Pass ``action=Action.X`` to take the minimum role from the permission matrix (preferred),
+    or ``min_role`` directly. Non-members get 404 as if the org did not exist.
+    """
+    minimum = min_role_for(action) if action is not None else Role(min_role)
+
+    def dependency(org_id: uuid.UUID, user: CurrentUser, session: DbSession) -> OrgAccess:
+        membership = session.scalar(
+            select(OrganizationMember).where(
+                OrganizationMember.organization_id == org_id,
+                OrganizationMember.user_id == user.id,
+            )
+        )
+        if membership is None:
+            raise NotFound("organization", org_id)
+        if not role_at_least(membership.role, minimum):
+            raise Forbidden(
+                f"This needs the {minimum.value} role or higher",
+                required_role=minimum.value,
+                role=membership.role,
+            )
+        return OrgAccess(user, membership)
+
+    return dependency
