@@ -1,0 +1,148 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api.core.db import Database
+from api.core.errors import install_error_handlers
+from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware, configure_logging
+from api.core.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+# Domain routers mounted under /api/v1: add one line "api.<domain>.router" per domain.
+# Each module exposes `router = APIRouter(prefix="/<resource>", tags=["<domain>"])`.
+ROUTER_MODULES: list[str] = [
+    # "api.auth.router",
+    # "api.orgs.router",
+    # "api.inventory.router",
+]
+
+
+def _load_router(module_path: str) -> APIRouter:
+    module = importlib.import_module(module_path)
+    router: APIRouter = module.router
+    return router
+
+
+def _check_database(db: Database) -> str:
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as exc:
+        logger.warning("health: database down", extra={"error": str(exc)})
+        return "down"
+
+
+def _check_redis(app: FastAPI, settings: Settings) -> str:
+    if not settings.redis_url:
+        return "embedded"
+    try:
+        import redis
+
+        client = getattr(app.state, "redis", None)
+        if client is None:
+            client = redis.Redis.from_url(
+                settings.redis_url, socket_timeout=1, socket_connect_timeout=1
+            )
+            app.state.redis = client
+        client.ping()
+        return "ok"
+    except Exception as exc:
+        logger.warning("health: redis down", extra={"error": str(exc)})
+        return "down"
+
+
+def _schema_at_head(db: Database) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from api.core.db import alembic_config
+
+    heads = set(ScriptDirectory.from_config(alembic_config(db.url)).get_heads())
+    with db.engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current == heads
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app. Tests pass their own ``settings``/``database``; production uses env."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    db = database or Database(settings.database_url, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:  # only dispose what we created
+            db.dispose()
+
+    app = FastAPI(
+        title="Quartermaster API",
+        version="0.1.0",
+        summary="Inventory and planning for Star Citizen organisations",
+        description=(
+            "Errors are RFC 9457 problem documents (`application/problem+json`). "
+            "Authenticate with `Authorization: Bearer <access token or qm_pat_… token>`."
+        ),
+        lifespan=lifespan,
+        openapi_tags=[{"name": "platform", "description": "Health and readiness"}],
+    )
+    app.state.settings = settings
+    app.state.db = db
+
+    install_error_handlers(app)
+    # Outermost last: the request id must wrap everything, including CORS preflights.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID", "Location"],
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
+    app.add_middleware(RequestContextMiddleware)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module_path in ROUTER_MODULES:
+        api.include_router(_load_router(module_path))
+    app.include_router(api)
+
+    @app.get("/health", tags=["platform"], summary="Liveness of the database and Redis")
+    def health(request: Request) -> JSONResponse:
+        checks: dict[str, Any] = {
+            "database": _check_database(db),
+            "redis": _check_redis(request.app, settings),
+        }
+        ok = all(v != "down" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "down", "checks": checks}, status_code=200 if ok else 503
+        )
+
+    @app.get("/ready", tags=["platform"], summary="Ready to serve: database migrated to head")
+    def ready() -> JSONResponse:
+        try:
+            at_head = _schema_at_head(db)
+        except Exception as exc:
+            logger.warning("ready: check failed", extra={"error": str(exc)})
+            at_head = False
+        return JSONResponse(
+            {"status": "ready" if at_head else "not_ready", "migrated": at_head},
+            status_code=200 if at_head else 503,
+        )
+
+    return app

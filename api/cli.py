@@ -1,0 +1,134 @@
+"""The ``quartermaster`` command: platform commands plus the engine's (plan, check, ...).
+
+Engine commands live in ``engine/cli.py`` (a Typer app named ``app``). They are merged into
+this root app only when the command line asks for something that is not a platform command,
+so ``quartermaster serve`` does not import the solver and ``quartermaster plan --format json``
+does not import the web stack or print anything but its own output.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="quartermaster",
+    help="Quartermaster: inventory and planning for Star Citizen organisations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True)
+app.add_typer(seed_app, name="seed")
+
+PLATFORM_COMMANDS = {"serve", "migrate", "seed"}
+
+
+def _run_seed_demo(database_url: str) -> None:
+    """Call ``api.seed.seed_demo(database)`` if that module exists (written by another team).
+
+    Contract: ``seed_demo(database: api.core.db.Database) -> dict[str, str] | None``; it is
+    idempotent and may return ``{"username": ..., "password": ...}`` for the demo login.
+    """
+    try:
+        from api.seed import seed_demo  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        typer.echo("Demo seeding is not available yet (api.seed.seed_demo missing); skipped.")
+        return
+    from api.core.db import Database
+
+    db = Database(database_url)
+    try:
+        login = seed_demo(db)
+    finally:
+        db.dispose()
+    if isinstance(login, dict) and login.get("username"):
+        typer.echo(f"Demo login: {login['username']} / {login.get('password', '')}")
+
+
+@app.command()
+def migrate(
+    database_url: Annotated[
+        str | None, typer.Option(help="Defaults to QM_DATABASE_URL / the embedded SQLite file.")
+    ] = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the database schema (Alembic) to the latest revision."""
+    from api.core.db import migrate as run_migrate
+    from api.core.settings import get_settings
+
+    url = database_url or get_settings().database_url
+    run_migrate(url, revision)
+    typer.echo(f"Database migrated to {revision}.")
+
+
+@seed_app.command("demo")
+def seed_demo_command() -> None:
+    """Load the demo organisation (idempotent)."""
+    from api.core.db import migrate as run_migrate
+    from api.core.settings import get_settings
+
+    url = get_settings().database_url
+    run_migrate(url)
+    _run_seed_demo(url)
+
+
+@app.command()
+def serve(
+    seed_demo: Annotated[bool, typer.Option("--seed-demo", help="Load the demo org.")] = False,
+    host: Annotated[str | None, typer.Option(help="Bind address (QM_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (QM_PORT).")] = None,
+    reload: Annotated[bool, typer.Option(help="Auto-reload on code changes (dev).")] = False,
+) -> None:
+    """Migrate the database, optionally seed the demo org, and serve the API."""
+    import uvicorn
+
+    from api.core.db import migrate as run_migrate
+    from api.core.settings import get_settings
+
+    settings = get_settings()
+    run_migrate(settings.database_url)
+    if seed_demo:
+        _run_seed_demo(settings.database_url)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    typer.echo(f"Quartermaster is serving on http://{bind_host}:{bind_port} (API docs at /docs)")
+    uvicorn.run(
+        "api.cli:build_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        reload=reload,
+        log_config=None,  # our JSON logging, not uvicorn's
+    )
+
+
+def build_app() -> object:
+    """Uvicorn factory entry point (``api.cli:build_app``)."""
+    from api.app import create_app
+
+    return create_app()
+
+
+def register_engine_commands(root: typer.Typer) -> bool:
+    """Merge ``engine.cli.app``'s commands and groups into ``root``; False if not available."""
+    try:
+        from engine.cli import app as engine_app  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return False
+    root.registered_commands.extend(engine_app.registered_commands)
+    root.registered_groups.extend(engine_app.registered_groups)
+    return True
+
+
+def main() -> None:
+    """Console-script entry point (``quartermaster``)."""
+    first = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    if first not in PLATFORM_COMMANDS:
+        register_engine_commands(app)
+    app()
+
+
+if __name__ == "__main__":
+    main()
