@@ -169,7 +169,7 @@ def session(database: Database) -> Iterator[Session]:
         yield s
 
 
-@dataclass
+@dataclass(eq=False)  # hashable by identity: used as a key in make_org(members=...)
 class TestUser:
     """A user made by ``make_user`` with its password and a ready Authorization header."""
 

@@ -161,7 +161,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
-    request_id = get_request_id()
+    request_id = get_request_id() or getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
     if extra:
@@ -266,13 +266,16 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
             "unavailable",
             "The database is unavailable; retry later",
         )
-    logger.error("unhandled error", exc_info=exc)
+    request_id = getattr(request.state, "request_id", None)
+    logger.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
+    # This handler runs outside RequestContextMiddleware, so echo the id header here.
     return problem_response(
         request,
         500,
         "Internal server error",
         "internal-error",
         "An unexpected error occurred; quote the request id when reporting it",
+        headers={"X-Request-ID": request_id} if request_id else None,
     )
 
 

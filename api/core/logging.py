@@ -96,6 +96,9 @@ class RequestContextMiddleware:
                 break
         request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = _request_id.set(request_id)
+        # Also on the request state: the catch-all 500 handler runs outside this middleware
+        # (in Starlette's ServerErrorMiddleware), after the context variable is reset.
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
 
