@@ -1,0 +1,316 @@
+"""The greedy baseline: what a spreadsheet or a ranked source list would do.
+
+Demands are walked in file order. Each need is served, in this order, from what earlier steps
+already paid for (lot round-ups and whole-run crafts leave leftovers), then own stock, then
+member stock, then market listings by effective cost; only when none of those covers the item
+is it crafted, by the cheapest-looking blueprint, recursing into the ingredients. The result is
+assembled into a full plan (trips, costs, surplus, shortfalls) exactly as the optimiser's plans
+are, so it passes :func:`engine.checker.check` and benchmarks can report what the optimiser
+saves.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from engine.plan import (
+    Allocation,
+    Costs,
+    CraftRuns,
+    FromRef,
+    Plan,
+    PlanStatus,
+    Shortfall,
+    Stats,
+    Surplus,
+    Take,
+    ToRef,
+    Trip,
+)
+from engine.problem import Blueprint, Problem, Source, Tier
+
+# Quantities below this are float dust, not need.
+EPS = 1e-9
+# Retries of one craft with fewer runs before the blueprint is given up for this need.
+MAX_CRAFT_ATTEMPTS = 20
+
+# Keys for allocation ends: ("source", id) / ("blueprint", id) and ("demand", id, -1) /
+# ("blueprint", id, k).
+SupplyKey = tuple[str, str]
+UseKey = tuple[str, str, int]
+
+_TIER_ORDER = {Tier.OWN: 0, Tier.MEMBER: 1, Tier.MARKET: 2}
+
+
+def _clean(value: float) -> float:
+    """Snap float dust from repeated subtraction back to the nearest round figure."""
+    rounded = round(value, 9)
+    return 0.0 if abs(rounded) < EPS else rounded
+
+
+def assemble_plan(
+    problem: Problem,
+    taken: Mapping[str, float],
+    allocations: Mapping[tuple[SupplyKey, UseKey], float],
+    runs: Mapping[str, int],
+    *,
+    status: PlanStatus = PlanStatus.FEASIBLE,
+    stats: Stats | None = None,
+) -> Plan:
+    """Build a spec plan from takes, allocations and runs: trips, costs, surplus, shortfalls.
+
+    Trips are the fewest that carry each location's volume; shortfalls are each demand's
+    quantity minus what is allocated to it; surplus is what is taken or made and not handed
+    on; the objective is recomputed from these lines.
+    """
+    items = {i.id: i for i in problem.items}
+    sources = {s.id: s for s in problem.sources}
+    blueprints = {b.id: b for b in problem.blueprints}
+    policy = problem.policy
+
+    takes = [Take(source=s, quantity=q) for s, q in sorted(taken.items()) if q > EPS]
+    crafts = [CraftRuns(blueprint=b, runs=r) for b, r in sorted(runs.items()) if r > 0]
+    lines: list[Allocation] = []
+    handed_source: dict[str, float] = defaultdict(float)
+    handed_blueprint: dict[str, float] = defaultdict(float)
+    to_demand: dict[str, float] = defaultdict(float)
+    for (supply, use), q in sorted(allocations.items()):
+        if q <= EPS:
+            continue
+        from_ref = FromRef(source=supply[1]) if supply[0] == "source" \
+            else FromRef(blueprint=supply[1])
+        to_ref = ToRef(demand=use[1]) if use[0] == "demand" \
+            else ToRef(blueprint=use[1], ingredient=use[2])
+        lines.append(Allocation(from_=from_ref, to=to_ref, quantity=q))
+        if supply[0] == "source":
+            handed_source[supply[1]] += q
+        else:
+            handed_blueprint[supply[1]] += q
+        if use[0] == "demand":
+            to_demand[use[1]] += q
+
+    volumes: dict[str, float] = defaultdict(float)
+    for take in takes:
+        src = sources[take.source]
+        volumes[src.location] += take.quantity * items[src.item].volume
+    trip_lines: list[Trip] = []
+    for loc, volume in sorted(volumes.items()):
+        if loc == policy.delivery_location or volume <= EPS:
+            continue
+        # Divide with a little slack so float dust (2.0000000001 loads) costs no extra trip.
+        n = max(1, math.ceil(volume / policy.ship_capacity_scu - 1e-9))
+        trip_lines.append(Trip(location=loc, trips=n, volume_scu=_clean(volume)))
+
+    shortfalls = []
+    for dem in problem.demands:
+        short = _clean(dem.quantity - to_demand.get(dem.id, 0.0))
+        if short > 0:
+            shortfalls.append(Shortfall(demand=dem.id, item=dem.item, quantity=short))
+
+    surplus_by_item: dict[str, float] = defaultdict(float)
+    for take in takes:
+        surplus_by_item[sources[take.source].item] += \
+            take.quantity - handed_source.get(take.source, 0.0)
+    for craft in crafts:
+        bp = blueprints[craft.blueprint]
+        surplus_by_item[bp.output.item] += \
+            bp.output.quantity * craft.runs - handed_blueprint.get(craft.blueprint, 0.0)
+    surplus = [Surplus(item=i, quantity=_clean(q)) for i, q in sorted(surplus_by_item.items())
+               if _clean(q) > 0]
+
+    costs = Costs(
+        sourcing=sum(problem.effective_cost(sources[t.source]) * t.quantity for t in takes),
+        crafting=sum(blueprints[c.blueprint].run_cost * c.runs for c in crafts),
+        trips=sum(problem.trip_cost(t.location) * t.trips for t in trip_lines),
+        shortfall=policy.shortfall_penalty * sum(s.quantity for s in shortfalls),
+    )
+    return Plan.model_validate({
+        "status": status,
+        "objective": costs.total,
+        "complete": not shortfalls,
+        "costs": costs,
+        "takes": takes,
+        "allocations": lines,
+        "crafts": crafts,
+        "trips": trip_lines,
+        "shortfalls": shortfalls,
+        "surplus": surplus,
+        "stats": stats or Stats(),
+    })
+
+
+@dataclass
+class _State:
+    """Everything the greedy walk has committed so far (copied to try a craft)."""
+
+    taken: dict[str, float] = field(default_factory=dict)
+    handed_source: dict[str, float] = field(default_factory=dict)
+    runs: dict[str, int] = field(default_factory=dict)
+    handed_blueprint: dict[str, float] = field(default_factory=dict)
+    allocations: dict[tuple[SupplyKey, UseKey], float] = field(default_factory=dict)
+
+    def copy(self) -> _State:
+        return _State(dict(self.taken), dict(self.handed_source), dict(self.runs),
+                      dict(self.handed_blueprint), dict(self.allocations))
+
+    def allocate(self, supply: SupplyKey, use: UseKey, q: float) -> None:
+        key = (supply, use)
+        self.allocations[key] = _clean(self.allocations.get(key, 0.0) + q)
+        book = self.handed_source if supply[0] == "source" else self.handed_blueprint
+        book[supply[1]] = _clean(book.get(supply[1], 0.0) + q)
+
+
+class _Greedy:
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.items = {i.id: i for i in problem.items}
+        self.state = _State()
+        self.sources_by_item: dict[str, list[Source]] = defaultdict(list)
+        for src in problem.sources:
+            self.sources_by_item[src.item].append(src)
+        for lst in self.sources_by_item.values():
+            lst.sort(key=lambda s: (_TIER_ORDER[s.tier], problem.effective_cost(s), s.id))
+        self.blueprints_by_item: dict[str, list[Blueprint]] = defaultdict(list)
+        for bp in problem.blueprints:
+            self.blueprints_by_item[bp.output.item].append(bp)
+        cheapest: dict[str, float] = {}
+        for src in problem.sources:
+            c = problem.effective_cost(src)
+            cheapest[src.item] = min(cheapest.get(src.item, c), c)
+        for item, bps in self.blueprints_by_item.items():
+            # "Cheapest-looking": run cost plus one level of ingredients at their cheapest
+            # listed price, per unit of output; unpriceable ingredients sort last.
+            def estimate(bp: Blueprint) -> tuple[float, str]:
+                cost = bp.run_cost + sum(ing.quantity * cheapest.get(ing.item, 1e12)
+                                         for ing in bp.ingredients)
+                return cost / bp.output.quantity, bp.id
+            bps.sort(key=estimate)
+            self.blueprints_by_item[item] = bps
+
+    def whole(self, item_id: str, q: float) -> float:
+        """A need in the item's unit: whole pieces are rounded up."""
+        if self.items[item_id].is_piece:
+            return float(math.ceil(q - 1e-9))
+        return q
+
+    def fulfil(self, item_id: str, need: float, floor: int, use: UseKey,
+               path: frozenset[str]) -> float:
+        """Serve `need` of an item to `use`; returns how much was allocated."""
+        need = self.whole(item_id, need)
+        piece = self.items[item_id].is_piece
+        got = 0.0
+
+        def give(supply: SupplyKey, q: float) -> None:
+            nonlocal got
+            if piece:
+                q = math.floor(q + 1e-9)
+            if q <= EPS:
+                return
+            self.state.allocate(supply, use, q)
+            got = _clean(got + q)
+
+        # 1. Leftovers already paid for: surplus crafted output, then surplus taken stock.
+        # (self.state is re-read everywhere: a failed craft below swaps in a restored copy.)
+        st = self.state
+        for bp in self.blueprints_by_item.get(item_id, []):
+            left = bp.output.quantity * st.runs.get(bp.id, 0) - st.handed_blueprint.get(bp.id, 0)
+            if need - got > EPS and left > EPS:
+                give(("blueprint", bp.id), min(left, need - got))
+        for src in self.sources_by_item.get(item_id, []):
+            if src.effective_quality < floor:
+                continue
+            left = st.taken.get(src.id, 0.0) - st.handed_source.get(src.id, 0.0)
+            if need - got > EPS and left > EPS:
+                give(("source", src.id), min(left, need - got))
+        # 2. Own, member, then market stock by effective cost (the list is sorted that way).
+        for src in self.sources_by_item.get(item_id, []):
+            if need - got <= EPS:
+                break
+            if src.effective_quality < floor:
+                continue
+            q = self.take(src, need - got)
+            if q > EPS:
+                give(("source", src.id), min(q, need - got))
+        # 3. Craft what no stock covers (crafts may replace self.state).
+        if need - got > EPS and item_id not in path:
+            for bp in self.blueprints_by_item.get(item_id, []):
+                if need - got <= EPS:
+                    break
+                made = self.craft(bp, need - got, path | {item_id})
+                if made > EPS:
+                    give(("blueprint", bp.id), min(made, need - got))
+        return got
+
+    def take(self, src: Source, want: float) -> float:
+        """Take up to `want` more from a source (whole lots and pieces); returns new stock."""
+        st = self.state
+        already = st.taken.get(src.id, 0.0)
+        room = math.inf if src.available is None else src.available - already
+        if room <= EPS:
+            return 0.0
+        q = self.whole(src.item, want)
+        if src.lot_size is not None:
+            lot = src.lot_size
+            lots = math.ceil(q / lot - 1e-9)
+            if lots * lot > room + 1e-9:
+                lots = math.floor(room / lot + 1e-9)
+            q = lots * lot
+        else:
+            q = min(q, room)
+        q = _clean(q)
+        if q <= EPS:
+            return 0.0
+        st.taken[src.id] = _clean(already + q)
+        return q
+
+    def craft(self, bp: Blueprint, want: float, path: frozenset[str]) -> float:
+        """Run a blueprint enough times for `want` of its output, if its ingredients allow.
+
+        Ingredient lines must be met in full, so a craft is tried on a copy of the state and
+        retried with fewer runs (as many as the scarcest ingredient allows) when it falls short.
+        Returns the output made available (all of it, including what rounding makes extra).
+        """
+        runs = math.ceil(want / bp.output.quantity - 1e-9)
+        for _ in range(MAX_CRAFT_ATTEMPTS):
+            if runs <= 0:
+                return 0.0
+            saved = self.state.copy()
+            limit = runs
+            for k, ing in enumerate(bp.ingredients):
+                need = self.whole(ing.item, ing.quantity * runs)
+                got = self.fulfil(ing.item, need, ing.min_quality, ("blueprint", bp.id, k), path)
+                if got < need - 1e-9:
+                    limit = min(runs - 1, math.floor(got / ing.quantity + 1e-9))
+                    break
+            if limit == runs:
+                self.state.runs[bp.id] = self.state.runs.get(bp.id, 0) + runs
+                return bp.output.quantity * runs
+            self.state = saved
+            runs = limit
+        return 0.0
+
+    def run(self) -> None:
+        for dem in self.problem.demands:
+            self.fulfil(dem.item, dem.quantity, dem.min_quality, ("demand", dem.id, -1),
+                        frozenset())
+
+
+def greedy_plan(problem: Problem) -> Plan:
+    """The spreadsheet baseline plan (status ``feasible``, ``stats.solver == "greedy"``).
+
+    Never raises on a valid problem: cyclic BOMs are cut where an item would be crafted from
+    itself, and whatever cannot be served becomes a shortfall.
+    """
+    started = time.perf_counter()
+    walk = _Greedy(problem)
+    walk.run()
+    st = walk.state
+    elapsed = time.perf_counter() - started
+    return assemble_plan(problem, st.taken, st.allocations, st.runs,
+                         status=PlanStatus.FEASIBLE,
+                         stats=Stats(solver="greedy", build_seconds=0.0, solve_seconds=elapsed,
+                                     gap=None))
