@@ -33,7 +33,9 @@ def _run_seed_demo(database_url: str) -> None:
     """
     try:
         from api.seed import seed_demo  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("api.seed", "api"):
+            raise  # api.seed exists but is broken: say so rather than skip silently
         typer.echo("Demo seeding is not available yet (api.seed.seed_demo missing); skipped.")
         return
     from api.core.db import Database
@@ -115,7 +117,9 @@ def register_engine_commands(root: typer.Typer) -> bool:
     """Merge ``engine.cli.app``'s commands and groups into ``root``; False if not available."""
     try:
         from engine.cli import app as engine_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("engine.cli", "engine"):
+            raise
         return False
     root.registered_commands.extend(engine_app.registered_commands)
     root.registered_groups.extend(engine_app.registered_groups)

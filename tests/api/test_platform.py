@@ -246,3 +246,19 @@ def test_role_assignment_rules() -> None:
 def test_permissions_doc_matches_matrix() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "permissions.md").read_text()
     assert render_markdown() in doc, "regenerate docs/permissions.md from render_markdown()"
+
+
+@pytest.mark.redis
+def test_health_checks_redis_when_configured(settings: object, database: Database) -> None:
+    from api.app import create_app
+
+    up = settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})
+    down = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    with TestClient(create_app(up, database)) as c:
+        res = c.get("/health")
+        if res.json()["checks"]["redis"] == "down":
+            pytest.skip("Redis not reachable on 127.0.0.1:6379")
+        assert res.status_code == 200 and res.json()["checks"]["redis"] == "ok"
+    with TestClient(create_app(down, database)) as c:
+        res = c.get("/health")
+        assert res.status_code == 503 and res.json()["checks"]["redis"] == "down"
