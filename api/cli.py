@@ -32,7 +32,7 @@ def _run_seed_demo(database_url: str) -> None:
     idempotent and may return ``{"username": ..., "password": ...}`` for the demo login.
     """
     try:
-        from api.seed import seed_demo  # type: ignore[import-not-found,unused-ignore]
+        from api.seed import seed_demo  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ModuleNotFoundError as exc:
         if exc.name not in ("api.seed", "api"):
             raise  # api.seed exists but is broken: say so rather than skip silently
@@ -116,7 +116,7 @@ def build_app() -> object:
 def register_engine_commands(root: typer.Typer) -> bool:
     """Merge ``engine.cli.app``'s commands and groups into ``root``; False if not available."""
     try:
-        from engine.cli import app as engine_app  # type: ignore[import-not-found,unused-ignore]
+        from engine.cli import app as engine_app  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ModuleNotFoundError as exc:
         if exc.name not in ("engine.cli", "engine"):
             raise
