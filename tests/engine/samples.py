@@ -94,3 +94,26 @@ def rifle_plan_doc() -> dict[str, Any]:
 def rifle_plan() -> Plan:
     """The correct rifle plan."""
     return parse_plan(rifle_plan_doc())
+
+
+def make_problem(
+    items: list[dict[str, Any]],
+    sources: list[dict[str, Any]],
+    demands: list[dict[str, Any]],
+    blueprints: list[dict[str, Any]] | None = None,
+    **policy: Any,
+) -> Problem:
+    """A small problem with locations `hangar` (delivery), `port` and `ruin` (trip cost 500).
+
+    Sources default to location `port`; items given as plain strings are SCU items.
+    """
+    item_docs = [{"id": i, "unit": "scu"} if isinstance(i, str) else i for i in items]
+    return parse_problem({
+        "format": "quartermaster.problem/1",
+        "items": item_docs,
+        "locations": [{"id": "hangar"}, {"id": "port"}, {"id": "ruin", "trip_cost": 500}],
+        "blueprints": blueprints or [],
+        "sources": [{"location": "port", **s} for s in sources],
+        "demands": demands,
+        "policy": {"delivery_location": "hangar", **policy},
+    })
