@@ -1,0 +1,349 @@
+"""Plans that explain themselves: how each demand is met, what it costs, and why it runs short.
+
+:func:`explain` turns a plan into an :class:`Explanation` (pydantic, JSON-able):
+
+- for every demand, the tree of how it is met: taken from which source (tier, holder,
+  location), or crafted by which blueprint, recursively down to the sources of the
+  ingredients. A craft that serves several uses is split between them in proportion to the
+  output each receives (a use given q of a blueprint's output gets q / (output × runs) of its
+  runs, ingredients and costs);
+- the cost breakdown by tier (own, member, market, crafting, trips, shortfall) and by location;
+- the trips, the surplus;
+- for each shortfall, the raw items that run short on the way to it, traced through the BOM.
+
+:func:`render_text` renders it as plain text for logs and terminals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from engine.plan import Allocation, Plan
+from engine.problem import Blueprint, Problem
+
+# Attributed quantities below this are not worth a line.
+EPS = 1e-9
+# Plans come from outside: a malformed one could nest blueprints without end.
+MAX_DEPTH = 50
+
+
+class SupplyNode(BaseModel):
+    """One way (part of) a use is met: a take from a source, or (a share of) a craft."""
+
+    kind: Literal["source", "craft"]
+    item: str
+    quantity: float
+    cost: float = Field(description="sourcing + crafting cost attributed to this quantity")
+    source: str | None = None
+    tier: str | None = None
+    holder: str | None = None
+    location: str | None = None
+    quality: int | None = None
+    unit_cost: float | None = None
+    blueprint: str | None = None
+    runs: float | None = Field(default=None, description="runs attributed to this use")
+    total_runs: int | None = None
+    ingredients: list[IngredientNode] = Field(default_factory=list)
+
+
+class IngredientNode(BaseModel):
+    """An ingredient line of a craft, scaled to the share of the craft above it."""
+
+    index: int
+    item: str
+    quantity: float
+    min_quality: int = 0
+    supplies: list[SupplyNode] = Field(default_factory=list)
+
+
+class RawShortage(BaseModel):
+    """A raw item that ran short on the way to a short demand."""
+
+    item: str
+    quantity: float = Field(description="how much more of the raw item the demand needed")
+    remaining: float | None = Field(
+        description="usable stock left in its sources (null = unlimited)")
+    reason: str
+    path: list[str] = Field(description="demand item, blueprint, item, … down to the raw item")
+
+
+class DemandExplanation(BaseModel):
+    """How one demand is met."""
+
+    demand: str
+    item: str
+    quantity: float
+    min_quality: int
+    allocated: float
+    shortfall: float
+    cost: float = Field(description="sourcing + crafting cost attributed to this demand")
+    supplies: list[SupplyNode] = Field(default_factory=list)
+    short_raw: list[RawShortage] = Field(default_factory=list)
+
+
+class CostBreakdown(BaseModel):
+    """The objective split by tier and by location."""
+
+    by_tier: dict[str, float]
+    by_location: dict[str, float]
+    total: float
+
+
+class TripLine(BaseModel):
+    """Trips from one location, with their cost."""
+
+    location: str
+    trips: int
+    volume_scu: float
+    cost: float
+
+
+class SurplusLine(BaseModel):
+    """Surplus of an item."""
+
+    item: str
+    quantity: float
+
+
+class Explanation(BaseModel):
+    """Everything a human needs to read a plan."""
+
+    status: str
+    objective: float | None
+    complete: bool
+    demands: list[DemandExplanation]
+    costs: CostBreakdown
+    trips: list[TripLine]
+    surplus: list[SurplusLine]
+
+
+SupplyNode.model_rebuild()
+
+
+def _usable_left(problem: Problem, taken: dict[str, float], item: str, floor: int) -> float:
+    """Stock still untaken in sources of an item that meet a floor (inf when unlimited)."""
+    left = 0.0
+    for src in problem.sources:
+        if src.item != item or src.effective_quality < floor:
+            continue
+        if src.available is None:
+            return math.inf
+        left += max(0.0, src.available - taken.get(src.id, 0.0))
+    return left
+
+
+class _Explainer:
+    def __init__(self, problem: Problem, plan: Plan) -> None:
+        self.problem = problem
+        self.plan = plan
+        self.sources = {s.id: s for s in problem.sources}
+        self.blueprints = {b.id: b for b in problem.blueprints}
+        self.by_output: dict[str, list[Blueprint]] = defaultdict(list)
+        for bp in problem.blueprints:
+            self.by_output[bp.output.item].append(bp)
+        self.taken: dict[str, float] = defaultdict(float)
+        for t in plan.takes:
+            self.taken[t.source] += t.quantity
+        self.runs: dict[str, int] = defaultdict(int)
+        for c in plan.crafts:
+            self.runs[c.blueprint] += c.runs
+        self.into_demand: dict[str, list[Allocation]] = defaultdict(list)
+        self.into_ingredient: dict[tuple[str, int], list[Allocation]] = defaultdict(list)
+        for a in plan.allocations:
+            if a.to.demand is not None:
+                self.into_demand[a.to.demand].append(a)
+            elif a.to.blueprint is not None and a.to.ingredient is not None:
+                self.into_ingredient[(a.to.blueprint, a.to.ingredient)].append(a)
+
+    def supplies(self, allocations: list[Allocation], scale: float, depth: int,
+                 path: frozenset[str]) -> list[SupplyNode]:
+        nodes = []
+        for a in allocations:
+            q = a.quantity * scale
+            if q <= EPS:
+                continue
+            node = self.supply(a, q, depth, path)
+            if node is not None:
+                nodes.append(node)
+        return nodes
+
+    def supply(self, a: Allocation, q: float, depth: int,
+               path: frozenset[str]) -> SupplyNode | None:
+        if a.from_.source is not None:
+            src = self.sources.get(a.from_.source)
+            if src is None:
+                return None
+            unit = self.problem.effective_cost(src)
+            return SupplyNode(kind="source", item=src.item, quantity=q, cost=unit * q,
+                              source=src.id, tier=src.tier.value, holder=src.holder,
+                              location=src.location, quality=src.quality, unit_cost=unit)
+        bp = self.blueprints.get(a.from_.blueprint or "")
+        if bp is None:
+            return None
+        total = self.runs.get(bp.id, 0)
+        made = bp.output.quantity * total
+        node = SupplyNode(kind="craft", item=bp.output.item, quantity=q, cost=0.0,
+                          blueprint=bp.id, runs=q / bp.output.quantity, total_runs=total)
+        if made <= EPS or depth >= MAX_DEPTH or bp.id in path:
+            return node
+        share = q / made
+        node.cost = bp.run_cost * total * share
+        for k, ing in enumerate(bp.ingredients):
+            inner = self.supplies(self.into_ingredient.get((bp.id, k), []), share, depth + 1,
+                                  path | {bp.id})
+            node.cost += sum(s.cost for s in inner)
+            node.ingredients.append(IngredientNode(
+                index=k, item=ing.item, quantity=ing.quantity * total * share,
+                min_quality=ing.min_quality, supplies=inner))
+        return node
+
+    def short_raw(self, item: str, qty: float, floor: int, path: list[str],
+                  seen: frozenset[str]) -> list[RawShortage]:
+        """Raw items that ran short, exploding `qty` of `item` through the BOM."""
+        left = _usable_left(self.problem, self.taken, item, floor)
+        bps = self.by_output.get(item, [])
+        if not bps or item in seen or len(path) > 2 * MAX_DEPTH:
+            if left >= qty - EPS:
+                reason = "stock left untaken (falling short was cheaper)"
+            elif not any(s.item == item for s in self.problem.sources):
+                reason = "no source and no recipe" if not bps else "only craftable from itself"
+            else:
+                reason = "sources exhausted"
+            return [RawShortage(item=item, quantity=qty, remaining=None if math.isinf(left)
+                                else left, reason=reason, path=[*path, item])]
+        # Follow the recipe the plan relies on most (else the first): that is the path the
+        # shortage took.
+        bp = max(bps, key=lambda b: (self.runs.get(b.id, 0), -bps.index(b)))
+        found: list[RawShortage] = []
+        for ing in bp.ingredients:
+            need = ing.quantity * qty / bp.output.quantity
+            found.extend(self.short_raw(ing.item, need, ing.min_quality,
+                                        [*path, item, bp.id], seen | {item}))
+        scarce = [r for r in found if r.reason != "stock left untaken (falling short was cheaper)"]
+        if scarce:
+            return scarce
+        # Every raw input is still available: the item itself was left short on cost.
+        return [RawShortage(item=item, quantity=qty,
+                            remaining=None if math.isinf(left) else left,
+                            reason="inputs left untaken (falling short was cheaper)",
+                            path=[*path, item])]
+
+    def demands(self) -> list[DemandExplanation]:
+        short: dict[str, float] = defaultdict(float)
+        for s in self.plan.shortfalls:
+            short[s.demand] += s.quantity
+        out = []
+        for dem in self.problem.demands:
+            nodes = self.supplies(self.into_demand.get(dem.id, []), 1.0, 0, frozenset())
+            gap = short.get(dem.id, 0.0)
+            out.append(DemandExplanation(
+                demand=dem.id, item=dem.item, quantity=dem.quantity,
+                min_quality=dem.min_quality, allocated=sum(n.quantity for n in nodes),
+                shortfall=gap, cost=sum(n.cost for n in nodes), supplies=nodes,
+                short_raw=self.short_raw(dem.item, gap, dem.min_quality, [], frozenset())
+                if gap > EPS else []))
+        return out
+
+    def costs(self) -> tuple[CostBreakdown, list[TripLine]]:
+        problem = self.problem
+        tiers = {"own": 0.0, "member": 0.0, "market": 0.0, "crafting": 0.0, "trips": 0.0,
+                 "shortfall": 0.0}
+        locations: dict[str, float] = defaultdict(float)
+        for source_id, q in self.taken.items():
+            src = self.sources.get(source_id)
+            if src is None:
+                continue
+            cost = problem.effective_cost(src) * q
+            tiers[src.tier.value] += cost
+            locations[src.location] += cost
+        for bp_id, r in self.runs.items():
+            bp = self.blueprints.get(bp_id)
+            if bp is not None:
+                tiers["crafting"] += bp.run_cost * r
+        trips = []
+        known = {loc.id for loc in problem.locations}
+        for t in self.plan.trips:
+            cost = problem.trip_cost(t.location) * t.trips if t.location in known else 0.0
+            tiers["trips"] += cost
+            locations[t.location] += cost
+            trips.append(TripLine(location=t.location, trips=t.trips, volume_scu=t.volume_scu,
+                                  cost=cost))
+        tiers["shortfall"] = problem.policy.shortfall_penalty * sum(
+            s.quantity for s in self.plan.shortfalls)
+        return CostBreakdown(by_tier=tiers, by_location=dict(sorted(locations.items())),
+                             total=sum(tiers.values())), trips
+
+
+def explain(problem: Problem, plan: Plan) -> Explanation:
+    """Explain a plan: demand trees, costs by tier and location, trips, surplus, shortages."""
+    ex = _Explainer(problem, plan)
+    costs, trips = ex.costs()
+    return Explanation(
+        status=plan.status.value, objective=plan.objective, complete=plan.complete,
+        demands=ex.demands(), costs=costs, trips=trips,
+        surplus=[SurplusLine(item=s.item, quantity=s.quantity) for s in plan.surplus])
+
+
+def _q(value: float) -> str:
+    return f"{value:,.6g}"
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _render_supply(node: SupplyNode, indent: int, lines: list[str]) -> None:
+    pad = "  " * indent
+    if node.kind == "source":
+        who = f", {node.holder}" if node.holder else ""
+        lines.append(f"{pad}{_q(node.quantity)} {node.item} from {node.tier} source "
+                     f"{node.source} ({node.location}{who}) at {_money(node.unit_cost or 0)} "
+                     f"= {_money(node.cost)}")
+        return
+    lines.append(f"{pad}{_q(node.quantity)} {node.item} crafted by {node.blueprint} "
+                 f"({_q(node.runs or 0)} of {node.total_runs} runs) = {_money(node.cost)}")
+    for ing in node.ingredients:
+        lines.append(f"{pad}  ingredient {ing.index}: {_q(ing.quantity)} {ing.item}"
+                     + (f" (min quality {ing.min_quality})" if ing.min_quality else ""))
+        for inner in ing.supplies:
+            _render_supply(inner, indent + 2, lines)
+
+
+def render_text(explanation: Explanation) -> str:
+    """The explanation as plain text (one tree per demand, then costs, trips, surplus)."""
+    ex = explanation
+    objective = "n/a" if ex.objective is None else _money(ex.objective)
+    head = "complete" if ex.complete else "INCOMPLETE"
+    lines = [f"Plan {ex.status}, {head}: objective {objective}", ""]
+    for dem in ex.demands:
+        lines.append(f"Demand {dem.demand}: {_q(dem.quantity)} {dem.item}"
+                     + (f" (min quality {dem.min_quality})" if dem.min_quality else "")
+                     + f" - cost {_money(dem.cost)}")
+        for node in dem.supplies:
+            _render_supply(node, 1, lines)
+        if dem.shortfall > EPS:
+            lines.append(f"  SHORT {_q(dem.shortfall)} {dem.item}")
+            for raw in dem.short_raw:
+                left = "unlimited" if raw.remaining is None else _q(raw.remaining)
+                lines.append(f"    raw {raw.item} short by {_q(raw.quantity)} ({raw.reason}; "
+                             f"left {left}) via {' > '.join(raw.path)}")
+        lines.append("")
+    lines.append("Costs by tier:")
+    lines.extend(f"  {tier:<10} {_money(v):>16}" for tier, v in ex.costs.by_tier.items()
+                 if v > EPS)
+    lines.append(f"  {'total':<10} {_money(ex.costs.total):>16}")
+    if ex.costs.by_location:
+        lines.append("Costs by location (sourcing + trips):")
+        lines.extend(f"  {loc:<20} {_money(v):>16}" for loc, v in ex.costs.by_location.items())
+    if ex.trips:
+        lines.append("Trips:")
+        lines.extend(f"  {t.location}: {t.trips} trip(s), {_q(t.volume_scu)} SCU, "
+                     f"{_money(t.cost)}" for t in ex.trips)
+    if ex.surplus:
+        lines.append("Surplus:")
+        lines.extend(f"  {s.item}: {_q(s.quantity)}" for s in ex.surplus)
+    return "\n".join(lines) + "\n"
