@@ -1,0 +1,324 @@
+"""The compact mixed-integer model of the planning problem (see docs/engine/formulation.md).
+
+No (source, use) pair variables: quality compatibility is nested, so for each item one
+coverage row per distinct use threshold decides whether the uses can be served (Hall's
+theorem); the allocation lines are rebuilt after the solve (engine/solve.py). Each constraint
+family is built by one function named as in the document:
+
+- ``lot_sizes``               taken(p) = L·n(p), n integer
+- ``supply_limits``           taken(p) <= available(p), and <= the useful cap
+- ``piece_integrality``       takes, runs, shortfalls and rounded lines of piece items integral
+- ``craft_runs``              runs(b) integer in [0, runs_max(b)]
+- ``shortfalls``              0 <= shortfall(d) <= quantity(d)
+- ``piece_line_rounding``     w(b,k) >= quantity(b,k)·runs(b) for fractional piece lines
+- ``quality_coverage``        the threshold rows (ingredient lines met in full, crafted output
+                              serving any quality, demands met up to their shortfall)
+- ``trip_capacity``           cap·trips(l) >= volume(l), none for the delivery location
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from engine.bom import max_runs_and_needs
+from engine.problem import Problem, Tier
+from engine.reduce import Pool, pool_sources, take_cap, use_thresholds
+
+INF = math.inf
+
+
+@dataclass
+class LinearModel:
+    """A solver-neutral MILP: columns with bounds and integrality, rows ``lb <= a·x <= ub``."""
+
+    names: list[str] = field(default_factory=list)
+    lb: list[float] = field(default_factory=list)
+    ub: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)
+    row_lb: list[float] = field(default_factory=list)
+    row_ub: list[float] = field(default_factory=list)
+    row_index: list[list[int]] = field(default_factory=list)
+    row_coef: list[list[float]] = field(default_factory=list)
+
+    def add_var(self, name: str, lb: float, ub: float, integer: bool) -> int:
+        """Add a column and return its index."""
+        self.names.append(name)
+        self.lb.append(lb)
+        self.ub.append(ub)
+        self.integer.append(integer)
+        return len(self.names) - 1
+
+    def add_row(self, name: str, lb: float, ub: float, terms: dict[int, float]) -> int:
+        """Add a row ``lb <= Σ coef·x <= ub`` (zero coefficients dropped) and return its index."""
+        index = sorted(k for k, v in terms.items() if v != 0.0)
+        self.row_names.append(name)
+        self.row_lb.append(lb)
+        self.row_ub.append(ub)
+        self.row_index.append(index)
+        self.row_coef.append([terms[k] for k in index])
+        return len(self.row_names) - 1
+
+    @property
+    def num_vars(self) -> int:
+        """Number of columns."""
+        return len(self.names)
+
+    @property
+    def num_rows(self) -> int:
+        """Number of rows."""
+        return len(self.row_names)
+
+    @property
+    def num_integer(self) -> int:
+        """Number of integer columns."""
+        return sum(self.integer)
+
+    @property
+    def num_nonzeros(self) -> int:
+        """Number of nonzero row coefficients."""
+        return sum(len(r) for r in self.row_index)
+
+
+@dataclass
+class Formulation:
+    """The model plus the maps from problem records to its columns."""
+
+    problem: Problem
+    strict: bool
+    model: LinearModel = field(default_factory=LinearModel)
+    pools: list[Pool] = field(default_factory=list)
+    take_var: dict[str, int] = field(default_factory=dict)        # pool id -> column
+    take_scale: dict[str, float] = field(default_factory=dict)    # pool id -> lot (or 1)
+    runs_var: dict[str, int] = field(default_factory=dict)        # blueprint id -> column
+    shortfall_var: dict[str, int] = field(default_factory=dict)   # demand id -> column
+    line_var: dict[tuple[str, int], int] = field(default_factory=dict)  # piece line -> column
+    trips_var: dict[str, int] = field(default_factory=dict)       # location id -> column
+    max_runs: dict[str, int] = field(default_factory=dict)
+    max_need: dict[str, float] = field(default_factory=dict)
+    objectives: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    def pool(self, pool_id: str) -> Pool:
+        """The pool with this id."""
+        return next(p for p in self.pools if p.id == pool_id)
+
+
+def build_formulation(problem: Problem, *, strict: bool | None = None,
+                      pool: bool = True) -> Formulation:
+    """Build the compact model of a pruned, acyclic problem.
+
+    ``strict`` defaults to the policy's ``strict_priority`` (it only changes how sources are
+    pooled and which objectives are prepared). ``pool=False`` keeps one column per source.
+    """
+    if strict is None:
+        strict = problem.policy.strict_priority
+    f = Formulation(problem=problem, strict=strict)
+    f.max_runs, f.max_need = max_runs_and_needs(problem)
+    f.pools = pool_sources(problem, strict=strict, pool=pool)
+    for p in f.pools:
+        f.take_var[p.id] = f.model.add_var(f"take[{p.id}]", 0.0, INF, False)
+        f.take_scale[p.id] = 1.0
+    lot_sizes(f)
+    supply_limits(f)
+    craft_runs(f)
+    shortfalls(f)
+    piece_line_rounding(f)
+    piece_integrality(f)
+    quality_coverage(f)
+    trip_capacity(f)
+    f.objectives = {"weighted": weighted_objective(f), **priority_objectives(f)}
+    return f
+
+
+# -- constraint families ------------------------------------------------------------------
+
+def lot_sizes(f: Formulation) -> None:
+    """taken(p) = L·n(p) with n(p) a whole number: the column counts lots, scaled by L."""
+    for p in f.pools:
+        if p.lot is not None:
+            col = f.take_var[p.id]
+            f.take_scale[p.id] = p.lot
+            f.model.integer[col] = True
+            f.model.names[col] = f"lots[{p.id}]"
+
+
+def supply_limits(f: Formulation) -> None:
+    """taken(p) <= available(p), and <= the most any use could need (an exact bound)."""
+    for p in f.pools:
+        col = f.take_var[p.id]
+        scale = f.take_scale[p.id]
+        piece = f.problem.item(p.item).is_piece
+        cap = take_cap(f.max_need.get(p.item, 0.0), piece=piece, lot=p.lot)
+        if p.available is not None:
+            limit = p.available
+            if p.lot is not None:
+                # Only whole lots fit under the availability.
+                limit = p.lot * math.floor(p.available / p.lot + 1e-9)
+            elif piece:
+                limit = float(math.floor(p.available + 1e-9))
+            cap = min(cap, limit)
+        f.model.ub[col] = max(0.0, cap / scale if p.lot is not None else cap)
+        if p.lot is not None:
+            f.model.ub[col] = float(round(f.model.ub[col]))
+
+
+def craft_runs(f: Formulation) -> None:
+    """runs(b) a whole number between 0 and the most runs any use could absorb."""
+    for bp in sorted(f.problem.blueprints, key=lambda b: b.id):
+        f.runs_var[bp.id] = f.model.add_var(
+            f"runs[{bp.id}]", 0.0, float(f.max_runs.get(bp.id, 0)), True)
+
+
+def shortfalls(f: Formulation) -> None:
+    """0 <= shortfall(d) <= quantity(d) (integral for piece items, see piece_integrality)."""
+    for d in sorted(f.problem.demands, key=lambda d: d.id):
+        f.shortfall_var[d.id] = f.model.add_var(f"shortfall[{d.id}]", 0.0, d.quantity, False)
+
+
+def piece_line_rounding(f: Formulation) -> None:
+    """w(b,k) >= quantity(b,k)·runs(b), w integral, for piece lines with a fractional quantity.
+
+    A piece line is met with whole pieces, so its effective need is the next whole number;
+    lines with whole quantities need nothing extra (quantity × whole runs is whole).
+    """
+    for bp in sorted(f.problem.blueprints, key=lambda b: b.id):
+        for k, ing in enumerate(bp.ingredients):
+            if f.problem.item(ing.item).is_piece and not _whole(ing.quantity):
+                runs = f.runs_var[bp.id]
+                ub = float(math.ceil(ing.quantity * f.max_runs.get(bp.id, 0) - 1e-9))
+                col = f.model.add_var(f"line[{bp.id},{k}]", 0.0, ub, True)
+                f.line_var[(bp.id, k)] = col
+                f.model.add_row(f"round[{bp.id},{k}]", 0.0, INF,
+                                {col: 1.0, runs: -ing.quantity})
+
+
+def piece_integrality(f: Formulation) -> None:
+    """Takes and shortfalls of piece items are whole numbers (runs already are)."""
+    for p in f.pools:
+        if f.problem.item(p.item).is_piece:
+            f.model.integer[f.take_var[p.id]] = True
+    for d in f.problem.demands:
+        if f.problem.item(d.item).is_piece:
+            f.model.integer[f.shortfall_var[d.id]] = True
+
+
+def quality_coverage(f: Formulation) -> None:
+    """For each item i and threshold t of its uses (the Hall rows)::
+
+        Σ_{p: q(p) >= t} taken(p) + Σ_{b makes i} out(b)·runs(b)
+            >= Σ_{d: mq(d) >= t} (quantity(d) − shortfall(d)) + Σ_{(b,k): mq >= t} need(b,k)
+
+    Crafted output counts in every row because it serves any min_quality. The row of the
+    smallest threshold is the item's balance; together the rows are exactly the condition for
+    a feasible allocation of supplies to uses (docs/engine/formulation.md, "Hall rows").
+    """
+    problem = f.problem
+    thresholds = use_thresholds(problem)
+    pools_by_item: dict[str, list[Pool]] = {}
+    for p in f.pools:
+        pools_by_item.setdefault(p.item, []).append(p)
+    makers: dict[str, list[str]] = {}
+    lines: dict[str, list[tuple[int, int, float]]] = {}  # item -> (min_q, column, coefficient)
+    for bp in sorted(problem.blueprints, key=lambda b: b.id):
+        makers.setdefault(bp.output.item, []).append(bp.id)
+        for k, ing in enumerate(bp.ingredients):
+            col = f.line_var.get((bp.id, k))
+            if col is not None:
+                lines.setdefault(ing.item, []).append((ing.min_quality, col, 1.0))
+            else:
+                lines.setdefault(ing.item, []).append(
+                    (ing.min_quality, f.runs_var[bp.id], ing.quantity))
+    demands_by_item: dict[str, list[tuple[int, str, float]]] = {}
+    for d in sorted(problem.demands, key=lambda d: d.id):
+        demands_by_item.setdefault(d.item, []).append((d.min_quality, d.id, d.quantity))
+    output = {bp.id: bp.output.quantity for bp in problem.blueprints}
+    for item_id in sorted(thresholds):
+        for t in thresholds[item_id]:
+            terms: dict[int, float] = {}
+            for p in pools_by_item.get(item_id, []):
+                if p.quality >= t:
+                    col = f.take_var[p.id]
+                    terms[col] = terms.get(col, 0.0) + f.take_scale[p.id]
+            for bp_id in makers.get(item_id, []):
+                col = f.runs_var[bp_id]
+                terms[col] = terms.get(col, 0.0) + output[bp_id]
+            for mq, col, coef in lines.get(item_id, []):
+                if mq >= t:
+                    terms[col] = terms.get(col, 0.0) - coef
+            rhs = 0.0
+            for mq, d_id, qty in demands_by_item.get(item_id, []):
+                if mq >= t:
+                    rhs += qty
+                    col = f.shortfall_var[d_id]
+                    terms[col] = terms.get(col, 0.0) + 1.0
+            f.model.add_row(f"cover[{item_id},{t}]", rhs, INF, terms)
+
+
+def trip_capacity(f: Formulation) -> None:
+    """cap·trips(l) >= Σ_{p at l} volume(item)·taken(p) for every l but the delivery location.
+
+    trips(l) is bounded by ceil(largest possible volume / cap), which keeps every optimum.
+    """
+    problem = f.problem
+    cap = problem.policy.ship_capacity_scu
+    by_location: dict[str, list[Pool]] = {}
+    for p in f.pools:
+        if p.location != problem.policy.delivery_location:
+            by_location.setdefault(p.location, []).append(p)
+    for loc in sorted(by_location):
+        terms: dict[int, float] = {}
+        max_volume = 0.0
+        for p in by_location[loc]:
+            col = f.take_var[p.id]
+            per_unit = problem.item(p.item).volume * f.take_scale[p.id]
+            terms[col] = -per_unit
+            max_volume += per_unit * f.model.ub[col]
+        ub = float(math.ceil(max_volume / cap - 1e-9))
+        trips = f.model.add_var(f"trips[{loc}]", 0.0, ub, True)
+        f.trips_var[loc] = trips
+        terms[trips] = cap
+        f.model.add_row(f"trips[{loc}]", 0.0, INF, terms)
+
+
+# -- objectives ---------------------------------------------------------------------------
+
+def weighted_objective(f: Formulation) -> dict[int, float]:
+    """Σ c·taken + Σ run_cost·runs + Σ trip_cost·trips + penalty·Σ shortfall."""
+    problem = f.problem
+    obj: dict[int, float] = {}
+    for p in f.pools:
+        if p.cost:
+            obj[f.take_var[p.id]] = p.cost * f.take_scale[p.id]
+    for bp in problem.blueprints:
+        if bp.run_cost:
+            obj[f.runs_var[bp.id]] = bp.run_cost
+    for loc, col in f.trips_var.items():
+        cost = problem.trip_cost(loc)
+        if cost:
+            obj[col] = cost
+    if problem.policy.shortfall_penalty:
+        for col in f.shortfall_var.values():
+            obj[col] = problem.policy.shortfall_penalty
+    return obj
+
+
+def priority_objectives(f: Formulation) -> dict[str, dict[int, float]]:
+    """The first three strict-priority stages: shortfall, market spend, member quantity."""
+    shortfall = {col: 1.0 for col in f.shortfall_var.values()}
+    market: dict[int, float] = {}
+    member: dict[int, float] = {}
+    for p in f.pools:
+        col, scale = f.take_var[p.id], f.take_scale[p.id]
+        if p.tier is Tier.MARKET and p.unit_price:
+            market[col] = p.unit_price * scale
+        elif p.tier is Tier.MEMBER:
+            member[col] = scale
+    return {"shortfall": shortfall, "market": market, "member": member}
+
+
+STAGES: tuple[str, ...] = ("shortfall", "market", "member", "weighted")
+
+
+def _whole(value: float) -> bool:
+    return abs(value - round(value)) <= 1e-9

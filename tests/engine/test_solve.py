@@ -1,0 +1,101 @@
+"""The solver end to end: back-ends agree, the compact model matches a plain pair model,
+plans pass the checker, time limits and fallbacks, determinism."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.plan import PlanStatus
+from engine.solve import empty_plan, solve
+from tests.engine.solver_helpers import pair_model_optimum, random_problem, verify
+
+SEEDS = range(12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_two_backends_agree_and_match_the_pair_model(seed: int) -> None:
+    p = random_problem(seed)
+    highs = solve(p, solver="highs")
+    scip = solve(p, solver="ortools-scip")
+    reference = pair_model_optimum(p)
+    for plan in (highs, scip):
+        assert plan.status is PlanStatus.OPTIMAL
+        assert verify(p, plan) == []
+        assert plan.objective == pytest.approx(reference, rel=1e-7, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cbc_agrees(seed: int) -> None:
+    p = random_problem(100 + seed, items=10, blueprints=7, sources=20, demands=4)
+    cbc = solve(p, solver="ortools-cbc")
+    highs = solve(p, solver="highs")
+    assert verify(p, cbc) == [] and verify(p, highs) == []
+    assert cbc.objective == pytest.approx(highs.objective, rel=1e-7, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_strict_priority_backends_agree(seed: int) -> None:
+    p = random_problem(200 + seed, strict=True)
+    a = solve(p, solver="highs")
+    b = solve(p, solver="ortools-scip")
+    assert verify(p, a) == [] and verify(p, b) == []
+    stages_a = a.stats.stages  # type: ignore[attr-defined]
+    stages_b = b.stats.stages  # type: ignore[attr-defined]
+    for sa, sb in zip(stages_a, stages_b, strict=True):
+        assert sa["objective"] == pytest.approx(sb["objective"], rel=1e-6, abs=1e-5)
+
+
+def test_strict_never_has_more_shortfall_than_weighted() -> None:
+    for seed in range(5):
+        weighted = random_problem(300 + seed)
+        strict = random_problem(300 + seed, strict=True)
+        w = sum(s.quantity for s in solve(weighted).shortfalls)
+        s = sum(s.quantity for s in solve(strict).shortfalls)
+        assert s <= w + 1e-6
+
+
+def test_same_input_same_plan() -> None:
+    p = random_problem(7, items=10, blueprints=7, sources=25)
+    first = solve(p).to_document()
+    second = solve(p).to_document()
+    for doc in (first, second):
+        doc.pop("stats")
+    assert first == second
+
+
+def test_hint_does_not_change_the_optimum() -> None:
+    p = random_problem(3)
+    base = solve(p, solver="ortools-scip")
+    hinted = solve(p, solver="ortools-scip", hint=base)
+    assert hinted.objective == pytest.approx(base.objective)
+    assert verify(p, hinted) == []
+
+
+def test_time_limit_still_returns_a_valid_plan() -> None:
+    p = random_problem(11, items=12, blueprints=9, sources=30, demands=5)
+    plan = solve(p, time_limit=0.0001)
+    assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
+    assert verify(p, plan) == []
+    if plan.status is PlanStatus.FEASIBLE:
+        assert plan.stats.gap is None or plan.stats.gap >= 0
+
+
+def test_empty_plan_is_valid_and_all_short() -> None:
+    p = random_problem(5)
+    plan = empty_plan(p)
+    assert verify(p, plan) == []
+    assert not plan.complete and len(plan.shortfalls) == len(p.demands)
+
+
+def test_unknown_solver_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown solver"):
+        solve(random_problem(1), solver="gurobi")
+
+
+def test_plan_lines_are_sorted_and_nonzero() -> None:
+    p = random_problem(9, items=10, blueprints=6, sources=20)
+    plan = solve(p)
+    assert [t.source for t in plan.takes] == sorted(t.source for t in plan.takes)
+    assert all(t.quantity > 0 for t in plan.takes)
+    assert all(a.quantity > 0 for a in plan.allocations)
+    assert [c.blueprint for c in plan.crafts] == sorted(c.blueprint for c in plan.crafts)
