@@ -93,3 +93,13 @@ def test_removing_supply_never_lowers_cost(doc: dict[str, Any], data: st.DataObj
     after = solved(parse_problem(smaller)).objective
     assert before is not None and after is not None
     assert after >= before - tolerance(before, after)
+
+
+@FAST
+@given(problems(strict=True))
+def test_strict_priority_never_leaves_more_short_than_greedy(problem: Problem) -> None:
+    plan = solved(problem)
+    baseline = greedy_plan(problem)
+    short = sum(s.quantity for s in plan.shortfalls)
+    greedy_short = sum(s.quantity for s in baseline.shortfalls)
+    assert short <= greedy_short + tolerance(short, greedy_short)
