@@ -279,6 +279,28 @@ def trip_capacity(f: Formulation) -> None:
         f.trips_var[loc] = trips
         terms[trips] = cap
         f.model.add_row(f"trips[{loc}]", 0.0, INF, terms)
+        if STRENGTHEN_TRIPS:
+            for p in by_location[loc]:
+                trip_opening(f, p, trips)
+
+
+STRENGTHEN_TRIPS = True
+
+
+def trip_opening(f: Formulation, p: Pool, trips: int) -> None:
+    """trips(l) >= x(p)/u(p) with u(p) = min(ub x(p), one ship's load of p's item).
+
+    Valid: a positive take needs at least one trip, and a take above one ship's load needs at
+    least volume/cap trips, which the aggregated row already says. The disaggregated form is
+    the classic fixed-charge strengthening: it lifts the LP bound when a trip is worth opening
+    for a small take, which the aggregated row (trips >= volume/cap) does not see.
+    """
+    col = f.take_var[p.id]
+    per_unit = f.problem.item(p.item).volume * f.take_scale[p.id]
+    u = min(f.model.ub[col], f.problem.policy.ship_capacity_scu / per_unit)
+    if u <= 0 or not math.isfinite(u):
+        return
+    f.model.add_row(f"open[{p.id}]", 0.0, INF, {trips: 1.0, col: -1.0 / u})
 
 
 # -- objectives ---------------------------------------------------------------------------
