@@ -4,6 +4,7 @@ spec's rules and on the order of their costs."""
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -17,7 +18,10 @@ from engine.problem import Problem, parse_problem
 from engine.solve import solve
 from tests.engine.strategies import problem_docs, problems
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Modest by default so the suite stays fast on 2 shared cores; QM_PROPERTY_EXAMPLES=500 for a
+# deeper hunt.
+FAST = settings(max_examples=int(os.environ.get("QM_PROPERTY_EXAMPLES", "40")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 
 def solved(problem: Problem) -> Plan:
