@@ -60,10 +60,17 @@ class Backend(Protocol):
         """Solve; with a time limit, return the best solution found so far."""
 
 
-def canonical(name: str) -> str:
-    """The back-end's canonical name (``auto`` picks the measured default)."""
+def canonical(name: str, *, columns: int | None = None) -> str:
+    """The back-end's canonical name; ``auto`` picks by model size, as measured.
+
+    Measured (docs/engine/formulation.md §10): CBC is quickest on craft-sized models (a few
+    hundred columns, 0.04-0.06 s where HiGHS took up to 0.5 s), HiGHS on org and large
+    models (the only one proving large optimal well inside 30 s).
+    """
     name = name.lower()
     if name == "auto":
+        if columns is not None and columns <= AUTO_SMALL_COLUMNS:
+            return "ortools-cbc"
         return DEFAULT_BACKEND
     name = ALIASES.get(name, name)
     if name not in BACKENDS:
@@ -81,6 +88,7 @@ def make_backend(name: str, model: LinearModel) -> Backend:
 
 # The default is chosen by measurement (docs/engine/formulation.md, "Back-ends").
 DEFAULT_BACKEND = "highs"
+AUTO_SMALL_COLUMNS = 600
 
 
 class OrToolsBackend:

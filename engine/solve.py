@@ -60,7 +60,7 @@ def solve(problem: Problem, *, solver: str = "auto", time_limit: float | None = 
     pruned = prune(problem)
     formulation = build_formulation(pruned)
     model = formulation.model
-    backend = make_backend(backend_name, model)
+    backend = make_backend(canonical(solver, columns=model.num_vars), model)
     start_plan = hint if hint is not None else _greedy(problem)
     if start_plan is not None:
         backend.set_hint(hint_values(formulation, start_plan))
