@@ -14,6 +14,7 @@ family is built by one function named as in the document:
 - ``quality_coverage``        the threshold rows (ingredient lines met in full, crafted output
                               serving any quality, demands met up to their shortfall)
 - ``trip_capacity``           cap·trips(l) >= volume(l), none for the delivery location
+- ``trip_opening``            trips(l) >= x(p)/u(p) per pool at l (a valid strengthening)
 """
 
 from __future__ import annotations
