@@ -20,7 +20,14 @@ from sqlalchemy import select
 
 from api.core.db import DbSession
 from api.core.errors import Forbidden, NotFound, Unauthorized
-from api.core.permissions import Action, Role, min_role_for, role_at_least
+from api.core.permissions import (
+    ACTION_SCOPES,
+    Action,
+    Role,
+    expand_scopes,
+    min_role_for,
+    role_at_least,
+)
 from api.core.security import PAT_PREFIX, decode_access_token, hash_token
 from api.core.settings import Settings, get_settings
 from models.accounts import PersonalAccessToken, User
@@ -54,8 +61,8 @@ class AuthContext:
     token_id: str | None = None
 
     def has_scope(self, scope: str) -> bool:
-        """True when the credential grants ``scope``."""
-        return ALL_SCOPES in self.scopes or scope in self.scopes
+        """True when the credential grants ``scope`` (a write scope grants its read scope)."""
+        return ALL_SCOPES in self.scopes or scope in expand_scopes(self.scopes)
 
 
 def _authenticate_pat(session: DbSession, token: str) -> AuthContext:
@@ -82,9 +89,17 @@ def _authenticate_jwt(session: DbSession, token: str, settings: Settings) -> Aut
     user = session.get(User, user_id)
     if user is None:
         raise Unauthorized("Invalid access token")
-    # Password change / logout-everywhere moves tokens_valid_after forward.
-    if user.tokens_valid_after and int(claims["iat"]) < int(user.tokens_valid_after.timestamp()):
-        raise Unauthorized("Access token revoked")
+    # Password change / logout-everywhere moves tokens_valid_after forward. ``iat`` has whole
+    # seconds, so a token minted in the same second as the cut-off would survive it; tokens
+    # from the auth service carry ``iat_ms`` and are compared to the millisecond. Tokens
+    # without it fall back to ``iat`` seconds (refused when issued in the cut-off's second).
+    if user.tokens_valid_after is not None:
+        cutoff_ms = int(user.tokens_valid_after.timestamp() * 1000)
+        issued_ms = claims.get("iat_ms")
+        if not isinstance(issued_ms, int):
+            issued_ms = int(claims["iat"]) * 1000
+        if issued_ms < cutoff_ms:
+            raise Unauthorized("Access token revoked")
     return AuthContext(user, "jwt", token_id=str(claims["jti"]))
 
 
@@ -147,16 +162,25 @@ class OrgAccess(NamedTuple):
 
 
 def org_member(
-    min_role: Role | str = Role.VIEWER, *, action: Action | None = None
+    min_role: Role | str = Role.VIEWER, *, action: Action | None = None, scope: str | None = None
 ) -> Callable[..., OrgAccess]:
     """Dependency factory for routes with an ``{org_id}`` path parameter.
 
     Pass ``action=Action.X`` to take the minimum role from the permission matrix (preferred),
-    or ``min_role`` directly. Non-members get 404 as if the org did not exist.
+    or ``min_role`` directly. Non-members get 404 as if the org did not exist. Personal access
+    tokens also need the action's scope (``ACTION_SCOPES``; ``scope`` overrides it); without an
+    action, viewer-level routes need ``org:read`` and anything higher ``org:admin``.
     """
     minimum = min_role_for(action) if action is not None else Role(min_role)
+    if scope is not None:
+        needed = scope
+    elif action is not None:
+        needed = ACTION_SCOPES[action]
+    else:
+        needed = "org:read" if minimum == Role.VIEWER else "org:admin"
 
-    def dependency(org_id: uuid.UUID, user: CurrentUser, session: DbSession) -> OrgAccess:
+    def dependency(org_id: uuid.UUID, auth: Auth, session: DbSession) -> OrgAccess:
+        user = auth.user
         membership = session.scalar(
             select(OrganizationMember).where(
                 OrganizationMember.organization_id == org_id,
@@ -171,6 +195,9 @@ def org_member(
                 required_role=minimum.value,
                 role=membership.role,
             )
+        # Scopes narrow a token; checked after membership so outsiders still see only 404.
+        if not auth.has_scope(needed):
+            raise Forbidden(f"Token lacks the '{needed}' scope", required_scope=needed)
         return OrgAccess(user, membership)
 
     return dependency
