@@ -197,7 +197,8 @@ def render_plan(problem: Problem, plan: Plan, console: Console) -> None:
     for header, justify in (("Location", "left"), ("Holder", "left"), ("Source", "left"),
                             ("Item", "left"), ("Quantity", "right"), ("Unit cost", "right"),
                             ("Cost", "right")):
-        takes.add_column(header, justify=justify)  # type: ignore[arg-type]
+        takes.add_column(header, justify=justify,  # type: ignore[arg-type]
+                         no_wrap=header in ("Source", "Quantity", "Unit cost", "Cost"))
     grouped: dict[Tier, dict[str, list[tuple[str, float]]]] = defaultdict(
         lambda: defaultdict(list))
     for take in plan.takes:
