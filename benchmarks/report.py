@@ -1,0 +1,206 @@
+"""Run the engine benchmarks once and write docs/engine/benchmarks.md.
+
+    .venv/bin/python -m benchmarks.report [--presets small,craft,org,large] [--seed 1]
+
+Each preset runs in its own child process so its peak memory (``ru_maxrss``) is its own; the
+child prints its measurement as JSON and the parent writes the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "engine" / "benchmarks.md"
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _one(preset: str, seed: int) -> None:
+    from benchmarks.common import measure
+
+    print(json.dumps(measure(preset, seed).to_dict()))
+
+
+def _child(preset: str, seed: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.report", "--one", preset,
+                           "--seed", str(seed)], capture_output=True, text=True, cwd=ROOT,
+                          check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _s(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _n(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _gap(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4%}"
+
+
+def render(results: list[dict[str, Any]], seed: int) -> str:
+    """The benchmark page in Markdown."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Engine benchmarks",
+        "",
+        f"Written by `benchmarks/report.py` on {now}. Generated problems "
+        f"(`engine.generate`, seed {seed}); each preset measured in its own process, the main "
+        "solver, the plain model and the greedy baseline on the same problem in the same run.",
+        "",
+        f"- Machine: {_cpu()}, {os.cpu_count()} logical cores (shared with other work while "
+        "measured), " + platform.platform(),
+        f"- Python {platform.python_version()}, highspy {_version('highspy')}, "
+        f"ortools {_version('ortools')}",
+        "- Main solver: `engine.solve.solve` (large preset with `time_limit=30`). Plain model: "
+        "`engine.reference.solve_reference` — one variable per (supply, use) pair, no "
+        "pooling, pruning or warm start, HiGHS single-threaded — capped by a time limit; a "
+        "capped run makes the ratio a lower bound (≥).",
+        "- Times are wall seconds (build = model construction incl. pruning/reductions; solve "
+        "= solver run(s) and plan extraction). Peak memory is the child process's "
+        "`ru_maxrss` (after the main solve / after everything).",
+        "",
+        "## Sizes",
+        "",
+        "| preset | items | blueprints | sources | demands | main vars | main rows | main ints |"
+        " plain vars | plain rows | plain ints |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['preset']} | {r['items']} | {r['blueprints']} | {r['sources']} | "
+            f"{r['demands']} | {_n(r['main_variables'])} | {_n(r['main_constraints'])} | "
+            f"{_n(r['main_integers'])} | {_n(r['ref_variables'])} | "
+            f"{_n(r['ref_constraints'])} | {_n(r['ref_integers'])} |")
+    lines += [
+        "",
+        "## Main solver against the plain model",
+        "",
+        "| preset | main status | gap | build s | solve s | wall s | plain status (cap) | "
+        "plain gap | plain wall s | ratio | objectives agree |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for r in results:
+        ratio = f"{'≥ ' if r['ref_capped'] else ''}{r['ratio']:.1f}×"
+        if r["ref_objective"] is None or r["main_objective"] is None:
+            agree = "plain: no plan"
+        elif r["ref_capped"]:
+            diff = r["ref_objective"] - r["main_objective"]
+            agree = f"plain capped, {diff:+,.2f} vs main"
+        else:
+            same = abs(r["ref_objective"] - r["main_objective"]) <= \
+                1e-6 + 1e-9 * abs(r["main_objective"])
+            agree = "yes" if same else \
+                f"NO ({r['ref_objective']:,.4f} vs {r['main_objective']:,.4f})"
+        lines.append(
+            f"| {r['preset']} | {r['main_status']} ({r['main_solver']}) | {_gap(r['main_gap'])}"
+            f" | {_s(r['main_build'])} | {_s(r['main_solve'])} | {_s(r['main_wall'])} | "
+            f"{r['ref_status']} ({r['ref_limit']:.0f} s) | {_gap(r['ref_gap'])} | "
+            f"{_s(r['ref_wall'])} | {ratio} | {agree} |")
+    lines += [
+        "",
+        "## Savings against the greedy baseline, memory",
+        "",
+        "| preset | optimum (main) | greedy | saving | greedy s | peak MiB after main | "
+        "peak MiB (all) | plans pass checker |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        saving = "—" if r["savings"] is None else f"{r['savings']:.1%}"
+        passing = "main {} · plain {} · greedy {}".format(
+            *("✓" if r[k] else "✗" for k in ("main_check_ok", "ref_check_ok",
+                                             "greedy_check_ok")))
+        lines.append(
+            f"| {r['preset']} | {_money(r['main_objective'])} | "
+            f"{_money(r['greedy_objective'])} | {saving} | {_s(r['greedy_wall'])} | "
+            f"{r['peak_mib_after_main']:.0f} | {r['peak_mib']:.0f} | {passing} |")
+    lines += ["", "## Targets", ""]
+    lines += _targets(results)
+    return "\n".join(lines) + "\n"
+
+
+def _targets(results: list[dict[str, Any]]) -> list[str]:
+    by = {r["preset"]: r for r in results}
+    out = []
+    if "craft" in by:
+        r = by["craft"]
+        ok = r["main_status"] == "optimal" and r["main_solve"] < 0.2
+        out.append(f"- craft proven optimal in < 0.2 s of solve time: "
+                   f"{'met' if ok else 'missed'} ({r['main_status']}, "
+                   f"{r['main_solve']:.3f} s solve).")
+    if "org" in by:
+        r = by["org"]
+        ok = r["main_status"] == "optimal" and r["main_wall"] < 2
+        out.append(f"- org proven optimal in < 2 s: {'met' if ok else 'missed'} "
+                   f"({r['main_status']}, {r['main_wall']:.2f} s wall, "
+                   f"{r['main_solve']:.2f} s solve).")
+        bound = "≥ " if r["ref_capped"] else ""
+        out.append(f"- org ≥ 10× faster than the plain model in the same run: "
+                   f"{'met' if r['ratio'] >= 10 else 'missed'} ({bound}{r['ratio']:.1f}×).")
+    if "large" in by:
+        r = by["large"]
+        gap = r["main_gap"]
+        ok = gap is not None and gap <= 0.005 and r["main_wall"] <= 31
+        out.append(f"- large within 0.5 % of optimal in 30 s: {'met' if ok else 'missed'} "
+                   f"({r['main_status']}, gap {_gap(gap)}, {r['main_wall']:.1f} s wall).")
+    peak = max(r["peak_mib"] for r in results)
+    out.append(f"- peak memory < 1 GB: {'met' if peak < 1024 else 'missed'} "
+               f"(highest {peak:.0f} MiB, including the plain model).")
+    return out
+
+
+def main() -> None:
+    """Measure the presets and write the report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--presets", default="small,craft,org,large")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, default=DOC)
+    args = parser.parse_args()
+    if args.one:
+        _one(args.one, args.seed)
+        return
+    results = []
+    for preset in args.presets.split(","):
+        print(f"measuring {preset} ...", file=sys.stderr, flush=True)
+        results.append(_child(preset, args.seed))
+        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(results, args.seed), encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
