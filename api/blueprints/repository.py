@@ -1,0 +1,64 @@
+"""Blueprint queries. Visibility to an org is decided here, in :func:`visible`, only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from models.inventory import Item
+from models.planning import Blueprint
+
+
+def visible(org_id: uuid.UUID) -> Select[Blueprint]:
+    """Blueprints an org may read and plan with: its own, shared ones, public ones."""
+    return select(Blueprint).where(
+        or_(
+            Blueprint.organization_id == org_id,
+            Blueprint.organization_id.is_(None),
+            Blueprint.is_public.is_(True),
+        )
+    )
+
+
+def get_visible(session: Session, org_id: uuid.UUID, blueprint_id: uuid.UUID) -> Blueprint | None:
+    """One visible blueprint, or None (unknown or another org's private one)."""
+    return session.scalar(visible(org_id).where(Blueprint.id == blueprint_id))
+
+
+def list_visible(
+    session: Session,
+    org_id: uuid.UUID,
+    *,
+    output_item_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Blueprint]:
+    """Visible blueprints, filtered, in name order."""
+    stmt = visible(org_id)
+    if output_item_id is not None:
+        stmt = stmt.where(Blueprint.output_item_id == output_item_id)
+    if kind is not None:
+        stmt = stmt.where(Blueprint.kind == kind)
+    stmt = stmt.order_by(Blueprint.name, Blueprint.id).limit(limit).offset(offset)
+    return session.scalars(stmt).all()
+
+
+def all_visible(session: Session, org_id: uuid.UUID) -> Sequence[Blueprint]:
+    """Every visible blueprint (for the BOM check and the plan snapshot)."""
+    return session.scalars(visible(org_id).order_by(Blueprint.id)).all()
+
+
+def visible_item_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """The subset of ``ids`` naming items the org may use (shared or its own)."""
+    if not ids:
+        return set()
+    rows = session.scalars(
+        select(Item.id).where(
+            Item.id.in_(ids), or_(Item.organization_id.is_(None), Item.organization_id == org_id)
+        )
+    )
+    return set(rows)

@@ -1,0 +1,107 @@
+"""HTTP routes for blueprints: ``/orgs/{org_id}/blueprints`` and ``/refining-methods``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from api.blueprints import repository, service
+from api.blueprints.schemas import BlueprintIn, BlueprintOut, RefiningIn, RefiningMethodOut
+from api.core.db import DbSession
+from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.permissions import Action
+from models.planning import Blueprint
+
+router = APIRouter(tags=["blueprints"])
+
+Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
+Writer = Annotated[OrgAccess, Depends(org_member(action=Action.BLUEPRINTS_WRITE))]
+
+
+def _out(bp: Blueprint) -> BlueprintOut:
+    return BlueprintOut.model_validate(
+        {
+            **{c: getattr(bp, c) for c in (
+                "id", "name", "code", "description", "kind", "output_item_id", "is_public",
+                "organization_id", "created_at", "updated_at")},
+            "output_quantity": float(bp.output_quantity),
+            "minutes": float(bp.minutes),
+            "run_cost": float(bp.run_cost),
+            "ingredients": [
+                {"position": i.position, "item_id": i.item_id, "quantity": float(i.quantity),
+                 "min_quality": i.min_quality}
+                for i in bp.ingredients
+            ],
+        }
+    )
+
+
+@router.get("/refining-methods", response_model=list[RefiningMethodOut],
+            summary="Refining methods (yield, time and cost factors)")
+def refining_methods(_: CurrentUser) -> list[RefiningMethodOut]:
+    """The game's refining methods, usable with ``POST …/blueprints/refining``."""
+    return [RefiningMethodOut(name=n, yield_=y, time=t, cost=c)
+            for n, (y, t, c) in service.REFINING_METHODS.items()]
+
+
+@router.get("/orgs/{org_id}/blueprints", response_model=list[BlueprintOut],
+            summary="Blueprints the org can use (own, shared, public)")
+def list_blueprints(
+    access: Reader,
+    session: DbSession,
+    output_item_id: uuid.UUID | None = None,
+    kind: Literal["craft", "refine"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[BlueprintOut]:
+    """List visible blueprints; several for one output item are alternatives."""
+    rows = repository.list_visible(session, access.org_id, output_item_id=output_item_id,
+                                   kind=kind, limit=limit, offset=offset)
+    return [_out(bp) for bp in rows]
+
+
+@router.post("/orgs/{org_id}/blueprints", response_model=BlueprintOut,
+             status_code=status.HTTP_201_CREATED, summary="Create an org blueprint")
+def create_blueprint(access: Writer, session: DbSession, body: BlueprintIn,
+                     response: Response) -> BlueprintOut:
+    """Create a blueprint; a bill-of-materials cycle is refused (422) with the cycle named."""
+    bp = service.create_blueprint(session, access.org_id, access.user.id, body)
+    response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/blueprints/{bp.id}"
+    return _out(bp)
+
+
+@router.post("/orgs/{org_id}/blueprints/refining", response_model=BlueprintOut,
+             status_code=status.HTTP_201_CREATED,
+             summary="Create a refining blueprint from a refining method")
+def create_refining_blueprint(access: Writer, session: DbSession, body: RefiningIn,
+                              response: Response) -> BlueprintOut:
+    """Ore in, refined material out at the method's yield; time and cost scaled."""
+    bp = service.create_blueprint(session, access.org_id, access.user.id,
+                                  service.refining_blueprint_in(body))
+    response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/blueprints/{bp.id}"
+    return _out(bp)
+
+
+@router.get("/orgs/{org_id}/blueprints/{blueprint_id}", response_model=BlueprintOut,
+            summary="One blueprint")
+def get_blueprint(access: Reader, session: DbSession, blueprint_id: uuid.UUID) -> BlueprintOut:
+    """A visible blueprint (404 for other orgs' private ones)."""
+    return _out(service.get_blueprint(session, access.org_id, blueprint_id))
+
+
+@router.put("/orgs/{org_id}/blueprints/{blueprint_id}", response_model=BlueprintOut,
+            summary="Replace an org blueprint")
+def update_blueprint(access: Writer, session: DbSession, blueprint_id: uuid.UUID,
+                     body: BlueprintIn) -> BlueprintOut:
+    """Replace the blueprint's fields and ingredients (same checks as create)."""
+    return _out(service.update_blueprint(session, access.org_id, blueprint_id, body))
+
+
+@router.delete("/orgs/{org_id}/blueprints/{blueprint_id}",
+               status_code=status.HTTP_204_NO_CONTENT, summary="Delete an org blueprint")
+def delete_blueprint(access: Writer, session: DbSession, blueprint_id: uuid.UUID) -> Response:
+    """Delete; 409 while crafts still use it."""
+    service.delete_blueprint(session, access.org_id, blueprint_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
