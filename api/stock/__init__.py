@@ -1,0 +1,1 @@
+"""Stock that never lies: rows per (item, location, quality, owner), reservations, history."""

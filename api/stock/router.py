@@ -1,0 +1,388 @@
+"""Stock HTTP endpoints under ``/api/v1/orgs/{org_id}/stock`` (HTTP only; rules in service)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.core.db import DbSession
+from api.core.deps import OrgAccess, org_member
+from api.core.errors import NotFound
+from api.core.idempotency import IdempotencyKeyHeader, run_idempotent
+from api.core.permissions import Action
+from api.stock import repository as repo
+from api.stock import service
+from api.stock.schemas import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    AdjustIn,
+    HistoryKind,
+    HistoryOut,
+    Page,
+    ReservationOut,
+    ReserveIn,
+    StockChangeOut,
+    StockOut,
+    TransferIn,
+    TransferOut,
+    WhereIsRow,
+)
+from models.inventory import ItemHistory, ItemStock, StockReservation
+
+router = APIRouter(prefix="/orgs/{org_id}/stock", tags=["stock"])
+
+Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
+Writer = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="page size")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown id, or another organisation's record"},
+    409: {"description": "Insufficient stock, or a conflicting state"},
+    422: {"description": "Invalid input (the field is named)"},
+}
+
+
+def stock_out(stock: ItemStock) -> StockOut:
+    """Response model of a stock row."""
+    return StockOut.model_validate(
+        {**_columns(stock), "available": stock.quantity - stock.reserved}
+    )
+
+
+def _columns(obj: object) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}  # type: ignore[attr-defined]
+
+
+def reservation_out(res: StockReservation) -> ReservationOut:
+    """Response model of a reservation."""
+    active = res.released_at is None and res.consumed_at is None
+    return ReservationOut.model_validate({**_columns(res), "active": active})
+
+
+def history_out(rows: list[ItemHistory]) -> list[HistoryOut]:
+    """Response models of history rows."""
+    return [HistoryOut.model_validate(r) for r in rows]
+
+
+def _page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
+    # One row beyond the page was fetched to know whether another page exists.
+    more = len(items) > limit
+    return {
+        "items": items[:limit],
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if more else None,
+    }
+
+
+@router.post(
+    "/adjust",
+    response_model=StockChangeOut,
+    summary="Add or remove units (one atomic update + history row)",
+    responses=_PROBLEMS,
+)
+def adjust(
+    body: AdjustIn,
+    access: Writer,
+    session: DbSession,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Change the quantity of (item, location, quality, owner) by ``delta``."""
+    user, _ = access
+
+    def call() -> StockChangeOut:
+        change = service.adjust_stock(
+            session,
+            org_id=access.org_id,
+            actor_id=user.id,
+            item_id=body.item_id,
+            location_id=body.location_id,
+            quality=body.quality,
+            delta=body.delta,
+            owner_user_id=user.id if body.owner == "me" else None,
+            note=body.note,
+        )
+        return StockChangeOut(stock=stock_out(change.stock), history=history_out(change.history))
+
+    return run_idempotent(
+        session, user_id=user.id, key=idempotency_key, method="POST",
+        path=request.url.path, payload=body, status=200, call=call,
+    )
+
+
+@router.post(
+    "/transfer",
+    response_model=TransferOut,
+    summary="Move units between two locations atomically",
+    responses=_PROBLEMS,
+)
+def transfer(
+    body: TransferIn,
+    access: Writer,
+    session: DbSession,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Move ``quantity`` of one stock row to ``to_location_id`` (same item/quality/owner)."""
+    user, _ = access
+
+    def call() -> TransferOut:
+        result = service.transfer_stock(
+            session,
+            org_id=access.org_id,
+            actor_id=user.id,
+            to_location_id=body.to_location_id,
+            quantity=body.quantity,
+            stock_id=body.stock_id,
+            item_id=body.item_id,
+            from_location_id=body.from_location_id,
+            quality=body.quality,
+            owner_user_id=user.id if body.owner == "me" else None,
+            note=body.note,
+        )
+        return TransferOut(
+            transfer_id=result.transfer_id,
+            source=stock_out(result.source),
+            destination=stock_out(result.destination),
+            history=history_out(result.history),
+        )
+
+    return run_idempotent(
+        session, user_id=user.id, key=idempotency_key, method="POST",
+        path=request.url.path, payload=body, status=200, call=call,
+    )
+
+
+@router.post(
+    "/reservations",
+    response_model=ReservationOut,
+    status_code=201,
+    summary="Reserve units of the org's stock or of members' shared stock",
+    responses=_PROBLEMS,
+)
+def reserve(
+    body: ReserveIn,
+    access: Writer,
+    session: DbSession,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Hold ``quantity`` of a stock row; 409 ``insufficient-stock`` when it does not fit."""
+    user, _ = access
+
+    def call() -> ReservationOut:
+        res = service.reserve_stock(
+            session,
+            org_id=access.org_id,
+            actor_id=user.id,
+            stock_id=body.stock_id,
+            quantity=body.quantity,
+            reason=body.reason,
+            craft_id=body.craft_id,
+            plan_id=body.plan_id,
+        )
+        return reservation_out(res)
+
+    return run_idempotent(
+        session, user_id=user.id, key=idempotency_key, method="POST",
+        path=request.url.path, payload=body, status=201, call=call,
+    )
+
+
+@router.post(
+    "/reservations/{reservation_id}/release",
+    response_model=ReservationOut,
+    summary="Release a reservation (exactly once; a second release is a 409)",
+    responses=_PROBLEMS,
+)
+def release(
+    reservation_id: uuid.UUID,
+    access: Writer,
+    session: DbSession,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Give the reservation's quantity back to ``available``."""
+    user, _ = access
+
+    def call() -> ReservationOut:
+        res = service.release_reservation(
+            session, reservation_id, user.id, org_id=access.org_id
+        )
+        return reservation_out(res)
+
+    return run_idempotent(
+        session, user_id=user.id, key=idempotency_key, method="POST",
+        path=request.url.path, payload=None, status=200, call=call,
+    )
+
+
+@router.post(
+    "/{stock_id}/share",
+    response_model=StockChangeOut,
+    summary="Share your personal stock row with the organisation (member-tier supply)",
+    responses=_PROBLEMS,
+)
+def share(
+    stock_id: uuid.UUID,
+    access: Writer,
+    session: DbSession,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Make one of your personal stock rows visible and reservable for the org."""
+    user, _ = access
+
+    def call() -> StockChangeOut:
+        change = service.share_stock(
+            session, org_id=access.org_id, user_id=user.id, stock_id=stock_id
+        )
+        return StockChangeOut(stock=stock_out(change.stock), history=history_out(change.history))
+
+    return run_idempotent(
+        session, user_id=user.id, key=idempotency_key, method="POST",
+        path=request.url.path, payload=None, status=200, call=call,
+    )
+
+
+@router.post(
+    "/{stock_id}/withdraw",
+    response_model=StockChangeOut,
+    summary="Stop sharing your stock row (refused while the org has it reserved)",
+    responses=_PROBLEMS,
+)
+def withdraw(
+    stock_id: uuid.UUID,
+    access: Writer,
+    session: DbSession,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Withdraw a shared personal stock row from the org."""
+    user, _ = access
+
+    def call() -> StockChangeOut:
+        change = service.withdraw_stock(
+            session, org_id=access.org_id, user_id=user.id, stock_id=stock_id
+        )
+        return StockChangeOut(stock=stock_out(change.stock), history=history_out(change.history))
+
+    return run_idempotent(
+        session, user_id=user.id, key=idempotency_key, method="POST",
+        path=request.url.path, payload=None, status=200, call=call,
+    )
+
+
+@router.get(
+    "",
+    response_model=Page[StockOut],
+    summary="Inventory: visible stock rows, optionally of a location subtree (with ship grids)",
+)
+def inventory(
+    access: Reader,
+    session: DbSession,
+    location_id: uuid.UUID | None = None,
+    item_id: uuid.UUID | None = None,
+    include_empty: bool = False,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Stock rows of the org, members' shared stock and your own, under ``location_id``."""
+    user, _ = access
+    rows = repo.list_stock(
+        session, access.org_id, user.id, location_id=location_id, item_id=item_id,
+        include_empty=include_empty, limit=limit + 1, offset=offset,
+    )
+    return _page([stock_out(r) for r in rows], limit, offset)
+
+
+@router.get(
+    "/where",
+    response_model=Page[WhereIsRow],
+    summary="Where is item X: totals by location, quality and tier (org / shared member)",
+)
+def where(
+    access: Reader,
+    session: DbSession,
+    item_id: uuid.UUID,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Totals of one item across the org's stock and members' shared stock."""
+    user, _ = access
+    rows = repo.where_is(session, access.org_id, user.id, item_id, limit=limit + 1, offset=offset)
+    items = [
+        WhereIsRow(
+            location_id=r.location_id,
+            quality=r.quality,
+            tier="org" if r.org_owned else "member",
+            quantity=Decimal(r.quantity),
+            reserved=Decimal(r.reserved),
+            available=Decimal(r.quantity) - Decimal(r.reserved),
+            rows=r.rows,
+        )
+        for r in rows
+    ]
+    return _page(items, limit, offset)
+
+
+@router.get("/history", response_model=Page[HistoryOut], summary="Stock history, filtered")
+def history(
+    access: Reader,
+    session: DbSession,
+    item_id: uuid.UUID | None = None,
+    location_id: uuid.UUID | None = None,
+    stock_id: uuid.UUID | None = None,
+    kind: HistoryKind | None = None,
+    actor_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """History rows of the org's stock and of your own, newest first."""
+    user, _ = access
+    rows = repo.list_history(
+        session, access.org_id, user.id, item_id=item_id, location_id=location_id,
+        stock_id=stock_id, kind=kind, actor_id=actor_id, since=since, until=until,
+        limit=limit + 1, offset=offset,
+    )
+    return _page(history_out(rows), limit, offset)
+
+
+@router.get(
+    "/reservations", response_model=Page[ReservationOut], summary="The org's reservations"
+)
+def reservations(
+    access: Reader,
+    session: DbSession,
+    stock_id: uuid.UUID | None = None,
+    craft_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+    active: bool | None = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Reservations serving the org; ``active=true`` for open ones only."""
+    rows = repo.list_reservations(
+        session, access.org_id, stock_id=stock_id, craft_id=craft_id, plan_id=plan_id,
+        active=active, limit=limit + 1, offset=offset,
+    )
+    return _page([reservation_out(r) for r in rows], limit, offset)
+
+
+@router.get("/{stock_id}", response_model=StockOut, summary="One stock row", responses=_PROBLEMS)
+def get_stock(stock_id: uuid.UUID, access: Reader, session: DbSession) -> StockOut:
+    """A stock row you can see (404 otherwise)."""
+    user, _ = access
+    stock = repo.get_visible_stock(session, access.org_id, user.id, stock_id)
+    if stock is None:
+        raise NotFound("stock", stock_id)
+    return stock_out(stock)

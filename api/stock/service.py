@@ -1,0 +1,454 @@
+"""Stock rules. Every function here is one step of the caller's transaction: it flushes,
+never commits, and writes the history row(s) of every change it makes.
+
+These are the functions other packages reuse (crafts, plan apply); see docs/inventory.md:
+
+* :func:`adjust_stock` — add/remove units (upsert + one atomic UPDATE).
+* :func:`add_output` — a craft's output (``craft_output`` history).
+* :func:`transfer_stock` — move units between locations (row locks in id order).
+* :func:`reserve_stock`, :func:`release_reservation`, :func:`consume_reservation`.
+* :func:`share_stock`, :func:`withdraw_stock` — member stock shared with an org.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from api.stock import repository as repo
+from api.stock.repository import StockOwner
+from models.inventory import ItemHistory, ItemStock, StockReservation
+
+MAX_QUANTITY = Decimal(1_000_000_000)
+
+
+@dataclass
+class StockChange:
+    """A stock row after a change and the history rows written for it."""
+
+    stock: ItemStock
+    history: list[ItemHistory] = field(default_factory=list)
+
+
+@dataclass
+class Transfer:
+    """Both rows after a transfer and its two history rows."""
+
+    transfer_id: uuid.UUID
+    source: ItemStock
+    destination: ItemStock
+    history: list[ItemHistory]
+
+
+def _check_quantity(value: Decimal, name: str, *, allow_negative: bool = False) -> None:
+    # Service callers (crafts, plan apply) skip the HTTP schemas, so the bounds hold here too.
+    if value == 0:
+        raise InvalidInput(f"{name} must not be zero", field=name)
+    if abs(value) > MAX_QUANTITY or (value < 0 and not allow_negative):
+        bounds = f"-{MAX_QUANTITY}..{MAX_QUANTITY}" if allow_negative else f"0..{MAX_QUANTITY}"
+        raise InvalidInput(f"{name} must be within {bounds}", field=name)
+
+
+def _history_org(stock: ItemStock, org_id: uuid.UUID) -> uuid.UUID | None:
+    """The org a change is recorded for: none for a member's unshared stock (private)."""
+    if stock.organization_id is not None:
+        return stock.organization_id
+    return org_id if stock.shared_with_org_id == org_id else None
+
+
+def _record(
+    session: Session,
+    stock: ItemStock,
+    org_id: uuid.UUID,
+    *,
+    kind: str,
+    actor_id: uuid.UUID | None,
+    delta: Decimal = Decimal(0),
+    reserved_delta: Decimal = Decimal(0),
+    **extra: object,
+) -> ItemHistory:
+    return repo.add_history(
+        session,
+        stock_id=stock.id,
+        item_id=stock.item_id,
+        location_id=stock.location_id,
+        quality=stock.quality,
+        delta=delta,
+        reserved_delta=reserved_delta,
+        kind=kind,
+        actor_id=actor_id,
+        organization_id=_history_org(stock, org_id),
+        owner_user_id=stock.owner_user_id,
+        **extra,
+    )
+
+
+def _insufficient(stock: ItemStock, wanted: Decimal, what: str) -> InsufficientStock:
+    return InsufficientStock(
+        f"Not enough stock to {what} {wanted}: {stock.quantity - stock.reserved} available "
+        f"({stock.quantity} held, {stock.reserved} reserved)",
+        stock_id=stock.id,
+        requested=wanted,
+        quantity=stock.quantity,
+        reserved=stock.reserved,
+        available=stock.quantity - stock.reserved,
+    )
+
+
+def _owner(org_id: uuid.UUID, owner_user_id: uuid.UUID | None) -> StockOwner:
+    if owner_user_id is not None:
+        return StockOwner(owner_user_id=owner_user_id)
+    return StockOwner(organization_id=org_id)
+
+
+def _require_item_and_location(
+    session: Session,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    item_id: uuid.UUID,
+    location_id: uuid.UUID,
+    location_field: str = "location_id",
+) -> None:
+    if not repo.item_exists(session, org_id, item_id):
+        raise NotFound("item", item_id)
+    # System callers (user_id None) may use universe and org locations only.
+    if not repo.location_exists(session, org_id, user_id or uuid.UUID(int=0), location_id):
+        raise NotFound("location", location_id, detail=f"location not found ({location_field})")
+
+
+def adjust_stock(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    item_id: uuid.UUID,
+    location_id: uuid.UUID,
+    quality: int,
+    delta: Decimal,
+    owner_user_id: uuid.UUID | None = None,
+    note: str | None = None,
+    kind: str | None = None,
+    craft_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+) -> StockChange:
+    """Change the quantity of (item, location, quality, owner) by ``delta``.
+
+    Owner: the org (``owner_user_id`` None) or that member's personal stock. The row is
+    created at zero when missing (only for positive deltas); the change is one atomic
+    ``UPDATE … WHERE quantity + delta >= reserved`` and raises 409 ``insufficient-stock``
+    (naming available and reserved) when it would not fit. Writes one history row of
+    ``kind`` (default ``add``/``remove`` by sign).
+    """
+    _check_quantity(delta, "delta", allow_negative=True)
+    if not 0 <= quality <= 1000:
+        raise InvalidInput("quality must be in 0..1000", field="quality")
+    _require_item_and_location(
+        session, org_id, actor_id if owner_user_id is None else owner_user_id, item_id, location_id
+    )
+    owner = _owner(org_id, owner_user_id)
+    if delta > 0:
+        stock_id = repo.upsert_stock(
+            session, item_id, location_id, quality, owner, actor_id=actor_id
+        )
+    else:
+        found = repo.find_stock_id(session, item_id, location_id, quality, owner)
+        if found is None:
+            raise InsufficientStock(
+                f"Nothing held to remove {-delta} from",
+                requested=-delta,
+                quantity=Decimal(0),
+                reserved=Decimal(0),
+                available=Decimal(0),
+            )
+        stock_id = found
+    if not repo.change_quantity(session, stock_id, delta, actor_id):
+        raise _insufficient(repo.get_stock(session, stock_id), -delta, "remove")
+    stock = repo.get_stock(session, stock_id)
+    history = _record(
+        session,
+        stock,
+        org_id,
+        kind=kind or ("add" if delta > 0 else "remove"),
+        actor_id=actor_id,
+        delta=delta,
+        note=note,
+        craft_id=craft_id,
+        plan_id=plan_id,
+    )
+    session.flush()
+    return StockChange(stock, [history])
+
+
+def add_output(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    item_id: uuid.UUID,
+    location_id: uuid.UUID,
+    quality: int,
+    quantity: Decimal,
+    craft_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+    note: str | None = None,
+) -> StockChange:
+    """Add a craft's output to the org's stock (history kind ``craft_output``)."""
+    _check_quantity(quantity, "quantity")
+    return adjust_stock(
+        session,
+        org_id=org_id,
+        actor_id=actor_id,
+        item_id=item_id,
+        location_id=location_id,
+        quality=quality,
+        delta=quantity,
+        note=note,
+        kind="craft_output",
+        craft_id=craft_id,
+        plan_id=plan_id,
+    )
+
+
+def _writable(
+    session: Session, org_id: uuid.UUID, actor_id: uuid.UUID, stock_id: uuid.UUID
+) -> ItemStock:
+    """A row the actor may adjust or move: the org's own, or the actor's personal stock.
+
+    Other members' shared stock is visible (and reservable) but only its owner moves it.
+    """
+    stock = repo.get_visible_stock(session, org_id, actor_id, stock_id)
+    if stock is None:
+        raise NotFound("stock", stock_id)
+    if stock.organization_id != org_id and stock.owner_user_id != actor_id:
+        raise Conflict(
+            "Only the owning member may change or move their shared stock", stock_id=stock_id
+        )
+    return stock
+
+
+def transfer_stock(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    to_location_id: uuid.UUID,
+    quantity: Decimal,
+    stock_id: uuid.UUID | None = None,
+    item_id: uuid.UUID | None = None,
+    from_location_id: uuid.UUID | None = None,
+    quality: int = 0,
+    owner_user_id: uuid.UUID | None = None,
+    note: str | None = None,
+) -> Transfer:
+    """Move ``quantity`` from one stock row to the same item/quality/owner at another location.
+
+    Both rows are locked ``FOR UPDATE`` in id order (opposite transfers cannot deadlock),
+    then changed by conditional UPDATEs; totals are conserved and two history rows
+    (``transfer_out``, ``transfer_in``) share one ``transfer_id``.
+    """
+    _check_quantity(quantity, "quantity")
+    if stock_id is None:
+        if item_id is None or from_location_id is None:
+            raise InvalidInput("give stock_id, or item_id and from_location_id", field="stock_id")
+        found = repo.find_stock_id(
+            session, item_id, from_location_id, quality, _owner(org_id, owner_user_id)
+        )
+        if found is None:
+            raise NotFound("stock", f"{item_id}@{from_location_id}/q{quality}")
+        stock_id = found
+    source = _writable(session, org_id, actor_id, stock_id)
+    if source.location_id == to_location_id:
+        raise InvalidInput(
+            "to_location_id is the stock's own location", field="to_location_id"
+        )
+    if not repo.location_exists(session, org_id, actor_id, to_location_id):
+        raise NotFound("location", to_location_id)
+    owner = StockOwner(source.organization_id, source.owner_user_id)
+    dest_id = repo.upsert_stock(
+        session,
+        source.item_id,
+        to_location_id,
+        source.quality,
+        owner,
+        # Moving shared stock keeps it shared: it is still the same supply for the org.
+        shared_with_org_id=source.shared_with_org_id,
+        actor_id=actor_id,
+    )
+    locked = repo.lock_stocks(session, [source.id, dest_id])
+    if not repo.change_quantity(session, source.id, -quantity, actor_id):
+        raise _insufficient(locked[source.id], quantity, "transfer")
+    if not repo.change_quantity(session, dest_id, quantity, actor_id):  # pragma: no cover
+        raise Conflict("destination row refused the transfer")
+    source = repo.get_stock(session, source.id)
+    dest = repo.get_stock(session, dest_id)
+    transfer_id = uuid.uuid4()
+    history = [
+        _record(
+            session, source, org_id, kind="transfer_out", actor_id=actor_id,
+            delta=-quantity, transfer_id=transfer_id, note=note,
+        ),
+        _record(
+            session, dest, org_id, kind="transfer_in", actor_id=actor_id,
+            delta=quantity, transfer_id=transfer_id, note=note,
+        ),
+    ]
+    session.flush()
+    return Transfer(transfer_id, source, dest, history)
+
+
+def reserve_stock(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    stock_id: uuid.UUID,
+    quantity: Decimal,
+    reason: str | None = None,
+    craft_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+) -> StockReservation:
+    """Reserve ``quantity`` of a row owned by ``org_id`` or shared with it.
+
+    One atomic ``UPDATE … SET reserved = reserved + q WHERE quantity >= reserved + q`` (and
+    the row still serves the org); 409 ``insufficient-stock`` when it does not fit. Writes
+    the reservation row and a ``reserve`` history row.
+    """
+    _check_quantity(quantity, "quantity")
+    stock = repo.get_visible_stock(session, org_id, actor_id or uuid.UUID(int=0), stock_id)
+    if stock is None:
+        raise NotFound("stock", stock_id)
+    if stock.organization_id != org_id and stock.shared_with_org_id != org_id:
+        raise Conflict(
+            "Personal stock must be shared with the organisation before it can be reserved",
+            stock_id=stock_id,
+        )
+    if not repo.add_reserved(session, stock_id, quantity, org_id, actor_id):
+        raise _insufficient(repo.get_stock(session, stock_id), quantity, "reserve")
+    reservation = StockReservation(
+        stock_id=stock_id,
+        organization_id=org_id,
+        quantity=quantity,
+        reason=reason,
+        craft_id=craft_id,
+        plan_id=plan_id,
+        reserved_by=actor_id,
+    )
+    session.add(reservation)
+    session.flush()
+    stock = repo.get_stock(session, stock_id)
+    _record(
+        session, stock, org_id, kind="reserve", actor_id=actor_id,
+        reserved_delta=quantity, reservation_id=reservation.id, craft_id=craft_id,
+        plan_id=plan_id, note=reason,
+    )
+    session.flush()
+    return reservation
+
+
+def _close(
+    session: Session,
+    reservation_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    org_id: uuid.UUID | None,
+    *,
+    consume: bool,
+) -> StockReservation:
+    reservation = repo.get_reservation(session, reservation_id, org_id)
+    if reservation is None:
+        raise NotFound("reservation", reservation_id)
+    # Marking the reservation closed is itself the "exactly once" guard: a concurrent second
+    # release/consume finds no open row and changes nothing.
+    if not repo.close_reservation(session, reservation_id, consumed=consume, org_id=org_id):
+        state = "consumed" if reservation.consumed_at else "released"
+        raise Conflict(
+            f"Reservation already {state}", reservation_id=reservation_id, state=state
+        )
+    q = reservation.quantity
+    if not repo.take_back_reserved(
+        session, reservation.stock_id, q, consume=consume, actor_id=actor_id
+    ):  # pragma: no cover - the CHECK constraints make this unreachable
+        raise Conflict("Stock row no longer holds this reservation")
+    stock = repo.get_stock(session, reservation.stock_id)
+    assert reservation.organization_id is not None
+    _record(
+        session, stock, reservation.organization_id,
+        kind="consume" if consume else "release", actor_id=actor_id,
+        delta=-q if consume else Decimal(0), reserved_delta=-q,
+        reservation_id=reservation.id, craft_id=reservation.craft_id, plan_id=reservation.plan_id,
+    )
+    session.flush()
+    fresh = repo.get_reservation(session, reservation_id)
+    assert fresh is not None
+    return fresh
+
+
+def release_reservation(
+    session: Session,
+    reservation_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    *,
+    org_id: uuid.UUID | None = None,
+) -> StockReservation:
+    """Give exactly the reservation's quantity back to ``available``, once (409 the second
+    time). ``org_id`` scopes the lookup (404 for other orgs' reservations)."""
+    return _close(session, reservation_id, actor_id, org_id, consume=False)
+
+
+def consume_reservation(
+    session: Session,
+    reservation_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    *,
+    org_id: uuid.UUID | None = None,
+) -> StockReservation:
+    """Use up a reservation: quantity and reserved both drop by its quantity, ``consumed_at``
+    is set, one ``consume`` history row; once only (409 the second time)."""
+    return _close(session, reservation_id, actor_id, org_id, consume=True)
+
+
+def share_stock(
+    session: Session, *, org_id: uuid.UUID, user_id: uuid.UUID, stock_id: uuid.UUID
+) -> StockChange:
+    """Share the caller's personal row with ``org_id`` (member-tier supply for planning)."""
+    stock = repo.get_visible_stock(session, org_id, user_id, stock_id)
+    if stock is None or stock.owner_user_id != user_id:
+        raise NotFound("stock", stock_id)
+    if stock.shared_with_org_id == org_id:
+        return StockChange(stock, [])
+    if not repo.set_shared(session, stock_id, user_id, org_id, share=True):
+        raise Conflict(
+            "Stock is reserved by another organisation; withdraw it there first",
+            stock_id=stock_id,
+        )
+    stock = repo.get_stock(session, stock_id)
+    history = _record(session, stock, org_id, kind="share", actor_id=user_id)
+    session.flush()
+    return StockChange(stock, [history])
+
+
+def withdraw_stock(
+    session: Session, *, org_id: uuid.UUID, user_id: uuid.UUID, stock_id: uuid.UUID
+) -> StockChange:
+    """Stop sharing the caller's row with ``org_id``; refused (409) while the org holds
+    reservations on it."""
+    stock = repo.get_visible_stock(session, org_id, user_id, stock_id)
+    if stock is None or stock.owner_user_id != user_id:
+        raise NotFound("stock", stock_id)
+    if stock.shared_with_org_id != org_id:
+        raise Conflict("Stock is not shared with this organisation", stock_id=stock_id)
+    if not repo.set_shared(session, stock_id, user_id, org_id, share=False):
+        current = repo.get_stock(session, stock_id)
+        raise Conflict(
+            f"Stock is reserved by the organisation ({current.reserved}); release it first",
+            stock_id=stock_id,
+            reserved=current.reserved,
+        )
+    # ``stock`` still shows the row as shared (the UPDATE did not refresh it), so the history
+    # row is recorded for the org: its members see the withdrawal.
+    history = _record(session, stock, org_id, kind="unshare", actor_id=user_id)
+    session.flush()
+    return StockChange(repo.get_stock(session, stock_id), [history])
