@@ -29,6 +29,7 @@ ROUTER_MODULES: list[str] = [
     # "api.auth.router",
     # "api.orgs.router",
     # "api.inventory.router",
+    "api.stock.router",
 ]
 
 

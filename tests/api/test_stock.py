@@ -80,7 +80,9 @@ def world(
         far = Location(name="Pyro", kind="system")
         s.add_all([station, far])
         s.flush()
-        hangar = Location(name="Hangar", kind="hangar", parent_id=station.id, organization_id=org.id)
+        hangar = Location(
+            name="Hangar", kind="hangar", parent_id=station.id, organization_id=org.id
+        )
         other_loc = Location(name="Theirs", kind="hangar", organization_id=other_org.id)
         cargo = Location(name="C2 grid", kind="ship_cargo", organization_id=org.id)
         s.add_all([hangar, other_loc, cargo])
@@ -125,8 +127,9 @@ def counts(database: Database) -> tuple[int, int, int, int]:
 def snapshot(database: Database) -> list[tuple[Any, ...]]:
     with database.sessionmaker() as s:
         rows = s.execute(
-            select(ItemStock.id, ItemStock.quantity, ItemStock.reserved, ItemStock.shared_with_org_id)
-            .order_by(ItemStock.id)
+            select(
+                ItemStock.id, ItemStock.quantity, ItemStock.reserved, ItemStock.shared_with_org_id
+            ).order_by(ItemStock.id)
         )
         return [tuple(r) for r in rows]
 
@@ -144,7 +147,9 @@ def history_sum(database: Database, stock_id: Any) -> tuple[Decimal, Decimal]:
 # --- adjust ----------------------------------------------------------------------------------
 
 
-def test_adjust_creates_row_and_history(client: TestClient, world: World, database: Database) -> None:
+def test_adjust_creates_row_and_history(
+    client: TestClient, world: World, database: Database
+) -> None:
     r = adjust(client, world, world.member, "32.5")
     assert r.status_code == 200, r.text
     body = r.json()
@@ -182,7 +187,9 @@ def test_adjust_below_reserved_is_409_and_changes_nothing(
     assert r.status_code == 409 and counts(database) == before_n
 
 
-def test_viewer_reads_but_cannot_write(client: TestClient, world: World, database: Database) -> None:
+def test_viewer_reads_but_cannot_write(
+    client: TestClient, world: World, database: Database
+) -> None:
     assert adjust(client, world, world.viewer, 5).status_code == 403
     assert counts(database) == (0, 0, 0, 0)
     assert client.get(world.url(), headers=world.viewer.headers).status_code == 200
@@ -314,7 +321,9 @@ def test_transfer_conserves_and_writes_two_history_rows(
         assert history_sum(database, stock_id)[0] == expected
 
 
-def test_transfer_refusals_change_nothing(client: TestClient, world: World, database: Database) -> None:
+def test_transfer_refusals_change_nothing(
+    client: TestClient, world: World, database: Database
+) -> None:
     sid = adjust(client, world, world.member, 5).json()["stock"]["id"]
     before, n = snapshot(database), counts(database)
     h = world.member.headers
@@ -462,7 +471,8 @@ def test_idempotency_key_replays_once(client: TestClient, world: World, database
     assert adjust(client, world, world.member, -50, headers=k2).status_code == 409
     adjust(client, world, world.member, 50)
     assert adjust(client, world, world.member, -50, headers=k2).status_code == 200
-    assert adjust(client, world, world.member, 1, headers={"Idempotency-Key": "x" * 201}).status_code == 422
+    too_long = {"Idempotency-Key": "x" * 201}
+    assert adjust(client, world, world.member, 1, headers=too_long).status_code == 422
 
 
 # --- queries --------------------------------------------------------------------------------------
