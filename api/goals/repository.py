@@ -1,0 +1,77 @@
+"""Goal queries; tenant scoping in :func:`scoped`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.inventory import Item, ItemStock
+from models.planning import Blueprint, Craft, Goal
+
+
+def scoped(org_id: uuid.UUID) -> Select[Goal]:
+    """The org's goals."""
+    return select(Goal).where(Goal.organization_id == org_id)
+
+
+def get(session: Session, org_id: uuid.UUID, goal_id: uuid.UUID) -> Goal | None:
+    """One of the org's goals, or None."""
+    return session.scalar(scoped(org_id).where(Goal.id == goal_id))
+
+
+def list_goals(session: Session, org_id: uuid.UUID, *, status: str | None, limit: int,
+               offset: int) -> Sequence[Goal]:
+    """The org's goals, newest first."""
+    stmt = scoped(org_id)
+    if status is not None:
+        stmt = stmt.where(Goal.status == status)
+    return session.scalars(
+        stmt.order_by(Goal.created_at.desc(), Goal.id).limit(limit).offset(offset)
+    ).all()
+
+
+def get_many(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> Sequence[Goal]:
+    """The org's goals among ``ids``."""
+    return session.scalars(scoped(org_id).where(Goal.id.in_(ids))).all()
+
+
+def visible_item_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """The subset of ``ids`` naming items the org may use."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Item.id).where(
+        Item.id.in_(ids), or_(Item.organization_id.is_(None), Item.organization_id == org_id))))
+
+
+def stock_by_quality(session: Session, org_id: uuid.UUID,
+                     item_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[tuple[int, Decimal]]]:
+    """Usable (unreserved) org-owned stock per item, as (quality, quantity) pairs."""
+    rows = session.execute(
+        select(ItemStock.item_id, ItemStock.quality,
+               func.sum(ItemStock.quantity - ItemStock.reserved))
+        .where(ItemStock.organization_id == org_id, ItemStock.item_id.in_(item_ids))
+        .group_by(ItemStock.item_id, ItemStock.quality)
+    )
+    out: dict[uuid.UUID, list[tuple[int, Decimal]]] = {}
+    for item_id, quality, qty in rows:
+        out.setdefault(item_id, []).append((quality, Decimal(qty or 0)))
+    return out
+
+
+def in_progress_output(session: Session, org_id: uuid.UUID,
+                       item_ids: set[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    """Output still to come from the org's crafts in progress, per item."""
+    rows = session.execute(
+        select(Blueprint.output_item_id,
+               func.sum((Craft.runs - Craft.runs_completed) * Blueprint.output_quantity))
+        .select_from(Craft)
+        .join(Blueprint, Blueprint.id == Craft.blueprint_id)
+        .where(Craft.organization_id == org_id, Craft.status == "in_progress",
+               Blueprint.output_item_id.in_(item_ids))
+        .group_by(Blueprint.output_item_id)
+    )
+    return {item_id: Decimal(qty or 0) for item_id, qty in rows}

@@ -1,0 +1,67 @@
+"""Listing queries; visibility in :func:`visible` (the org's own and shared listings)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from models.inventory import Item, Location
+from models.planning import ResourceSource, SourceVerification
+
+
+def visible(org_id: uuid.UUID) -> Select[ResourceSource]:
+    """Listings an org reads and plans with: its own and the shared ones."""
+    return select(ResourceSource).where(
+        or_(ResourceSource.organization_id == org_id, ResourceSource.organization_id.is_(None))
+    )
+
+
+def get(session: Session, org_id: uuid.UUID, source_id: uuid.UUID) -> ResourceSource | None:
+    """One visible listing or None."""
+    return session.scalar(visible(org_id).where(ResourceSource.id == source_id))
+
+
+def list_sources(session: Session, org_id: uuid.UUID, *, item_id: uuid.UUID | None = None,
+                 location_id: uuid.UUID | None = None, limit: int = 100_000,
+                 offset: int = 0) -> Sequence[ResourceSource]:
+    """Visible listings, cheapest first."""
+    stmt = visible(org_id)
+    if item_id is not None:
+        stmt = stmt.where(ResourceSource.item_id == item_id)
+    if location_id is not None:
+        stmt = stmt.where(ResourceSource.location_id == location_id)
+    stmt = stmt.order_by(ResourceSource.price, ResourceSource.id).limit(limit).offset(offset)
+    return session.scalars(stmt).all()
+
+
+def votes_since(session: Session, source_ids: set[uuid.UUID],
+                since: datetime) -> Sequence[tuple[uuid.UUID, bool, datetime]]:
+    """(source, accurate, when) of the votes on these listings since ``since``."""
+    if not source_ids:
+        return []
+    rows = session.execute(
+        select(SourceVerification.source_id, SourceVerification.was_accurate,
+               SourceVerification.created_at)
+        .where(SourceVerification.source_id.in_(source_ids),
+               SourceVerification.created_at >= since)
+    )
+    return [(s, a, c) for s, a, c in rows]
+
+
+def item_visible(session: Session, org_id: uuid.UUID, item_id: uuid.UUID) -> bool:
+    """Whether the org may use this item."""
+    return session.scalar(select(Item.id).where(
+        Item.id == item_id,
+        or_(Item.organization_id.is_(None), Item.organization_id == org_id))) is not None
+
+
+def location_visible(session: Session, org_id: uuid.UUID, location_id: uuid.UUID) -> bool:
+    """Whether the location is shared universe or the org's own."""
+    return session.scalar(select(Location.id).where(
+        Location.id == location_id,
+        or_(Location.organization_id == org_id,
+            Location.organization_id.is_(None) & Location.owner_user_id.is_(None)))) is not None
