@@ -28,8 +28,8 @@ ROUTER_MODULES: list[str] = [
     "api.sources.router",
     "api.goals.router",
     "api.blueprints.router",
-    # "api.auth.router",
-    # "api.orgs.router",
+    "api.auth.router",
+    "api.orgs.router",
     # "api.inventory.router",
     "api.stock.router",
 ]

@@ -1,0 +1,1 @@
+"""Accounts and authentication: registration, tokens, the current user, personal access tokens."""

@@ -1,0 +1,223 @@
+"""HTTP routes of accounts and authentication: ``/auth/*`` and ``/users/me*``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from api.auth import service
+from api.auth.schemas import (
+    DeleteAccountIn,
+    LogoutIn,
+    PasswordChangeIn,
+    PatCreatedOut,
+    PatCreateIn,
+    PatOut,
+    RefreshIn,
+    RegisterIn,
+    ScopeOut,
+    TokenPair,
+    UserOut,
+    UserPatch,
+)
+from api.core.db import DbSession
+from api.core.deps import AppSettings, Auth, CurrentUser
+from api.core.errors import Forbidden, problem_response
+from api.core.permissions import SCOPES
+from models.accounts import User
+
+_AUTH_RESPONSES: dict[int | str, dict[str, str]] = {
+    401: {"description": "Missing, invalid, expired or revoked credentials"}
+}
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+users_router = APIRouter(prefix="/users", tags=["users"], responses=_AUTH_RESPONSES)
+
+
+def interactive_user(auth: Auth) -> User:
+    """The caller, who must have logged in (JWT): personal access tokens cannot manage the
+    account or mint more tokens, so a leaked script token cannot take the account over."""
+    if auth.method != "jwt":
+        raise Forbidden("This needs a login session, not a personal access token")
+    return auth.user
+
+
+InteractiveUser = Annotated[User, Depends(interactive_user)]
+
+
+def _user_agent(request: Request) -> str | None:
+    return request.headers.get("user-agent")
+
+
+@auth_router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account",
+    responses={409: {"description": "Username or email taken (names the field)"}},
+)
+def register(body: RegisterIn, session: DbSession, settings: AppSettings) -> UserOut:
+    """Register with a username, email and password (10-128 characters)."""
+    return UserOut.model_validate(service.register(session, body, settings))
+
+
+@auth_router.post(
+    "/token",
+    summary="Log in (OAuth2 password flow)",
+    responses=_AUTH_RESPONSES,
+)
+def token(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    username: Annotated[str, Form(min_length=1, max_length=254, description="Username or email")],
+    password: Annotated[str, Form(min_length=1, max_length=128)],
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    scope: Annotated[str, Form(max_length=200)] = "",
+) -> TokenPair:
+    """Exchange username (or email) and password for an access token and a refresh token."""
+    user = service.authenticate(session, username, password, settings)
+    return service.issue_tokens(session, user, settings, _user_agent(request))
+
+
+@auth_router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Rotate a refresh token",
+    responses={401: {"description": "Invalid, expired or replayed refresh token"}},
+)
+def refresh(
+    request: Request, body: RefreshIn, session: DbSession, settings: AppSettings
+) -> TokenPair | JSONResponse:
+    """Trade a refresh token (single use) for a new pair in the same family.
+
+    Presenting a token that was already used revokes the whole family: both the thief's and
+    the user's copies stop working and the user must log in again.
+    """
+    outcome = service.refresh(session, body.refresh_token, settings, _user_agent(request))
+    if outcome.reuse or outcome.tokens is None:
+        # Returned rather than raised so the family revocation is committed.
+        return problem_response(
+            request,
+            401,
+            "Unauthorized",
+            "refresh-token-reuse",
+            "Refresh token reuse detected; every session of this login was revoked",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return outcome.tokens
+
+
+@auth_router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out (revoke a session or all sessions)",
+    responses=_AUTH_RESPONSES,
+)
+def logout(body: LogoutIn, session: DbSession) -> Response:
+    """Revoke the refresh token's family; ``all_sessions`` also ends every other session and
+    invalidates access tokens already issued."""
+    service.logout(session, body.refresh_token, all_sessions=body.all_sessions)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@auth_router.get("/scopes", summary="Personal access token scopes")
+def scopes() -> list[ScopeOut]:
+    """The scopes a personal access token may carry."""
+    return [ScopeOut(name=k, description=v) for k, v in SCOPES.items()]
+
+
+@users_router.get("/me", summary="The current user")
+def get_me(user: CurrentUser) -> UserOut:
+    """The caller's account (any credential)."""
+    return UserOut.model_validate(user)
+
+
+@users_router.patch(
+    "/me",
+    summary="Update the current user",
+    responses={409: {"description": "Email taken"}, 403: {"description": "PAT used"}},
+)
+def patch_me(body: UserPatch, user: InteractiveUser, session: DbSession) -> UserOut:
+    """Change email, display name or the data-collection consent flag."""
+    return UserOut.model_validate(service.update_me(session, user, body))
+
+
+@users_router.post(
+    "/me/password",
+    summary="Change password",
+    responses={403: {"description": "PAT used"}},
+)
+def change_password(
+    request: Request,
+    body: PasswordChangeIn,
+    user: InteractiveUser,
+    session: DbSession,
+    settings: AppSettings,
+) -> TokenPair:
+    """Verify the current password and set a new one. Every refresh token and every access
+    token issued before now stop working; the response is a fresh session for this client."""
+    return service.change_password(
+        session, user, body.current_password, body.new_password, settings
+    )
+
+
+@users_router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete the account (GDPR erasure)",
+    responses={
+        409: {"description": "Last owner of an org with other members (names the org)"},
+        403: {"description": "PAT used"},
+    },
+)
+def delete_me(
+    body: DeleteAccountIn, user: InteractiveUser, session: DbSession, settings: AppSettings
+) -> Response:
+    """Delete personal stock, locations, ships, tokens and memberships; anonymise the account.
+
+    Org history keeps its rows with the actor anonymised.
+    """
+    service.delete_account(session, user, body.password, settings)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@users_router.post(
+    "/me/tokens",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a personal access token (shown once)",
+    responses={403: {"description": "PAT used"}},
+)
+def create_token(body: PatCreateIn, user: InteractiveUser, session: DbSession) -> PatCreatedOut:
+    """Create a scoped token for scripts; the response is the only time ``token`` is shown."""
+    pat, secret = service.create_pat(session, user, body)
+    return PatCreatedOut.model_validate(
+        {**PatOut.model_validate(pat).model_dump(), "token": secret}
+    )
+
+
+@users_router.get("/me/tokens", summary="List personal access tokens")
+def list_tokens(user: InteractiveUser, session: DbSession) -> list[PatOut]:
+    """The caller's tokens with prefix, scopes and usage; never the token itself."""
+    return [PatOut.model_validate(p) for p in service.list_pats(session, user)]
+
+
+@users_router.delete(
+    "/me/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a personal access token",
+    responses={404: {"description": "No such token of yours"}},
+)
+def revoke_token(token_id: uuid.UUID, user: InteractiveUser, session: DbSession) -> Response:
+    """Revoke one of the caller's tokens (idempotent)."""
+    service.revoke_pat(session, user, token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+router = APIRouter()
+router.include_router(auth_router)
+router.include_router(users_router)
+
+

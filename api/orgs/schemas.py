@@ -1,0 +1,107 @@
+"""Request and response bodies of the organisation routes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+RoleName = Literal["owner", "admin", "member", "viewer"]
+OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class OrgCreate(BaseModel):
+    """A new organisation; the creator becomes its owner."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Hurston Haulers", "description": "Cargo and mining crew"}]
+        },
+    )
+
+    name: OrgName
+    description: Description | None = None
+
+
+class OrgPatch(BaseModel):
+    """Fields to change (omitted fields stay as they are)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"description": "Now also salvage"}]}
+    )
+
+    name: OrgName | None = None
+    description: Description | None = None
+
+
+class OrgOut(BaseModel):
+    """An organisation with the caller's role in it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f0e8a52-5c1b-4c36-9e55-1e6c1b2f9a77",
+                    "name": "Hurston Haulers",
+                    "description": "Cargo and mining crew",
+                    "created_at": "2026-11-26T10:00:00Z",
+                    "role": "owner",
+                    "member_count": 12,
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    name: str
+    description: str | None
+    created_at: datetime
+    role: RoleName
+    member_count: int
+
+
+class MemberAdd(BaseModel):
+    """Add an existing user by username."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"username": "cmdr_vex", "role": "member"}]}
+    )
+
+    username: str = Field(min_length=1, max_length=64)
+    role: RoleName = "member"
+
+
+class MemberPatch(BaseModel):
+    """A member's new role."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "admin"}]})
+
+    role: RoleName
+
+
+class MemberOut(BaseModel):
+    """A member and their role."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": "0b6f1f5e-8d5e-4f43-9d1c-5b0f5c1e2a10",
+                    "username": "cmdr_vex",
+                    "display_name": "Cmdr Vex",
+                    "role": "member",
+                    "joined_at": "2026-11-26T10:00:00Z",
+                }
+            ]
+        }
+    )
+
+    user_id: uuid.UUID
+    username: str
+    display_name: str | None
+    role: RoleName
+    joined_at: datetime
