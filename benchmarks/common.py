@@ -64,6 +64,8 @@ class Measurement:
     ref_integers: int | None
     ref_check_ok: bool
     greedy_objective: float | None
+    greedy_shortfall: float
+    main_shortfall: float
     greedy_wall: float
     greedy_check_ok: bool
     peak_mib: float
@@ -139,5 +141,7 @@ def measure(preset: str, seed: int = SEED, *, reference: bool = True) -> Measure
         ref_constraints=_stat(ref, "constraints"),
         ref_integers=_stat(ref, "integer_variables"), ref_check_ok=ref_ok,
         greedy_objective=greedy.objective, greedy_wall=greedy_wall,
+        greedy_shortfall=sum(s.quantity for s in greedy.shortfalls),
+        main_shortfall=sum(s.quantity for s in main.shortfalls),
         greedy_check_ok=greedy_ok, peak_mib=peak_rss_mib(),
     )
