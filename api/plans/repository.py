@@ -1,0 +1,87 @@
+"""Plan queries and the reads behind the problem snapshot; tenant scoping in :func:`scoped`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from models.accounts import User
+from models.inventory import Item, ItemStock, Location, Ship
+from models.orgs import OrganizationMember
+from models.planning import Plan
+
+
+def scoped(org_id: uuid.UUID) -> Select[Plan]:
+    """The org's plans."""
+    return select(Plan).where(Plan.organization_id == org_id)
+
+
+def get(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID) -> Plan | None:
+    """One of the org's plans or None."""
+    return session.scalar(scoped(org_id).where(Plan.id == plan_id))
+
+
+def list_plans(session: Session, org_id: uuid.UUID, *, limit: int,
+               offset: int) -> Sequence[Plan]:
+    """The org's plans, newest first."""
+    return session.scalars(
+        scoped(org_id).order_by(Plan.created_at.desc(), Plan.id).limit(limit).offset(offset)
+    ).all()
+
+
+def visible_location(session: Session, org_id: uuid.UUID,
+                     location_id: uuid.UUID) -> Location | None:
+    """A shared-universe or org-owned location."""
+    return session.scalar(select(Location).where(
+        Location.id == location_id,
+        or_(Location.organization_id == org_id,
+            Location.organization_id.is_(None) & Location.owner_user_id.is_(None))))
+
+
+def usable_ship(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
+                ship_id: uuid.UUID) -> Ship | None:
+    """The org's ship or the caller's own ship."""
+    return session.scalar(select(Ship).where(
+        Ship.id == ship_id, or_(Ship.organization_id == org_id, Ship.owner_user_id == user_id)))
+
+
+def items(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> Sequence[Item]:
+    """Visible items among ``ids``."""
+    if not ids:
+        return []
+    return session.scalars(select(Item).where(
+        Item.id.in_(ids), or_(Item.organization_id.is_(None), Item.organization_id == org_id)
+    ).order_by(Item.id)).all()
+
+
+def locations(session: Session, ids: set[uuid.UUID]) -> Sequence[Location]:
+    """Locations by id (already known to be reachable by the org's data)."""
+    if not ids:
+        return []
+    return session.scalars(select(Location).where(Location.id.in_(ids))
+                           .order_by(Location.id)).all()
+
+
+def own_stock(session: Session, org_id: uuid.UUID) -> Sequence[ItemStock]:
+    """The org's stock rows with unreserved quantity."""
+    return session.scalars(select(ItemStock).where(
+        ItemStock.organization_id == org_id, ItemStock.quantity > ItemStock.reserved
+    ).order_by(ItemStock.id)).all()
+
+
+def shared_member_stock(session: Session,
+                        org_id: uuid.UUID) -> Sequence[tuple[ItemStock, str]]:
+    """Members' stock shared with the org, with the holder's username."""
+    rows = session.execute(
+        select(ItemStock, User.username)
+        .join(User, User.id == ItemStock.owner_user_id)
+        # Only while the holder is still a member: leaving the org withdraws the supply.
+        .join(OrganizationMember, (OrganizationMember.user_id == User.id)
+              & (OrganizationMember.organization_id == org_id))
+        .where(ItemStock.shared_with_org_id == org_id, ItemStock.quantity > ItemStock.reserved)
+        .order_by(ItemStock.id)
+    )
+    return [(stock, name) for stock, name in rows]

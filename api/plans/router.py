@@ -1,0 +1,81 @@
+"""HTTP routes for plans: request (202), read, download the snapshotted problem."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from api.core.db import DbSession
+from api.core.deps import OrgAccess, org_member
+from api.core.permissions import Action
+from api.plans import repository, service
+from api.plans.schemas import PlanOut, PlanRequestIn
+from models.planning import Plan
+
+router = APIRouter(tags=["plans"])
+
+Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
+Requester = Annotated[OrgAccess, Depends(org_member(action=Action.PLANS_REQUEST))]
+
+
+def get_enqueue(request: Request) -> service.Enqueue:
+    """The solve queue of this app: Redis in production, the in-process worker embedded."""
+    # Imported here: workers builds on api, and only this edge needs the broker.
+    from workers.broker import get_runtime
+
+    runtime = get_runtime(request.app.state.settings, request.app.state.db)
+    return runtime.enqueue_plan
+
+
+def _url(plan: Plan) -> str:
+    return f"/api/v1/orgs/{plan.organization_id}/plans/{plan.id}"
+
+
+def _out(plan: Plan, *, full: bool = True) -> PlanOut:
+    return PlanOut(
+        id=plan.id, organization_id=plan.organization_id, status=plan.status,
+        request=plan.request, plan=plan.plan if full else None,
+        explanation=plan.explanation if full else None, error=plan.error,
+        attempts=plan.attempts, created_at=plan.created_at, started_at=plan.started_at,
+        finished_at=plan.finished_at, problem_url=_url(plan) + "/problem")
+
+
+@router.post("/orgs/{org_id}/plans", response_model=PlanOut,
+             status_code=status.HTTP_202_ACCEPTED, summary="Request a plan (solved by a worker)")
+def request_plan(access: Requester, session: DbSession, body: PlanRequestIn,
+                 response: Response,
+                 enqueue: Annotated[service.Enqueue, Depends(get_enqueue)]) -> PlanOut:
+    """Snapshot the org's data as a problem, store it and queue the solve; poll ``Location``."""
+    plan = service.request_plan(session, access.org_id, access.user.id, body, enqueue)
+    response.headers["Location"] = _url(plan)
+    return _out(plan)
+
+
+@router.get("/orgs/{org_id}/plans", response_model=list[PlanOut], summary="The org's plans")
+def list_plans(
+    access: Reader,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[PlanOut]:
+    """Plans newest first (without the plan bodies; read one for those)."""
+    rows = repository.list_plans(session, access.org_id, limit=limit, offset=offset)
+    return [_out(p, full=False) for p in rows]
+
+
+@router.get("/orgs/{org_id}/plans/{plan_id}", response_model=PlanOut, summary="One plan")
+def get_plan(access: Reader, session: DbSession, plan_id: uuid.UUID) -> PlanOut:
+    """Status queued → solving → done | failed; the engine's plan and explanation when done."""
+    return _out(service.get_plan(session, access.org_id, plan_id))
+
+
+@router.get("/orgs/{org_id}/plans/{plan_id}/problem", summary="Download the stored problem",
+            response_description="quartermaster.problem/1 document")
+def get_problem(access: Reader, session: DbSession, plan_id: uuid.UUID) -> JSONResponse:
+    """The exact problem the worker solved; ``quartermaster plan <file>`` reproduces it."""
+    plan = service.get_plan(session, access.org_id, plan_id)
+    return JSONResponse(plan.problem or {}, headers={
+        "Content-Disposition": f'attachment; filename="problem-{plan.id}.json"'})

@@ -1,0 +1,93 @@
+"""Request and response bodies for plans."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_QUANTITY = 1e9
+MAX_COST = 1e12
+MAX_TIME_LIMIT = 300.0
+
+
+class DemandIn(BaseModel):
+    """An explicit demand: a quantity of an item at or above a quality."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: uuid.UUID
+    quantity: float = Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
+    min_quality: int = Field(default=0, ge=0, le=1000)
+
+
+class PolicyIn(BaseModel):
+    """Bounded overrides of the engine's policy (see the planning-problem spec)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ship_capacity_scu: float | None = Field(default=None, gt=0, le=1e6, allow_inf_nan=False)
+    member_unit_cost: float | None = Field(default=None, ge=0, le=MAX_COST, allow_inf_nan=False)
+    reliability_weight: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    default_trip_cost: float | None = Field(default=None, ge=0, le=MAX_COST,
+                                            allow_inf_nan=False)
+    shortfall_penalty: float | None = Field(default=None, ge=0, le=MAX_COST,
+                                            allow_inf_nan=False)
+    strict_priority: bool | None = None
+
+
+class PlanRequestIn(BaseModel):
+    """Ask for a plan: goals and/or explicit demands delivered to one location."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Rifles for Friday",
+                    "goal_ids": ["5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"],
+                    "demands": [{"item_id": "7b0e7c8e-5d43-4a35-9f3b-0a3d1c2b4e5f",
+                                 "quantity": 4}],
+                    "delivery_location_id": "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
+                    "ship_id": None,
+                    "policy": {"reliability_weight": 1.5},
+                    "time_limit": 20,
+                }
+            ]
+        },
+    )
+
+    name: str | None = Field(default=None, max_length=200)
+    goal_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    demands: list[DemandIn] = Field(default_factory=list, max_length=500)
+    delivery_location_id: uuid.UUID
+    ship_id: uuid.UUID | None = None
+    policy: PolicyIn = Field(default_factory=PolicyIn)
+    time_limit: float = Field(default=30.0, ge=0.1, le=MAX_TIME_LIMIT, allow_inf_nan=False,
+                              description="Seconds the solver may spend")
+
+    @model_validator(mode="after")
+    def _something_to_plan(self) -> PlanRequestIn:
+        if not self.goal_ids and not self.demands:
+            raise ValueError("give goal_ids or demands (or both)")
+        return self
+
+
+class PlanOut(BaseModel):
+    """A plan request and, once solved, the engine's plan and explanation."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    status: Literal["queued", "solving", "done", "failed"]
+    request: dict[str, Any]
+    plan: dict[str, Any] | None = Field(default=None,
+                                        description="quartermaster.plan/1 document")
+    explanation: dict[str, Any] | None = None
+    error: str | None = None
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    problem_url: str

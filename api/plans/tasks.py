@@ -1,0 +1,195 @@
+"""The solve job: claim a plan, solve it with the engine, store the result; and the reaper.
+
+Idempotent by construction: :func:`run_solve` first *claims* the plan with one conditional
+UPDATE (``queued``, or ``solving`` with a stale heartbeat). A redelivered message for a plan
+that is done, failed, or being solved by a live worker claims nothing and returns. While
+solving, a heartbeat thread refreshes ``locked_at``; results are written only while the
+worker still holds the lock, so a worker that lost its claim cannot overwrite a newer result.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from api.core.db import Database, after_commit
+from api.live.hub import publish
+from engine.explain import explain
+from engine.plan import PlanStatus
+from engine.problem import ProblemValidationError, parse_problem
+from engine.solve import solve
+from models.planning import Plan
+
+logger = logging.getLogger(__name__)
+
+# After this many claims that crashed the worker, the plan is failed instead of retried forever.
+MAX_ATTEMPTS = 4
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _status_event(plan_id: uuid.UUID, status: str, error: str | None = None) -> dict[str, Any]:
+    event: dict[str, Any] = {"type": "plan.status", "plan_id": str(plan_id), "status": status}
+    if error:
+        event["error"] = error
+    return event
+
+
+def claim(database: Database, plan_id: uuid.UUID, worker_id: str,
+          stale_seconds: float) -> Plan | None:
+    """Take the plan for this worker, or None when it is not claimable (done, live elsewhere)."""
+    now = _now()
+    with database.session_scope() as s:
+        result = s.execute(
+            update(Plan)
+            .where(
+                Plan.id == plan_id,
+                or_(
+                    Plan.status == "queued",
+                    (Plan.status == "solving")
+                    & (Plan.locked_at < now - timedelta(seconds=stale_seconds)),
+                ),
+            )
+            .values(status="solving", locked_by=worker_id, locked_at=now, started_at=now,
+                    attempts=Plan.attempts + 1, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        plan = s.get(Plan, plan_id)
+        return plan
+
+
+def _heartbeat(database: Database, plan_id: uuid.UUID, worker_id: str, every: float,
+               stop: threading.Event) -> None:
+    while not stop.wait(every):
+        try:
+            with database.session_scope() as s:
+                s.execute(
+                    update(Plan)
+                    .where(Plan.id == plan_id, Plan.locked_by == worker_id,
+                           Plan.status == "solving")
+                    .values(locked_at=_now())
+                    .execution_options(synchronize_session=False)
+                )
+        except Exception:
+            logger.warning("heartbeat failed", exc_info=True)
+
+
+def _finish(database: Database, plan_id: uuid.UUID, worker_id: str, values: dict[str, Any],
+            redis_url: str | None) -> bool:
+    """Write the outcome while we still hold the lock; False when the claim was lost."""
+    with database.session_scope() as s:
+        result = s.execute(
+            update(Plan)
+            .where(Plan.id == plan_id, Plan.locked_by == worker_id, Plan.status == "solving")
+            .values(locked_by=None, locked_at=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        org_id = s.scalar(select(Plan.organization_id).where(Plan.id == plan_id))
+        event = _status_event(plan_id, values["status"], values.get("error"))
+        if org_id is not None:
+            after_commit(s, lambda: publish(org_id, event, redis_url=redis_url))
+    return True
+
+
+def _sleep_with_stop(seconds: float) -> None:
+    # Test hook only (QM_TEST_SOLVE_DELAY): lets a test kill a worker mid-solve.
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+
+def solve_document(problem_doc: dict[str, Any], time_limit: float | None) -> dict[str, Any]:
+    """Solve a stored problem document; the columns to write (status done or failed)."""
+    try:
+        problem = parse_problem(problem_doc)
+    except ProblemValidationError as exc:
+        return {"status": "failed", "error": f"invalid problem: {exc}",
+                "finished_at": _now()}
+    plan = solve(problem, time_limit=time_limit)
+    document = plan.to_document()
+    if plan.status in (PlanStatus.INVALID, PlanStatus.INFEASIBLE):
+        reasons = "; ".join(str(e.get("message", e)) for e in plan.errors) or plan.status.value
+        return {"status": "failed", "plan": document,
+                "error": f"{plan.status.value}: {reasons}", "finished_at": _now()}
+    explanation = explain(problem, plan).model_dump(mode="json")
+    return {"status": "done", "plan": document, "explanation": explanation,
+            "finished_at": _now()}
+
+
+def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
+              heartbeat_seconds: float, stale_seconds: float, redis_url: str | None,
+              test_delay: float = 0.0) -> None:
+    """The solve actor's body: claim, solve, store, announce. Safe to run twice."""
+    plan = claim(database, plan_id, worker_id, stale_seconds)
+    if plan is None:
+        logger.info("plan not claimable; message ignored", extra={"plan_id": str(plan_id)})
+        return
+    publish(plan.organization_id, _status_event(plan_id, "solving"), redis_url=redis_url)
+    if plan.attempts > MAX_ATTEMPTS:
+        _finish(database, plan_id, worker_id,
+                {"status": "failed", "finished_at": _now(),
+                 "error": f"gave up after {MAX_ATTEMPTS} attempts that did not finish"},
+                redis_url)
+        return
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, daemon=True, name=f"qm-heartbeat-{plan_id}",
+                            args=(database, plan_id, worker_id, heartbeat_seconds, stop))
+    beat.start()
+    try:
+        if test_delay > 0:
+            _sleep_with_stop(test_delay)
+        time_limit = (plan.request or {}).get("time_limit")
+        values = solve_document(plan.problem or {}, time_limit)
+    except BaseException:
+        # Hand the plan back so a retry (or the reaper) can claim it at once.
+        with database.session_scope() as s:
+            s.execute(
+                update(Plan)
+                .where(Plan.id == plan_id, Plan.locked_by == worker_id)
+                .values(status="queued", locked_by=None, locked_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        raise
+    finally:
+        stop.set()
+    if not _finish(database, plan_id, worker_id, values, redis_url):
+        logger.warning("lost the claim before finishing", extra={"plan_id": str(plan_id)})
+
+
+def reclaim_stale_plans(database: Database, *, stale_seconds: float) -> list[uuid.UUID]:
+    """Plans to enqueue again: ``solving`` with a stale heartbeat (set back to ``queued``) and
+    ``queued`` ones untouched for as long (their message may have been lost)."""
+    cutoff = _now() - timedelta(seconds=stale_seconds)
+    with database.session_scope() as s:
+        stale = list(s.scalars(
+            select(Plan.id).where(Plan.status == "solving", Plan.locked_at < cutoff)
+        ))
+        if stale:
+            s.execute(
+                update(Plan)
+                .where(Plan.id.in_(stale), Plan.status == "solving", Plan.locked_at < cutoff)
+                .values(status="queued", locked_by=None, locked_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        lost = list(s.scalars(
+            select(Plan.id).where(Plan.status == "queued", Plan.updated_at < cutoff)
+        ))
+        if lost:
+            # Touch them so one lost message is re-sent once per stale period, not every pass.
+            s.execute(
+                update(Plan).where(Plan.id.in_(lost)).values(updated_at=_now())
+                .execution_options(synchronize_session=False)
+            )
+    return stale + [p for p in lost if p not in stale]

@@ -1,0 +1,183 @@
+"""Dramatiq set-up: a Redis broker in production, an in-process broker and worker when embedded.
+
+One :class:`Runtime` per (broker, database) in a process, from :func:`get_runtime`:
+
+* ``settings.redis_url`` set (production): a ``RedisBroker``. The API process only enqueues;
+  worker processes (``python -m workers`` / ``quartermaster-worker``) consume.
+* no Redis (embedded default, tests): a ``StubBroker`` plus a ``dramatiq.Worker`` running
+  in threads of this process, so jobs really execute with nothing else installed.
+
+Jobs are enqueued only after commit (:func:`api.core.db.after_commit`); actors are idempotent
+(see :mod:`api.plans.tasks`). A reaper thread puts plans whose worker stopped heart-beating
+back to ``queued`` and re-enqueues them, so a killed worker never leaves a plan stuck.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+
+from api.core.db import Database
+from api.core.settings import Settings
+from api.plans import tasks
+
+logger = logging.getLogger(__name__)
+
+PLANS_QUEUE = "plans"
+SOLVE_ACTOR = "solve_plan"
+# Dramatiq's own limits on a solve message; the engine's time_limit is far below this.
+SOLVE_TIME_LIMIT_MS = 15 * 60 * 1000
+SOLVE_MAX_RETRIES = 3
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass
+class Runtime:
+    """A broker with its actors declared, the database they work on, and (embedded) a worker."""
+
+    settings: Settings
+    database: Database
+    broker: dramatiq.Broker
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
+                           f"{uuid.uuid4().hex[:6]}")
+    worker: dramatiq.Worker | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _reaper: threading.Thread | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when jobs run in this process (no Redis)."""
+        return isinstance(self.broker, StubBroker)
+
+    def enqueue_plan(self, plan_id: uuid.UUID | str) -> None:
+        """Send one solve message for ``plan_id`` (call from an after-commit hook)."""
+        self.broker.get_actor(SOLVE_ACTOR).send(str(plan_id))
+
+    def start_worker(self, threads: int = 2) -> None:
+        """Start consuming in this process, plus the reaper thread."""
+        if self.worker is None:
+            self.worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
+            self.worker.start()
+        if self._reaper is None:
+            self._reaper = threading.Thread(target=self._reap_loop, name="qm-reaper", daemon=True)
+            self._reaper.start()
+
+    def reap(self) -> int:
+        """Requeue plans with a stale heartbeat (and lost queued ones); return how many."""
+        ids = tasks.reclaim_stale_plans(self.database, stale_seconds=stale_seconds())
+        for plan_id in ids:
+            self.enqueue_plan(plan_id)
+        return len(ids)
+
+    def _reap_loop(self) -> None:
+        interval = _env_float("QM_REAPER_INTERVAL_SECONDS", 15.0)
+        while not self._stop.is_set():
+            try:
+                count = self.reap()
+                if count:
+                    logger.warning("reaper re-enqueued plans", extra={"count": count})
+            except Exception:
+                logger.exception("reaper failed")
+            self._stop.wait(interval)
+
+    def stop(self) -> None:
+        """Stop the worker and the reaper (waits for running jobs to end)."""
+        self._stop.set()
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+
+def heartbeat_seconds() -> float:
+    """How often a solving worker refreshes ``plans.locked_at``."""
+    return _env_float("QM_PLAN_HEARTBEAT_SECONDS", 5.0)
+
+
+def stale_seconds() -> float:
+    """A ``solving`` plan whose heartbeat is older than this is taken back."""
+    return _env_float("QM_PLAN_STALE_SECONDS", 60.0)
+
+
+def build_broker(settings: Settings) -> dramatiq.Broker:
+    """RedisBroker when ``settings.redis_url`` is set, else an in-process StubBroker."""
+    if settings.redis_url:
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker: dramatiq.Broker = RedisBroker(  # type: ignore[no-untyped-call]
+            url=settings.redis_url, heartbeat_timeout=30_000
+        )
+        return broker
+    return StubBroker()
+
+
+def declare_actors(runtime: Runtime) -> None:
+    """Declare the actors on ``runtime.broker``, bound to ``runtime.database``."""
+
+    def solve_plan(plan_id: str) -> None:
+        tasks.run_solve(
+            runtime.database,
+            uuid.UUID(plan_id),
+            worker_id=runtime.worker_id,
+            heartbeat_seconds=heartbeat_seconds(),
+            stale_seconds=stale_seconds(),
+            redis_url=runtime.settings.redis_url,
+            test_delay=_env_float("QM_TEST_SOLVE_DELAY", 0.0)
+            if runtime.settings.environment == "test" else 0.0,
+        )
+
+    dramatiq.Actor(
+        solve_plan,
+        broker=runtime.broker,
+        actor_name=SOLVE_ACTOR,
+        queue_name=PLANS_QUEUE,
+        priority=0,
+        options={"time_limit": SOLVE_TIME_LIMIT_MS, "max_retries": SOLVE_MAX_RETRIES,
+                 "min_backoff": 1000, "max_backoff": 30_000},
+    )
+
+
+def make_runtime(settings: Settings, database: Database) -> Runtime:
+    """A new runtime (broker + actors); does not start a worker."""
+    runtime = Runtime(settings=settings, database=database, broker=build_broker(settings))
+    declare_actors(runtime)
+    return runtime
+
+
+_runtimes: dict[tuple[str, str], Runtime] = {}
+_lock = threading.Lock()
+
+
+def get_runtime(settings: Settings, database: Database) -> Runtime:
+    """The process's runtime for this broker and database; embedded ones start a worker."""
+    key = (settings.redis_url or "embedded", database.url)
+    with _lock:
+        runtime = _runtimes.get(key)
+        if runtime is None:
+            runtime = make_runtime(settings, database)
+            if runtime.embedded:
+                runtime.start_worker(threads=2)
+            _runtimes[key] = runtime
+        return runtime
+
+
+@atexit.register
+def _stop_all() -> None:
+    for runtime in list(_runtimes.values()):
+        # At interpreter shutdown there is nothing useful to do with a failure.
+        with contextlib.suppress(Exception):
+            runtime.stop()
