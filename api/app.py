@@ -33,6 +33,7 @@ ROUTER_MODULES: list[str] = [
     "api.orgs.router",
     # "api.inventory.router",
     "api.stock.router",
+    "api.locations.router",
 ]
 
 

@@ -261,3 +261,16 @@ def fresh_pg_url() -> Iterator[str]:
         yield pg_url(name)
     finally:
         drop_pg_database(name)
+
+
+@pytest.fixture
+def location_tree_cleanup(database: Database) -> Iterator[None]:
+    """Flatten the location tree after the test so the per-test clean-up can empty it.
+
+    ``locations.parent_id`` is ``ON DELETE RESTRICT``, which SQLite enforces row by row (not at
+    the end of the statement), so a plain ``DELETE FROM locations`` fails on nested rows.
+    Use with ``pytestmark = pytest.mark.usefixtures("location_tree_cleanup")``.
+    """
+    yield
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE locations SET parent_id = NULL WHERE parent_id IS NOT NULL"))

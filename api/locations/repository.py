@@ -1,0 +1,236 @@
+"""Location queries: tenant scoping and the recursive CTEs (subtree, ancestors, paths).
+
+Scoping lives in :func:`visible_clause` / :func:`owned_clause`: a caller sees the shared
+universe plus the locations its owner (an org, or a user for personal locations) owns; it may
+change only the latter. Every query below goes through one of the two.
+
+The tree is an adjacency list; the CTEs are portable SQL (``WITH RECURSIVE``) and run the same
+on SQLite and PostgreSQL. ``MAX_DEPTH`` bounds every recursion so a corrupted parent chain can
+never loop forever (the service also refuses moves that would make a cycle).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from models.inventory import ItemHistory, ItemStock, Location, Ship
+from models.planning import Craft
+
+MAX_DEPTH = 64
+PATH_SEPARATOR = " / "
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who a location (or ship) belongs to: an organisation or a single user."""
+
+    kind: Literal["org", "user"]
+    id: uuid.UUID
+
+    @classmethod
+    def org(cls, org_id: uuid.UUID) -> Owner:
+        """An organisation owner."""
+        return cls("org", org_id)
+
+    @classmethod
+    def user(cls, user_id: uuid.UUID) -> Owner:
+        """A personal owner."""
+        return cls("user", user_id)
+
+
+def is_universe() -> ColumnElement[bool]:
+    """Shared universe nodes have neither owner column set."""
+    return and_(Location.organization_id.is_(None), Location.owner_user_id.is_(None))
+
+
+def owned_clause(owner: Owner) -> ColumnElement[bool]:
+    """Locations the owner may change."""
+    if owner.kind == "org":
+        return Location.organization_id == owner.id
+    return Location.owner_user_id == owner.id
+
+
+def visible_clause(owner: Owner) -> ColumnElement[bool]:
+    """The one tenant rule for reads: the shared universe plus the owner's own locations."""
+    return or_(is_universe(), owned_clause(owner))
+
+
+def get_visible(session: Session, owner: Owner, location_id: uuid.UUID) -> Location | None:
+    """A location the owner may see, or None (also for other tenants' ids)."""
+    return session.scalar(select(Location).where(Location.id == location_id, visible_clause(owner)))
+
+
+def get_owned(session: Session, owner: Owner, location_id: uuid.UUID) -> Location | None:
+    """A location the owner owns, or None."""
+    return session.scalar(select(Location).where(Location.id == location_id, owned_clause(owner)))
+
+
+def get_universe(session: Session, location_id: uuid.UUID) -> Location | None:
+    """A shared universe node, or None."""
+    return session.scalar(select(Location).where(Location.id == location_id, is_universe()))
+
+
+def _paths_cte(scope: ColumnElement[bool]) -> Select[Any]:
+    """Every location in ``scope`` with its full path and depth, walking down from the roots.
+
+    The recursive member only follows rows inside ``scope``, so another tenant's subtree is
+    never visited. Paths are cast to TEXT on both sides (PostgreSQL insists the recursive and
+    base column types agree).
+    """
+    base = select(
+        Location.id.label("id"),
+        cast(Location.name, Text).label("path"),
+        literal(0).label("depth"),
+    ).where(Location.parent_id.is_(None), scope)
+    tree = base.cte("location_paths", recursive=True)
+    child = select(
+        Location.id,
+        cast(tree.c.path + literal(PATH_SEPARATOR) + Location.name, Text),
+        tree.c.depth + 1,
+    ).where(Location.parent_id == tree.c.id, scope, tree.c.depth < MAX_DEPTH)
+    tree = tree.union_all(child)
+    return select(Location, tree.c.path, tree.c.depth).join(tree, tree.c.id == Location.id)
+
+
+def list_with_paths(
+    session: Session,
+    scope: ColumnElement[bool],
+    *,
+    kinds: Sequence[str] = (),
+    parent_id: uuid.UUID | None = None,
+    only: ColumnElement[bool] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[tuple[Location, str, int]], int]:
+    """A page of locations in ``scope`` (ordered by path) with their paths, and the total.
+
+    ``only`` narrows the result after the walk (e.g. to owned rows) while paths still run
+    through every node of ``scope``.
+    """
+    stmt = _paths_cte(scope)
+    if only is not None:
+        stmt = stmt.where(only)
+    if kinds:
+        stmt = stmt.where(Location.kind.in_(kinds))
+    if parent_id is not None:
+        stmt = stmt.where(Location.parent_id == parent_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(stmt.selected_columns.path, Location.id).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = [(row[0], str(row[1]), int(row[2])) for row in session.execute(stmt)]
+    return rows, int(total)
+
+
+def subtree(
+    session: Session, root_id: uuid.UUID, scope: ColumnElement[bool], max_depth: int = MAX_DEPTH
+) -> list[tuple[Location, int]]:
+    """``root_id`` and its descendants inside ``scope`` with their depth below the root.
+
+    Descendants outside ``scope`` (another org's hangar under a shared station) are pruned
+    together with everything under them.
+    """
+    base = select(Location.id.label("id"), literal(0).label("depth")).where(Location.id == root_id)
+    tree = base.cte("location_subtree", recursive=True)
+    child = select(Location.id, tree.c.depth + 1).where(
+        Location.parent_id == tree.c.id, scope, tree.c.depth < min(max_depth, MAX_DEPTH)
+    )
+    tree = tree.union_all(child)
+    stmt = (
+        select(Location, tree.c.depth)
+        .join(tree, tree.c.id == Location.id)
+        .order_by(tree.c.depth, Location.name, Location.id)
+    )
+    return [(loc, int(depth)) for loc, depth in session.execute(stmt)]
+
+
+def subtree_ids_cte(
+    root_ids: Sequence[uuid.UUID], scope: ColumnElement[bool]
+) -> Select[tuple[uuid.UUID]]:
+    """A SELECT of the ids of ``root_ids`` and their descendants in ``scope``.
+
+    For other packages (stock: "inventory of a station, including the ships parked there"):
+    use it as ``ItemStock.location_id.in_(subtree_ids_cte([root], visible_clause(owner)))``.
+    """
+    base = select(Location.id.label("id"), literal(0).label("depth")).where(
+        Location.id.in_(root_ids)
+    )
+    tree = base.cte("location_subtree_ids", recursive=True)
+    child = select(Location.id, tree.c.depth + 1).where(
+        Location.parent_id == tree.c.id, scope, tree.c.depth < MAX_DEPTH
+    )
+    tree = tree.union_all(child)
+    return select(tree.c.id)
+
+
+def ancestors(session: Session, location_id: uuid.UUID) -> list[Location]:
+    """The chain from the root down to ``location_id`` (inclusive), root first."""
+    base = select(
+        Location.id.label("id"), Location.parent_id.label("parent_id"), literal(0).label("depth")
+    ).where(Location.id == location_id)
+    chain = base.cte("location_ancestors", recursive=True)
+    parent = select(Location.id, Location.parent_id, chain.c.depth + 1).where(
+        Location.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH
+    )
+    chain = chain.union_all(parent)
+    stmt = select(Location).join(chain, chain.c.id == Location.id).order_by(chain.c.depth.desc())
+    return list(session.scalars(stmt))
+
+
+def is_descendant(session: Session, candidate_id: uuid.UUID, root_id: uuid.UUID) -> bool:
+    """True when ``candidate_id`` is ``root_id`` or lies anywhere below it (cycle check)."""
+    return any(loc.id == root_id for loc in ancestors(session, candidate_id))
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What still points at a location (and so keeps it from being deleted)."""
+
+    children: int
+    stock_rows: int
+    ships_parked: int
+    history_rows: int
+    crafts: int
+
+    @property
+    def in_use(self) -> bool:
+        """True when anything refers to the location."""
+        return any(
+            (self.children, self.stock_rows, self.ships_parked, self.history_rows, self.crafts)
+        )
+
+
+def usage(session: Session, location_id: uuid.UUID) -> Usage:
+    """Count the references that block deleting a location."""
+
+    def count(stmt: Select[Any]) -> int:
+        return int(session.scalar(stmt) or 0)
+
+    return Usage(
+        children=count(select(func.count()).where(Location.parent_id == location_id)),
+        stock_rows=count(select(func.count()).where(ItemStock.location_id == location_id)),
+        ships_parked=count(select(func.count()).where(Ship.current_location_id == location_id)),
+        history_rows=count(select(func.count()).where(ItemHistory.location_id == location_id)),
+        crafts=count(select(func.count()).where(Craft.location_id == location_id)),
+    )
+
+
+def ship_for_cargo(session: Session, location_id: uuid.UUID) -> Ship | None:
+    """The ship whose cargo grid is ``location_id``."""
+    return session.scalar(select(Ship).where(Ship.cargo_location_id == location_id))

@@ -1,0 +1,256 @@
+"""Location rules: who may see and change what, tree integrity, deletion guards.
+
+Services flush, never commit; the request (or the caller's unit of work) owns the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.locations import repository as repo
+from api.locations.repository import Owner
+from api.locations.schemas import (
+    LocationCreate,
+    LocationNode,
+    LocationOut,
+    LocationUpdate,
+    OwnerKind,
+)
+from models.inventory import Location
+
+# Kinds a location may not hang under: a ship grid holds cargo, not buildings.
+_NO_CHILDREN_KINDS = frozenset({"ship_cargo", "player"})
+
+
+def owner_of(loc: Location) -> OwnerKind:
+    """``universe``, ``org`` or ``user``."""
+    if loc.organization_id is not None:
+        return "org"
+    if loc.owner_user_id is not None:
+        return "user"
+    return "universe"
+
+
+def to_out(loc: Location, path: str | None = None, depth: int | None = None) -> LocationOut:
+    """The response body of one location."""
+    return LocationOut(
+        id=loc.id,
+        name=loc.name,
+        kind=loc.kind,
+        code=loc.code,
+        parent_id=loc.parent_id,
+        owner=owner_of(loc),
+        organization_id=loc.organization_id,
+        owner_user_id=loc.owner_user_id,
+        trip_cost=loc.trip_cost,
+        path=path,
+        depth=depth,
+        meta=dict(loc.meta or {}),
+        created_at=loc.created_at,
+        updated_at=loc.updated_at,
+    )
+
+
+def build_tree(rows: Sequence[tuple[Location, str, int]]) -> list[LocationNode]:
+    """Nest a flat (location, path, depth) list; nodes whose parent is absent become roots."""
+    nodes = {
+        loc.id: LocationNode(**to_out(loc, path, depth).model_dump()) for loc, path, depth in rows
+    }
+    roots: list[LocationNode] = []
+    for loc, _path, _depth in rows:
+        node = nodes[loc.id]
+        parent = nodes.get(loc.parent_id) if loc.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+def path_of(session: Session, location_id: uuid.UUID) -> str:
+    """The readable path of a location, e.g. ``Stanton / ArcCorp / Area 18 / Org Hangar``."""
+    return repo.PATH_SEPARATOR.join(loc.name for loc in repo.ancestors(session, location_id))
+
+
+def get_visible(session: Session, owner: Owner, location_id: uuid.UUID) -> Location:
+    """A location the owner may use (universe or own); 404 otherwise, whoever owns it."""
+    loc = repo.get_visible(session, owner, location_id)
+    if loc is None:
+        raise NotFound("location", location_id)
+    return loc
+
+
+def get_owned(session: Session, owner: Owner, location_id: uuid.UUID) -> Location:
+    """A location the owner may change: 403 for universe nodes, 404 for others' ids."""
+    loc = get_visible(session, owner, location_id)
+    if owner_of(loc) == "universe":
+        raise Forbidden("The shared universe is read-only", record=f"location/{location_id}")
+    return loc
+
+
+def _check_parent(
+    session: Session, owner: Owner, parent_id: uuid.UUID, moving: uuid.UUID | None = None
+) -> Location:
+    parent = repo.get_visible(session, owner, parent_id)
+    if parent is None:
+        raise InvalidInput(
+            "Unknown parent location", field="parent_id", record=f"location/{parent_id}"
+        )
+    if parent.kind in _NO_CHILDREN_KINDS:
+        raise InvalidInput(
+            f"A location cannot be placed inside a {parent.kind} location",
+            field="parent_id",
+            record=f"location/{parent_id}",
+        )
+    if moving is not None and repo.is_descendant(session, parent_id, moving):
+        raise InvalidInput(
+            "A location cannot be moved under itself or its own descendants",
+            field="parent_id",
+            record=f"location/{parent_id}",
+        )
+    return parent
+
+
+def create_location(session: Session, owner: Owner, data: LocationCreate) -> Location:
+    """Create an org or personal location under a visible parent."""
+    _check_parent(session, owner, data.parent_id)
+    loc = Location(
+        name=data.name,
+        kind=data.kind,
+        parent_id=data.parent_id,
+        trip_cost=data.trip_cost,
+        organization_id=owner.id if owner.kind == "org" else None,
+        owner_user_id=owner.id if owner.kind == "user" else None,
+        meta={},
+    )
+    session.add(loc)
+    session.flush()
+    return loc
+
+
+def update_location(
+    session: Session, owner: Owner, location_id: uuid.UUID, data: LocationUpdate
+) -> Location:
+    """Rename, re-parent (no cycles) or change the trip cost of an owned location.
+
+    A ship's cargo grid only takes a new trip cost or name here; it moves with its ship.
+    """
+    loc = get_owned(session, owner, location_id)
+    fields = data.model_fields_set
+    if loc.kind == "ship_cargo" and fields & {"kind", "parent_id"}:
+        raise Conflict(
+            "A ship's cargo grid moves with its ship: move the ship instead",
+            record=f"location/{location_id}",
+        )
+    if "parent_id" in fields:
+        if data.parent_id is None:
+            raise InvalidInput("parent_id cannot be null", field="parent_id")
+        _check_parent(session, owner, data.parent_id, moving=loc.id)
+        loc.parent_id = data.parent_id
+    if "name" in fields:
+        if data.name is None:
+            raise InvalidInput("name cannot be null", field="name")
+        loc.name = data.name
+    if "kind" in fields:
+        if data.kind is None:
+            raise InvalidInput("kind cannot be null", field="kind")
+        loc.kind = data.kind
+    if "trip_cost" in fields:
+        loc.trip_cost = data.trip_cost
+    session.flush()
+    return loc
+
+
+def delete_location(session: Session, owner: Owner, location_id: uuid.UUID) -> None:
+    """Delete an owned location nothing points at; 409 naming what is still there."""
+    loc = get_owned(session, owner, location_id)
+    if loc.kind == "ship_cargo":
+        raise Conflict(
+            "A ship's cargo grid goes with its ship: delete the ship instead",
+            record=f"location/{location_id}",
+        )
+    use = repo.usage(session, loc.id)
+    if use.in_use:
+        raise Conflict(
+            "The location is in use: move or remove its stock, ships and sub-locations first",
+            record=f"location/{location_id}",
+            children=use.children,
+            stock_rows=use.stock_rows,
+            ships_parked=use.ships_parked,
+            history_rows=use.history_rows,
+            crafts=use.crafts,
+        )
+    session.delete(loc)
+    session.flush()
+
+
+def list_locations(
+    session: Session,
+    owner: Owner | None,
+    *,
+    include_universe: bool = True,
+    kinds: Sequence[str] = (),
+    parent_id: uuid.UUID | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[tuple[Location, str, int]], int]:
+    """Locations with paths: the universe (``owner`` None) or the owner's view of the tree.
+
+    Without the universe, the owner's own locations still carry their full path (the walk
+    passes through universe nodes and filters them out afterwards).
+    """
+    if owner is None:
+        scope = repo.is_universe()
+        return repo.list_with_paths(
+            session, scope, kinds=kinds, parent_id=parent_id, limit=limit, offset=offset
+        )
+    if include_universe:
+        return repo.list_with_paths(
+            session,
+            repo.visible_clause(owner),
+            kinds=kinds,
+            parent_id=parent_id,
+            limit=limit,
+            offset=offset,
+        )
+    return repo.list_with_paths(
+        session,
+        repo.visible_clause(owner),
+        kinds=kinds,
+        parent_id=parent_id,
+        only=repo.owned_clause(owner),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def subtree(
+    session: Session, owner: Owner | None, location_id: uuid.UUID, max_depth: int
+) -> list[tuple[Location, int]]:
+    """A visible location and everything visible below it, with depths."""
+    if owner is None:
+        if repo.get_universe(session, location_id) is None:
+            raise NotFound("location", location_id)
+        return repo.subtree(session, location_id, repo.is_universe(), max_depth)
+    get_visible(session, owner, location_id)
+    return repo.subtree(session, location_id, repo.visible_clause(owner), max_depth)
+
+
+def ancestors(session: Session, owner: Owner | None, location_id: uuid.UUID) -> list[Location]:
+    """Root-first chain above (and including) a visible location."""
+    if owner is None:
+        if repo.get_universe(session, location_id) is None:
+            raise NotFound("location", location_id)
+    else:
+        get_visible(session, owner, location_id)
+    return repo.ancestors(session, location_id)
+
+
+def trip_cost(session: Session, owner: Owner, location_id: uuid.UUID) -> Decimal | None:
+    """The trip cost planning should use for a location: its own, else the nearest ancestor's."""
+    for loc in reversed(ancestors(session, owner, location_id)):
+        if loc.trip_cost is not None:
+            return loc.trip_cost
+    return None
