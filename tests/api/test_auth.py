@@ -87,9 +87,12 @@ def test_register_login_and_me(client: TestClient, session: Session) -> None:
     assert fresh(session).scalar(
         select(RefreshToken).where(RefreshToken.token_hash == hash_token(tokens["refresh_token"]))
     )
-    assert session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == tokens["refresh_token"])
-    ) is None
+    assert (
+        session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == tokens["refresh_token"])
+        )
+        is None
+    )
 
 
 def test_register_duplicates_name_the_field(client: TestClient, session: Session) -> None:
@@ -241,7 +244,9 @@ def test_logout_revokes_the_family(client: TestClient) -> None:
         401,
     )
     # The other session is untouched.
-    assert client.post("/api/v1/auth/refresh", json={"refresh_token": b["refresh_token"]}).is_success
+    assert client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": b["refresh_token"]}
+    ).is_success
     assert_problem(client.post("/api/v1/auth/logout", json={"refresh_token": "qm_rt_nope"}), 401)
 
 
@@ -298,12 +303,14 @@ def test_change_password_checks(client: TestClient, make_user: Callable[..., Tes
     )
     assert assert_problem(wrong, 422)["errors"][0]["field"] == "current_password"
     weak = client.post(
-        url, json={"current_password": user.password, "new_password": "short"},
+        url,
+        json={"current_password": user.password, "new_password": "short"},
         headers=user.headers,
     )
     assert_problem(weak, 422)
     same = client.post(
-        url, json={"current_password": user.password, "new_password": user.password},
+        url,
+        json={"current_password": user.password, "new_password": user.password},
         headers=user.headers,
     )
     assert assert_problem(same, 422)["errors"][0]["field"] == "new_password"
@@ -325,11 +332,11 @@ def test_patch_me(client: TestClient, make_user: Callable[..., TestUser]) -> Non
     assert resp.status_code == 200
     assert resp.json()["consent_data_collection"] is True
     assert resp.json()["email"] == "new@example.org"
-    taken = client.patch(
-        "/api/v1/users/me", json={"email": other.user.email}, headers=user.headers
-    )
+    taken = client.patch("/api/v1/users/me", json={"email": other.user.email}, headers=user.headers)
     assert assert_problem(taken, 409)["field"] == "email"
-    assert_problem(client.patch("/api/v1/users/me", json={"email": None}, headers=user.headers), 422)
+    assert_problem(
+        client.patch("/api/v1/users/me", json={"email": None}, headers=user.headers), 422
+    )
     assert_problem(
         client.patch("/api/v1/users/me", json={"username": "x"}, headers=user.headers), 422
     )
@@ -395,9 +402,10 @@ def test_pat_shown_once_hashed_listed_and_revocable(
     assert "token" not in listing.json()[0]
 
     assert client.get("/api/v1/users/me", headers=bearer(token)).json()["username"] == "cmdr_pat"
-    assert client.delete(
-        f"/api/v1/users/me/tokens/{created['id']}", headers=user.headers
-    ).status_code == 204
+    assert (
+        client.delete(f"/api/v1/users/me/tokens/{created['id']}", headers=user.headers).status_code
+        == 204
+    )
     assert_problem(client.get("/api/v1/users/me", headers=bearer(token)), 401)
     assert client.get("/api/v1/users/me/tokens", headers=user.headers).json()[0]["revoked_at"]
 
@@ -413,7 +421,9 @@ def test_pat_cannot_manage_the_account(
     ).json()["token"]
     h = bearer(token)
     assert_problem(
-        client.post("/api/v1/users/me/tokens", json={"name": "x", "scopes": ["org:read"]}, headers=h),
+        client.post(
+            "/api/v1/users/me/tokens", json={"name": "x", "scopes": ["org:read"]}, headers=h
+        ),
         403,
     )
     assert_problem(client.get("/api/v1/users/me/tokens", headers=h), 403)
@@ -426,8 +436,10 @@ def test_pat_cannot_manage_the_account(
         ),
         403,
     )
-    assert_problem(client.request("DELETE", "/api/v1/users/me", json={"password": user.password},
-                                  headers=h), 403)
+    assert_problem(
+        client.request("DELETE", "/api/v1/users/me", json={"password": user.password}, headers=h),
+        403,
+    )
     assert count(session, PersonalAccessToken) == 1
 
 
@@ -438,8 +450,12 @@ def test_pat_other_users_token_is_404(
     created = client.post(
         "/api/v1/users/me/tokens", json={"name": "a", "scopes": ["org:read"]}, headers=alice.headers
     ).json()
-    assert_problem(client.delete(f"/api/v1/users/me/tokens/{created['id']}", headers=bob.headers), 404)
-    assert_problem(client.delete(f"/api/v1/users/me/tokens/{uuid.uuid4()}", headers=bob.headers), 404)
+    assert_problem(
+        client.delete(f"/api/v1/users/me/tokens/{created['id']}", headers=bob.headers), 404
+    )
+    assert_problem(
+        client.delete(f"/api/v1/users/me/tokens/{uuid.uuid4()}", headers=bob.headers), 404
+    )
     assert_problem(client.delete("/api/v1/users/me/tokens/not-a-uuid", headers=bob.headers), 422)
     assert client.get("/api/v1/users/me/tokens", headers=bob.headers).json() == []
     assert client.get("/api/v1/users/me", headers=bearer(created["token"])).is_success
@@ -497,21 +513,29 @@ def test_pat_scopes_enforced_on_org_routes(
         403,
     )
     assert_problem(client.post("/api/v1/orgs", json={"name": "Nope Org"}, headers=read_only), 403)
-    assert client.patch(
-        f"/api/v1/orgs/{org.id}", json={"description": "x"}, headers=admin
-    ).status_code == 200
-    assert client.post(
-        f"/api/v1/orgs/{org.id}/members",
-        json={"username": "scope_member", "role": "member"},
-        headers=admin,
-    ).status_code == 201
+    assert (
+        client.patch(f"/api/v1/orgs/{org.id}", json={"description": "x"}, headers=admin).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/api/v1/orgs/{org.id}/members",
+            json={"username": "scope_member", "role": "member"},
+            headers=admin,
+        ).status_code
+        == 201
+    )
     # Scopes never widen a role: a member's org:admin token still cannot manage.
     resp = client.post(
-        "/api/v1/users/me/tokens", json={"name": "t", "scopes": ["org:admin"]}, headers=member.headers
+        "/api/v1/users/me/tokens",
+        json={"name": "t", "scopes": ["org:admin"]},
+        headers=member.headers,
     )
     assert_problem(
         client.patch(
-            f"/api/v1/orgs/{org.id}", json={"description": "y"}, headers=bearer(resp.json()["token"])
+            f"/api/v1/orgs/{org.id}",
+            json={"description": "y"},
+            headers=bearer(resp.json()["token"]),
         ),
         403,
     )
@@ -532,18 +556,42 @@ def _personal_data(session: Session, user: TestUser, org: Organization) -> uuid.
     box.parent_id = hangar.id
     session.add(box)
     session.flush()
-    session.add(Ship(name="Cutter", ship_type="Drake Cutter", owner_user_id=user.id,
-                     cargo_location_id=cargo.id))
-    stock = ItemStock(item_id=item.id, location_id=box.id, owner_user_id=user.id,
-                      quantity=Decimal(5))
-    org_stock = ItemStock(item_id=item.id, location_id=org_base.id, organization_id=org.id,
-                          quantity=Decimal(7))
+    session.add(
+        Ship(
+            name="Cutter",
+            ship_type="Drake Cutter",
+            owner_user_id=user.id,
+            cargo_location_id=cargo.id,
+        )
+    )
+    stock = ItemStock(
+        item_id=item.id, location_id=box.id, owner_user_id=user.id, quantity=Decimal(5)
+    )
+    org_stock = ItemStock(
+        item_id=item.id, location_id=org_base.id, organization_id=org.id, quantity=Decimal(7)
+    )
     session.add_all([stock, org_stock])
     session.flush()
-    session.add(ItemHistory(stock_id=stock.id, item_id=item.id, location_id=box.id, delta=5,
-                            kind="add", actor_id=user.id, owner_user_id=user.id))
-    org_row = ItemHistory(stock_id=org_stock.id, item_id=item.id, location_id=org_base.id,
-                          delta=7, kind="add", actor_id=user.id, organization_id=org.id)
+    session.add(
+        ItemHistory(
+            stock_id=stock.id,
+            item_id=item.id,
+            location_id=box.id,
+            delta=5,
+            kind="add",
+            actor_id=user.id,
+            owner_user_id=user.id,
+        )
+    )
+    org_row = ItemHistory(
+        stock_id=org_stock.id,
+        item_id=item.id,
+        location_id=org_base.id,
+        delta=7,
+        kind="add",
+        actor_id=user.id,
+        organization_id=org.id,
+    )
     session.add(org_row)
     session.commit()
     return org_row.id
@@ -579,17 +627,37 @@ def test_delete_account_erases_personal_data_and_anonymises_history(
     assert row is not None and row.deleted_at and row.anonymised_at
     assert row.email is None and row.password_hash is None and row.display_name is None
     assert "leaving_user" not in row.username
-    assert session.scalar(select(func.count()).select_from(ItemStock).where(
-        ItemStock.owner_user_id == gone.id)) == 0
-    assert session.scalar(select(func.count()).select_from(Location).where(
-        Location.owner_user_id == gone.id)) == 0
-    assert session.scalar(select(func.count()).select_from(Ship).where(
-        Ship.owner_user_id == gone.id)) == 0
-    assert session.scalar(select(func.count()).select_from(OrganizationMember).where(
-        OrganizationMember.user_id == gone.id)) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(ItemStock).where(ItemStock.owner_user_id == gone.id)
+        )
+        == 0
+    )
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Location).where(Location.owner_user_id == gone.id)
+        )
+        == 0
+    )
+    assert (
+        session.scalar(select(func.count()).select_from(Ship).where(Ship.owner_user_id == gone.id))
+        == 0
+    )
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(OrganizationMember)
+            .where(OrganizationMember.user_id == gone.id)
+        )
+        == 0
+    )
     assert session.scalar(select(func.count()).select_from(PersonalAccessToken)) == 0
-    assert session.scalar(select(func.count()).select_from(RefreshToken).where(
-        RefreshToken.user_id == gone.id)) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(RefreshToken).where(RefreshToken.user_id == gone.id)
+        )
+        == 0
+    )
     assert session.get(Organization, solo.id) is None
     assert session.get(Organization, org.id) is not None
     # Org history survives, attributed to an account that identifies nobody.
