@@ -118,8 +118,10 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
+        # QM_DRAMATIQ_NAMESPACE separates deployments (and test runs) sharing one Redis.
         broker: dramatiq.Broker = RedisBroker(  # type: ignore[no-untyped-call]
-            url=settings.redis_url, heartbeat_timeout=30_000
+            url=settings.redis_url, heartbeat_timeout=30_000,
+            namespace=os.environ.get("QM_DRAMATIQ_NAMESPACE", "dramatiq"),
         )
         return broker
     return StubBroker()

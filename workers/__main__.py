@@ -1,0 +1,48 @@
+"""Production worker process: ``python -m workers [--threads N]``.
+
+Reads ``QM_DATABASE_URL`` and ``QM_REDIS_URL``, reclaims plans left by dead workers, then
+consumes the plan queue until SIGINT/SIGTERM (running jobs finish; a kill -9 is covered by
+the heartbeat/reaper in :mod:`workers.broker`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+
+from api.core.db import Database
+from api.core.logging import configure_logging
+from api.core.settings import get_settings
+from workers.broker import make_runtime
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a worker until signalled; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m workers", description=__doc__)
+    parser.add_argument("--threads", type=int, default=2, help="worker threads (default 2)")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    log = logging.getLogger("workers")
+    if not settings.redis_url:
+        log.error("QM_REDIS_URL is not set: embedded mode runs jobs inside the API process")
+        return 2
+    database = Database(settings.database_url, settings)
+    runtime = make_runtime(settings, database)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    # Reclaim first so plans of a worker that died while none was running start at once.
+    runtime.reap()
+    runtime.start_worker(threads=max(1, args.threads))
+    log.info("worker started", extra={"worker_id": runtime.worker_id})
+    stop.wait()
+    runtime.stop()
+    database.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
