@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
@@ -77,7 +76,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def _request_plan(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Database, uuid.UUID]:
+def _request_plan(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Database, uuid.UUID]:
     """Arrange an org with stock and a blueprint, POST a plan through the API (Redis mode)."""
     for key, value in env.items():
         monkeypatch.setenv(key, value)
