@@ -34,6 +34,7 @@ ROUTER_MODULES: list[str] = [
     # "api.inventory.router",
     "api.stock.router",
     "api.locations.router",
+    "api.ships.router",
 ]
 
 
