@@ -142,6 +142,9 @@ def add_member(session: Session, access: OrgAccess, username: str, role: str) ->
 
 
 def _target(session: Session, access: OrgAccess, user_id: uuid.UUID) -> OrganizationMember:
+    # Fixed lock order: the org's owner rows first, then the target's row. Locking the target
+    # first would let two owners demoting each other deadlock on PostgreSQL.
+    repo.lock_owners(session, access.org_id)
     member = repo.get_member(session, access.org_id, user_id, lock=True)
     if member is None:
         raise NotFound("organization_member", user_id)

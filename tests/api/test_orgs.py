@@ -354,3 +354,31 @@ def test_delete_org_with_data(
     session.rollback()
     for model in (Organization, Location, Item, ItemStock, ItemHistory):
         assert session.scalar(select(func.count()).select_from(model)) == 0, model
+
+
+def test_two_owners_demoting_each_other_concurrently_keep_one_owner(
+    client: TestClient, session: Session, make_user: MakeUser, make_org: MakeOrg, db_url: str
+) -> None:
+    """Parallel requests on PostgreSQL: owner rows are locked before the last-owner check."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("real parallel connections need PostgreSQL")
+    from concurrent.futures import ThreadPoolExecutor
+
+    for _ in range(5):
+        a, b = make_user(), make_user()
+        org = make_org(a, members={b: "owner"})
+        base = f"/api/v1/orgs/{org.id}/members"
+
+        def demote(pair: tuple[TestUser, TestUser], base: str = base) -> int:
+            actor, target = pair
+            resp = client.patch(
+                f"{base}/{target.id}", json={"role": "admin"}, headers=actor.headers
+            )
+            return resp.status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            codes = sorted(pool.map(demote, [(a, b), (b, a)]))
+        # One wins; the other is refused (409 last owner, or 403 once demoted) — never a 500.
+        assert codes[0] == 200 and codes[1] in (403, 409), codes
+        roles = members_of(session, org.id)
+        assert sorted(roles.values()) == ["admin", "owner"]
