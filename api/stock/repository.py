@@ -402,7 +402,10 @@ def list_stock(
     """Visible stock rows, optionally under a location subtree; ``limit`` rows from ``offset``."""
     stmt = readable_stock(org_id, user_id)
     if location_id is not None:
-        stmt = stmt.where(ItemStock.location_id.in_(subtree_location_ids(location_id)))
+        # Resolve the (small) subtree first: given a literal id list the planner picks the
+        # location index instead of guessing the CTE's size and scanning all org rows.
+        ids = list(session.scalars(subtree_location_ids(location_id)))
+        stmt = stmt.where(ItemStock.location_id.in_(ids))
     if item_id is not None:
         stmt = stmt.where(ItemStock.item_id == item_id)
     if not include_empty:
