@@ -25,6 +25,7 @@ API_PREFIX = "/api/v1"
 # Domain routers mounted under /api/v1: add one line "api.<domain>.router" per domain.
 # Each module exposes `router = APIRouter(prefix="/<resource>", tags=["<domain>"])`.
 ROUTER_MODULES: list[str] = [
+    "api.live.router",
     "api.plans.router",
     "api.sources.router",
     "api.goals.router",
