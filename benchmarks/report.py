@@ -153,10 +153,11 @@ def render(results: list[dict[str, Any]], seed: int) -> str:
         "",
         "## Notes",
         "",
-        "- Shortfalls cost `shortfall_penalty` (1,000,000) per unit, so where greedy leaves a "
-        "demand short that the optimiser meets (it crafts instead of stopping at the first "
-        "blueprint whose ingredients run out, or splits needs across sources) the saving is "
-        "mostly that penalty; the 'short units' column shows it.",
+        "- Shortfalls cost `shortfall_penalty` (1,000,000) per unit; the 'short units' column "
+        "shows whether a saving is a met demand. Where both meet every demand the saving is "
+        "real spend: greedy takes tier by tier (own, member, cheapest market) and crafts only "
+        "when no source covers the need, so it buys finished parts at market prices that "
+        "crafting from refined ore beats, and pays a trip to every location it touches.",
         "- The plain model runs HiGHS with one thread and default feasibility tolerances, then "
         "an LP polish with every integer fixed (exact continuous flows). With 1e-9 "
         "tolerances HiGHS 1.16 reported a plan 1.31 dearer than a known feasible one as "
