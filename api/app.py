@@ -36,6 +36,7 @@ ROUTER_MODULES: list[str] = [
     "api.stock.router",
     "api.locations.router",
     "api.ships.router",
+    "api.items.router",
 ]
 
 

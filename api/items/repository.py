@@ -1,0 +1,106 @@
+"""Item queries; tenant scoping in :func:`visible_clause` (shared catalogue + the org's own)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.inventory import Item, ItemAlias, ItemStock
+from models.planning import Blueprint, BlueprintIngredient
+
+
+def visible_clause(org_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """The one tenant rule: shared items, plus the org's private ones when an org is given."""
+    if org_id is None:
+        return Item.organization_id.is_(None)
+    return or_(Item.organization_id.is_(None), Item.organization_id == org_id)
+
+
+def get_visible(session: Session, org_id: uuid.UUID | None, item_id: uuid.UUID) -> Item | None:
+    """An item the org (or anyone, for shared) may see, or None."""
+    return session.scalar(select(Item).where(Item.id == item_id, visible_clause(org_id)))
+
+
+def list_items(
+    session: Session,
+    org_id: uuid.UUID | None,
+    *,
+    match: str | None = None,
+    q: str | None = None,
+    category: str | None = None,
+    scope: str = "all",
+    limit: int,
+    offset: int,
+) -> tuple[list[Item], int]:
+    """A page of visible items by name; ``match`` is a case-insensitive name-or-alias lookup."""
+    stmt = select(Item).where(visible_clause(org_id))
+    if scope == "shared":
+        stmt = stmt.where(Item.organization_id.is_(None))
+    elif scope == "org":
+        stmt = stmt.where(Item.organization_id == org_id)
+    if match:
+        needle = match.strip().lower()
+        alias_hit = select(ItemAlias.item_id).where(func.lower(ItemAlias.alias) == needle)
+        stmt = stmt.where(or_(func.lower(Item.name) == needle, Item.id.in_(alias_hit)))
+    if q:
+        # LIKE wildcards in user input are escaped so "%" means a percent sign.
+        escaped = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(func.lower(Item.name).like(f"%{escaped}%", escape="\\"))
+    if category:
+        stmt = stmt.where(Item.category == category)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Item.name, Item.id).limit(limit).offset(offset))
+    return list(rows), int(total)
+
+
+def aliases_for(
+    session: Session, item_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ItemAlias]]:
+    """Aliases of several items in one query."""
+    out: dict[uuid.UUID, list[ItemAlias]] = defaultdict(list)
+    if item_ids:
+        stmt = select(ItemAlias).where(ItemAlias.item_id.in_(item_ids)).order_by(ItemAlias.alias)
+        for alias in session.scalars(stmt):
+            out[alias.item_id].append(alias)
+    return out
+
+
+def name_taken(
+    session: Session, org_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
+) -> bool:
+    """True when the org already has a private item with this name (case-insensitive)."""
+    stmt = select(func.count()).where(
+        Item.organization_id == org_id, func.lower(Item.name) == name.lower()
+    )
+    if exclude is not None:
+        stmt = stmt.where(Item.id != exclude)
+    return bool(session.scalar(stmt))
+
+
+def get_alias(session: Session, item_id: uuid.UUID, alias_id: uuid.UUID) -> ItemAlias | None:
+    """One alias of an item."""
+    return session.scalar(
+        select(ItemAlias).where(ItemAlias.id == alias_id, ItemAlias.item_id == item_id)
+    )
+
+
+def alias_exists(session: Session, item_id: uuid.UUID, alias: str) -> bool:
+    """True when the item already has this alias (case-insensitive)."""
+    stmt = select(func.count()).where(
+        ItemAlias.item_id == item_id, func.lower(ItemAlias.alias) == alias.lower()
+    )
+    return bool(session.scalar(stmt))
+
+
+def references(session: Session, item_id: uuid.UUID) -> int:
+    """Stock rows and blueprint lines that use the item (these block deletion)."""
+    counts = [
+        session.scalar(select(func.count()).where(ItemStock.item_id == item_id)),
+        session.scalar(select(func.count()).where(Blueprint.output_item_id == item_id)),
+        session.scalar(select(func.count()).where(BlueprintIngredient.item_id == item_id)),
+    ]
+    return sum(int(c or 0) for c in counts)

@@ -1,0 +1,146 @@
+"""HTTP routes for the shared catalogue and org-private items."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from api.core.db import DbSession
+from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.permissions import Action
+from api.items import repository as repo
+from api.items import service
+from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
+from api.locations.schemas import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, Page
+from api.seed import reference_data_ready
+
+router = APIRouter(tags=["items"], dependencies=[Depends(reference_data_ready)])
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+Match = Annotated[
+    str | None,
+    Query(max_length=200, description="Exact name or alias, case-insensitive"),
+]
+Search = Annotated[str | None, Query(max_length=200, description="Substring of the name")]
+CategoryQ = Annotated[str | None, Query(max_length=64)]
+OrgRead = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
+OrgManage = Annotated[OrgAccess, Depends(org_member(action=Action.ITEMS_MANAGE))]
+
+
+@router.get("/items", summary="The shared item catalogue")
+def list_shared_items(
+    session: DbSession,
+    user: CurrentUser,
+    match: Match = None,
+    q: Search = None,
+    category: CategoryQ = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Page[ItemOut]:
+    """Ores, refined materials, crafting materials and parts; read-only."""
+    items, total = repo.list_items(
+        session, None, match=match, q=q, category=category, limit=limit, offset=offset
+    )
+    return Page[ItemOut](
+        items=service.to_outs(session, items), total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/items/{item_id}", summary="One shared item")
+def get_shared_item(item_id: uuid.UUID, session: DbSession, user: CurrentUser) -> ItemOut:
+    """A shared catalogue item with its aliases."""
+    return service.to_outs(session, [service.get_item(session, None, item_id)])[0]
+
+
+@router.get("/orgs/{org_id}/items", summary="Shared and org-private items; name/alias lookup")
+def list_org_items(
+    session: DbSession,
+    access: OrgRead,
+    match: Match = None,
+    q: Search = None,
+    category: CategoryQ = None,
+    scope: Annotated[Literal["all", "shared", "org"], Query()] = "all",
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Page[ItemOut]:
+    """``match=Quantainium`` finds Quantanium through its alias."""
+    items, total = repo.list_items(
+        session,
+        access.org_id,
+        match=match,
+        q=q,
+        category=category,
+        scope=scope,
+        limit=limit,
+        offset=offset,
+    )
+    return Page[ItemOut](
+        items=service.to_outs(session, items), total=total, limit=limit, offset=offset
+    )
+
+
+@router.post(
+    "/orgs/{org_id}/items", status_code=status.HTTP_201_CREATED, summary="Add a private item"
+)
+def create_org_item(
+    body: ItemCreate, session: DbSession, access: OrgManage, response: Response
+) -> ItemOut:
+    """Visible to this org only."""
+    item = service.create_item(session, access.org_id, body)
+    response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/items/{item.id}"
+    return service.to_outs(session, [item])[0]
+
+
+@router.get("/orgs/{org_id}/items/{item_id}", summary="One shared or org-private item")
+def get_org_item(item_id: uuid.UUID, session: DbSession, access: OrgRead) -> ItemOut:
+    """404 for other orgs' private items."""
+    return service.to_outs(session, [service.get_item(session, access.org_id, item_id)])[0]
+
+
+@router.patch("/orgs/{org_id}/items/{item_id}", summary="Edit a private item")
+def update_org_item(
+    item_id: uuid.UUID, body: ItemUpdate, session: DbSession, access: OrgManage
+) -> ItemOut:
+    """Shared items are read-only (403)."""
+    item = service.update_item(session, access.org_id, item_id, body)
+    return service.to_outs(session, [item])[0]
+
+
+@router.delete(
+    "/orgs/{org_id}/items/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an unused private item",
+)
+def delete_org_item(item_id: uuid.UUID, session: DbSession, access: OrgManage) -> Response:
+    """409 while stock or blueprints use it."""
+    service.delete_item(session, access.org_id, item_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/orgs/{org_id}/items/{item_id}/aliases",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an alias to a private item",
+)
+def add_alias(
+    item_id: uuid.UUID, body: AliasCreate, session: DbSession, access: OrgManage
+) -> AliasOut:
+    """Shared items' aliases come from the catalogue file (403 here)."""
+    alias = service.add_alias(session, access.org_id, item_id, body)
+    return AliasOut(id=alias.id, alias=alias.alias, source=alias.source)
+
+
+@router.delete(
+    "/orgs/{org_id}/items/{item_id}/aliases/{alias_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an alias from a private item",
+)
+def delete_alias(
+    item_id: uuid.UUID, alias_id: uuid.UUID, session: DbSession, access: OrgManage
+) -> Response:
+    """404 for unknown aliases."""
+    service.delete_alias(session, access.org_id, item_id, alias_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

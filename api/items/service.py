@@ -1,0 +1,132 @@
+"""Item rules: the shared catalogue is read-only; orgs manage their private items and aliases."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from api.core.errors import Conflict, Forbidden, NotFound
+from api.items import repository as repo
+from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
+from models.inventory import Item, ItemAlias
+
+
+def to_out(item: Item, aliases: list[ItemAlias]) -> ItemOut:
+    """The response body of one item."""
+    return ItemOut(
+        id=item.id,
+        name=item.name,
+        code=item.code,
+        unit=item.unit,
+        volume_scu=item.volume_scu,
+        category=item.category,
+        subcategory=item.subcategory,
+        description=item.description,
+        shared=item.organization_id is None,
+        organization_id=item.organization_id,
+        aliases=[AliasOut(id=a.id, alias=a.alias, source=a.source) for a in aliases],
+        meta=dict(item.meta or {}),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def to_outs(session: Session, items: list[Item]) -> list[ItemOut]:
+    """Response bodies for a page of items (aliases fetched in one query)."""
+    aliases = repo.aliases_for(session, [i.id for i in items])
+    return [to_out(i, aliases.get(i.id, [])) for i in items]
+
+
+def get_item(session: Session, org_id: uuid.UUID | None, item_id: uuid.UUID) -> Item:
+    """A visible item; 404 for unknown ids and other orgs' private items."""
+    item = repo.get_visible(session, org_id, item_id)
+    if item is None:
+        raise NotFound("item", item_id)
+    return item
+
+
+def get_private(session: Session, org_id: uuid.UUID, item_id: uuid.UUID) -> Item:
+    """An org-private item the org may change; 403 for shared items."""
+    item = get_item(session, org_id, item_id)
+    if item.organization_id is None:
+        raise Forbidden("Shared catalogue items are read-only", record=f"item/{item_id}")
+    return item
+
+
+def create_item(session: Session, org_id: uuid.UUID, data: ItemCreate) -> Item:
+    """Create an org-private item with its aliases."""
+    if repo.name_taken(session, org_id, data.name):
+        raise Conflict("The org already has an item with this name", field="name")
+    item = Item(
+        name=data.name,
+        unit=data.unit,
+        volume_scu=data.volume_scu,
+        category=data.category,
+        subcategory=data.subcategory,
+        description=data.description,
+        organization_id=org_id,
+        meta={},
+    )
+    session.add(item)
+    session.flush()
+    seen: set[str] = set()
+    for alias in data.aliases:
+        if alias.lower() not in seen:
+            seen.add(alias.lower())
+            session.add(ItemAlias(item_id=item.id, alias=alias, source="user"))
+    session.flush()
+    return item
+
+
+def update_item(session: Session, org_id: uuid.UUID, item_id: uuid.UUID, data: ItemUpdate) -> Item:
+    """Change an org-private item (null values for name/unit/category are ignored)."""
+    item = get_private(session, org_id, item_id)
+    if data.name is not None and repo.name_taken(session, org_id, data.name, exclude=item.id):
+        raise Conflict("The org already has an item with this name", field="name")
+    for field in ("name", "unit", "category"):
+        value = getattr(data, field)
+        if field in data.model_fields_set and value is not None:
+            setattr(item, field, value)
+    for field in ("volume_scu", "subcategory", "description"):
+        if field in data.model_fields_set:
+            setattr(item, field, getattr(data, field))
+    session.flush()
+    return item
+
+
+def delete_item(session: Session, org_id: uuid.UUID, item_id: uuid.UUID) -> None:
+    """Delete an org-private item nothing uses; 409 while stock or blueprints refer to it."""
+    item = get_private(session, org_id, item_id)
+    used = repo.references(session, item.id)
+    if used:
+        raise Conflict(
+            "The item is in use by stock or blueprints", record=f"item/{item_id}", references=used
+        )
+    session.delete(item)
+    session.flush()
+
+
+def add_alias(
+    session: Session, org_id: uuid.UUID, item_id: uuid.UUID, data: AliasCreate
+) -> ItemAlias:
+    """Add an alias to an org-private item; 409 when it already has it."""
+    item = get_private(session, org_id, item_id)
+    if repo.alias_exists(session, item.id, data.alias):
+        raise Conflict("The item already has this alias", field="alias")
+    alias = ItemAlias(item_id=item.id, alias=data.alias, source=data.source)
+    session.add(alias)
+    session.flush()
+    return alias
+
+
+def delete_alias(
+    session: Session, org_id: uuid.UUID, item_id: uuid.UUID, alias_id: uuid.UUID
+) -> None:
+    """Remove an alias from an org-private item."""
+    item = get_private(session, org_id, item_id)
+    alias = repo.get_alias(session, item.id, alias_id)
+    if alias is None:
+        raise NotFound("alias", alias_id)
+    session.delete(alias)
+    session.flush()
