@@ -11,14 +11,28 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import yaml
 from fastapi import Request
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.core.db import Database
-from api.items.catalogue import ensure_catalogue
+from api.core.security import hash_password
+from api.core.settings import Settings, get_settings
+from api.items.catalogue import ensure_catalogue, item_id_by_code
 from api.locations.universe import ensure_universe
+from models.accounts import User
+from models.base import utc_now
+from models.inventory import ItemHistory, ItemStock, Location, Ship
+from models.orgs import Organization, OrganizationMember
+from models.planning import Blueprint, BlueprintIngredient, ResourceSource
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +71,325 @@ def reference_data_ready(request: Request) -> None:
         if touched:
             logger.info("reference data loaded", extra={"rows": touched})
         state.reference_data_loaded = True
+
+
+# --- the demo organisation --------------------------------------------------------------------
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "demo-org.yaml"
+SEED_NOTE = "demo seed"
+
+
+def seed_demo(
+    database: Database, settings: Settings | None = None, path: Path = DEMO_FILE
+) -> dict[str, str] | None:
+    """Load the demo org from ``scenarios/demo-org.yaml`` in one transaction (idempotent).
+
+    Returns the owner's ``{"username", "password"}`` for the CLI to print.
+    """
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings = settings or get_settings()
+    with database.session_scope() as session:
+        ensure_reference_data(session)
+        _DemoLoader(session, doc, settings).run()
+    owner = next(m for m in doc["members"] if m["role"] == "owner")
+    return {"username": owner["username"], "password": owner["password"]}
+
+
+class _DemoLoader:
+    """Looks every record up by a natural key before inserting it (so reruns are no-ops)."""
+
+    def __init__(self, session: Session, doc: dict[str, Any], settings: Settings) -> None:
+        self.s = session
+        self.doc = doc
+        self.settings = settings
+        self.users: dict[str, User] = {}
+        self.places: dict[str, uuid.UUID] = {}
+        self.org: Organization | None = None
+
+    @property
+    def org_id(self) -> uuid.UUID:
+        assert self.org is not None
+        return self.org.id
+
+    def run(self) -> None:
+        self._org_and_members()
+        self._locations()
+        self._ships()
+        self._stock()
+        self._sources()
+        self._blueprints()
+        self._refining()
+        self.s.flush()
+
+    def _place(self, ref: str) -> uuid.UUID:
+        if ref in self.places:
+            return self.places[ref]
+        if ref.startswith("ship:"):
+            raise KeyError(f"unknown ship {ref!r} in demo file")
+        loc_id = self.s.scalar(select(Location.id).where(Location.code == ref))
+        if loc_id is None:
+            raise KeyError(f"unknown location {ref!r} in demo file")
+        self.places[ref] = loc_id
+        return loc_id
+
+    def _org_and_members(self) -> None:
+        spec = self.doc["org"]
+        org = self.s.scalar(select(Organization).where(Organization.name == spec["name"]))
+        if org is None:
+            org = Organization(name=spec["name"], description=spec.get("description"))
+            self.s.add(org)
+            self.s.flush()
+        self.org = org
+        for m in self.doc["members"]:
+            user = self.s.scalar(select(User).where(User.username == m["username"]))
+            if user is None:
+                password = m.get("password")
+                user = User(
+                    username=m["username"],
+                    email=f"{m['username']}@demo.quartermaster.invalid",
+                    display_name=m.get("display_name"),
+                    password_hash=hash_password(password, self.settings) if password else None,
+                )
+                self.s.add(user)
+                self.s.flush()
+            self.users[m["username"]] = user
+            member = self.s.scalar(
+                select(OrganizationMember).where(
+                    OrganizationMember.organization_id == org.id,
+                    OrganizationMember.user_id == user.id,
+                )
+            )
+            if member is None:
+                self.s.add(
+                    OrganizationMember(organization_id=org.id, user_id=user.id, role=m["role"])
+                )
+        if org.created_by is None:
+            org.created_by = self.users[self.doc["members"][0]["username"]].id
+        self.s.flush()
+
+    def _location(
+        self, spec: dict[str, Any], org_id: uuid.UUID | None, user_id: uuid.UUID | None
+    ) -> None:
+        parent_id = self._place(spec["parent"])
+        loc = self.s.scalar(
+            select(Location).where(
+                Location.name == spec["name"],
+                Location.parent_id == parent_id,
+                Location.organization_id == org_id if org_id else Location.owner_user_id == user_id,
+            )
+        )
+        if loc is None:
+            trip = spec.get("trip_cost")
+            loc = Location(
+                name=spec["name"],
+                kind=spec["kind"],
+                parent_id=parent_id,
+                organization_id=org_id,
+                owner_user_id=user_id,
+                trip_cost=Decimal(str(trip)) if trip is not None else None,
+                meta={},
+            )
+            self.s.add(loc)
+            self.s.flush()
+        self.places[spec["key"]] = loc.id
+
+    def _locations(self) -> None:
+        for spec in self.doc.get("org_locations", []):
+            self._location(spec, self.org_id, None)
+        for spec in self.doc.get("personal_locations", []):
+            self._location(spec, None, self.users[spec["owner"]].id)
+
+    def _ships(self) -> None:
+        from api.ships.service import known_capacity
+
+        for spec in self.doc.get("ships", []):
+            user_id = self.users[spec["owner"]].id if spec.get("owner") else None
+            org_id = None if user_id else self.org_id
+            owner_clause = (
+                Ship.owner_user_id == user_id if user_id else Ship.organization_id == org_id
+            )
+            ship = self.s.scalar(select(Ship).where(Ship.name == spec["name"], owner_clause))
+            if ship is None:
+                at = self._place(spec["at"])
+                grid = Location(
+                    name=f"{spec['name']} cargo grid",
+                    kind="ship_cargo",
+                    parent_id=at,
+                    organization_id=org_id,
+                    owner_user_id=user_id,
+                    meta={},
+                )
+                self.s.add(grid)
+                self.s.flush()
+                capacity = spec.get("cargo_capacity_scu") or known_capacity(spec["ship_type"])
+                ship = Ship(
+                    name=spec["name"],
+                    ship_type=spec["ship_type"],
+                    cargo_capacity_scu=Decimal(str(capacity or 0)),
+                    organization_id=org_id,
+                    owner_user_id=user_id,
+                    cargo_location_id=grid.id,
+                    current_location_id=at,
+                )
+                self.s.add(ship)
+                self.s.flush()
+                grid.meta = {"ship_id": str(ship.id)}
+            self.places[f"ship:{spec['name']}"] = ship.cargo_location_id
+
+    def _stock(self) -> None:
+        for spec in self.doc.get("stock", []):
+            item_id = item_id_by_code(self.s, spec["item"])
+            location_id = self._place(spec["at"])
+            quality = int(spec.get("quality", 0))
+            owner = spec.get("owner", "org")
+            user_id = None if owner == "org" else self.users[owner].id
+            org_id = self.org_id if owner == "org" else None
+            owner_clause = (
+                ItemStock.organization_id == org_id
+                if org_id
+                else ItemStock.owner_user_id == user_id
+            )
+            row = self.s.scalar(
+                select(ItemStock).where(
+                    ItemStock.item_id == item_id,
+                    ItemStock.location_id == location_id,
+                    ItemStock.quality == quality,
+                    owner_clause,
+                )
+            )
+            if row is not None:
+                continue
+            quantity = Decimal(str(spec["quantity"]))
+            row = ItemStock(
+                item_id=item_id,
+                location_id=location_id,
+                quality=quality,
+                organization_id=org_id,
+                owner_user_id=user_id,
+                shared_with_org_id=self.org_id if spec.get("shared") else None,
+                quantity=quantity,
+                reserved=Decimal(0),
+            )
+            self.s.add(row)
+            self.s.flush()
+            # Every stock change has its history row, seeds included.
+            self.s.add(
+                ItemHistory(
+                    stock_id=row.id,
+                    item_id=item_id,
+                    location_id=location_id,
+                    quality=quality,
+                    delta=quantity,
+                    kind="add",
+                    organization_id=org_id,
+                    owner_user_id=user_id,
+                    note=SEED_NOTE,
+                )
+            )
+
+    def _sources(self) -> None:
+        now = utc_now()
+        for spec in self.doc.get("sources", []):
+            item_id = item_id_by_code(self.s, spec["item"])
+            location_id = self._place(spec["at"])
+            quality = int(spec.get("quality", 0))
+            exists = self.s.scalar(
+                select(ResourceSource.id).where(
+                    ResourceSource.organization_id == self.org_id,
+                    ResourceSource.item_id == item_id,
+                    ResourceSource.location_id == location_id,
+                    ResourceSource.holder_name == spec.get("holder"),
+                    ResourceSource.quality == quality,
+                )
+            )
+            if exists is not None:
+                continue
+            available = spec.get("available")
+            self.s.add(
+                ResourceSource(
+                    item_id=item_id,
+                    location_id=location_id,
+                    organization_id=self.org_id,
+                    price=Decimal(str(spec["price"])),
+                    available=Decimal(str(available)) if available is not None else None,
+                    quality=quality,
+                    holder_name=spec.get("holder"),
+                    last_verified_at=now - timedelta(days=int(spec.get("verified_days_ago", 0))),
+                    verified_by=self.users[self.doc["members"][0]["username"]].id,
+                )
+            )
+
+    def _blueprint(
+        self,
+        code: str,
+        name: str,
+        kind: str,
+        output: uuid.UUID,
+        output_quantity: Decimal,
+        minutes: Decimal,
+        run_cost: Decimal,
+        org_id: uuid.UUID | None,
+        ingredients: list[tuple[uuid.UUID, Decimal, int]],
+    ) -> None:
+        if self.s.scalar(select(Blueprint.id).where(Blueprint.code == code)) is not None:
+            return
+        bp = Blueprint(
+            code=code,
+            name=name,
+            kind=kind,
+            output_item_id=output,
+            output_quantity=output_quantity,
+            minutes=minutes,
+            run_cost=run_cost,
+            organization_id=org_id,
+            is_public=org_id is None,
+        )
+        bp.ingredients = [
+            BlueprintIngredient(position=i, item_id=item, quantity=qty, min_quality=minq)
+            for i, (item, qty, minq) in enumerate(ingredients)
+        ]
+        self.s.add(bp)
+        self.s.flush()
+
+    def _blueprints(self) -> None:
+        for spec in self.doc.get("blueprints", []):
+            self._blueprint(
+                spec["code"],
+                spec["name"],
+                "craft",
+                item_id_by_code(self.s, spec["output"]),
+                Decimal(str(spec.get("output_quantity", 1))),
+                Decimal(str(spec["minutes"])),
+                Decimal(str(spec.get("run_cost", 0))),
+                self.org_id,
+                [
+                    (
+                        item_id_by_code(self.s, ing["item"]),
+                        Decimal(str(ing["quantity"])),
+                        int(ing.get("min_quality", 0)),
+                    )
+                    for ing in spec["ingredients"]
+                ],
+            )
+
+    def _refining(self) -> None:
+        spec = self.doc.get("refining")
+        if not spec:
+            return
+        batch = Decimal(str(spec["batch_scu"]))
+        for ore in spec["ores"]:
+            ore_id = item_id_by_code(self.s, f"ore.{ore}")
+            refined_id = item_id_by_code(self.s, f"refined.{ore}")
+            for method in spec["methods"]:
+                slug = method["name"].lower().replace(" ", "-")
+                self._blueprint(
+                    f"refine.{ore}.{slug}",
+                    f"Refine {ore.capitalize()} ({method['name']})",
+                    "refine",
+                    refined_id,
+                    batch * Decimal(str(method["yield"])),
+                    Decimal(str(method["time"])) * Decimal(str(spec["minutes_per_time_unit"])),
+                    Decimal(str(method["cost"])) * Decimal(str(spec["cost_per_cost_unit"])),
+                    None,
+                    [(ore_id, batch, 0)],
+                )

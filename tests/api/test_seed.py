@@ -1,0 +1,94 @@
+"""Demo seed: idempotent, realistic, and its login works."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+import models
+from api.core.db import Database
+from api.core.security import verify_password
+from api.core.settings import Settings
+from api.seed import SEED_NOTE, seed_demo
+from models.accounts import User
+from models.inventory import ItemHistory, ItemStock, Location, Ship
+from models.orgs import Organization
+from models.planning import Blueprint, ResourceSource
+from tests.api.catalogue_helpers import catalogue_app
+
+pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
+
+
+def _counts(database: Database) -> dict[str, int]:
+    with database.sessionmaker() as s:
+        return {
+            t.name: int(s.scalar(select(func.count()).select_from(t)) or 0)
+            for t in models.Base.metadata.sorted_tables
+        }
+
+
+def test_seed_twice_changes_nothing(database: Database, settings: Settings) -> None:
+    login = seed_demo(database, settings)
+    assert login == {"username": "demo", "password": "quartermaster-demo"}
+    first = _counts(database)
+    assert seed_demo(database, settings) == login
+    assert _counts(database) == first
+
+    with database.sessionmaker() as s:
+        org = s.scalar(select(Organization).where(Organization.name == "Demo org"))
+        assert org is not None
+        assert first["organization_members"] == 5
+        ships = {sh.name: sh for sh in s.scalars(select(Ship))}
+        assert {"Stargazer", "Big Red", "Dragline"} <= set(ships)
+        assert first["item_stocks"] == first["item_history"] > 10
+        notes = set(s.scalars(select(ItemHistory.note)))
+        assert notes == {SEED_NOTE}
+        shared = s.scalar(select(func.count()).where(ItemStock.shared_with_org_id == org.id))
+        assert shared == 2
+        # Big Red sits at ARC-L1 and its grid hangs there.
+        grid = s.get(Location, ships["Big Red"].cargo_location_id)
+        station = s.get(Location, ships["Big Red"].current_location_id)
+        assert grid is not None and station is not None and grid.parent_id == station.id
+        assert station.code == "stanton.arc-l1.station"
+        assert s.scalar(select(func.count()).where(Blueprint.kind == "refine")) == 7 * 9
+        assert {"demo.bp.p4-ar", "demo.bp.m3a"} <= set(s.scalars(select(Blueprint.code)))
+        m3a = s.scalar(select(Blueprint).where(Blueprint.code == "demo.bp.m3a"))
+        assert m3a is not None and [i.min_quality for i in m3a.ingredients] == [1, 0, 0]
+        tdd = s.scalar(select(Location).where(Location.code == "stanton.arccorp.area18.tdd"))
+        assert tdd is not None
+        listings = s.scalar(select(func.count()).where(ResourceSource.location_id == tdd.id))
+        assert listings == 4
+        owner = s.scalar(select(User).where(User.username == "demo"))
+        assert owner is not None and verify_password(
+            "quartermaster-demo", owner.password_hash, settings
+        )
+        others = s.scalars(select(User).where(User.username != "demo")).all()
+        assert all(u.password_hash is None for u in others)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("api.auth.router") is None, reason="no auth router")
+def test_demo_login_via_api(
+    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_demo(database, settings)
+    app: Any = catalogue_app(settings, database, monkeypatch, extra=("api.auth.router",))
+    with TestClient(app) as client:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "demo", "password": "quartermaster-demo"}
+        )
+        assert token.status_code == 200, token.text
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        with database.sessionmaker() as s:
+            org_id = s.scalar(select(Organization.id).where(Organization.name == "Demo org"))
+        ships = client.get(f"/api/v1/orgs/{org_id}/ships", headers=headers)
+        assert ships.status_code == 200 and ships.json()["total"] == 3
+        hangars = client.get(
+            f"/api/v1/orgs/{org_id}/locations",
+            params={"kind": "hangar", "include_universe": "false"},
+            headers=headers,
+        ).json()
+        assert "Stanton / ArcCorp / Area 18 / Org Hangar" in {h["path"] for h in hangars["items"]}
