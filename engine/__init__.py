@@ -1,13 +1,14 @@
 """Quartermaster's planning engine: a pure library (no database, no web).
 
-The public API, importable from ``engine`` directly. Names resolve lazily so that importing
-``engine.problem`` (as the service does for validation) does not load the solvers.
+The public API. Names resolve lazily so that importing ``engine.problem`` (as the service does
+for validation) does not load the solvers. Functions named like their module (``solve``,
+``explain``, ``generate``) are imported from the module: ``from engine.solve import solve``.
 
 - :func:`parse_problem`, :func:`load_problem` — validate a ``quartermaster.problem/1`` document
-- :func:`solve` — the provably cheapest plan (``quartermaster.plan/1``)
+- ``engine.solve.solve`` — the provably cheapest plan (``quartermaster.plan/1``)
 - :func:`check` — verify a plan against every rule of the spec and recompute its objective
 - :func:`greedy_plan` — the spreadsheet-style baseline
-- :func:`explain` — how each demand is met, costs by tier and location, shortfall causes
+- ``engine.explain.explain`` — how each demand is met, costs by tier and location, shortfall causes
 - :func:`run_whatif` — solve variants of a problem and compare them with the base plan
 """
 
@@ -24,18 +25,15 @@ _EXPORTS: dict[str, str] = {
     "Plan": "engine.plan",
     "PlanStatus": "engine.plan",
     "parse_plan": "engine.plan",
-    "solve": "engine.solve",
     "check": "engine.checker",
     "CheckReport": "engine.checker",
     "greedy_plan": "engine.greedy",
-    "explain": "engine.explain",
     "Explanation": "engine.explain",
     "run_whatif": "engine.whatif",
     "apply_changes": "engine.whatif",
     "parse_variants": "engine.whatif",
     "find_cycles": "engine.bom",
     "gross_requirements": "engine.bom",
-    "generate": "engine.generate",
 }
 
 __all__ = sorted(_EXPORTS)
