@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, text
+from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session
 
 import models
@@ -100,6 +100,16 @@ def _clean(db: Database) -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # SQLite checks a self-referencing RESTRICT key (locations.parent_id) row by row,
+            # not at the end of the statement, so a nested tree cannot be deleted in one go:
+            # cut the self-links first. Cross-table keys are handled by the FK-sorted order.
+            for table in tables:
+                for fk in table.foreign_keys:
+                    if fk.column.table is table and fk.parent.nullable:
+                        column = table.c[fk.parent.name]
+                        conn.execute(
+                            update(table).where(column.is_not(None)).values({column: None})
+                        )
             for table in tables:
                 conn.execute(delete(table))
 
@@ -264,13 +274,7 @@ def fresh_pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def location_tree_cleanup(database: Database) -> Iterator[None]:
-    """Flatten the location tree after the test so the per-test clean-up can empty it.
-
-    ``locations.parent_id`` is ``ON DELETE RESTRICT``, which SQLite enforces row by row (not at
-    the end of the statement), so a plain ``DELETE FROM locations`` fails on nested rows.
-    Use with ``pytestmark = pytest.mark.usefixtures("location_tree_cleanup")``.
-    """
+def location_tree_cleanup() -> Iterator[None]:
+    """No-op kept for tests that still request it: the per-test clean-up (``_clean``) now cuts
+    the self-referencing ``locations.parent_id`` links itself before emptying the tables."""
     yield
-    with database.engine.begin() as conn:
-        conn.execute(text("UPDATE locations SET parent_id = NULL WHERE parent_id IS NOT NULL"))
