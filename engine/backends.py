@@ -273,7 +273,11 @@ class HighsBackend:
         elif has_solution:
             kind = "feasible"
         else:
-            return Result("none", [], math.inf, -math.inf, seconds)
+            # No solution in time; the dual bound found so far still bounds the optimum.
+            bound = info.mip_dual_bound if self._is_mip() else -math.inf
+            if not math.isfinite(bound) or abs(bound) >= hp.kHighsInf:
+                bound = -math.inf
+            return Result("none", [], math.inf, bound, seconds)
         values = list(h.getSolution().col_value)
         objective = info.objective_function_value
         bound = info.mip_dual_bound if self._is_mip() else objective

@@ -84,21 +84,20 @@ def solve(problem: Problem, *, solver: str = "auto", time_limit: float | None = 
         plan.status = PlanStatus.FEASIBLE
         plan.stats = Stats(solver=f"{backend.name} (no solution in time: greedy plan)",
                            build_seconds=build_seconds, solve_seconds=solve_seconds,
-                           gap=None, **stats_extra)
+                           gap=relative_gap(plan.objective, weighted_bound(formulation, outcome)),
+                           **stats_extra)
         return plan
     result = outcome.result
     takes, runs, shortfall = extract(formulation, result.values)
     plan = build_plan(problem, takes, runs, shortfall)
-    gap: float | None = None
     if outcome.proven:
         plan.status = PlanStatus.OPTIMAL
         gap = 0.0
     else:
         plan.status = PlanStatus.FEASIBLE
+        # The plan's own (recomputed, possibly trimmed) objective against a valid bound.
         objective = plan.objective if plan.objective is not None else result.objective
-        if outcome.stage == "weighted" and math.isfinite(result.bound):
-            # The plan's own (recomputed, possibly trimmed) objective against the solver's bound.
-            gap = max(0.0, objective - result.bound) / max(abs(objective), 1e-9)
+        gap = relative_gap(objective, weighted_bound(formulation, outcome))
     plan.stats = Stats(solver=backend.name, build_seconds=build_seconds,
                        solve_seconds=solve_seconds, gap=gap, **stats_extra)
     return plan
@@ -112,6 +111,39 @@ class _Outcome:
     proven: bool
     stage: str
     stages: list[dict[str, float | str]] = field(default_factory=list)
+    bounds: dict[str, float] = field(default_factory=dict)  # stage -> solver's lower bound
+
+
+def weighted_bound(f: Formulation, outcome: _Outcome) -> float:
+    """A valid lower bound on the optimal weighted objective, from what the stages proved.
+
+    Weighted mode: the solver's bound. Strict mode stopped before the weighted stage: the
+    optimal plan's shortfall is at least the shortfall stage's bound and its market spend at
+    least the market stage's bound (each stage's feasible set contains every strict optimum,
+    since the rows added before it keep values at least as large as the optimum's), and the
+    weighted objective counts ``penalty·shortfall + Σ c·taken`` with ``c >= unit_price`` on
+    market sources and every other term ``>= 0``. Without any bound: 0 (all costs are >= 0).
+    """
+    weighted = outcome.bounds.get("weighted", -math.inf)
+    if math.isfinite(weighted):
+        return max(0.0, weighted)
+    bound = 0.0
+    short = outcome.bounds.get("shortfall", -math.inf)
+    if math.isfinite(short):
+        bound += f.problem.policy.shortfall_penalty * max(0.0, short)
+    market = outcome.bounds.get("market", -math.inf)
+    if math.isfinite(market):
+        bound += max(0.0, market)
+    return bound
+
+
+def relative_gap(objective: float | None, bound: float) -> float:
+    """(objective − bound) / |objective|, never negative; 0 for a zero-cost plan."""
+    if objective is None or not math.isfinite(objective):
+        return math.inf
+    if abs(objective) <= 1e-9:
+        return 0.0
+    return max(0.0, objective - bound) / abs(objective)
 
 
 def _run_stages(f: Formulation, backend: Backend, deadline: float | None) -> _Outcome:
@@ -121,6 +153,7 @@ def _run_stages(f: Formulation, backend: Backend, deadline: float | None) -> _Ou
     best_stage = ""
     proven = True
     record: list[dict[str, float | str]] = []
+    bounds: dict[str, float] = {}
     for stage in stages:
         coefs = f.objectives[stage]
         backend.set_objective(coefs)
@@ -128,10 +161,11 @@ def _run_stages(f: Formulation, backend: Backend, deadline: float | None) -> _Ou
         result = backend.solve(remaining)
         record.append({"stage": stage, "status": result.status, "seconds": result.seconds,
                        "objective": result.objective})
+        bounds[stage] = result.objective if result.status == "optimal" else result.bound
         if result.status == "none":
             # Out of time before any solution of this stage: the previous stage's solution is
             # still a valid plan (every stage has the same feasible set).
-            return _Outcome(best, False, best_stage, record)
+            return _Outcome(best, False, best_stage, record, bounds)
         best, best_stage = result, stage
         proven = proven and result.status == "optimal"
         if stage != stages[-1]:
@@ -141,7 +175,7 @@ def _run_stages(f: Formulation, backend: Backend, deadline: float | None) -> _Ou
             keep = result.objective + STAGE_TOLERANCE * max(1.0, abs(result.objective))
             backend.add_row(-math.inf, keep, coefs)
             backend.set_hint(result.values)
-    return _Outcome(best, proven, stages[-1], record)
+    return _Outcome(best, proven, stages[-1], record, bounds)
 
 
 # -- from solver values to plan quantities ------------------------------------------------

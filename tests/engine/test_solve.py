@@ -3,10 +3,14 @@ plans pass the checker, time limits and fallbacks, determinism."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from engine.bom import prune
+from engine.formulation import build_formulation
 from engine.plan import PlanStatus
-from engine.solve import empty_plan, solve
+from engine.solve import _Outcome, empty_plan, relative_gap, solve, weighted_bound
 from tests.engine.solver_helpers import pair_model_optimum, random_problem, verify
 
 SEEDS = range(12)
@@ -77,7 +81,47 @@ def test_time_limit_still_returns_a_valid_plan() -> None:
     assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
     assert verify(p, plan) == []
     if plan.status is PlanStatus.FEASIBLE:
-        assert plan.stats.gap is None or plan.stats.gap >= 0
+        assert plan.stats.gap is not None and plan.stats.gap >= 0
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_time_limited_plans_always_carry_a_numeric_gap(strict: bool) -> None:
+    p = random_problem(12, items=12, blueprints=9, sources=30, demands=5, strict=strict)
+    for limit in (1e-4, 1e-2, None):
+        plan = solve(p, solver="highs", time_limit=limit)
+        assert verify(p, plan) == []
+        assert plan.stats.gap is not None and 0.0 <= plan.stats.gap <= 1.0
+        if plan.status is PlanStatus.OPTIMAL:
+            assert plan.stats.gap == 0.0
+
+
+def test_weighted_bound_from_the_strict_stages_reached() -> None:
+    p = random_problem(13, strict=True)
+    f = build_formulation(prune(p))
+    penalty = p.policy.shortfall_penalty
+    # Stopped in the market stage: shortfall proven 2, market bound 30.
+    outcome = _Outcome(None, False, "market", bounds={"shortfall": 2.0, "market": 30.0})
+    assert weighted_bound(f, outcome) == pytest.approx(2 * penalty + 30)
+    assert weighted_bound(f, _Outcome(None, False, "", bounds={})) == 0.0
+    assert weighted_bound(f, _Outcome(None, False, "", bounds={"shortfall": -math.inf})) == 0.0
+    assert weighted_bound(f, _Outcome(None, False, "weighted",
+                                      bounds={"shortfall": 1.0, "weighted": 55.0})) == 55.0
+    assert relative_gap(100.0, 60.0) == pytest.approx(0.4)
+    assert relative_gap(0.0, -5.0) == 0.0
+    assert relative_gap(50.0, 80.0) == 0.0
+
+
+def test_strict_weighted_bound_never_exceeds_the_optimum() -> None:
+    for seed in range(4):
+        p = random_problem(500 + seed, strict=True)
+        plan = solve(p, solver="highs")
+        stages = {s["stage"]: float(s["objective"])
+                  for s in plan.stats.stages}  # type: ignore[attr-defined]
+        f = build_formulation(prune(p))
+        outcome = _Outcome(None, False, "market", bounds={
+            "shortfall": stages["shortfall"], "market": stages["market"]})
+        assert plan.objective is not None
+        assert weighted_bound(f, outcome) <= plan.objective + 1e-6 * max(1.0, plan.objective)
 
 
 def test_empty_plan_is_valid_and_all_short() -> None:
