@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from engine.bom import max_runs_and_needs
 from engine.problem import Problem, Tier
-from engine.reduce import Pool, pool_sources, take_cap, use_thresholds
+from engine.reduce import Pool, drop_dominated, pool_sources, take_cap, use_thresholds
 
 INF = math.inf
 
@@ -106,17 +106,20 @@ class Formulation:
 
 
 def build_formulation(problem: Problem, *, strict: bool | None = None,
-                      pool: bool = True) -> Formulation:
+                      pool: bool = True, dominance: bool = True) -> Formulation:
     """Build the compact model of a pruned, acyclic problem.
 
     ``strict`` defaults to the policy's ``strict_priority`` (it only changes how sources are
-    pooled and which objectives are prepared). ``pool=False`` keeps one column per source.
+    pooled and which objectives are prepared). ``pool=False`` keeps one column per source;
+    ``dominance=False`` keeps dominated pools (both for measurements and tests).
     """
     if strict is None:
         strict = problem.policy.strict_priority
     f = Formulation(problem=problem, strict=strict)
     f.max_runs, f.max_need = max_runs_and_needs(problem)
     f.pools = pool_sources(problem, strict=strict, pool=pool)
+    if dominance:
+        f.pools = drop_dominated(problem, f.pools, strict=strict)
     for p in f.pools:
         f.take_var[p.id] = f.model.add_var(f"take[{p.id}]", 0.0, INF, False)
         f.take_scale[p.id] = 1.0

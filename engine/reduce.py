@@ -100,6 +100,52 @@ def pool_sources(problem: Problem, *, strict: bool, pool: bool = True) -> list[P
     return pools
 
 
+def drop_dominated(problem: Problem, pools: list[Pool], *, strict: bool) -> list[Pool]:
+    """The pools without those another pool dominates (docs/engine/formulation.md §6.7).
+
+    Pool ``q`` dominates ``p`` (same item) when ``q`` is unlimited with no lot size, sits at
+    ``p``'s location or at the delivery location, reaches at least ``p``'s quality class and
+    costs no more per unit (in strict-priority mode also no more market spend and no more
+    member quantity per unit). Any take from ``p`` can then move to ``q``: ``q`` serves every
+    use ``p`` serves, has room for any amount in any unit, adds no volume at another location
+    and costs no more in any objective — so some optimum takes nothing from ``p``. Ties are
+    broken by pool id, which makes the relation acyclic: every dropped pool has a kept one
+    dominating it (the relation is transitive).
+    """
+    thresholds = use_thresholds(problem)
+    home = problem.policy.delivery_location
+
+    def rank(p: Pool) -> tuple[float, ...]:
+        # Smaller is better in every component.
+        klass = quality_class(thresholds.get(p.item, []), p.quality)
+        rank: tuple[float, ...] = (-klass, p.cost)
+        if strict:
+            market = p.unit_price if p.tier is Tier.MARKET else 0.0
+            member = 1.0 if p.tier is Tier.MEMBER else 0.0
+            rank = (*rank, market, member)
+        return rank
+
+    dominators: dict[str, list[tuple[tuple[float, ...], Pool]]] = {}
+    for q in pools:
+        if q.available is None and q.lot is None:
+            dominators.setdefault(q.item, []).append((rank(q), q))
+    if not dominators:
+        return pools
+    kept: list[Pool] = []
+    for p in pools:
+        mine = rank(p)
+        dominated = any(
+            q is not p
+            and (q.location == p.location or q.location == home)
+            and all(a <= b for a, b in zip(theirs, mine, strict=True))
+            and (theirs != mine or q.location != p.location or q.id < p.id)
+            for theirs, q in dominators.get(p.item, [])
+        )
+        if not dominated:
+            kept.append(p)
+    return kept
+
+
 def take_cap(need: float, *, piece: bool, lot: float | None) -> float:
     """Largest useful take of one source given the item's need bound.
 

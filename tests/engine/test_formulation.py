@@ -10,7 +10,7 @@ from engine.formulation import build_formulation
 from engine.plan import Plan, PlanStatus
 from engine.problem import Problem
 from engine.solve import solve
-from tests.engine.solver_helpers import problem, verify
+from tests.engine.solver_helpers import pair_model_optimum, problem, random_problem, verify
 
 SCU = [{"id": "ore"}]
 PIECE = [{"id": "gun", "unit": "piece", "volume_scu": 1.0}]
@@ -200,3 +200,83 @@ def test_every_backend_solves_the_lot_problem(solver: str) -> None:
     plan = solved(problem(SCU, srcs, [{"id": "d", "item": "ore", "quantity": 7}]), solver)
     assert takes(plan) == {"lots": 10.0}
     assert plan.stats.solver == solver
+
+
+def formulation_optimum(p: Problem, **options: bool) -> float:
+    """The weighted optimum of the compact model built with ``options``, solved by HiGHS."""
+    from engine.backends import make_backend
+
+    f = build_formulation(prune(p), **options)
+    backend = make_backend("highs", f.model)
+    backend.set_objective(f.objectives["weighted"])
+    result = backend.solve(None)
+    assert result.status == "optimal"
+    return result.objective
+
+
+DOMINANCE_SOURCES = [
+    # Unlimited hangar market, class of 500 and cost 2: dominates both station sources below.
+    {"id": "home-mkt", "item": "ore", "location": "hangar", "tier": "market",
+     "unit_price": 2, "quality": 500},
+    {"id": "st-member", "item": "ore", "location": "st", "tier": "member",
+     "available": 30, "unit_price": 3, "quality": 450},
+    {"id": "st-lots", "item": "ore", "location": "st", "tier": "market",
+     "unit_price": 2.5, "lot_size": 4, "quality": 520},
+    # Better quality class than the hangar market: it alone serves the 550 floor, so it stays.
+    {"id": "st-fine", "item": "ore", "location": "st", "tier": "member",
+     "available": 5, "unit_price": 3, "quality": 700},
+    # Cheaper than the hangar market: stays.
+    {"id": "st-cheap", "item": "ore", "location": "st", "tier": "own", "available": 6,
+     "quality": 300},
+]
+DOMINANCE_DEMANDS = [{"id": "fine", "item": "ore", "quantity": 4, "min_quality": 550},
+                     {"id": "any", "item": "ore", "quantity": 12, "min_quality": 400},
+                     {"id": "low", "item": "ore", "quantity": 3}]
+
+
+def test_dominated_pools_are_dropped_and_the_optimum_is_unchanged() -> None:
+    p = problem(SCU, DOMINANCE_SOURCES, DOMINANCE_DEMANDS)
+    f = build_formulation(prune(p))
+    assert sorted(pool.id for pool in f.pools) == ["home-mkt", "st-cheap", "st-fine"]
+    full = build_formulation(prune(p), dominance=False)
+    assert len(full.pools) == 5
+    assert formulation_optimum(p) == pytest.approx(formulation_optimum(p, dominance=False))
+    plan = solved(p)
+    assert plan.objective == pytest.approx(pair_model_optimum(p))
+
+
+def test_dominance_at_the_same_station_and_ties_keep_one_pool() -> None:
+    srcs = [{"id": "a", "item": "ore", "location": "st", "tier": "market", "unit_price": 2},
+            {"id": "b", "item": "ore", "location": "st", "tier": "market", "unit_price": 2,
+             "lot_size": 5},
+            {"id": "c", "item": "ore", "location": "far", "tier": "market", "unit_price": 2},
+            {"id": "d", "item": "ore", "location": "far", "tier": "market", "unit_price": 1,
+             "available": 3}]
+    p = problem(SCU, srcs, [{"id": "need", "item": "ore", "quantity": 9}])
+    f = build_formulation(prune(p))
+    # b (same station, same rank) goes to a; c and d are at another station: both stay.
+    assert sorted(pool.id for pool in f.pools) == ["a", "c", "d"]
+    assert formulation_optimum(p) == pytest.approx(formulation_optimum(p, dominance=False))
+
+
+def test_strict_dominance_respects_market_spend_and_member_quantity() -> None:
+    # The hangar market is cheaper in weighted cost than the member stock (reliability), but in
+    # strict priority a market unit costs market spend the member unit does not: no dominance.
+    srcs = [{"id": "mkt", "item": "ore", "location": "hangar", "tier": "market",
+             "unit_price": 0.5},
+            {"id": "mem", "item": "ore", "location": "st", "tier": "member", "available": 8,
+             "unit_price": 1, "reliability": 0.8}]
+    dem = [{"id": "d", "item": "ore", "quantity": 6}]
+    weighted = build_formulation(prune(problem(SCU, srcs, dem)))
+    assert [pool.id for pool in weighted.pools] == ["mkt"]
+    strict = build_formulation(prune(problem(SCU, srcs, dem, strict_priority=True)))
+    assert sorted(pool.id for pool in strict.pools) == ["mem", "mkt"]
+    plan = solved(problem(SCU, srcs, dem, strict_priority=True))
+    assert takes(plan) == {"mem": 6.0}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dominance_keeps_the_optimum_on_random_problems(seed: int) -> None:
+    p = random_problem(400 + seed, sources=20)
+    assert formulation_optimum(p) == pytest.approx(
+        formulation_optimum(p, dominance=False), rel=1e-7, abs=1e-6)
