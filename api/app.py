@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from api.core.db import Database
 from api.core.errors import install_error_handlers
+from api.core.jobs import JobDispatcher
 from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware, configure_logging
 from api.core.settings import Settings, get_settings
 
@@ -87,17 +88,44 @@ def _schema_at_head(db: Database) -> bool:
     return current == heads
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the app. Tests pass their own ``settings``/``database``; production uses env."""
+def _default_jobs(settings: Settings, db: Database) -> JobDispatcher:
+    # The composition root is the one place in api that may import workers (DEVELOPERS.md):
+    # domain code only sees the JobDispatcher interface on app.state.jobs.
+    from workers.broker import make_dispatcher
+
+    return make_dispatcher(settings, db)
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    jobs: JobDispatcher | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own ``settings``/``database``; production uses env.
+
+    ``jobs`` defaults to the Dramatiq dispatcher (Redis when ``QM_REDIS_URL`` is set, else an
+    in-process worker that starts and stops with the app's lifespan).
+    """
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     db = database or Database(settings.database_url, settings)
+    dispatcher = jobs if jobs is not None else _default_jobs(settings, db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if database is None:  # only dispose what we created
-            db.dispose()
+        # Start-up, not first request: an embedded worker must pick up plans queued before
+        # a restart even when nobody calls the API.
+        start = getattr(dispatcher, "start", None)
+        if callable(start):
+            start()
+        try:
+            yield
+        finally:
+            stop = getattr(dispatcher, "stop", None)
+            if callable(stop):
+                stop()
+            if database is None:  # only dispose what we created
+                db.dispose()
 
     app = FastAPI(
         title="Quartermaster API",
@@ -112,6 +140,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.jobs = dispatcher
 
     install_error_handlers(app)
     # Outermost last: the request id must wrap everything, including CORS preflights.

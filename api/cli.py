@@ -22,7 +22,7 @@ app = typer.Typer(
 seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
 
-PLATFORM_COMMANDS = {"serve", "migrate", "seed"}
+PLATFORM_COMMANDS = {"serve", "migrate", "seed", "worker"}
 
 
 def _run_seed_demo(database_url: str) -> None:
@@ -104,6 +104,42 @@ def serve(
         reload=reload,
         log_config=None,  # our JSON logging, not uvicorn's
     )
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    threads: Annotated[int, typer.Option(min=1, max=64, help="Threads per process.")] = 2,
+) -> None:
+    """Consume plan and what-if jobs from Redis (needs QM_REDIS_URL and QM_DATABASE_URL).
+
+    ``--processes N`` starts N ``python -m workers`` children (solves are CPU-bound, so use
+    one process per core) and forwards SIGINT/SIGTERM to them; each finishes its running job.
+    """
+    import signal
+    import subprocess
+
+    from api.core.settings import get_settings
+
+    if not get_settings().redis_url:
+        typer.echo("QM_REDIS_URL is not set: embedded mode runs jobs inside `serve`.", err=True)
+        raise typer.Exit(2)
+    if processes == 1:
+        from workers.__main__ import main as worker_main
+
+        raise typer.Exit(worker_main(["--threads", str(threads)]))
+    children = [subprocess.Popen([sys.executable, "-m", "workers", "--threads", str(threads)])
+                for _ in range(processes)]
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, forward)
+    codes = [child.wait() for child in children]
+    raise typer.Exit(max(codes))
 
 
 def build_app() -> object:

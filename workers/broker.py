@@ -1,6 +1,7 @@
 """Dramatiq set-up: a Redis broker in production, an in-process broker and worker when embedded.
 
-One :class:`Runtime` per (broker, database) in a process, from :func:`get_runtime`:
+A :class:`Runtime` is the :class:`api.core.jobs.JobDispatcher` the composition root
+(``api.app.create_app``, ``python -m workers``) installs; one per app or worker process:
 
 * ``settings.redis_url`` set (production): a ``RedisBroker``. The API process only enqueues;
   worker processes (``python -m workers`` / ``quartermaster-worker``) consume.
@@ -21,6 +22,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dramatiq
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 PLANS_QUEUE = "plans"
 SOLVE_ACTOR = "solve_plan"
+VARIANT_ACTOR = "solve_variant"
 # Dramatiq's own limits on a solve message; the engine's time_limit is far below this.
 SOLVE_TIME_LIMIT_MS = 15 * 60 * 1000
 SOLVE_MAX_RETRIES = 3
@@ -68,6 +71,18 @@ class Runtime:
         """Send one solve message for ``plan_id`` (call from an after-commit hook)."""
         self.broker.get_actor(SOLVE_ACTOR).send(str(plan_id))
 
+    def enqueue_variants(self, variant_ids: Sequence[uuid.UUID | str]) -> None:
+        """One message per what-if variant, so several workers solve them in parallel."""
+        actor = self.broker.get_actor(VARIANT_ACTOR)
+        for variant_id in variant_ids:
+            actor.send(str(variant_id))
+
+    def start(self, threads: int = 2) -> None:
+        """App start-up hook: embedded mode consumes in this process; with Redis the API
+        process only enqueues (worker processes consume)."""
+        if self.embedded:
+            self.start_worker(threads=threads)
+
     def start_worker(self, threads: int = 2) -> None:
         """Start consuming in this process, plus the reaper thread."""
         if self.worker is None:
@@ -82,7 +97,9 @@ class Runtime:
         ids = tasks.reclaim_stale_plans(self.database, stale_seconds=stale_seconds())
         for plan_id in ids:
             self.enqueue_plan(plan_id)
-        return len(ids)
+        variants = tasks.reclaim_stale_variants(self.database, stale_seconds=stale_seconds())
+        self.enqueue_variants(variants)
+        return len(ids) + len(variants)
 
     def _reap_loop(self) -> None:
         interval = _env_float("QM_REAPER_INTERVAL_SECONDS", 15.0)
@@ -101,6 +118,11 @@ class Runtime:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
+        if self._reaper is not None:
+            self._reaper.join(timeout=5)
+            self._reaper = None
+        with _lock:
+            _runtimes[:] = [r for r in _runtimes if r is not self]
 
 
 def heartbeat_seconds() -> float:
@@ -142,6 +164,24 @@ def declare_actors(runtime: Runtime) -> None:
             if runtime.settings.environment == "test" else 0.0,
         )
 
+    def solve_variant(variant_id: str) -> None:
+        tasks.run_variant(
+            runtime.database,
+            uuid.UUID(variant_id),
+            worker_id=runtime.worker_id,
+            stale_seconds=stale_seconds(),
+            redis_url=runtime.settings.redis_url,
+        )
+
+    dramatiq.Actor(
+        solve_variant,
+        broker=runtime.broker,
+        actor_name=VARIANT_ACTOR,
+        queue_name=PLANS_QUEUE,
+        priority=10,  # a user waits on a plan more directly than on a what-if batch
+        options={"time_limit": SOLVE_TIME_LIMIT_MS, "max_retries": SOLVE_MAX_RETRIES,
+                 "min_backoff": 1000, "max_backoff": 30_000},
+    )
     dramatiq.Actor(
         solve_plan,
         broker=runtime.broker,
@@ -160,26 +200,22 @@ def make_runtime(settings: Settings, database: Database) -> Runtime:
     return runtime
 
 
-_runtimes: dict[tuple[str, str], Runtime] = {}
+_runtimes: list[Runtime] = []
 _lock = threading.Lock()
 
 
-def get_runtime(settings: Settings, database: Database) -> Runtime:
-    """The process's runtime for this broker and database; embedded ones start a worker."""
-    key = (settings.redis_url or "embedded", database.url)
+def make_dispatcher(settings: Settings, database: Database) -> Runtime:
+    """The composition root's job dispatcher: a new runtime, tracked so an interpreter exit
+    stops its worker. Start it with :meth:`Runtime.start` (the app's lifespan does)."""
+    runtime = make_runtime(settings, database)
     with _lock:
-        runtime = _runtimes.get(key)
-        if runtime is None:
-            runtime = make_runtime(settings, database)
-            if runtime.embedded:
-                runtime.start_worker(threads=2)
-            _runtimes[key] = runtime
-        return runtime
+        _runtimes.append(runtime)
+    return runtime
 
 
 @atexit.register
 def _stop_all() -> None:
-    for runtime in list(_runtimes.values()):
+    for runtime in list(_runtimes):
         # At interpreter shutdown there is nothing useful to do with a failure.
         with contextlib.suppress(Exception):
             runtime.stop()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
+from api.core.jobs import Jobs
 from api.core.permissions import Action
 from api.plans import repository, service
 from api.plans.schemas import PlanOut, PlanRequestIn
@@ -19,15 +20,6 @@ router = APIRouter(tags=["plans"])
 
 Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Requester = Annotated[OrgAccess, Depends(org_member(action=Action.PLANS_REQUEST))]
-
-
-def get_enqueue(request: Request) -> service.Enqueue:
-    """The solve queue of this app: Redis in production, the in-process worker embedded."""
-    # Imported here: workers builds on api, and only this edge needs the broker.
-    from workers.broker import get_runtime
-
-    runtime = get_runtime(request.app.state.settings, request.app.state.db)
-    return runtime.enqueue_plan
 
 
 def _url(plan: Plan) -> str:
@@ -46,10 +38,9 @@ def _out(plan: Plan, *, full: bool = True) -> PlanOut:
 @router.post("/orgs/{org_id}/plans", response_model=PlanOut,
              status_code=status.HTTP_202_ACCEPTED, summary="Request a plan (solved by a worker)")
 def request_plan(access: Requester, session: DbSession, body: PlanRequestIn,
-                 response: Response,
-                 enqueue: Annotated[service.Enqueue, Depends(get_enqueue)]) -> PlanOut:
+                 response: Response, jobs: Jobs) -> PlanOut:
     """Snapshot the org's data as a problem, store it and queue the solve; poll ``Location``."""
-    plan = service.request_plan(session, access.org_id, access.user.id, body, enqueue)
+    plan = service.request_plan(session, access.org_id, access.user.id, body, jobs.enqueue_plan)
     response.headers["Location"] = _url(plan)
     return _out(plan)
 

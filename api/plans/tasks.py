@@ -21,10 +21,11 @@ from sqlalchemy import or_, select, update
 from api.core.db import Database, after_commit
 from api.live.hub import publish
 from engine.explain import explain
-from engine.plan import PlanStatus
+from engine.plan import PlanStatus, parse_plan
 from engine.problem import ProblemValidationError, parse_problem
 from engine.solve import solve
-from models.planning import Plan
+from engine.whatif import WhatIfValidationError, parse_variants, run_whatif
+from models.planning import Plan, PlanVariant
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +70,14 @@ def claim(database: Database, plan_id: uuid.UUID, worker_id: str,
 
 
 def _heartbeat(database: Database, plan_id: uuid.UUID, worker_id: str, every: float,
-               stop: threading.Event) -> None:
+               stop: threading.Event, model: type[Plan] | type[PlanVariant] = Plan) -> None:
     while not stop.wait(every):
         try:
             with database.session_scope() as s:
                 s.execute(
-                    update(Plan)
-                    .where(Plan.id == plan_id, Plan.locked_by == worker_id,
-                           Plan.status == "solving")
+                    update(model)
+                    .where(model.id == plan_id, model.locked_by == worker_id,
+                           model.status == "solving")
                     .values(locked_at=_now())
                     .execution_options(synchronize_session=False)
                 )
@@ -193,3 +194,117 @@ def reclaim_stale_plans(database: Database, *, stale_seconds: float) -> list[uui
                 .execution_options(synchronize_session=False)
             )
     return stale + [p for p in lost if p not in stale]
+
+
+# -- what-if variants ---------------------------------------------------------------------------
+
+
+def _variant_event(variant: PlanVariant, status: str) -> dict[str, Any]:
+    return {"type": "plan.variant", "plan_id": str(variant.plan_id),
+            "variant_id": str(variant.id), "name": variant.name, "status": status}
+
+
+def solve_variant_document(problem_doc: dict[str, Any], base_doc: dict[str, Any],
+                           name: str, changes: list[Any],
+                           time_limit: float | None) -> dict[str, Any]:
+    """Apply one variant's change list to the stored problem and solve it warm-started from
+    the base plan (``engine.whatif.run_whatif``); the columns to write."""
+    try:
+        problem = parse_problem(problem_doc)
+        base = parse_plan(base_doc)
+        variants = parse_variants({"format": "quartermaster.whatif/1",
+                                   "variants": [{"name": name, "changes": changes}]})
+        report = run_whatif(problem, variants, base_plan=base, time_limit=time_limit)
+    except (ProblemValidationError, WhatIfValidationError) as exc:
+        return {"status": "failed", "error": f"invalid variant: {exc}"}
+    result = report.variants[0].model_dump(mode="json", by_alias=True)
+    result["plan"] = report.variants[0].plan.to_document()
+    if result["status"] in (PlanStatus.INVALID.value, PlanStatus.INFEASIBLE.value):
+        return {"status": "failed", "result": result, "error": result["status"]}
+    return {"status": "done", "result": result}
+
+
+def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
+                stale_seconds: float, redis_url: str | None,
+                heartbeat_seconds: float = 5.0) -> None:
+    """The variant actor's body: claim (one conditional UPDATE), solve, store; idempotent
+    like :func:`run_solve` (a redelivered message for a finished variant does nothing)."""
+    now = _now()
+    with database.session_scope() as s:
+        claimed = s.execute(
+            update(PlanVariant)
+            .where(PlanVariant.id == variant_id,
+                   or_(PlanVariant.status == "queued",
+                       (PlanVariant.status == "solving")
+                       & (PlanVariant.locked_at < now - timedelta(seconds=stale_seconds))))
+            .values(status="solving", locked_by=worker_id, locked_at=now,
+                    attempts=PlanVariant.attempts + 1, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return
+        variant = s.get(PlanVariant, variant_id)
+        assert variant is not None
+        base = s.get(Plan, variant.plan_id)
+        assert base is not None
+        org_id, problem_doc, base_doc = base.organization_id, base.problem, base.plan
+        time_limit = (base.request or {}).get("time_limit")
+        name, changes, attempts = variant.name, list(variant.changes), variant.attempts
+        event = _variant_event(variant, "solving")
+    publish(org_id, event, redis_url=redis_url)
+    if attempts > MAX_ATTEMPTS or problem_doc is None or base_doc is None:
+        values: dict[str, Any] = {"status": "failed", "error": (
+            f"gave up after {MAX_ATTEMPTS} attempts that did not finish"
+            if attempts > MAX_ATTEMPTS else "the base plan has no solved plan")}
+    else:
+        stop = threading.Event()
+        threading.Thread(target=_heartbeat, daemon=True, name=f"qm-heartbeat-{variant_id}",
+                         args=(database, variant_id, worker_id, heartbeat_seconds, stop,
+                               PlanVariant)).start()
+        try:
+            values = solve_variant_document(problem_doc, base_doc, name, changes, time_limit)
+        except BaseException:
+            with database.session_scope() as s:
+                s.execute(update(PlanVariant)
+                          .where(PlanVariant.id == variant_id,
+                                 PlanVariant.locked_by == worker_id)
+                          .values(status="queued", locked_by=None, locked_at=None)
+                          .execution_options(synchronize_session=False))
+            raise
+        finally:
+            stop.set()
+    with database.session_scope() as s:
+        done = s.execute(
+            update(PlanVariant)
+            .where(PlanVariant.id == variant_id, PlanVariant.locked_by == worker_id,
+                   PlanVariant.status == "solving")
+            .values(locked_by=None, locked_at=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            variant = s.get(PlanVariant, variant_id)
+            assert variant is not None
+            finished = _variant_event(variant, values["status"])
+            after_commit(s, lambda: publish(org_id, finished, redis_url=redis_url))
+
+
+def reclaim_stale_variants(database: Database, *, stale_seconds: float) -> list[uuid.UUID]:
+    """Variants to enqueue again: ``solving`` with a stale heartbeat (back to ``queued``)
+    and ``queued`` ones untouched for a stale period (lost message)."""
+    cutoff = _now() - timedelta(seconds=stale_seconds)
+    with database.session_scope() as s:
+        stale = list(s.scalars(select(PlanVariant.id).where(
+            PlanVariant.status == "solving", PlanVariant.locked_at < cutoff)))
+        if stale:
+            s.execute(update(PlanVariant)
+                      .where(PlanVariant.id.in_(stale), PlanVariant.status == "solving",
+                             PlanVariant.locked_at < cutoff)
+                      .values(status="queued", locked_by=None, locked_at=None)
+                      .execution_options(synchronize_session=False))
+        lost = list(s.scalars(select(PlanVariant.id).where(
+            PlanVariant.status == "queued", PlanVariant.updated_at < cutoff)))
+        if lost:
+            s.execute(update(PlanVariant).where(PlanVariant.id.in_(lost))
+                      .values(updated_at=_now())
+                      .execution_options(synchronize_session=False))
+    return stale + [v for v in lost if v not in stale]
