@@ -28,6 +28,7 @@ API_PREFIX = "/api/v1"
 ROUTER_MODULES: list[str] = [
     "api.live.router",
     "api.plans.router",
+    "api.crafts.router",
     "api.sources.router",
     "api.goals.router",
     "api.blueprints.router",

@@ -1,0 +1,1 @@
+"""Crafts: N runs of a blueprint at a location, with reservations and partial completion."""

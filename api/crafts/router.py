@@ -1,0 +1,82 @@
+"""HTTP routes for crafts: create, list, read, start, complete (partially), cancel."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request, status
+
+from api.core.db import DbSession
+from api.core.deps import OrgAccess, org_member
+from api.core.permissions import Action
+from api.crafts import repository, service
+from api.crafts.schemas import CompleteIn, CraftIn, CraftOut, CraftStatus
+
+router = APIRouter(tags=["crafts"])
+
+Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
+Writer = Annotated[OrgAccess, Depends(org_member(action=Action.CRAFTS_WRITE))]
+
+
+def _redis(request: Request) -> str | None:
+    url: str | None = request.app.state.settings.redis_url
+    return url
+
+
+@router.post("/orgs/{org_id}/crafts", response_model=CraftOut,
+             status_code=status.HTTP_201_CREATED, summary="Plan a craft (N runs of a blueprint)")
+def create_craft(access: Writer, session: DbSession, body: CraftIn) -> CraftOut:
+    """A ``planned`` craft; nothing is reserved until it starts."""
+    craft = service.create_craft(session, access.org_id, access.user.id, body)
+    return service.describe(session, craft)
+
+
+@router.get("/orgs/{org_id}/crafts", response_model=list[CraftOut], summary="The org's crafts")
+def list_crafts(
+    access: Reader, session: DbSession,
+    status_: Annotated[CraftStatus | None, Query(alias="status")] = None,
+    plan_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[CraftOut]:
+    """Crafts by priority, newest first; filter by status or by the plan that made them."""
+    rows = repository.list_crafts(session, access.org_id, status=status_, plan_id=plan_id,
+                                  limit=limit, offset=offset)
+    return [service.describe(session, c) for c in rows]
+
+
+@router.get("/orgs/{org_id}/crafts/{craft_id}", response_model=CraftOut, summary="One craft")
+def get_craft(access: Reader, session: DbSession, craft_id: uuid.UUID) -> CraftOut:
+    """The craft with its ingredients and reservations."""
+    return service.describe(session, service.get_craft(session, access.org_id, craft_id))
+
+
+@router.post("/orgs/{org_id}/crafts/{craft_id}/start", response_model=CraftOut,
+             summary="Start: reserve every ingredient for all runs")
+def start_craft(access: Writer, session: DbSession, craft_id: uuid.UUID,
+                request: Request) -> CraftOut:
+    """409 ``insufficient-stock`` naming the item and shortfall when the location lacks it."""
+    craft = service.start_craft(session, access.org_id, access.user.id, craft_id,
+                                redis_url=_redis(request))
+    return service.describe(session, craft)
+
+
+@router.post("/orgs/{org_id}/crafts/{craft_id}/complete", response_model=CraftOut,
+             summary="Complete runs: consume their reserved ingredients, add the output")
+def complete_craft(access: Writer, session: DbSession, craft_id: uuid.UUID, request: Request,
+                   body: Annotated[CompleteIn | None, Body()] = None) -> CraftOut:
+    """``{"runs": k}`` completes k runs; no body completes all remaining runs."""
+    craft = service.complete_craft(session, access.org_id, access.user.id, craft_id,
+                                   body.runs if body else None, redis_url=_redis(request))
+    return service.describe(session, craft)
+
+
+@router.post("/orgs/{org_id}/crafts/{craft_id}/cancel", response_model=CraftOut,
+             summary="Cancel: release what the craft still holds")
+def cancel_craft(access: Writer, session: DbSession, craft_id: uuid.UUID,
+                 request: Request) -> CraftOut:
+    """Completed runs stay; reserved ingredients go back to available."""
+    craft = service.cancel_craft(session, access.org_id, access.user.id, craft_id,
+                                 redis_url=_redis(request))
+    return service.describe(session, craft)
