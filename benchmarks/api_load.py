@@ -1,24 +1,36 @@
 """API load benchmark on PostgreSQL: a realistic database, uvicorn with worker processes,
-and a separate driver process measuring throughput and p50/p95 latency.
+and a separate load generator measuring throughput and p50/p95 latency.
 
     .venv/bin/python -m benchmarks.api_load            # build, serve, drive, print JSON
     .venv/bin/python -m benchmarks.api_load --seconds 10 --workers 2 --concurrency 32
+    .venv/bin/python -m benchmarks.api_load --fixture /tmp/qm_bench.json --keep  # reuse the DB
 
 Phases: authenticated inventory reads (a station subtree, 50 rows a page, random member
-token) and "where is item X"; then stock adjustments (+1/-1 on random rows, so the load is
-spread like real traffic rather than all on one hot row). Every request goes through JWT
+token) and "where is item X"; then stock adjustments (+1/+2/-1 on random rows, so the load
+is spread like real traffic rather than all on one hot row). Every request goes through JWT
 auth, the org-membership check, the repository's scoping statement and a commit.
+
+The load generator is ``wrk`` (C, one thread, a generated Lua script picks a random member
+token and target per request) so the driver costs a few percent of one core instead of
+competing with the server for the two cores, as a Python client does. Without ``wrk`` on the
+PATH (``apt-get install wrk``) ``--driver httpx`` is the pure-Python fallback, whose figures
+are bounded by the client itself. Only loopback; every phase is bounded in time. The load
+average (``/proc/loadavg``) before and after each phase is reported with its figures: the
+box is shared, and a figure without it cannot be compared.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -67,7 +79,7 @@ def build(dbname: str | None = None) -> Fixture:
     dbname = dbname or create_pg_database("qm_bench")
     url = pg_url(dbname)
     migrate(url)
-    settings = Settings(_env_file=None, database_url=url, secret_key=SECRET)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, secret_key=SECRET)
     db = Database(url, settings)
     rng = random.Random(7)
     org_id = uuid.uuid4()
@@ -110,9 +122,9 @@ def build(dbname: str | None = None) -> Fixture:
         ])
         rows: list[dict[str, Any]] = []
         combos = [(it, h) for it in items for h in hangars]  # 80,000 (item, hangar) pairs
-        for it, h in combos[:ORG_ROWS]:
+        for it, hangar_id in combos[:ORG_ROWS]:
             q = Decimal(rng.randint(1, 5000))
-            rows.append({"id": uuid.uuid4(), "item_id": it, "location_id": h,
+            rows.append({"id": uuid.uuid4(), "item_id": it, "location_id": hangar_id,
                          "quality": rng.choice((0, 250, 500, 750, 1000)),
                          "organization_id": org_id, "quantity": q,
                          "reserved": Decimal(0)})
@@ -139,7 +151,10 @@ def build(dbname: str | None = None) -> Fixture:
                    [str(x) for x in hangars], [str(x) for x in items])
 
 
-def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def serve(
+    url: str, port: int, workers: int, pool_size: int, *, loop: str = "uvloop",
+    http: str = "httptools",
+) -> subprocess.Popen[bytes]:
     """Start uvicorn (``workers`` processes) on 127.0.0.1:``port``; wait until healthy."""
     import httpx
 
@@ -148,12 +163,13 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         "QM_DATABASE_URL": url,
         "QM_SECRET_KEY": SECRET,
         "QM_LOG_LEVEL": "WARNING",
-        "QM_DB_POOL_SIZE": "20",
+        "QM_DB_POOL_SIZE": str(pool_size),
         "QM_ACCESS_TOKEN_MINUTES": "120",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--loop", loop, "--http", http,
          "--no-access-log", "--log-level", "warning"],
         cwd=REPO, env=env,
     )
@@ -171,8 +187,134 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("uvicorn did not become healthy")
 
 
-def _phase(fx: Fixture, base: str, kind: str, seconds: float, concurrency: int) -> dict[str, Any]:
-    """Drive one phase from this (driver) process with ``concurrency`` asyncio tasks."""
+def load_average() -> list[float]:
+    """1, 5 and 15 minute load averages of the machine (what else was running)."""
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+# --- wrk driver --------------------------------------------------------------------------------
+
+# One request per call of request(): a random member token and target, like the httpx driver.
+# Statuses are counted per thread and summed in done(); the result is one JSON line.
+WRK_SCRIPT = r"""
+local fx, mode
+statuses = {}
+local threads = {}
+local deltas = {"1", "2", "-1"}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("seed", #threads)
+end
+
+function init(args)
+  mode = args[1]
+  fx = dofile(args[2])
+  math.randomseed(tonumber(args[3]) + seed)
+end
+
+local function pick(t) return t[math.random(#t)] end
+
+function request()
+  if mode == "reads" then
+    local h = {["Authorization"] = "Bearer " .. pick(fx.tokens)}
+    if math.random() < 0.5 then
+      return wrk.format("GET", fx.prefix .. "?limit=50&location_id=" .. pick(fx.stations), h)
+    end
+    return wrk.format("GET", fx.prefix .. "/where?item_id=" .. pick(fx.items), h)
+  end
+  local h = {["Authorization"] = "Bearer " .. pick(fx.writers),
+             ["Content-Type"] = "application/json"}
+  local body = string.format(
+    '{"item_id":"%s","location_id":"%s","quality":0,"delta":"%s","note":"bench"}',
+    pick(fx.items), pick(fx.hangars), pick(deltas))
+  return wrk.format("POST", fx.prefix .. "/adjust", h, body)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local agg = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do agg[k] = (agg[k] or 0) + v end
+  end
+  local parts = {}
+  for k, v in pairs(agg) do parts[#parts + 1] = string.format('"%d":%d', k, v) end
+  local e = summary.errors
+  io.write(string.format(
+    'QM_WRK {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,' ..
+    '"max_us":%d,"errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},' ..
+    '"statuses":{%s}}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, e.connect, e.read, e.write, e.timeout,
+    table.concat(parts, ",")))
+end
+"""
+
+
+def _lua_list(values: list[str]) -> str:
+    return "{" + ",".join(f'"{v}"' for v in values) + "}"
+
+
+def write_wrk_files(fx: Fixture, directory: Path) -> tuple[Path, Path]:
+    """The Lua script and the fixture as a Lua table (tokens, targets) for ``wrk``."""
+    # Viewers (every 10th member) may read but not write.
+    writers = [t for i, t in enumerate(fx.tokens) if i % 10]
+    fixture = directory / "fixture.lua"
+    fixture.write_text(
+        "return {"
+        f'prefix="/api/v1/orgs/{fx.org_id}/stock",'
+        f"tokens={_lua_list(fx.tokens)},writers={_lua_list(writers)},"
+        f"stations={_lua_list(fx.stations)},hangars={_lua_list(fx.hangars)},"
+        f"items={_lua_list(fx.items)}}}\n"
+    )
+    script = directory / "api_load.lua"
+    script.write_text(WRK_SCRIPT)
+    return script, fixture
+
+
+def wrk_phase(
+    fx: Fixture, base: str, kind: str, seconds: float, concurrency: int, *, threads: int = 1
+) -> dict[str, Any]:
+    """Drive one phase with ``wrk`` (``concurrency`` keep-alive connections)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("wrk not found (apt-get install wrk), or use --driver httpx")
+    with tempfile.TemporaryDirectory(prefix="qm_wrk_") as tmp:
+        script, fixture = write_wrk_files(fx, Path(tmp))
+        load_before = load_average()
+        out = subprocess.run(
+            [wrk, f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s",
+             "--timeout", "10s", "-s", str(script), base, "--", kind, str(fixture), "7"],
+            check=True, capture_output=True, text=True, timeout=seconds + 60,
+        )
+    line = next(x for x in out.stdout.splitlines() if x.startswith("QM_WRK "))
+    raw = json.loads(line.removeprefix("QM_WRK "))
+    elapsed = raw["duration_us"] / 1e6
+    return {
+        "phase": kind,
+        "requests": raw["requests"],
+        "seconds": round(elapsed, 2),
+        "throughput_per_s": round(raw["requests"] / elapsed, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p95_ms": round(raw["p95_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "statuses": raw["statuses"],
+        "socket_errors": raw["errors"],
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+    }
+
+
+# --- httpx fallback driver -----------------------------------------------------------------------
+
+
+def httpx_phase(
+    fx: Fixture, base: str, kind: str, seconds: float, concurrency: int
+) -> dict[str, Any]:
+    """Drive one phase from this process with ``concurrency`` asyncio tasks (pure Python)."""
     import asyncio
 
     import httpx
@@ -182,7 +324,6 @@ def _phase(fx: Fixture, base: str, kind: str, seconds: float, concurrency: int) 
         statuses: dict[int, int] = {}
         rng = random.Random(kind)
         prefix = f"{base}/api/v1/orgs/{fx.org_id}/stock"
-        # Viewers (every 10th member) may read but not write.
         writers = [t for i, t in enumerate(fx.tokens) if i % 10]
         stop = time.monotonic() + seconds
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -220,70 +361,109 @@ def _phase(fx: Fixture, base: str, kind: str, seconds: float, concurrency: int) 
             "seconds": round(elapsed, 2),
             "throughput_per_s": round(n / elapsed, 1),
             "p50_ms": round(statistics.median(latencies) * 1000, 2) if n else None,
-            "p95_ms": round(latencies[int(n * 0.95) - 1] * 1000, 2) if n else None,
-            "statuses": statuses,
+            "p95_ms": round(latencies[max(0, math.ceil(n * 0.95) - 1)] * 1000, 2) if n else None,
+            "statuses": {str(k): v for k, v in statuses.items()},
         }
 
-    return asyncio.run(run())
+    load_before = load_average()
+    result = asyncio.run(run())
+    return {**result, "load_average_before": load_before, "load_average_after": load_average()}
 
 
-def drive(fixture_path: str, base: str, seconds: float, concurrency: int) -> list[dict[str, Any]]:
-    """Driver entry point (runs in its own process)."""
-    fx = Fixture(**json.loads(Path(fixture_path).read_text()))
-    _phase(fx, base, "reads", 2, concurrency)  # warm the pools and caches
-    return [_phase(fx, base, kind, seconds, concurrency) for kind in ("reads", "adjustments")]
+def drive(
+    fx: Fixture, base: str, seconds: float, concurrency: int, driver: str,
+    phases: tuple[str, ...] = ("reads", "adjustments"),
+) -> list[dict[str, Any]]:
+    """Warm up, then run each phase; ``driver`` is ``wrk`` or ``httpx``."""
+    if driver == "wrk":
+        wrk_phase(fx, base, "reads", 2, concurrency)  # warm the pools and caches
+        return [wrk_phase(fx, base, kind, seconds, concurrency) for kind in phases]
+    # The Python driver runs in its own process so it does not share the server's GIL.
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import json,sys; from benchmarks.api_load import Fixture, httpx_phase;"
+         "fx=Fixture(**json.loads(sys.argv[1])); b,s,c=sys.argv[2],float(sys.argv[3]),"
+         "int(sys.argv[4]); httpx_phase(fx,b,'reads',2,c);"
+         "print(json.dumps([httpx_phase(fx,b,k,s,c) for k in sys.argv[5].split(',')]))",
+         json.dumps(asdict(fx)), base, str(seconds), str(concurrency), ",".join(phases)],
+        cwd=REPO, check=True, capture_output=True, text=True,
+    )
+    result: list[dict[str, Any]] = json.loads(out.stdout)
+    return result
 
 
-def run(seconds: float = 10, workers: int = 2, concurrency: int = 32, port: int = 8765,
-        keep: bool = False) -> dict[str, Any]:
-    """Build, serve, drive from a separate process, tear down; return the figures."""
+def default_driver() -> str:
+    """``wrk`` when installed, else the Python fallback."""
+    return "wrk" if shutil.which("wrk") else "httpx"
+
+
+def pool_size_for(workers: int, concurrency: int) -> int:
+    """Connections per worker process: one per request it can have in flight, plus slack.
+
+    Each worker sees about ``concurrency / workers`` connections' requests at once; a larger
+    pool only adds idle PostgreSQL backends, a smaller one makes requests queue for a
+    connection while holding a threadpool thread.
+    """
+    return math.ceil(concurrency / workers) + 2
+
+
+def run(
+    seconds: float = 10, workers: int = 2, concurrency: int = 32, port: int = 8765,
+    keep: bool = False, fixture_path: str | None = None, driver: str | None = None,
+    phases: tuple[str, ...] = ("reads", "adjustments"),
+) -> dict[str, Any]:
+    """Build (or reuse ``fixture_path``), serve, drive, tear down; return the figures."""
     from tests.conftest import drop_pg_database
 
+    driver = driver or default_driver()
     t0 = time.monotonic()
-    fx = build()
+    fixture_file = Path(fixture_path) if fixture_path else None
+    if fixture_file is not None and fixture_file.exists():
+        fx = Fixture(**json.loads(fixture_file.read_text()))
+        reused = True
+    else:
+        fx = build()
+        reused = False
+        if fixture_file is not None:
+            fixture_file.write_text(json.dumps(asdict(fx)))
     build_s = time.monotonic() - t0
-    fixture_file = Path(f"/tmp/qm_bench_{fx.dbname}.json")
-    fixture_file.write_text(json.dumps(asdict(fx)))
-    proc = serve(fx.url, port, workers)
+    pool = pool_size_for(workers, concurrency)
+    proc = serve(fx.url, port, workers, pool)
     try:
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.api_load", "--drive", str(fixture_file),
-             "--base", f"http://127.0.0.1:{port}", "--seconds", str(seconds),
-             "--concurrency", str(concurrency)],
-            cwd=REPO, check=True, capture_output=True, text=True,
-        )
-        phases = json.loads(out.stdout)
+        results = drive(fx, f"http://127.0.0.1:{port}", seconds, concurrency, driver, phases)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        fixture_file.unlink(missing_ok=True)
         if not keep:
             drop_pg_database(fx.dbname)
+            if fixture_file is not None:
+                fixture_file.unlink(missing_ok=True)
     return {
         "database": {"stock_rows": ORG_ROWS + MEMBER_ROWS, "members": MEMBERS,
                      "locations": 1 + PLANETS * (1 + STATIONS_PER_PLANET
                                                  * (1 + HANGARS_PER_STATION)),
-                     "items": ITEMS, "build_seconds": round(build_s, 1)},
-        "server": {"uvicorn_workers": workers, "cpus": os.cpu_count()},
-        "driver": {"concurrency": concurrency, "seconds_per_phase": seconds},
-        "phases": phases,
+                     "items": ITEMS, "build_seconds": round(build_s, 1), "reused": reused},
+        "server": {"uvicorn_workers": workers, "cpus": os.cpu_count(), "loop": "uvloop",
+                   "http": "httptools", "db_pool_per_worker": pool},
+        "driver": {"tool": driver, "concurrency": concurrency, "seconds_per_phase": seconds},
+        "phases": results,
     }
 
 
 def main() -> None:
-    """CLI: run the whole benchmark, or (``--drive``) be the separate driver process."""
+    """CLI: run the whole benchmark (build or reuse a database, serve, drive, print JSON)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--drive")
-    parser.add_argument("--base")
+    parser.add_argument("--driver", choices=("wrk", "httpx"), default=None)
+    parser.add_argument("--phases", default="reads,adjustments")
+    parser.add_argument("--fixture", help="JSON file: reuse the database it names, or save it")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
-    if args.drive:
-        print(json.dumps(drive(args.drive, args.base, args.seconds, args.concurrency)))
-        return
-    print(json.dumps(run(args.seconds, args.workers, args.concurrency, args.port), indent=2))
+    print(json.dumps(run(args.seconds, args.workers, args.concurrency, args.port, args.keep,
+                         args.fixture, args.driver, tuple(args.phases.split(","))), indent=2))
 
 
 if __name__ == "__main__":
