@@ -4,7 +4,7 @@
   data files, idempotently. It runs from ``seed_demo`` and, once per app, before the first
   request to a catalogue route (:func:`reference_data_ready`), because the app factory has no
   start-up hook for domain packages. Call it yourself in workers or tests that need it.
-* :func:`seed_demo` (contract in docs/platform.md) loads ``scenarios/demo-org.yaml``.
+* :func:`seed_demo` (contract in docs/platform.md) loads ``scenarios/orgs/demo-org.yaml``.
 """
 
 from __future__ import annotations
@@ -75,14 +75,14 @@ def reference_data_ready(request: Request) -> None:
 
 # --- the demo organisation --------------------------------------------------------------------
 
-DEMO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "demo-org.yaml"
+DEMO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "orgs" / "demo-org.yaml"
 SEED_NOTE = "demo seed"
 
 
 def seed_demo(
     database: Database, settings: Settings | None = None, path: Path = DEMO_FILE
 ) -> dict[str, str] | None:
-    """Load the demo org from ``scenarios/demo-org.yaml`` in one transaction (idempotent).
+    """Load the demo org from ``scenarios/orgs/demo-org.yaml`` in one transaction (idempotent).
 
     Returns the owner's ``{"username", "password"}`` for the CLI to print.
     """
