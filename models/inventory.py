@@ -202,7 +202,8 @@ class ItemStock(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_item_stocks_org_item", "organization_id", "item_id"),
         Index("ix_item_stocks_shared_item", "shared_with_org_id", "item_id"),
         Index("ix_item_stocks_owner_user", "owner_user_id"),
-        Index("ix_item_stocks_location", "location_id"),
+        # The inventory page's order: reads the first page of a location subtree and stops.
+        Index("ix_item_stocks_location_page", "location_id", "item_id", "quality", "id"),
     )
 
     item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"))
