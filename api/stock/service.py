@@ -22,6 +22,7 @@ from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from api.stock import repository as repo
 from api.stock.repository import StockOwner
 from models.inventory import ItemHistory, ItemStock, StockReservation
+from models.planning import Craft, Plan
 
 MAX_QUANTITY = Decimal(1_000_000_000)
 
@@ -318,6 +319,13 @@ def reserve_stock(
     the reservation row and a ``reserve`` history row.
     """
     _check_quantity(quantity, "quantity")
+    # A reservation may only serve the org's own craft or plan: another org's (or a missing)
+    # id answers 404 like any other tenant's record, never a cross-tenant link.
+    for model, resource, ref in ((Craft, "craft", craft_id), (Plan, "plan", plan_id)):
+        if ref is not None:
+            owner = session.get(model, ref)
+            if owner is None or owner.organization_id != org_id:
+                raise NotFound(resource, ref)
     stock = repo.get_visible_stock(session, org_id, actor_id or uuid.UUID(int=0), stock_id)
     if stock is None:
         raise NotFound("stock", stock_id)
