@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.accounts import User
 from models.inventory import Item, ItemStock, Location, Ship
 from models.orgs import OrganizationMember
-from models.planning import Plan
+from models.planning import Plan, PlanVariant, ResourceSource
 
 
 def scoped(org_id: uuid.UUID) -> Select[Plan]:
@@ -85,3 +87,35 @@ def shared_member_stock(session: Session,
         .order_by(ItemStock.id)
     )
     return [(stock, name) for stock, name in rows]
+
+
+def mark_applied(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID,
+                 user_id: uuid.UUID) -> bool:
+    """Set ``applied_at`` once, only on a done plan; False when already applied or not done.
+
+    The conditional UPDATE is the exactly-once guard: a parallel second apply of the same
+    plan waits on the row lock and then matches nothing.
+    """
+    result = session.execute(
+        update(Plan).where(Plan.id == plan_id, Plan.organization_id == org_id,
+                           Plan.status == "done", Plan.applied_at.is_(None))
+        .values(applied_at=datetime.now(UTC), applied_by=user_id)
+        .execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def listings(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, ResourceSource]:
+    """Market listings by id (ids come from the org's own stored problem)."""
+    if not ids:
+        return {}
+    rows = session.scalars(select(ResourceSource).where(ResourceSource.id.in_(ids)))
+    return {r.id: r for r in rows}
+
+
+def variants(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID) -> Sequence[PlanVariant]:
+    """The what-if variants of one of the org's plans, oldest first."""
+    return session.scalars(
+        select(PlanVariant).join(Plan, Plan.id == PlanVariant.plan_id)
+        .where(Plan.organization_id == org_id, PlanVariant.plan_id == plan_id)
+        .order_by(PlanVariant.created_at, PlanVariant.name)
+        .execution_options(populate_existing=True)).all()

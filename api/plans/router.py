@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
@@ -13,13 +13,14 @@ from api.core.deps import OrgAccess, org_member
 from api.core.jobs import Jobs
 from api.core.permissions import Action
 from api.plans import repository, service
-from api.plans.schemas import PlanOut, PlanRequestIn
+from api.plans.schemas import ApplyOut, PlanOut, PlanRequestIn, WhatIfIn, WhatIfOut
 from models.planning import Plan
 
 router = APIRouter(tags=["plans"])
 
 Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Requester = Annotated[OrgAccess, Depends(org_member(action=Action.PLANS_REQUEST))]
+Applier = Annotated[OrgAccess, Depends(org_member(action=Action.PLANS_APPLY))]
 
 
 def _url(plan: Plan) -> str:
@@ -70,3 +71,31 @@ def get_problem(access: Reader, session: DbSession, plan_id: uuid.UUID) -> JSONR
     plan = service.get_plan(session, access.org_id, plan_id)
     return JSONResponse(plan.problem or {}, headers={
         "Content-Disposition": f'attachment; filename="problem-{plan.id}.json"'})
+
+
+@router.post("/orgs/{org_id}/plans/{plan_id}/apply", response_model=ApplyOut,
+             summary="Apply a done plan: crafts, reservations, shopping and trip lists")
+def apply_plan(access: Applier, session: DbSession, plan_id: uuid.UUID,
+               request: Request) -> ApplyOut:
+    """One transaction; 409 when already applied, not done, or stock changed since the
+    snapshot (``changes`` lists row, item, location, snapshot vs now)."""
+    return service.apply_plan(session, access.org_id, access.user.id, plan_id,
+                              redis_url=request.app.state.settings.redis_url)
+
+
+@router.post("/orgs/{org_id}/plans/{plan_id}/whatif", response_model=WhatIfOut,
+             status_code=status.HTTP_202_ACCEPTED, summary="Queue what-if variants of a plan")
+def request_whatif(access: Requester, session: DbSession, plan_id: uuid.UUID, body: WhatIfIn,
+                   jobs: Jobs, response: Response) -> WhatIfOut:
+    """Each variant (engine change list) is stored and solved by a worker, warm-started from
+    the base plan; poll ``Location`` for the side-by-side comparison."""
+    service.request_variants(session, access.org_id, plan_id, body, jobs.enqueue_variants)
+    response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/plans/{plan_id}/whatif"
+    return service.whatif_report(session, access.org_id, plan_id)
+
+
+@router.get("/orgs/{org_id}/plans/{plan_id}/whatif", response_model=WhatIfOut,
+            summary="What-if variants side by side")
+def get_whatif(access: Reader, session: DbSession, plan_id: uuid.UUID) -> WhatIfOut:
+    """Per variant: status, objective and cost deltas against the base, lines that changed."""
+    return service.whatif_report(session, access.org_id, plan_id)

@@ -91,3 +91,105 @@ class PlanOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     problem_url: str
+
+
+class ShoppingLine(BaseModel):
+    """One market purchase the plan makes."""
+
+    item_id: uuid.UUID
+    item: str
+    listing_id: uuid.UUID
+    terminal: str | None
+    location_id: uuid.UUID
+    location: str
+    quantity: float
+    unit_price: float
+    expected_cost: float
+
+
+class TripLine(BaseModel):
+    """Trips to haul from one location to the delivery location."""
+
+    location_id: uuid.UUID
+    location: str
+    trips: int
+    volume_scu: float
+
+
+class AppliedCraft(BaseModel):
+    """A craft created by the apply (status ``planned``)."""
+
+    id: uuid.UUID
+    blueprint_id: uuid.UUID
+    runs: int
+    location_id: uuid.UUID
+
+
+class AppliedReservation(BaseModel):
+    """A reservation of an own/member stock row the plan takes."""
+
+    id: uuid.UUID
+    stock_id: uuid.UUID
+    source: str
+    quantity: float
+    craft_id: uuid.UUID | None
+    purpose: str
+
+
+class ApplyOut(BaseModel):
+    """What applying a plan created, and what the crew still has to buy and haul."""
+
+    plan_id: uuid.UUID
+    applied_at: datetime
+    crafts: list[AppliedCraft]
+    reservations: list[AppliedReservation]
+    shopping_list: list[ShoppingLine]
+    shopping_total: float
+    trips: list[TripLine]
+
+
+class VariantIn(BaseModel):
+    """A named what-if variant: the engine's change list (``quartermaster.whatif/1``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    changes: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+
+
+class WhatIfIn(BaseModel):
+    """Variants of a done plan, solved in parallel by workers."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"variants": [
+        {"name": "Aluminum +50 %", "changes": [
+            {"kind": "scale_price", "item": "7b0e7c8e-5d43-4a35-9f3b-0a3d1c2b4e5f",
+             "factor": 1.5}]},
+        {"name": "Small ship", "changes": [{"set_policy": {"ship_capacity_scu": 32}}]}]}]})
+
+    variants: list[VariantIn] = Field(min_length=1, max_length=20)
+
+
+class VariantOut(BaseModel):
+    """One variant: status and, once solved, its cost delta and changed lines vs the base."""
+
+    id: uuid.UUID
+    name: str
+    status: Literal["queued", "solving", "done", "failed"]
+    changes: list[Any]
+    objective: float | None = None
+    objective_delta: float | None = None
+    cost_delta: dict[str, float] | None = None
+    changed_lines: list[dict[str, Any]] | None = None
+    complete: bool | None = None
+    plan: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class WhatIfOut(BaseModel):
+    """The base plan's figures and its variants side by side."""
+
+    plan_id: uuid.UUID
+    base_objective: float | None
+    base_costs: dict[str, Any] | None
+    variants: list[VariantOut]

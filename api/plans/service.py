@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,15 +20,32 @@ from sqlalchemy.orm import Session
 from api.blueprints import repository as blueprints_repo
 from api.blueprints.service import engine_blueprint
 from api.core.db import after_commit
-from api.core.errors import InvalidInput, NotFound
+from api.core.errors import Conflict, InvalidInput, NotFound
+from api.crafts.schemas import CraftIn
+from api.crafts.service import create_craft
 from api.goals import repository as goals_repo
 from api.goals.service import compute_progress
+from api.live.hub import publish_after_commit
 from api.plans import repository
-from api.plans.schemas import PlanRequestIn
+from api.plans.schemas import (
+    AppliedCraft,
+    AppliedReservation,
+    ApplyOut,
+    PlanRequestIn,
+    ShoppingLine,
+    TripLine,
+    VariantOut,
+    WhatIfIn,
+    WhatIfOut,
+)
 from api.sources import repository as sources_repo
 from api.sources.service import reliabilities
+from api.stock import repository as stock_repo
+from api.stock.service import reserve_stock
 from engine import problem as ep
-from models.planning import Plan
+from engine.plan import parse_plan
+from engine.whatif import WHATIF_FORMAT, WhatIfValidationError, apply_changes, parse_variants
+from models.planning import Craft, Plan, PlanVariant
 
 Enqueue = Callable[[uuid.UUID], None]
 
@@ -159,3 +177,199 @@ def get_plan(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID) -> Plan:
     if plan is None:
         raise NotFound("plan", plan_id)
     return plan
+
+
+# -- apply ---------------------------------------------------------------------------------------
+
+_STEP = Decimal("0.000001")  # the Quantity column's scale
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(_STEP)
+
+
+def source_ref(source_id: str) -> tuple[str, uuid.UUID]:
+    """Map a snapshot source id back to its row: ``own:<stock id>`` / ``member:<stock id>``
+    are ``item_stocks`` rows, ``market:<listing id>`` a ``resource_sources`` row."""
+    tier, _, raw = source_id.partition(":")
+    if tier not in ("own", "member", "market"):
+        raise ValueError(f"not a snapshot source id: {source_id!r}")
+    return tier, uuid.UUID(raw)
+
+
+def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, plan_id: uuid.UUID,
+               *, redis_url: str | None = None) -> ApplyOut:
+    """Turn a done plan into planned crafts and reservations, in the caller's transaction.
+
+    * Exactly once: ``plans.applied_at`` is set by a conditional UPDATE (409 the second time,
+      409 for a plan that is not ``done``).
+    * Every own/member row the plan takes is locked ``FOR UPDATE`` in id order, then compared
+      with the snapshot: a row that is gone, no longer serves the org, or has less available
+      than the plan takes refuses the apply with 409 ``changes`` (row, item, location,
+      snapshot vs now). Two plans competing for the same units: the second waits on the lock,
+      sees the first's reservations and is refused.
+    * One craft (``planned``, linked to the plan) per plan craft line, at the delivery
+      location. Each allocation from an own/member source becomes a reservation: for the
+      craft whose ingredient it feeds (the craft's start uses it instead of reserving again),
+      or for the plan (delivered directly to a demand / surplus).
+    * Returns the shopping list (market takes with expected cost) and the trip list.
+    """
+    plan = get_plan(session, org_id, plan_id)
+    if plan.status != "done" or plan.plan is None or plan.problem is None:
+        raise Conflict(f"Only a done plan can be applied; this one is {plan.status}",
+                       plan_id=plan.id, state=plan.status)
+    if not repository.mark_applied(session, org_id, plan.id, user_id):
+        raise Conflict("Plan was already applied", plan_id=plan.id,
+                       applied_at=plan.applied_at.isoformat() if plan.applied_at else None)
+    problem = ep.parse_problem(plan.problem)
+    result = parse_plan(plan.plan)
+    snapshot = {s.id: s for s in problem.sources}
+
+    takes: dict[str, Decimal] = {}
+    for take in result.takes:
+        takes[take.source] = takes.get(take.source, Decimal(0)) + _dec(take.quantity)
+    stock_ids = {sid: source_ref(sid)[1] for sid in takes if not sid.startswith("market:")}
+    locked = stock_repo.lock_stocks(session, sorted(stock_ids.values())) if stock_ids else {}
+    changes: list[dict[str, Any]] = []
+    for sid, stock_id in sorted(stock_ids.items()):
+        src = snapshot[sid]
+        row = locked.get(stock_id)
+        serves = row is not None and (row.organization_id == org_id
+                                      or row.shared_with_org_id == org_id)
+        now = (row.quantity - row.reserved) if row is not None and serves else Decimal(0)
+        if now < takes[sid]:
+            changes.append({"source": sid, "stock_id": str(stock_id), "item_id": src.item,
+                            "location_id": src.location,
+                            "snapshot_available": src.available, "now_available": float(now),
+                            "plan_takes": float(takes[sid]),
+                            "reason": "gone" if row is None else
+                            "no longer shared" if not serves else "less available"})
+    if changes:
+        raise Conflict(f"Stock changed since the plan was made ({len(changes)} row(s)); "
+                       "request a new plan", plan_id=plan.id, changes=changes)
+
+    delivery = uuid.UUID(problem.policy.delivery_location)
+    crafts: dict[str, Craft] = {}
+    for line in result.crafts:
+        crafts[line.blueprint] = create_craft(
+            session, org_id, user_id,
+            CraftIn(blueprint_id=uuid.UUID(line.blueprint), runs=line.runs,
+                    location_id=delivery), plan_id=plan.id)
+
+    reservations: list[AppliedReservation] = []
+
+    def reserve(sid: str, quantity: Decimal, craft: Craft | None, purpose: str) -> None:
+        if quantity <= 0:
+            return
+        res = reserve_stock(session, org_id=org_id, actor_id=user_id, stock_id=stock_ids[sid],
+                            quantity=quantity, reason=f"plan {plan.id}: {purpose}"[:200],
+                            craft_id=craft.id if craft else None, plan_id=plan.id)
+        reservations.append(AppliedReservation(
+            id=res.id, stock_id=res.stock_id, source=sid, quantity=float(quantity),
+            craft_id=res.craft_id, purpose=purpose))
+
+    left = dict(takes)
+    for alloc in result.allocations:
+        origin = alloc.from_.source
+        if origin is None or origin not in stock_ids:
+            continue
+        quantity = min(_dec(alloc.quantity), left[origin])
+        left[origin] -= quantity
+        if alloc.to.blueprint is not None:
+            reserve(origin, quantity, crafts.get(alloc.to.blueprint),
+                    f"ingredient {alloc.to.ingredient} of blueprint {alloc.to.blueprint}")
+        else:
+            reserve(origin, quantity, None, f"demand {alloc.to.demand}")
+    for sid, rest in left.items():
+        if sid in stock_ids:
+            reserve(sid, rest, None, "surplus taken by the plan")
+
+    market = {sid: source_ref(sid)[1] for sid in takes if sid.startswith("market:")}
+    listings = repository.listings(session, set(market.values()))
+    names = {i.id: i.name for i in problem.items}
+    places = {loc.id: loc.name for loc in problem.locations}
+    shopping: list[ShoppingLine] = []
+    for sid, listing_id in sorted(market.items()):
+        src = snapshot[sid]
+        listing = listings.get(listing_id)
+        price = src.unit_price or 0.0
+        qty = float(takes[sid])
+        shopping.append(ShoppingLine(
+            item_id=uuid.UUID(src.item), item=names.get(src.item, src.item),
+            listing_id=listing_id,
+            terminal=(listing.holder_name if listing is not None else None) or src.holder,
+            location_id=uuid.UUID(src.location), location=places.get(src.location, src.location),
+            quantity=qty, unit_price=price, expected_cost=round(qty * price, 4)))
+    trips = [TripLine(location_id=uuid.UUID(t.location),
+                      location=places.get(t.location, t.location),
+                      trips=t.trips, volume_scu=t.volume_scu) for t in result.trips]
+    session.flush()
+    publish_after_commit(session, org_id, {"type": "plan.applied", "plan_id": str(plan.id),
+                                           "crafts": [str(c.id) for c in crafts.values()]},
+                         redis_url=redis_url)
+    session.refresh(plan)
+    assert plan.applied_at is not None
+    return ApplyOut(
+        plan_id=plan.id, applied_at=plan.applied_at,
+        crafts=[AppliedCraft(id=c.id, blueprint_id=c.blueprint_id, runs=c.runs,
+                             location_id=c.location_id) for c in crafts.values()],
+        reservations=reservations, shopping_list=shopping,
+        shopping_total=round(sum(s.expected_cost for s in shopping), 4), trips=trips)
+
+
+# -- what-if -------------------------------------------------------------------------------------
+
+EnqueueMany = Callable[[list[uuid.UUID]], None]
+
+
+def request_variants(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID, body: WhatIfIn,
+                     enqueue: EnqueueMany) -> list[PlanVariant]:
+    """Store what-if variants of a done plan and queue one solve message per variant.
+
+    The change lists are checked against the stored problem first (``engine.whatif``), so a
+    dangling reference is a 422 naming the variant and change, not a failed job later.
+    """
+    plan = get_plan(session, org_id, plan_id)
+    if plan.status != "done" or plan.problem is None or plan.plan is None:
+        raise Conflict(f"What-if needs a done plan; this one is {plan.status}",
+                       plan_id=plan.id, state=plan.status)
+    try:
+        parsed = parse_variants({"format": WHATIF_FORMAT, "variants": [
+            v.model_dump(exclude_none=True) for v in body.variants]})
+        problem = ep.parse_problem(plan.problem)
+        for variant in parsed.variants:
+            apply_changes(problem, variant.changes, variant=variant.name)
+    except WhatIfValidationError as exc:
+        issues = [str(i) for i in exc.issues][:50]
+        raise InvalidInput(f"Invalid variants: {issues[0] if issues else exc}",
+                           field="variants", record=f"plan/{plan.id}", issues=issues) from exc
+    taken = {v.name for v in repository.variants(session, org_id, plan.id)}
+    for k, variant in enumerate(parsed.variants):
+        if variant.name in taken:
+            raise Conflict(f"Variant {variant.name!r} exists for this plan",
+                           field=f"variants.{k}.name", plan_id=plan.id)
+    rows = [PlanVariant(id=uuid.uuid4(), plan_id=plan.id, name=v.name, status="queued",
+                        changes=[c.model_dump(mode="json") for c in v.changes])
+            for v in parsed.variants]
+    session.add_all(rows)
+    session.flush()
+    ids = [r.id for r in rows]
+    after_commit(session, lambda: enqueue(ids))
+    return rows
+
+
+def whatif_report(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID) -> WhatIfOut:
+    """The base plan's figures and every variant side by side (cost delta, changed lines)."""
+    plan = get_plan(session, org_id, plan_id)
+    out: list[VariantOut] = []
+    for v in repository.variants(session, org_id, plan.id):
+        r = v.result or {}
+        out.append(VariantOut(
+            id=v.id, name=v.name, status=v.status,
+            changes=v.changes, objective=r.get("objective"),
+            objective_delta=r.get("objective_delta"), cost_delta=r.get("cost_delta"),
+            changed_lines=r.get("changes"), complete=r.get("complete"), plan=r.get("plan"),
+            error=v.error))
+    base = plan.plan or {}
+    return WhatIfOut(plan_id=plan.id, base_objective=base.get("objective"),
+                     base_costs=base.get("costs"), variants=out)

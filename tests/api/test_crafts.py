@@ -60,7 +60,7 @@ def _craft(client: TestClient, user: Any, org_id: uuid.UUID, w: dict[str, Any],
 
 
 def _history_matches_rows(session: Session) -> None:
-    session.expire_all()
+    session.rollback()
     for row in session.scalars(select(ItemStock)):
         q, r = session.execute(select(
             func.coalesce(func.sum(ItemHistory.delta), 0),
@@ -104,7 +104,7 @@ def test_lifecycle_partial_completion(client: TestClient, session: Session, make
     r = client.post(f"{base}/{c['id']}/complete", headers=owner.headers)
     assert r.status_code == 200 and r.json()["status"] == "completed"
 
-    session.expire_all()
+    session.rollback()
     rows = {(s.item_id, s.location_id, s.quality): s for s in session.scalars(select(ItemStock))}
     assert rows[(w["alu"].id, w["bay"].id, 350)].quantity == 0
     assert rows[(w["alu"].id, w["hangar"].id, 900)].quantity == 8
@@ -134,7 +134,7 @@ def test_shortfall_refused_nothing_reserved(client: TestClient, session: Session
     body = r.json()
     assert body["type"].endswith("insufficient-stock")
     assert body["item_id"] == str(w["iron"].id) and Decimal(str(body["shortfall"])) == 1
-    session.expire_all()
+    session.rollback()
     assert session.scalar(select(func.count()).select_from(StockReservation)) == 0
     assert all(s.reserved == 0 for s in session.scalars(select(ItemStock)))
     got = client.get(f"/api/v1/orgs/{org.id}/crafts/{c['id']}", headers=owner.headers).json()
@@ -156,7 +156,7 @@ def test_cancel_releases(client: TestClient, session: Session, make_user: Any,
     r = client.post(f"{base}/cancel", headers=owner.headers)
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     assert {x["state"] for x in r.json()["reservations"]} <= {"consumed", "released"}
-    session.expire_all()
+    session.rollback()
     assert all(s.reserved == 0 for s in session.scalars(select(ItemStock)))
     for path in ("start", "complete", "cancel"):
         r = client.post(f"{base}/{path}", headers=owner.headers)
@@ -230,7 +230,7 @@ def test_parallel_starts_never_over_reserve(client: TestClient, session: Session
     with ThreadPoolExecutor(max_workers=len(ids)) as pool:
         results = list(pool.map(start, ids))
     assert results.count(True) == 1
-    session.expire_all()
+    session.rollback()
     rows = session.scalars(select(ItemStock)).all()
     assert all(s.reserved <= s.quantity for s in rows)
     active = session.scalar(select(func.coalesce(func.sum(StockReservation.quantity), 0)).where(
@@ -269,7 +269,7 @@ def test_parallel_one_run_starts_exact(client: TestClient, session: Session,
     with ThreadPoolExecutor(max_workers=len(ids)) as pool:
         results = list(pool.map(start, ids))
     assert results.count(True) == 7
-    session.expire_all()
+    session.rollback()
     alu = [s for s in session.scalars(select(ItemStock)) if s.item_id == w["alu"].id]
     assert sum((s.reserved for s in alu), Decimal(0)) == Decimal("10.5")
     assert all(s.reserved <= s.quantity for s in alu)
