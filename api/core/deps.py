@@ -16,7 +16,7 @@ from typing import Annotated, Literal, NamedTuple
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from api.core.db import DbSession
 from api.core.errors import Forbidden, NotFound, Unauthorized
@@ -42,8 +42,12 @@ PAT_TOUCH_INTERVAL = timedelta(minutes=1)
 ALL_SCOPES = "*"
 
 
-def get_app_settings(request: Request) -> Settings:
-    """The settings the app was created with (tests create apps with their own)."""
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with (tests create apps with their own).
+
+    ``async`` because it does no I/O: FastAPI runs a sync dependency on the threadpool, and
+    every hop there costs a thread wake-up and a GIL hand-over on each request.
+    """
     settings: Settings | None = getattr(request.app.state, "settings", None)
     return settings or get_settings()
 
@@ -80,13 +84,15 @@ def _authenticate_pat(session: DbSession, token: str) -> AuthContext:
     return AuthContext(user, "pat", frozenset(pat.scopes or []), str(pat.id))
 
 
-def _authenticate_jwt(session: DbSession, token: str, settings: Settings) -> AuthContext:
-    claims = decode_access_token(token, settings)
+def _jwt_user_id(claims: dict[str, object]) -> uuid.UUID:
     try:
-        user_id = uuid.UUID(str(claims["sub"]))
+        return uuid.UUID(str(claims["sub"]))
     except ValueError as exc:
         raise Unauthorized("Invalid access token") from exc
-    user = session.get(User, user_id)
+
+
+def _jwt_context(user: User | None, claims: dict[str, object]) -> AuthContext:
+    """The caller of a verified JWT, unless the user is gone or the token was revoked."""
     if user is None:
         raise Unauthorized("Invalid access token")
     # Password change / logout-everywhere moves tokens_valid_after forward. ``iat`` has whole
@@ -97,10 +103,21 @@ def _authenticate_jwt(session: DbSession, token: str, settings: Settings) -> Aut
         cutoff_ms = int(user.tokens_valid_after.timestamp() * 1000)
         issued_ms = claims.get("iat_ms")
         if not isinstance(issued_ms, int):
-            issued_ms = int(claims["iat"]) * 1000
+            issued_ms = int(str(claims["iat"])) * 1000
         if issued_ms < cutoff_ms:
             raise Unauthorized("Access token revoked")
     return AuthContext(user, "jwt", token_id=str(claims["jti"]))
+
+
+def _authenticate_jwt(session: DbSession, token: str, settings: Settings) -> AuthContext:
+    claims = decode_access_token(token, settings)
+    return _jwt_context(session.get(User, _jwt_user_id(claims)), claims)
+
+
+def _check_active(ctx: AuthContext) -> AuthContext:
+    if not ctx.user.is_active or ctx.user.deleted_at is not None:
+        raise Unauthorized("Account disabled")
+    return ctx
 
 
 def get_auth(
@@ -110,15 +127,16 @@ def get_auth(
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> AuthContext:
     """Authenticate the request; raise 401 unless a valid credential is presented."""
+    done: AuthContext | None = getattr(request.state, "auth", None)
+    if done is not None:  # already authenticated by org_member() in this request
+        return done
     if not token:
         raise Unauthorized()
     if token.startswith(PAT_PREFIX):
         ctx = _authenticate_pat(session, token)
     else:
         ctx = _authenticate_jwt(session, token, settings)
-    if not ctx.user.is_active or ctx.user.deleted_at is not None:
-        raise Unauthorized("Account disabled")
-    request.state.auth = ctx
+    request.state.auth = _check_active(ctx)
     return ctx
 
 
@@ -179,14 +197,14 @@ def org_member(
     else:
         needed = "org:read" if minimum == Role.VIEWER else "org:admin"
 
-    def dependency(org_id: uuid.UUID, auth: Auth, session: DbSession) -> OrgAccess:
-        user = auth.user
-        membership = session.scalar(
-            select(OrganizationMember).where(
-                OrganizationMember.organization_id == org_id,
-                OrganizationMember.user_id == user.id,
-            )
-        )
+    def dependency(
+        org_id: uuid.UUID,
+        request: Request,
+        session: DbSession,
+        settings: AppSettings,
+        token: Annotated[str | None, Depends(oauth2_scheme)],
+    ) -> OrgAccess:
+        auth, membership = _auth_and_membership(request, session, settings, token, org_id)
         if membership is None:
             raise NotFound("organization", org_id)
         if not role_at_least(membership.role, minimum):
@@ -198,6 +216,46 @@ def org_member(
         # Scopes narrow a token; checked after membership so outsiders still see only 404.
         if not auth.has_scope(needed):
             raise Forbidden(f"Token lacks the '{needed}' scope", required_scope=needed)
-        return OrgAccess(user, membership)
+        return OrgAccess(auth.user, membership)
 
     return dependency
+
+
+def _auth_and_membership(
+    request: Request,
+    session: DbSession,
+    settings: Settings,
+    token: str | None,
+    org_id: uuid.UUID,
+) -> tuple[AuthContext, OrganizationMember | None]:
+    """Authenticate and load the caller's membership of ``org_id``.
+
+    For a JWT (the common case) the user and the membership come from one query, run in one
+    threadpool hop: this is the per-request cost of every org route. The checks are the same
+    as :func:`get_auth`'s (401 before 404/403).
+    """
+    done: AuthContext | None = getattr(request.state, "auth", None)
+    if done is None and token and not token.startswith(PAT_PREFIX):
+        claims = decode_access_token(token, settings)
+        row = session.execute(
+            select(User, OrganizationMember)
+            .outerjoin(
+                OrganizationMember,
+                and_(
+                    OrganizationMember.user_id == User.id,
+                    OrganizationMember.organization_id == org_id,
+                ),
+            )
+            .where(User.id == _jwt_user_id(claims))
+        ).first()
+        ctx = _check_active(_jwt_context(row[0] if row else None, claims))
+        request.state.auth = ctx
+        return ctx, row[1] if row else None
+    ctx = done or get_auth(request, session, settings, token)
+    membership = session.scalar(
+        select(OrganizationMember).where(
+            OrganizationMember.organization_id == org_id,
+            OrganizationMember.user_id == ctx.user.id,
+        )
+    )
+    return ctx, membership
