@@ -13,11 +13,13 @@ Rules this module enforces (see DEVELOPERS.md):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -149,21 +151,43 @@ def get_database(request: Request) -> Database:
     return db
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def _finish(session: Session, error: bool) -> None:
+    try:
+        if error:
+            session.rollback()
+        else:
+            try:
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request; commit when the endpoint returns, roll back when it raises.
 
     Registered with ``scope="function"`` (see :data:`DbSession`) so the commit happens before
     the response is sent: a failing commit (e.g. a unique violation) becomes an error
     response instead of a 200 for data that was never stored.
+
+    ``async`` on purpose: making a session does no I/O, so it is made on the event loop
+    rather than in a threadpool hop; only the commit (or rollback) runs in a worker thread,
+    and only when a transaction was begun. That thread comes from a limiter of its own, as
+    FastAPI does for sync generators: a request holding a pooled connection must be able to
+    finish even when every threadpool thread waits for a connection.
     """
-    db = get_database(request)
-    with db.sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    session = get_database(request).sessionmaker()
+    try:
+        yield session
+    except BaseException:
+        await anyio.to_thread.run_sync(_finish, session, True, limiter=CapacityLimiter(1))
+        raise
+    if session.in_transaction():
+        await anyio.to_thread.run_sync(_finish, session, False, limiter=CapacityLimiter(1))
+    else:
+        session.close()  # nothing was begun: no I/O
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
