@@ -37,7 +37,9 @@ NAMING_CONVENTION = {
 # JSON everywhere, JSONB on PostgreSQL (indexable, compact, compared by value).
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # Quantities: exact decimals on PostgreSQL; SQLite stores NUMERIC affinity (REAL when needed).
-Quantity = Numeric(20, 6)
+# Six decimals: a millionth of an SCU (1 µSCU), the smallest unit the game uses.
+QUANTITY_SCALE = 6
+Quantity = Numeric(20, QUANTITY_SCALE)
 Money = Numeric(20, 4)
 
 # Portable server default: CURRENT_TIMESTAMP works on SQLite and PostgreSQL (now() does not).

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.base import utc_now
+from models.base import QUANTITY_SCALE, utc_now
 from models.inventory import (
     Item,
     ItemHistory,
@@ -224,15 +224,26 @@ def _one_row(result: Result[Any]) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
+def _exact(expr: Any) -> Any:
+    """Round a quantity expression to the column's scale.
+
+    PostgreSQL's NUMERIC is exact and the rounding is a no-op there. SQLite stores NUMERIC as a
+    binary float, so ``0.3 + 0.4 - 0.3`` would drift to 0.39999999999999997 and a later
+    ``reserved >= 0.4`` would refuse a valid consume; rounding every written value and every
+    computed comparand to the same scale keeps both sides on the same canonical double.
+    """
+    return func.round(expr, QUANTITY_SCALE)
+
+
 def change_quantity(
     session: Session, stock_id: uuid.UUID, delta: Decimal, actor_id: uuid.UUID | None
 ) -> bool:
     """``quantity += delta`` unless that would drop below ``reserved``; False when refused."""
     stmt = (
         update(ItemStock)
-        .where(ItemStock.id == stock_id, ItemStock.quantity + delta >= ItemStock.reserved)
+        .where(ItemStock.id == stock_id, _exact(ItemStock.quantity + delta) >= ItemStock.reserved)
         .values(
-            quantity=ItemStock.quantity + delta,
+            quantity=_exact(ItemStock.quantity + delta),
             version=ItemStock.version + 1,
             updated_by=actor_id,
             updated_at=utc_now(),
@@ -258,11 +269,11 @@ def add_reserved(
         update(ItemStock)
         .where(
             ItemStock.id == stock_id,
-            ItemStock.quantity >= ItemStock.reserved + quantity,
+            ItemStock.quantity >= _exact(ItemStock.reserved + quantity),
             or_(ItemStock.organization_id == org_id, ItemStock.shared_with_org_id == org_id),
         )
         .values(
-            reserved=ItemStock.reserved + quantity,
+            reserved=_exact(ItemStock.reserved + quantity),
             version=ItemStock.version + 1,
             updated_by=actor_id,
             updated_at=utc_now(),
@@ -282,13 +293,13 @@ def take_back_reserved(
 ) -> bool:
     """``reserved -= quantity`` (and ``quantity -= quantity`` when consuming)."""
     values: dict[str, Any] = {
-        "reserved": ItemStock.reserved - quantity,
+        "reserved": _exact(ItemStock.reserved - quantity),
         "version": ItemStock.version + 1,
         "updated_by": actor_id,
         "updated_at": utc_now(),
     }
     if consume:
-        values["quantity"] = ItemStock.quantity - quantity
+        values["quantity"] = _exact(ItemStock.quantity - quantity)
     stmt = (
         update(ItemStock)
         .where(ItemStock.id == stock_id, ItemStock.reserved >= quantity)

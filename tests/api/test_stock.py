@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 import api.app as app_module
 from api.core.db import Database
@@ -517,3 +518,35 @@ def test_history_filters(client: TestClient, world: World) -> None:
     assert kinds("since=2999-01-01T00:00:00Z") == []
     assert kinds("until=2999-01-01T00:00:00Z") == ["add", "remove", "add"]
     assert client.get(world.url("/history?kind=steal"), headers=h).status_code == 422
+
+
+def test_reserved_arithmetic_stays_exact_on_every_backend(session: Session) -> None:
+    """0.3 + 0.4 − 0.3 must leave exactly 0.4 reserved, so consuming 0.4 succeeds.
+
+    SQLite stores NUMERIC as a binary float; without rounding at the column's scale the
+    reserved amount drifts to 0.39999999999999997 and the consume is refused.
+    """
+    from api.stock import repository
+
+    item = Item(name="Drift test ore", unit="scu")
+    location = Location(name="Drift test station", kind="station")
+    session.add_all([item, location])
+    session.flush()
+    org = Organization(name="Drift test org")
+    session.add(org)
+    session.flush()
+    stock = ItemStock(item_id=item.id, location_id=location.id, quality=0,
+                      organization_id=org.id, quantity=Decimal("1"), reserved=Decimal("0"))
+    session.add(stock)
+    session.flush()
+    for delta in (Decimal("0.3"), Decimal("0.4")):
+        assert repository.add_reserved(session, stock.id, delta, org.id, None)
+    assert repository.take_back_reserved(session, stock.id, Decimal("0.3"), consume=False,
+                                         actor_id=None)
+    assert repository.take_back_reserved(session, stock.id, Decimal("0.4"), consume=True,
+                                         actor_id=None)
+    session.expire_all()
+    row = session.get(ItemStock, stock.id)
+    assert row is not None
+    assert row.reserved == 0
+    assert row.quantity == Decimal("0.6")

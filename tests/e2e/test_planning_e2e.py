@@ -162,14 +162,7 @@ def run_flow(client: TestClient, database: Database, settings: Settings) -> None
 
 
 @pytest.mark.usefixtures("location_tree_cleanup")
-def test_embedded_flow(client: TestClient, database: Database, settings: Settings,
-                       request: pytest.FixtureRequest) -> None:
-    if database.engine.dialect.name == "sqlite":
-        # Known stock-service defect (reported): SQLite stores NUMERIC as REAL, so the atomic
-        # ``reserved = reserved - q`` drifts (0.3 + 0.4 - 0.3 = 0.39999999999999997) and a
-        # later ``WHERE reserved >= 0.4`` refuses a valid consume. Fixed in api/stock, not here.
-        request.applymarker(pytest.mark.xfail(
-            reason="SQLite REAL drift in api/stock atomic reserved arithmetic", strict=False))
+def test_embedded_flow(client: TestClient, database: Database, settings: Settings) -> None:
     seed_demo(database, settings)
     run_flow(client, database, settings)
 
