@@ -23,7 +23,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 typecheck: install
-	$(VENV)/bin/mypy engine
+	$(VENV)/bin/mypy engine api models workers
 
 unit: install
 	$(VENV)/bin/pytest -q

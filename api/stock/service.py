@@ -321,11 +321,14 @@ def reserve_stock(
     _check_quantity(quantity, "quantity")
     # A reservation may only serve the org's own craft or plan: another org's (or a missing)
     # id answers 404 like any other tenant's record, never a cross-tenant link.
-    for model, resource, ref in ((Craft, "craft", craft_id), (Plan, "plan", plan_id)):
-        if ref is not None:
-            owner = session.get(model, ref)
-            if owner is None or owner.organization_id != org_id:
-                raise NotFound(resource, ref)
+    if craft_id is not None:
+        craft = session.get(Craft, craft_id)
+        if craft is None or craft.organization_id != org_id:
+            raise NotFound("craft", craft_id)
+    if plan_id is not None:
+        plan = session.get(Plan, plan_id)
+        if plan is None or plan.organization_id != org_id:
+            raise NotFound("plan", plan_id)
     stock = repo.get_visible_stock(session, org_id, actor_id or uuid.UUID(int=0), stock_id)
     if stock is None:
         raise NotFound("stock", stock_id)
