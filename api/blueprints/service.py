@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.blueprints import repository
@@ -14,6 +15,10 @@ from api.core.errors import Forbidden, InvalidInput, NotFound
 from engine import problem as ep
 from engine.bom import find_cycles
 from models.planning import Blueprint, BlueprintIngredient
+
+# Reads with no rule beyond tenant scoping, which the repository's statement owns: the
+# router reaches them here, so it never imports the repository.
+list_visible = repository.list_visible
 
 # From the facts file: yield of refined material per unit of ore, relative time, relative cost.
 REFINING_METHODS: dict[str, tuple[float, float, float]] = {
@@ -169,14 +174,34 @@ def refining_blueprint_in(data: RefiningIn) -> BlueprintIn:
         raise InvalidInput(f"Unknown refining method {data.method!r}", field="method",
                            choices=sorted(REFINING_METHODS))
     yield_, time_factor, cost_factor = method
-    return BlueprintIn(
-        name=data.name or f"Refine ({data.method})",
-        kind="refine",
-        output_item_id=data.refined_item_id,
-        output_quantity=round(data.ore_quantity * yield_, 6),
-        minutes=data.base_minutes * time_factor,
-        run_cost=data.base_cost * cost_factor,
-        description=f"Refining method {data.method}: yield {yield_}, time x{time_factor}, "
-                    f"cost x{cost_factor}",
-        ingredients=[IngredientIn(item_id=data.ore_item_id, quantity=data.ore_quantity)],
-    )
+    try:
+        return BlueprintIn(
+            name=data.name or f"Refine ({data.method})",
+            kind="refine",
+            output_item_id=data.refined_item_id,
+            output_quantity=round(data.ore_quantity * yield_, 6),
+            minutes=data.base_minutes * time_factor,
+            run_cost=data.base_cost * cost_factor,
+            description=f"Refining method {data.method}: yield {yield_}, time x{time_factor}, "
+                        f"cost x{cost_factor}",
+            ingredients=[IngredientIn(item_id=data.ore_item_id, quantity=data.ore_quantity)],
+        )
+    except ValidationError as exc:
+        # Valid input can still scale out of range (a tiny ore quantity yields 0, a long base
+        # time times the method's factor exceeds the limit): a 422 on the input field, not a 500.
+        derived = str(exc.errors()[0]["loc"][0])
+        field = _REFINING_INPUT_OF.get(derived, "method")
+        raise InvalidInput(
+            f"With method {data.method!r} this {field} gives a {derived} out of range "
+            f"({exc.errors()[0]['msg']})",
+            field=field,
+        ) from None
+
+
+# Which RefiningIn field a derived BlueprintIn field comes from.
+_REFINING_INPUT_OF = {
+    "output_quantity": "ore_quantity",
+    "ingredients": "ore_quantity",
+    "minutes": "base_minutes",
+    "run_cost": "base_cost",
+}

@@ -44,7 +44,7 @@ class RecordingJobs:
         self.variants.extend(variant_ids)
 
 
-def qa_app(settings: Settings, database: Database) -> FastAPI:
+def qa_app(settings: Settings, database: Database | None) -> FastAPI:
     """The real app (every router) with a recording job dispatcher."""
     jobs = RecordingJobs()
     kwargs: dict[str, Any] = {}
@@ -174,8 +174,13 @@ def build_world(
     database: Database,
     make_user: Callable[..., Any],
     make_org: Callable[..., Any],
+    letters: str = "ab",
 ) -> World:
-    """Org A and org B with their records, a shared universe station and an outsider."""
+    """Org A and org B with their records, a shared universe station and an outsider.
+
+    ``letters="a"`` builds org A only (``world.b`` is then org A too): for callers that need
+    one org full of data and not the attacker/victim pair.
+    """
     with database.session_scope() as s:
         system = Location(name=f"QA system {uuid.uuid4().hex[:6]}", kind="system")
         s.add(system)
@@ -185,14 +190,14 @@ def build_world(
         s.flush()
         system_id, station_id = str(system.id), str(station.id)
     orgs = []
-    for letter in "ab":
+    for letter in letters:
         tag = f"QA{letter.upper()}{uuid.uuid4().hex[:8]}"
         owner = make_user(f"{tag.lower()}_owner")
         member = make_user(f"{tag.lower()}_member")
         org = make_org(owner, name=f"{tag} org", members={member: "member"})
         orgs.append(seed_org(client, owner, member, str(org.id), station_id, tag))
     outsider = make_user()
-    return World(a=orgs[0], b=orgs[1], outsider=outsider, station=station_id, system=system_id)
+    return World(a=orgs[0], b=orgs[-1], outsider=outsider, station=station_id, system=system_id)
 
 
 def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
