@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from api.blueprints import repository, service
+from api.blueprints import service
 from api.blueprints.schemas import BlueprintIn, BlueprintOut, RefiningIn, RefiningMethodOut
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
@@ -57,8 +57,8 @@ def list_blueprints(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[BlueprintOut]:
     """List visible blueprints; several for one output item are alternatives."""
-    rows = repository.list_visible(session, access.org_id, output_item_id=output_item_id,
-                                   kind=kind, limit=limit, offset=offset)
+    rows = service.list_visible(session, access.org_id, output_item_id=output_item_id,
+                                kind=kind, limit=limit, offset=offset)
     return [_out(bp) for bp in rows]
 
 

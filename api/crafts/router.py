@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, status
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.permissions import Action
-from api.crafts import repository, service
+from api.crafts import service
 from api.crafts.schemas import CompleteIn, CraftIn, CraftOut, CraftStatus
 
 router = APIRouter(tags=["crafts"])
@@ -41,8 +41,8 @@ def list_crafts(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[CraftOut]:
     """Crafts by priority, newest first; filter by status or by the plan that made them."""
-    rows = repository.list_crafts(session, access.org_id, status=status_, plan_id=plan_id,
-                                  limit=limit, offset=offset)
+    rows = service.list_crafts(session, access.org_id, status=status_, plan_id=plan_id,
+                               limit=limit, offset=offset)
     return [service.describe(session, c) for c in rows]
 
 

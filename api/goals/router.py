@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.permissions import Action
-from api.goals import repository, service
+from api.goals import service
 from api.goals.schemas import GoalIn, GoalOut
 from models.planning import Goal
 
@@ -44,8 +44,8 @@ def list_goals(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[GoalOut]:
     """Goals with computed progress; met active goals are completed on the way."""
-    goals = list(repository.list_goals(session, access.org_id, status=status_, limit=limit,
-                                       offset=offset))
+    goals = list(service.list_goals(session, access.org_id, status=status_, limit=limit,
+                                    offset=offset))
     progress = service.refresh(session, goals)
     return [_out(g, progress[g.id]) for g in goals]
 

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
 from api.core.permissions import Action
-from api.items import repository as repo
 from api.items import service
 from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
 from api.locations.schemas import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, Page
@@ -41,7 +40,7 @@ def list_shared_items(
     offset: Offset = 0,
 ) -> Page[ItemOut]:
     """Ores, refined materials, crafting materials and parts; read-only."""
-    items, total = repo.list_items(
+    items, total = service.list_items(
         session, None, match=match, q=q, category=category, limit=limit, offset=offset
     )
     return Page[ItemOut](
@@ -67,7 +66,7 @@ def list_org_items(
     offset: Offset = 0,
 ) -> Page[ItemOut]:
     """``match=Quantainium`` finds Quantanium through its alias."""
-    items, total = repo.list_items(
+    items, total = service.list_items(
         session,
         access.org_id,
         match=match,

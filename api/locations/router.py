@@ -11,7 +11,6 @@ from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
 from api.core.permissions import Action
 from api.locations import service
-from api.locations.repository import MAX_DEPTH, PATH_SEPARATOR, Owner
 from api.locations.schemas import (
     DEFAULT_PAGE_SIZE,
     MAX_OFFSET,
@@ -22,6 +21,7 @@ from api.locations.schemas import (
     LocationUpdate,
     Page,
 )
+from api.locations.service import MAX_DEPTH, PATH_SEPARATOR, Owner
 from api.seed import reference_data_ready
 from models.inventory import LOCATION_KINDS
 

@@ -13,7 +13,11 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.locations import repository as repo
-from api.locations.repository import Owner
+
+# Re-exported (redundant aliases) so routers take them from here, never from the repository.
+from api.locations.repository import MAX_DEPTH as MAX_DEPTH
+from api.locations.repository import PATH_SEPARATOR as PATH_SEPARATOR
+from api.locations.repository import Owner as Owner
 from api.locations.schemas import (
     LocationCreate,
     LocationNode,

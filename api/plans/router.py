@@ -12,7 +12,7 @@ from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.jobs import Jobs
 from api.core.permissions import Action
-from api.plans import repository, service
+from api.plans import service
 from api.plans.schemas import ApplyOut, PlanOut, PlanRequestIn, WhatIfIn, WhatIfOut
 from models.planning import Plan
 
@@ -54,7 +54,7 @@ def list_plans(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[PlanOut]:
     """Plans newest first (without the plan bodies; read one for those)."""
-    rows = repository.list_plans(session, access.org_id, limit=limit, offset=offset)
+    rows = service.list_plans(session, access.org_id, limit=limit, offset=offset)
     return [_out(p, full=False) for p in rows]
 
 

@@ -47,6 +47,10 @@ from engine.plan import parse_plan
 from engine.whatif import WHATIF_FORMAT, WhatIfValidationError, apply_changes, parse_variants
 from models.planning import Craft, Plan, PlanVariant
 
+# Reads with no rule beyond tenant scoping, which the repository's statement owns: the
+# router reaches them here, so it never imports the repository.
+list_plans = repository.list_plans
+
 Enqueue = Callable[[uuid.UUID], None]
 
 

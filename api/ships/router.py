@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
 from api.core.permissions import Action
-from api.locations.repository import Owner
 from api.locations.schemas import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, Page
+from api.locations.service import Owner
 from api.seed import reference_data_ready
 from api.ships import service
 from api.ships.schemas import ShipCreate, ShipMove, ShipOut, ShipType, ShipUpdate

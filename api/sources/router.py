@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.permissions import Action
-from api.sources import repository, service
+from api.sources import service
 from api.sources.schemas import SourceIn, SourceOut, VoteIn, VoteOut
 from models.planning import ResourceSource
 
@@ -47,8 +47,8 @@ def list_sources(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[SourceOut]:
     """The org's and shared listings, cheapest first, with derived reliability."""
-    rows = repository.list_sources(session, access.org_id, item_id=item_id,
-                                   location_id=location_id, limit=limit, offset=offset)
+    rows = service.list_sources(session, access.org_id, item_id=item_id,
+                                location_id=location_id, limit=limit, offset=offset)
     rel = service.reliabilities(session, [r.id for r in rows])
     return [_out(r, rel[r.id]) for r in rows]
 

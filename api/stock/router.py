@@ -12,10 +12,8 @@ from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
-from api.core.errors import NotFound
 from api.core.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.core.permissions import Action
-from api.stock import repository as repo
 from api.stock import service
 from api.stock.schemas import (
     DEFAULT_PAGE_SIZE,
@@ -296,7 +294,7 @@ def inventory(
 ) -> dict[str, Any]:
     """Stock rows of the org, members' shared stock and your own, under ``location_id``."""
     user, _ = access
-    rows = repo.list_stock(
+    rows = service.list_stock(
         session, access.org_id, user.id, location_id=location_id, item_id=item_id,
         include_empty=include_empty, limit=limit + 1, offset=offset,
     )
@@ -317,7 +315,9 @@ def where(
 ) -> dict[str, Any]:
     """Totals of one item across the org's stock and members' shared stock."""
     user, _ = access
-    rows = repo.where_is(session, access.org_id, user.id, item_id, limit=limit + 1, offset=offset)
+    rows = service.where_is(
+        session, access.org_id, user.id, item_id, limit=limit + 1, offset=offset
+    )
     items = [
         WhereIsRow(
             location_id=r.location_id,
@@ -349,7 +349,7 @@ def history(
 ) -> dict[str, Any]:
     """History rows of the org's stock and of your own, newest first."""
     user, _ = access
-    rows = repo.list_history(
+    rows = service.list_history(
         session, access.org_id, user.id, item_id=item_id, location_id=location_id,
         stock_id=stock_id, kind=kind, actor_id=actor_id, since=since, until=until,
         limit=limit + 1, offset=offset,
@@ -371,7 +371,7 @@ def reservations(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Reservations serving the org; ``active=true`` for open ones only."""
-    rows = repo.list_reservations(
+    rows = service.list_reservations(
         session, access.org_id, stock_id=stock_id, craft_id=craft_id, plan_id=plan_id,
         active=active, limit=limit + 1, offset=offset,
     )
@@ -382,7 +382,4 @@ def reservations(
 def get_stock(stock_id: uuid.UUID, access: Reader, session: DbSession) -> StockOut:
     """A stock row you can see (404 otherwise)."""
     user, _ = access
-    stock = repo.get_visible_stock(session, access.org_id, user.id, stock_id)
-    if stock is None:
-        raise NotFound("stock", stock_id)
-    return stock_out(stock)
+    return stock_out(service.get_visible_stock(session, access.org_id, user.id, stock_id))

@@ -24,6 +24,13 @@ from api.stock.repository import StockOwner
 from models.inventory import ItemHistory, ItemStock, StockReservation
 from models.planning import Craft, Plan
 
+# Reads with no rule beyond tenant scoping, which the repository's statement owns: the
+# router reaches them here, so it never imports the repository.
+list_stock = repo.list_stock
+where_is = repo.where_is
+list_history = repo.list_history
+list_reservations = repo.list_reservations
+
 MAX_QUANTITY = Decimal(1_000_000_000)
 
 
@@ -463,3 +470,13 @@ def withdraw_stock(
     history = _record(session, stock, org_id, kind="unshare", actor_id=user_id)
     session.flush()
     return StockChange(repo.get_stock(session, stock_id), [history])
+
+
+def get_visible_stock(
+    session: Session, org_id: uuid.UUID, user_id: uuid.UUID, stock_id: uuid.UUID
+) -> ItemStock:
+    """A stock row the caller may see in ``org_id``; 404 ``stock`` otherwise."""
+    stock = repo.get_visible_stock(session, org_id, user_id, stock_id)
+    if stock is None:
+        raise NotFound("stock", stock_id)
+    return stock
