@@ -14,7 +14,7 @@ from api.locations import repository as repo
 from api.locations.repository import Owner
 from api.locations.universe import ensure_universe, load_universe, universe_id
 from models.inventory import Item, ItemStock, Location
-from tests.api.catalogue_helpers import catalogue_app
+from tests.api.catalogue_helpers import catalogue_app, universe_loc_id
 
 API = "/api/v1"
 pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
@@ -24,14 +24,6 @@ pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
 def app(settings: Any, database: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Only the catalogue routers (see tests/api/catalogue_helpers.py)."""
     return catalogue_app(settings, database, monkeypatch)
-
-
-def _uid(session: Session, code: str) -> str:
-    ensure_universe(session)
-    loc_id = str(universe_id(session, code))
-    # End the transaction: an open SQLite read snapshot could not write after the API has.
-    session.commit()
-    return loc_id
 
 
 def _create(client: TestClient, org_id: Any, headers: dict[str, str], **body: Any) -> Any:
@@ -92,7 +84,7 @@ def test_universe_is_read_only(
 ) -> None:
     user = make_user()
     org = make_org(user)
-    area18 = _uid(session, "stanton.arccorp.area18")
+    area18 = universe_loc_id(session, "stanton.arccorp.area18")
     assert (
         client.post(f"{API}/universe/locations", json={}, headers=user.headers).status_code == 405
     )
@@ -114,7 +106,7 @@ def test_universe_subtree_and_ancestors(
     client: TestClient, session: Session, make_user: Any
 ) -> None:
     user = make_user()
-    arccorp = _uid(session, "stanton.arccorp")
+    arccorp = universe_loc_id(session, "stanton.arccorp")
     sub = client.get(f"{API}/universe/locations/{arccorp}/subtree", headers=user.headers).json()
     names = {r["name"]: r["depth"] for r in sub}
     assert names["ArcCorp"] == 0 and names["Area 18"] == 1
@@ -125,7 +117,7 @@ def test_universe_subtree_and_ancestors(
     ).json()
     assert max(r["depth"] for r in shallow) == 1
 
-    station = _uid(session, "stanton.arc-l1.station")
+    station = universe_loc_id(session, "stanton.arc-l1.station")
     chain = client.get(f"{API}/universe/locations/{station}/ancestors", headers=user.headers).json()
     assert [c["name"] for c in chain] == [
         "Stanton",
@@ -144,7 +136,7 @@ def test_org_location_crud_path_and_trip_cost(
 ) -> None:
     owner = make_user()
     org = make_org(owner)
-    area18 = _uid(session, "stanton.arccorp.area18")
+    area18 = universe_loc_id(session, "stanton.arccorp.area18")
     created = _create(
         client,
         org.id,
@@ -199,7 +191,7 @@ def test_org_location_crud_path_and_trip_cost(
     assert cleared.json()["trip_cost"] is None
 
     # Move the hangar to Everus Harbor; the locker follows (adjacency list).
-    everus = _uid(session, "stanton.hurston.everus-harbor")
+    everus = universe_loc_id(session, "stanton.hurston.everus-harbor")
     moved = client.patch(
         f"{API}/orgs/{org.id}/locations/{hangar['id']}",
         json={"parent_id": everus},
@@ -263,7 +255,7 @@ def test_delete_refused_while_stock_is_there(
 ) -> None:
     owner = make_user()
     org = make_org(owner)
-    area18 = _uid(session, "stanton.arccorp.area18")
+    area18 = universe_loc_id(session, "stanton.arccorp.area18")
     hangar = _create(
         client, org.id, owner.headers, name="H", kind="hangar", parent_id=area18
     ).json()
@@ -287,7 +279,7 @@ def test_bad_input_is_4xx(
 ) -> None:
     owner = make_user()
     org = make_org(owner)
-    area18 = _uid(session, "stanton.arccorp.area18")
+    area18 = universe_loc_id(session, "stanton.arccorp.area18")
     cases: list[dict[str, Any]] = [
         {"name": "", "kind": "hangar", "parent_id": area18},
         {"name": "x" * 201, "kind": "hangar", "parent_id": area18},
@@ -314,7 +306,7 @@ def test_cross_org_and_roles(
     alice, bob, viewer = make_user(), make_user(), make_user()
     org_a = make_org(alice, members={viewer: "viewer"})
     org_b = make_org(bob)
-    area18 = _uid(session, "stanton.arccorp.area18")
+    area18 = universe_loc_id(session, "stanton.arccorp.area18")
     a_hangar = _create(
         client, org_a.id, alice.headers, name="A", kind="hangar", parent_id=area18
     ).json()
@@ -374,7 +366,7 @@ def test_personal_locations_are_private(
 ) -> None:
     alice, bob = make_user(), make_user()
     org = make_org(alice)
-    everus = _uid(session, "stanton.hurston.everus-harbor")
+    everus = universe_loc_id(session, "stanton.hurston.everus-harbor")
     mine = client.post(
         f"{API}/users/me/locations",
         json={"name": "My Hangar", "kind": "hangar", "parent_id": everus},

@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from api.locations import repository as loc_repo
 from api.locations.repository import Owner
-from api.locations.universe import ensure_universe, universe_id
 from models.inventory import Item, ItemStock, Location, Ship
-from tests.api.catalogue_helpers import catalogue_app
+from tests.api.catalogue_helpers import catalogue_app, universe_loc_id
 
 API = "/api/v1"
 pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
@@ -25,13 +24,6 @@ pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
 def app(settings: Any, database: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Only the catalogue routers (see tests/api/catalogue_helpers.py)."""
     return catalogue_app(settings, database, monkeypatch)
-
-
-def _uid(session: Session, code: str) -> str:
-    ensure_universe(session)
-    loc_id = str(universe_id(session, code))
-    session.commit()
-    return loc_id
 
 
 def _ship(client: TestClient, org_id: Any, headers: dict[str, str], **body: Any) -> Any:
@@ -63,7 +55,7 @@ def test_create_makes_cargo_location(
 ) -> None:
     owner = make_user()
     org = make_org(owner)
-    area18 = _uid(session, "stanton.arccorp.area18")
+    area18 = universe_loc_id(session, "stanton.arccorp.area18")
     resp = _ship(
         client,
         org.id,
@@ -113,8 +105,8 @@ def test_move_reparents_grid_and_keeps_stock_rows(
 ) -> None:
     owner = make_user()
     org = make_org(owner)
-    area18 = _uid(session, "stanton.arccorp.area18")
-    arc_l1 = _uid(session, "stanton.arc-l1.station")
+    area18 = universe_loc_id(session, "stanton.arccorp.area18")
+    arc_l1 = universe_loc_id(session, "stanton.arc-l1.station")
     hangar = client.post(
         f"{API}/orgs/{org.id}/locations",
         json={"name": "Org Hangar", "kind": "hangar", "parent_id": area18},
@@ -239,7 +231,7 @@ def test_cross_org_personal_and_bad_input(
     alice, bob, viewer = make_user(), make_user(), make_user()
     org_a = make_org(alice, members={viewer: "viewer"})
     org_b = make_org(bob)
-    area18 = _uid(session, "stanton.arccorp.area18")
+    area18 = universe_loc_id(session, "stanton.arccorp.area18")
     a_hangar = client.post(
         f"{API}/orgs/{org_a.id}/locations",
         json={"name": "A", "kind": "hangar", "parent_id": area18},
