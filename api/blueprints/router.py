@@ -78,8 +78,7 @@ def create_blueprint(access: Writer, session: DbSession, body: BlueprintIn,
 def create_refining_blueprint(access: Writer, session: DbSession, body: RefiningIn,
                               response: Response) -> BlueprintOut:
     """Ore in, refined material out at the method's yield; time and cost scaled."""
-    bp = service.create_blueprint(session, access.org_id, access.user.id,
-                                  service.refining_blueprint_in(body))
+    bp = service.create_refining_blueprint(session, access.org_id, access.user.id, body)
     response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/blueprints/{bp.id}"
     return _out(bp)
 

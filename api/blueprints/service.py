@@ -204,4 +204,20 @@ _REFINING_INPUT_OF = {
     "ingredients": "ore_quantity",
     "minutes": "base_minutes",
     "run_cost": "base_cost",
+    "output_item_id": "refined_item_id",
+    "ingredients.0.item_id": "ore_item_id",
 }
+
+
+def create_refining_blueprint(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
+                              data: RefiningIn) -> Blueprint:
+    """Create the blueprint a refining method makes; errors name the caller's fields
+    (``ore_item_id``, not the derived ``ingredients.0.item_id``)."""
+    try:
+        return create_blueprint(session, org_id, user_id, refining_blueprint_in(data))
+    except InvalidInput as exc:
+        for entry in exc.errors:
+            field = _REFINING_INPUT_OF.get(str(entry.get("field")))
+            if field is not None:
+                entry["field"], entry["loc"] = field, [field]
+        raise

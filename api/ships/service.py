@@ -129,12 +129,19 @@ def create_ship(session: Session, owner: Owner, data: ShipCreate) -> Ship:
 
 
 def move_ship(
-    session: Session, owner: Owner, ship_id: uuid.UUID, location_id: uuid.UUID | None
+    session: Session,
+    owner: Owner,
+    ship_id: uuid.UUID,
+    location_id: uuid.UUID | None,
+    field: str = "location_id",
 ) -> Ship:
-    """Park the ship at ``location_id`` (None: in flight): re-parent its grid, not its stock."""
+    """Park the ship at ``location_id`` (None: in flight): re-parent its grid, not its stock.
+
+    ``field`` names the request field in errors (``current_location_id`` from an update).
+    """
     ship = get_ship(session, owner, ship_id, lock=True)
     if location_id is not None:
-        _parking(session, owner, location_id, "location_id")
+        _parking(session, owner, location_id, field)
     grid = session.get(Location, ship.cargo_location_id)
     assert grid is not None  # FK RESTRICT keeps the grid while the ship exists
     ship.current_location_id = location_id
@@ -151,7 +158,7 @@ def update_ship(session: Session, owner: Owner, ship_id: uuid.UUID, data: ShipUp
             raise InvalidInput(f"{name} cannot be null", field=name)
     ship = get_ship(session, owner, ship_id, lock=True)
     if "current_location_id" in fields:
-        move_ship(session, owner, ship_id, data.current_location_id)
+        move_ship(session, owner, ship_id, data.current_location_id, "current_location_id")
     if data.name is not None:
         ship.name = data.name
         grid = session.get(Location, ship.cargo_location_id)

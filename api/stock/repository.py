@@ -11,14 +11,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CursorResult,
     Result,
     Select,
     and_,
+    bindparam,
+    exists,
     func,
     literal,
     or_,
@@ -28,8 +32,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
-from models.base import QUANTITY_SCALE, utc_now
+from models.base import QUANTITY_SCALE, Quantity, utc_now
 from models.inventory import (
     Item,
     ItemHistory,
@@ -38,6 +43,9 @@ from models.inventory import (
     Ship,
     StockReservation,
 )
+
+# An id, or a bind parameter standing for one in a statement built once.
+Id = uuid.UUID | BindParameter[uuid.UUID]
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class StockOwner:
 # --- tenant scoping: the readable statements ------------------------------------------------
 
 
-def stock_visible(org_id: uuid.UUID, user_id: uuid.UUID) -> ColumnElement[bool]:
+def stock_visible(org_id: Id, user_id: Id) -> ColumnElement[bool]:
     """Stock the caller sees in ``org_id``: the org's own rows, members' rows shared with the
     org, and the caller's own personal rows (shared or not, only visible to the caller)."""
     return or_(
@@ -82,7 +90,7 @@ def readable_reservations(org_id: uuid.UUID) -> Select[StockReservation]:
     return select(StockReservation).where(StockReservation.organization_id == org_id)
 
 
-def usable_location(org_id: uuid.UUID, user_id: uuid.UUID) -> ColumnElement[bool]:
+def usable_location(org_id: Id, user_id: Id) -> ColumnElement[bool]:
     """Locations the caller may put stock at: shared universe, the org's, the caller's own."""
     return or_(
         and_(Location.organization_id.is_(None), Location.owner_user_id.is_(None)),
@@ -91,7 +99,7 @@ def usable_location(org_id: uuid.UUID, user_id: uuid.UUID) -> ColumnElement[bool
     )
 
 
-def usable_item(org_id: uuid.UUID) -> ColumnElement[bool]:
+def usable_item(org_id: Id) -> ColumnElement[bool]:
     """Items of the shared catalogue or private to ``org_id``."""
     return or_(Item.organization_id.is_(None), Item.organization_id == org_id)
 
@@ -113,6 +121,35 @@ def item_exists(session: Session, org_id: uuid.UUID, item_id: uuid.UUID) -> bool
     """True when the item exists and is usable by ``org_id``."""
     found = session.scalar(select(Item.id).where(Item.id == item_id, usable_item(org_id)))
     return found is not None
+
+
+# Hot-path statements are built once with bind parameters: building a SQLAlchemy statement
+# and its cache key costs more Python time per request than executing it.
+_ORG: BindParameter[uuid.UUID] = bindparam("org_id", type_=ItemStock.organization_id.type)
+_ME: BindParameter[uuid.UUID] = bindparam("user_id", type_=ItemStock.owner_user_id.type)
+
+_ITEM_AND_LOCATION_USABLE = select(
+    exists().where(Item.id == bindparam("item_id", type_=Item.id.type), usable_item(_ORG)),
+    exists().where(
+        Location.id == bindparam("location_id", type_=Location.id.type),
+        usable_location(_ORG, _ME),
+    ),
+)
+
+
+def item_and_location_usable(
+    session: Session,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    item_id: uuid.UUID,
+    location_id: uuid.UUID,
+) -> tuple[bool, bool]:
+    """(item usable by ``org_id``, location usable by the caller) in one round trip."""
+    row = session.execute(
+        _ITEM_AND_LOCATION_USABLE,
+        {"org_id": org_id, "user_id": user_id, "item_id": item_id, "location_id": location_id},
+    ).one()
+    return bool(row[0]), bool(row[1])
 
 
 def get_visible_stock(
@@ -253,6 +290,113 @@ def change_quantity(
     return _one_row(session.execute(stmt))
 
 
+@cache
+def _adjust_statement(
+    dialect: str, by_org: bool, grow: bool
+) -> ReturningInsert[tuple[ItemStock]] | ReturningUpdate[tuple[ItemStock]]:
+    """The one statement of an adjustment, built once per (dialect, owner kind, sign)."""
+    delta = bindparam("p_delta", type_=Quantity)
+    now = bindparam("p_now", type_=ItemStock.updated_at.type)
+    actor = bindparam("p_actor_id", type_=ItemStock.updated_by.type)
+    new_quantity = _exact(ItemStock.quantity + delta)
+    fits = new_quantity >= ItemStock.reserved
+    changed = {
+        "quantity": new_quantity,
+        "version": ItemStock.version + 1,
+        "updated_by": actor,
+        "updated_at": now,
+    }
+    owner_col = ItemStock.organization_id if by_org else ItemStock.owner_user_id
+    if not grow:
+        return (
+            update(ItemStock)
+            .where(
+                ItemStock.item_id == bindparam("p_item_id"),
+                ItemStock.location_id == bindparam("p_location_id"),
+                ItemStock.quality == bindparam("p_quality"),
+                owner_col == bindparam("p_owner_id"),
+                fits,
+            )
+            .values(**changed)
+            .returning(ItemStock)
+        )
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(ItemStock)
+        .values(
+            id=bindparam("p_id"),
+            item_id=bindparam("p_item_id"),
+            location_id=bindparam("p_location_id"),
+            quality=bindparam("p_quality"),
+            organization_id=bindparam("p_owner_id") if by_org else None,
+            owner_user_id=None if by_org else bindparam("p_owner_id"),
+            shared_with_org_id=None,
+            quantity=_exact(delta),
+            reserved=Decimal(0),
+            version=1,
+            updated_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=[
+                "item_id", "location_id", "quality",
+                "organization_id" if by_org else "owner_user_id",
+            ],
+            set_=changed,
+            where=fits,
+        )
+        .returning(ItemStock)
+    )
+
+
+def adjust_quantity(
+    session: Session,
+    item_id: uuid.UUID,
+    location_id: uuid.UUID,
+    quality: int,
+    owner: StockOwner,
+    delta: Decimal,
+    actor_id: uuid.UUID | None,
+) -> ItemStock | None:
+    """``quantity += delta`` on the owner's (item, location, quality) row in ONE statement.
+
+    Positive ``delta``: ``INSERT … ON CONFLICT DO UPDATE SET quantity = quantity + :delta
+    WHERE quantity + :delta >= reserved RETURNING *`` (a missing row is created holding
+    ``delta``; the unique constraint makes two racing creators update the one row). Negative:
+    ``UPDATE … WHERE <key> AND quantity + :delta >= reserved RETURNING *``. Either way the
+    invariant is checked by the statement that writes, under the row lock it takes. Returns
+    the row as written, or None when nothing was changed (no row, or it would not fit).
+    """
+    by_org = owner.organization_id is not None
+    stmt = _adjust_statement(session.get_bind().dialect.name, by_org, delta > 0)
+    params = {
+        "p_id": uuid.uuid4(),
+        "p_item_id": item_id,
+        "p_location_id": location_id,
+        "p_quality": quality,
+        "p_owner_id": owner.organization_id if by_org else owner.owner_user_id,
+        "p_delta": delta,
+        "p_actor_id": actor_id,
+        "p_now": utc_now(),
+    }
+    row = session.scalars(stmt, params, execution_options={"populate_existing": True})
+    return cast(ItemStock | None, row.one_or_none())
+
+
+def find_stock(
+    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, quality: int, owner: StockOwner
+) -> ItemStock | None:
+    """The row for (item, location, quality, owner), freshly loaded, if it exists."""
+    stmt = select(ItemStock).where(
+        ItemStock.item_id == item_id,
+        ItemStock.location_id == location_id,
+        ItemStock.quality == quality,
+        _owner_clause(owner),
+    )
+    return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
 def add_reserved(
     session: Session,
     stock_id: uuid.UUID,
@@ -383,7 +527,7 @@ def add_history(session: Session, **fields: Any) -> ItemHistory:
 # --- queries ---------------------------------------------------------------------------------
 
 
-def subtree_location_ids(root_id: uuid.UUID) -> Select[uuid.UUID]:
+def subtree_location_ids(root_id: Id) -> Select[uuid.UUID]:
     """Ids of ``root_id`` and everything under it, including cargo grids of ships parked
     anywhere in the subtree (and what is under those). ``UNION`` makes cycles terminate."""
     edges = union(
@@ -394,9 +538,38 @@ def subtree_location_ids(root_id: uuid.UUID) -> Select[uuid.UUID]:
             Ship.current_location_id.label("parent"), Ship.cargo_location_id.label("child")
         ).where(Ship.current_location_id.is_not(None)),
     ).subquery("edges")
-    tree = select(literal(root_id, Location.id.type).label("id")).cte("tree", recursive=True)
+    root = root_id if isinstance(root_id, BindParameter) else literal(root_id, Location.id.type)
+    tree = select(root.label("id")).cte("tree", recursive=True)
     tree = tree.union(select(edges.c.child).join(tree, edges.c.parent == tree.c.id))
     return select(tree.c.id)
+
+
+_SUBTREE_IDS = subtree_location_ids(bindparam("root_id", type_=Location.id.type))
+
+
+def subtree_ids(session: Session, root_id: uuid.UUID) -> list[uuid.UUID]:
+    """Ids of ``root_id``'s subtree (see :func:`subtree_location_ids`), prebuilt statement."""
+    return list(session.scalars(_SUBTREE_IDS, {"root_id": root_id}))
+
+
+_STOCK_COLUMNS = tuple(ItemStock.__table__.c)
+
+
+@cache
+def _stock_page_statement(by_location: bool, by_item: bool, include_empty: bool) -> Select[Any]:
+    """The inventory page: the readable statement's scope, as plain rows (no ORM objects)."""
+    stmt = select(*_STOCK_COLUMNS).where(stock_visible(_ORG, _ME))
+    if by_location:
+        stmt = stmt.where(ItemStock.location_id.in_(bindparam("location_ids", expanding=True)))
+    if by_item:
+        stmt = stmt.where(ItemStock.item_id == bindparam("item_id"))
+    if not include_empty:
+        stmt = stmt.where(ItemStock.quantity > 0)
+    return (
+        stmt.order_by(ItemStock.location_id, ItemStock.item_id, ItemStock.quality, ItemStock.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
 
 
 def list_stock(
@@ -409,22 +582,28 @@ def list_stock(
     include_empty: bool,
     limit: int,
     offset: int,
-) -> list[ItemStock]:
-    """Visible stock rows, optionally under a location subtree; ``limit`` rows from ``offset``."""
-    stmt = readable_stock(org_id, user_id)
+) -> list[dict[str, Any]]:
+    """Visible stock rows, optionally under a location subtree; ``limit`` rows from ``offset``.
+
+    Rows are dicts of the columns plus ``available`` (read-only page: building ORM objects
+    for it cost more than the query).
+    """
+    params: dict[str, Any] = {
+        "org_id": org_id, "user_id": user_id, "limit": limit, "offset": offset,
+    }
     if location_id is not None:
         # Resolve the (small) subtree first: given a literal id list the planner picks the
         # location index instead of guessing the CTE's size and scanning all org rows.
-        ids = list(session.scalars(subtree_location_ids(location_id)))
-        stmt = stmt.where(ItemStock.location_id.in_(ids))
+        params["location_ids"] = subtree_ids(session, location_id)
     if item_id is not None:
-        stmt = stmt.where(ItemStock.item_id == item_id)
-    if not include_empty:
-        stmt = stmt.where(ItemStock.quantity > 0)
-    stmt = stmt.order_by(
-        ItemStock.location_id, ItemStock.item_id, ItemStock.quality, ItemStock.id
-    )
-    return list(session.scalars(stmt.limit(limit).offset(offset)))
+        params["item_id"] = item_id
+    stmt = _stock_page_statement(location_id is not None, item_id is not None, include_empty)
+    rows = []
+    for row in session.execute(stmt, params).mappings():
+        out = dict(row)
+        out["available"] = out["quantity"] - out["reserved"]
+        rows.append(out)
+    return rows
 
 
 def where_is(
@@ -440,27 +619,30 @@ def where_is(
 
     The caller's own *unshared* rows are left out: "where is X" answers for the org.
     """
-    is_org = ItemStock.organization_id.is_not(None)
-    stmt = (
-        select(
-            ItemStock.location_id,
-            ItemStock.quality,
-            is_org.label("org_owned"),
-            func.sum(ItemStock.quantity).label("quantity"),
-            func.sum(ItemStock.reserved).label("reserved"),
-            func.count().label("rows"),
-        )
-        .where(
-            or_(ItemStock.organization_id == org_id, ItemStock.shared_with_org_id == org_id),
-            ItemStock.item_id == item_id,
-            ItemStock.quantity > 0,
-        )
-        .group_by(ItemStock.location_id, ItemStock.quality, is_org)
-        .order_by(ItemStock.location_id, ItemStock.quality, is_org)
-        .limit(limit)
-        .offset(offset)
+    params = {"org_id": org_id, "item_id": item_id, "limit": limit, "offset": offset}
+    return list(session.execute(_WHERE_IS, params))
+
+
+_IS_ORG = ItemStock.organization_id.is_not(None)
+_WHERE_IS = (
+    select(
+        ItemStock.location_id,
+        ItemStock.quality,
+        _IS_ORG.label("org_owned"),
+        func.sum(ItemStock.quantity).label("quantity"),
+        func.sum(ItemStock.reserved).label("reserved"),
+        func.count().label("rows"),
     )
-    return list(session.execute(stmt))
+    .where(
+        or_(ItemStock.organization_id == _ORG, ItemStock.shared_with_org_id == _ORG),
+        ItemStock.item_id == bindparam("item_id", type_=ItemStock.item_id.type),
+        ItemStock.quantity > 0,
+    )
+    .group_by(ItemStock.location_id, ItemStock.quality, _IS_ORG)
+    .order_by(ItemStock.location_id, ItemStock.quality, _IS_ORG)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
 
 
 def list_history(

@@ -298,7 +298,8 @@ def inventory(
         session, access.org_id, user.id, location_id=location_id, item_id=item_id,
         include_empty=include_empty, limit=limit + 1, offset=offset,
     )
-    return _page([stock_out(r) for r in rows], limit, offset)
+    # Plain row dicts: the response model validates and serialises them once.
+    return _page(rows, limit, offset)
 
 
 @router.get(
@@ -319,15 +320,15 @@ def where(
         session, access.org_id, user.id, item_id, limit=limit + 1, offset=offset
     )
     items = [
-        WhereIsRow(
-            location_id=r.location_id,
-            quality=r.quality,
-            tier="org" if r.org_owned else "member",
-            quantity=Decimal(r.quantity),
-            reserved=Decimal(r.reserved),
-            available=Decimal(r.quantity) - Decimal(r.reserved),
-            rows=r.rows,
-        )
+        {
+            "location_id": r.location_id,
+            "quality": r.quality,
+            "tier": "org" if r.org_owned else "member",
+            "quantity": Decimal(r.quantity),
+            "reserved": Decimal(r.reserved),
+            "available": Decimal(r.quantity) - Decimal(r.reserved),
+            "rows": r.rows,
+        }
         for r in rows
     ]
     return _page(items, limit, offset)

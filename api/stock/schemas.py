@@ -7,7 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from models.inventory import HISTORY_KINDS
 
@@ -80,11 +87,13 @@ class AdjustIn(_Strict):
         default="org", description="`org`: the organisation's stock; `me`: your personal stock"
     )
 
-    @model_validator(mode="after")
-    def _nonzero(self) -> AdjustIn:
-        if self.delta == 0:
+    @field_validator("delta")
+    @classmethod
+    def _nonzero(cls, delta: Decimal) -> Decimal:
+        # A field validator (not a model one) so the problem document names ``delta``.
+        if delta == 0:
             raise ValueError("delta must not be zero")
-        return self
+        return delta
 
 
 class TransferIn(_Strict):
@@ -122,6 +131,15 @@ class TransferIn(_Strict):
         if self.stock_id is None and (self.item_id is None or self.from_location_id is None):
             raise ValueError("give stock_id, or item_id and from_location_id")
         return self
+
+    @field_validator("item_id", "from_location_id")
+    @classmethod
+    def _not_both(cls, value: uuid.UUID | None, info: ValidationInfo) -> uuid.UUID | None:
+        # With stock_id as well the request is ambiguous (a disagreeing item_id used to be
+        # ignored silently); a field validator so the problem names the field.
+        if value is not None and info.data.get("stock_id") is not None:
+            raise ValueError("give stock_id, or item_id and from_location_id, not both")
+        return value
 
 
 class ReserveIn(_Strict):

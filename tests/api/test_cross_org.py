@@ -151,6 +151,10 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/orgs/{org_id}/plans"): Spec(),
     ("GET", "/orgs/{org_id}/plans/{plan_id}"): Spec(),
     ("GET", "/orgs/{org_id}/plans/{plan_id}/problem"): Spec(),
+    ("POST", "/orgs/{org_id}/plans/{plan_id}/apply"): Spec(),
+    ("POST", "/orgs/{org_id}/plans/{plan_id}/whatif"): Spec(
+        body=_const({"variants": [{"name": "QA neutral", "changes": []}]})),
+    ("GET", "/orgs/{org_id}/plans/{plan_id}/whatif"): Spec(),
     # --- crafts ---
     ("POST", "/orgs/{org_id}/crafts"): Spec(body=_craft, foreign=lambda w: [
         Variant(body={**_craft(w.a, w), "blueprint_id": w.b["blueprint_id"]}),
