@@ -121,10 +121,13 @@ def _require_item_and_location(
     location_id: uuid.UUID,
     location_field: str = "location_id",
 ) -> None:
-    if not repo.item_exists(session, org_id, item_id):
-        raise NotFound("item", item_id)
     # System callers (user_id None) may use universe and org locations only.
-    if not repo.location_exists(session, org_id, user_id or uuid.UUID(int=0), location_id):
+    item_ok, location_ok = repo.item_and_location_usable(
+        session, org_id, user_id or uuid.UUID(int=0), item_id, location_id
+    )
+    if not item_ok:
+        raise NotFound("item", item_id)
+    if not location_ok:
         raise NotFound("location", location_id, detail=f"location not found ({location_field})")
 
 
@@ -146,8 +149,9 @@ def adjust_stock(
     """Change the quantity of (item, location, quality, owner) by ``delta``.
 
     Owner: the org (``owner_user_id`` None) or that member's personal stock. The row is
-    created at zero when missing (only for positive deltas); the change is one atomic
-    ``UPDATE … WHERE quantity + delta >= reserved`` and raises 409 ``insufficient-stock``
+    created when missing (only for positive deltas); the change is one atomic statement
+    (``INSERT … ON CONFLICT DO UPDATE`` or ``UPDATE``, ``… WHERE quantity + delta >= reserved
+    RETURNING``) and raises 409 ``insufficient-stock``
     (naming available and reserved) when it would not fit. Writes one history row of
     ``kind`` (default ``add``/``remove`` by sign).
     """
@@ -158,13 +162,11 @@ def adjust_stock(
         session, org_id, actor_id if owner_user_id is None else owner_user_id, item_id, location_id
     )
     owner = _owner(org_id, owner_user_id)
-    if delta > 0:
-        stock_id = repo.upsert_stock(
-            session, item_id, location_id, quality, owner, actor_id=actor_id
-        )
-    else:
-        found = repo.find_stock_id(session, item_id, location_id, quality, owner)
-        if found is None:
+    # One statement: upsert (positive delta) or conditional update (negative), RETURNING the row.
+    stock = repo.adjust_quantity(session, item_id, location_id, quality, owner, delta, actor_id)
+    if stock is None:
+        held = repo.find_stock(session, item_id, location_id, quality, owner)
+        if held is None:
             raise InsufficientStock(
                 f"Nothing held to remove {-delta} from",
                 requested=-delta,
@@ -172,10 +174,7 @@ def adjust_stock(
                 reserved=Decimal(0),
                 available=Decimal(0),
             )
-        stock_id = found
-    if not repo.change_quantity(session, stock_id, delta, actor_id):
-        raise _insufficient(repo.get_stock(session, stock_id), -delta, "remove")
-    stock = repo.get_stock(session, stock_id)
+        raise _insufficient(held, -delta, "remove")
     history = _record(
         session,
         stock,
