@@ -40,6 +40,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-key-with-enough-length-for-hs256"
+TOKEN_MINUTES = 120
 
 # Realistic shape (issue 3): 100,000 stock rows, 200 members, a location tree.
 MEMBERS = 200
@@ -64,13 +65,32 @@ class Fixture:
     items: list[str]
 
 
+def bench_settings(url: str) -> Any:
+    """The server's settings as the benchmark runs it (same secret, long-lived tokens)."""
+    from api.core.settings import Settings
+
+    return Settings(_env_file=None, database_url=url, secret_key=SECRET,
+                    access_token_minutes=TOKEN_MINUTES)
+
+
+def fresh_tokens(fx: Fixture) -> Fixture:
+    """Re-mint the members' access tokens (a reused database outlives its tokens)."""
+    import jwt
+
+    from api.core.security import create_access_token
+
+    settings = bench_settings(fx.url)
+    subs = [jwt.decode(t, options={"verify_signature": False})["sub"] for t in fx.tokens]
+    tokens = [create_access_token(uuid.UUID(sub), settings).token for sub in subs]
+    return Fixture(**{**asdict(fx), "tokens": tokens})
+
+
 def build(dbname: str | None = None) -> Fixture:
     """Create and fill a fresh PostgreSQL database; return what the driver needs."""
     from sqlalchemy import insert
 
     from api.core.db import Database, migrate
     from api.core.security import create_access_token
-    from api.core.settings import Settings
     from models.accounts import User
     from models.inventory import Item, ItemStock, Location
     from models.orgs import Organization, OrganizationMember
@@ -79,7 +99,7 @@ def build(dbname: str | None = None) -> Fixture:
     dbname = dbname or create_pg_database("qm_bench")
     url = pg_url(dbname)
     migrate(url)
-    settings = Settings(_env_file=None, database_url=url, secret_key=SECRET)
+    settings = bench_settings(url)
     db = Database(url, settings)
     rng = random.Random(7)
     org_id = uuid.uuid4()
@@ -164,7 +184,7 @@ def serve(
         "QM_SECRET_KEY": SECRET,
         "QM_LOG_LEVEL": "WARNING",
         "QM_DB_POOL_SIZE": str(pool_size),
-        "QM_ACCESS_TOKEN_MINUTES": "120",
+        "QM_ACCESS_TOKEN_MINUTES": str(TOKEN_MINUTES),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
@@ -419,7 +439,7 @@ def run(
     t0 = time.monotonic()
     fixture_file = Path(fixture_path) if fixture_path else None
     if fixture_file is not None and fixture_file.exists():
-        fx = Fixture(**json.loads(fixture_file.read_text()))
+        fx = fresh_tokens(Fixture(**json.loads(fixture_file.read_text())))
         reused = True
     else:
         fx = build()
