@@ -59,11 +59,22 @@ def items(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> Sequence[
     ).order_by(Item.id)).all()
 
 
-def locations(session: Session, ids: set[uuid.UUID]) -> Sequence[Location]:
-    """Locations by id (already known to be reachable by the org's data)."""
+def locations_with_ancestors(session: Session, ids: set[uuid.UUID]) -> Sequence[Location]:
+    """Locations by id (already known to be reachable by the org's data) and every ancestor.
+
+    The problem needs the whole ``parent`` chain up to the root (universe nodes included) so
+    what-if ``close_location`` on a station or planet reaches everything below it. ``UNION``
+    (not ``UNION ALL``) drops chains already walked, so shared ancestors are read once and a
+    corrupted cycle ends instead of looping.
+    """
     if not ids:
         return []
-    return session.scalars(select(Location).where(Location.id.in_(ids))
+    base = select(Location.id.label("id"), Location.parent_id.label("parent_id")) \
+        .where(Location.id.in_(ids))
+    chain = base.cte("plan_location_chain", recursive=True)
+    chain = chain.union(select(Location.id, Location.parent_id)
+                        .where(Location.id == chain.c.parent_id))
+    return session.scalars(select(Location).where(Location.id.in_(select(chain.c.id)))
                            .order_by(Location.id)).all()
 
 

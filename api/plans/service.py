@@ -3,15 +3,17 @@
 The snapshot follows ``quartermaster.problem/1``: org stock is tier ``own`` (available =
 quantity − reserved), members' shared stock tier ``member`` (holder = username), market
 listings tier ``market`` with their derived reliability, every blueprint the org can use,
-the locations involved with their trip costs, and the ship's capacity as
-``policy.ship_capacity_scu``. Ids in the problem are the database UUIDs (sources are prefixed
-``own:``, ``member:``, ``market:``), so a plan maps straight back to rows.
+the locations involved with their trip costs and their ``parent`` chains up to the root (so
+what-if ``close_location`` on a station or planet reaches everything below it), and the
+ship's capacity as ``policy.ship_capacity_scu``. Ids in the problem are the database UUIDs
+(sources are prefixed ``own:``, ``member:``, ``market:``), so a plan maps straight back to
+rows.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +47,7 @@ from api.stock.service import reserve_stock
 from engine import problem as ep
 from engine.plan import parse_plan
 from engine.whatif import WHATIF_FORMAT, WhatIfValidationError, apply_changes, parse_variants
+from models.inventory import Location
 from models.planning import Craft, Plan, PlanVariant
 
 # Reads with no rule beyond tenant scoping, which the repository's statement owns: the
@@ -83,6 +86,18 @@ def _demands(session: Session, org_id: uuid.UUID, body: PlanRequestIn) -> list[d
         demands.append({"id": f"demand:{k}", "item": str(d.item_id), "quantity": d.quantity,
                         "min_quality": d.min_quality})
     return demands
+
+
+def _locations(rows: Sequence[Location], delivery_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Problem locations with their ``parent`` chains (``rows`` holds every ancestor)."""
+    records: list[dict[str, Any]] = []
+    for loc in rows:
+        record: dict[str, Any] = {"id": str(loc.id), "name": loc.name,
+                                  "parent": str(loc.parent_id) if loc.parent_id else None}
+        if loc.trip_cost is not None:
+            record["trip_cost"] = float(loc.trip_cost)
+        records.append(record)
+    return records
 
 
 def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
@@ -140,12 +155,8 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
             record["volume_scu"] = float(item.volume_scu)
         items.append(record)
     location_ids = {delivery.id} | {uuid.UUID(s["location"]) for s in sources}
-    locations = []
-    for loc in repository.locations(session, location_ids):
-        record = {"id": str(loc.id), "name": loc.name}
-        if loc.trip_cost is not None:
-            record["trip_cost"] = float(loc.trip_cost)
-        locations.append(record)
+    locations = _locations(repository.locations_with_ancestors(session, location_ids),
+                           delivery.id)
 
     document = {"format": ep.PROBLEM_FORMAT, "name": body.name or "plan request",
                 "items": items, "locations": locations, "blueprints": blueprints,

@@ -1,0 +1,75 @@
+"""What the plan snapshot puts in the problem: the location tree, free hauling inside the
+delivery location, market lot sizes. Embedded mode (in-process worker), both backends."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from engine.problem import parse_problem
+from engine.whatif import CloseLocation, apply_changes
+from tests.api.planning_helpers import make_item, make_location, make_stock
+from tests.api.test_plans import wait_done
+
+
+def _plan(client: TestClient, org_id: uuid.UUID, headers: dict[str, str],
+          body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Request a plan, wait for it; the finished plan resource and its stored problem."""
+    r = client.post(f"/api/v1/orgs/{org_id}/plans", headers=headers,
+                    json={"time_limit": 30, **body})
+    assert r.status_code == 202, r.text
+    url = r.headers["Location"]
+    done = wait_done(client, url, headers)
+    assert done["status"] == "done", done
+    problem = client.get(f"{url}/problem", headers=headers)
+    assert problem.status_code == 200
+    return done, problem.json()
+
+
+def test_snapshot_keeps_location_tree_for_close_location(
+        client: TestClient, session: Session, make_user: Any, make_org: Any) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    alu = make_item(session, "Aluminum")
+    system = make_location(session, "Stanton", kind="system")
+    arccorp = make_location(session, "ArcCorp", kind="planet", parent=system)
+    baijini = make_location(session, "Baijini Point", kind="station", parent=arccorp,
+                            trip_cost=700)
+    far_hangar = make_location(session, "Baijini Hangar", kind="hangar", parent=baijini,
+                               org_id=org.id)
+    hurston = make_location(session, "Hurston", kind="planet", parent=system)
+    lorville = make_location(session, "Lorville", kind="city", parent=hurston)
+    home = make_location(session, "Home Hangar", kind="hangar", parent=lorville, org_id=org.id)
+    far = make_stock(session, alu, far_hangar, 5, org_id=org.id, quality=300)
+    near = make_stock(session, alu, home, 1, org_id=org.id, quality=300)
+    session.commit()
+    r = client.post(f"/api/v1/orgs/{org.id}/sources", headers=owner.headers, json={
+        "item_id": str(alu.id), "location_id": str(baijini.id), "price": 300})
+    assert r.status_code == 201, r.text
+    listing = r.json()["id"]
+
+    _, doc = _plan(client, org.id, owner.headers, {
+        "demands": [{"item_id": str(alu.id), "quantity": 3}],
+        "delivery_location_id": str(home.id)})
+    problem = parse_problem(doc)
+    parents = {loc.id: loc.parent for loc in problem.locations}
+    # Every referenced location comes with its whole chain, universe nodes included.
+    assert parents[str(far_hangar.id)] == str(baijini.id)
+    assert parents[str(baijini.id)] == str(arccorp.id)
+    assert parents[str(arccorp.id)] == str(system.id)
+    assert parents[str(home.id)] == str(lorville.id)
+    assert parents[str(lorville.id)] == str(hurston.id)
+    assert parents[str(system.id)] is None
+    assert problem.location(str(baijini.id)).trip_cost == 700
+
+    closed = apply_changes(problem, [CloseLocation(location=str(arccorp.id))])
+    available = {s.id: s.available for s in closed.sources}
+    assert available[f"own:{far.id}"] == 0
+    assert available[f"market:{listing}"] == 0
+    assert available[f"own:{near.id}"] == 1
+    # Closing the station alone also reaches the hangar under it.
+    closed = apply_changes(problem, [CloseLocation(location=str(baijini.id))])
+    assert {s.id: s.available for s in closed.sources}[f"own:{far.id}"] == 0
