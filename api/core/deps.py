@@ -16,7 +16,7 @@ from typing import Annotated, Literal, NamedTuple
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from api.core.db import DbSession
 from api.core.errors import Forbidden, NotFound, Unauthorized
@@ -221,6 +221,21 @@ def org_member(
     return dependency
 
 
+# Built once: constructing the statement per request cost more than running it.
+_USER_AND_MEMBERSHIP = (
+    select(User, OrganizationMember)
+    .outerjoin(
+        OrganizationMember,
+        and_(
+            OrganizationMember.user_id == User.id,
+            OrganizationMember.organization_id
+            == bindparam("org_id", type_=OrganizationMember.organization_id.type),
+        ),
+    )
+    .where(User.id == bindparam("user_id", type_=User.id.type))
+)
+
+
 def _auth_and_membership(
     request: Request,
     session: DbSession,
@@ -238,15 +253,7 @@ def _auth_and_membership(
     if done is None and token and not token.startswith(PAT_PREFIX):
         claims = decode_access_token(token, settings)
         row = session.execute(
-            select(User, OrganizationMember)
-            .outerjoin(
-                OrganizationMember,
-                and_(
-                    OrganizationMember.user_id == User.id,
-                    OrganizationMember.organization_id == org_id,
-                ),
-            )
-            .where(User.id == _jwt_user_id(claims))
+            _USER_AND_MEMBERSHIP, {"user_id": _jwt_user_id(claims), "org_id": org_id}
         ).first()
         ctx = _check_active(_jwt_context(row[0] if row else None, claims))
         request.state.auth = ctx
