@@ -319,18 +319,18 @@ def where(
     rows = service.where_is(
         session, access.org_id, user.id, item_id, limit=limit + 1, offset=offset
     )
-    items = [
-        {
-            "location_id": r.location_id,
-            "quality": r.quality,
-            "tier": "org" if r.org_owned else "member",
-            "quantity": Decimal(r.quantity),
-            "reserved": Decimal(r.reserved),
-            "available": Decimal(r.quantity) - Decimal(r.reserved),
-            "rows": r.rows,
-        }
-        for r in rows
-    ]
+    items = []
+    for location, quality, org_owned, quantity, reserved, count in rows:
+        quantity, reserved = Decimal(quantity), Decimal(reserved)
+        items.append({
+            "location_id": location,
+            "quality": quality,
+            "tier": "org" if org_owned else "member",
+            "quantity": quantity,
+            "reserved": reserved,
+            "available": quantity - reserved,
+            "rows": count,
+        })
     return _page(items, limit, offset)
 
 
