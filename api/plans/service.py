@@ -4,10 +4,10 @@ The snapshot follows ``quartermaster.problem/1``: org stock is tier ``own`` (ava
 quantity − reserved), members' shared stock tier ``member`` (holder = username), market
 listings tier ``market`` with their derived reliability, every blueprint the org can use,
 the locations involved with their trip costs and their ``parent`` chains up to the root (so
-what-if ``close_location`` on a station or planet reaches everything below it), and the
-ship's capacity as ``policy.ship_capacity_scu``. Ids in the problem are the database UUIDs
-(sources are prefixed ``own:``, ``member:``, ``market:``), so a plan maps straight back to
-rows.
+what-if ``close_location`` on a station or planet reaches everything below it; locations
+inside the delivery location cost no trips), and the ship's capacity as
+``policy.ship_capacity_scu``. Ids in the problem are the database UUIDs (sources are prefixed
+``own:``, ``member:``, ``market:``), so a plan maps straight back to rows.
 """
 
 from __future__ import annotations
@@ -89,12 +89,33 @@ def _demands(session: Session, org_id: uuid.UUID, body: PlanRequestIn) -> list[d
 
 
 def _locations(rows: Sequence[Location], delivery_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Problem locations with their ``parent`` chains (``rows`` holds every ancestor)."""
+    """Problem locations with their ``parent`` chains; the delivery location's subtree is free.
+
+    Every ancestor of a referenced location is in ``rows``, so a location lies under the
+    delivery location exactly when walking its emitted parents reaches it. The spec makes only
+    the delivery location itself free; stock in a locker inside the hangar or in a ship's grid
+    parked there is already where it is needed (hauling within the hangar costs nothing), so
+    those locations get ``trip_cost: 0`` instead of the default trip cost.
+    """
+    parent = {loc.id: loc.parent_id for loc in rows}
+
+    def under_delivery(loc_id: uuid.UUID) -> bool:
+        seen: set[uuid.UUID] = set()
+        node = parent.get(loc_id)
+        while node is not None and node not in seen:
+            if node == delivery_id:
+                return True
+            seen.add(node)
+            node = parent.get(node)
+        return False
+
     records: list[dict[str, Any]] = []
     for loc in rows:
         record: dict[str, Any] = {"id": str(loc.id), "name": loc.name,
                                   "parent": str(loc.parent_id) if loc.parent_id else None}
-        if loc.trip_cost is not None:
+        if under_delivery(loc.id):
+            record["trip_cost"] = 0.0
+        elif loc.trip_cost is not None:
             record["trip_cost"] = float(loc.trip_cost)
         records.append(record)
     return records

@@ -4,13 +4,17 @@ delivery location, market lot sizes. Embedded mode (in-process worker), both bac
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from engine.checker import check
+from engine.plan import parse_plan
 from engine.problem import parse_problem
 from engine.whatif import CloseLocation, apply_changes
+from models.inventory import Ship
 from tests.api.planning_helpers import make_item, make_location, make_stock
 from tests.api.test_plans import wait_done
 
@@ -73,3 +77,44 @@ def test_snapshot_keeps_location_tree_for_close_location(
     # Closing the station alone also reaches the hangar under it.
     closed = apply_changes(problem, [CloseLocation(location=str(baijini.id))])
     assert {s.id: s.available for s in closed.sources}[f"own:{far.id}"] == 0
+
+
+def test_stock_inside_the_delivery_location_costs_no_trips(
+        client: TestClient, session: Session, make_user: Any, make_org: Any) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    rifle = make_item(session, "P4-AR", unit="piece", volume=0.1)
+    alu = make_item(session, "Aluminum")
+    area18 = make_location(session, "Area 18", kind="city", trip_cost=500)
+    hangar = make_location(session, "Org Hangar", kind="hangar", parent=area18, org_id=org.id,
+                           trip_cost=1500)
+    locker = make_location(session, "Weapons Locker", kind="storage", parent=hangar,
+                           org_id=org.id)
+    grid = make_location(session, "Stargazer cargo grid", kind="ship_cargo", parent=hangar,
+                         org_id=org.id)
+    session.add(Ship(name="Stargazer", ship_type="Constellation Andromeda",
+                     cargo_capacity_scu=Decimal(96), organization_id=org.id,
+                     cargo_location_id=grid.id, current_location_id=hangar.id))
+    make_stock(session, rifle, locker, 3, org_id=org.id, quality=500)
+    make_stock(session, alu, grid, 10, org_id=org.id, quality=400)
+    session.commit()
+    # A dearer listing outside the hangar keeps its trip cost.
+    r = client.post(f"/api/v1/orgs/{org.id}/sources", headers=owner.headers, json={
+        "item_id": str(alu.id), "location_id": str(area18.id), "price": 5000})
+    assert r.status_code == 201, r.text
+
+    done, doc = _plan(client, org.id, owner.headers, {
+        "demands": [{"item_id": str(rifle.id), "quantity": 2},
+                     {"item_id": str(alu.id), "quantity": 4}],
+        "delivery_location_id": str(hangar.id)})
+    problem = parse_problem(doc)
+    assert problem.location(str(locker.id)).trip_cost == 0
+    assert problem.location(str(grid.id)).trip_cost == 0
+    assert problem.location(str(area18.id)).trip_cost == 500
+    plan = parse_plan(done["plan"])
+    assert plan.complete
+    taken = {t.source for t in plan.takes}
+    assert all(s.startswith("own:") for s in taken) and len(taken) == 2
+    assert plan.costs.trips == 0
+    assert sum(problem.trip_cost(t.location) * t.trips for t in plan.trips) == 0
+    assert check(problem, plan).ok
