@@ -13,6 +13,7 @@ Rules this module enforces (see DEVELOPERS.md):
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from anyio import CapacityLimiter
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.core.settings import Settings, get_settings
@@ -76,13 +78,49 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         )
         _install_sqlite_pragmas(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
     )
+    _install_idle_ping(engine)
+    return engine
+
+
+# A connection back in the pool for less than this was alive a moment ago: not pinged.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _install_idle_ping(engine: Engine) -> None:
+    """Pessimistic disconnect handling, only where it can matter.
+
+    ``pool_pre_ping`` costs a round trip (``SELECT 1``) on every checkout, i.e. on every
+    request; under load a connection is reused within milliseconds of its last successful
+    query. Here only connections idle for :data:`PING_AFTER_IDLE_SECONDS` or more are pinged
+    (a database restart during a quiet period is the case pre-ping exists for); a dead one
+    is replaced, as with pre-ping. A restart under load still fails the statements in flight
+    (pre-ping could not prevent that either) and SQLAlchemy then invalidates the pool.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        record.info["qm_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["qm_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("qm_idle_since")
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool discards this connection and checks out (or makes) another one.
+            raise DisconnectionError("stale pooled connection") from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
