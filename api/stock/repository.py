@@ -557,7 +557,7 @@ _SUBTREE_IDS = subtree_location_ids(bindparam("root_id", type_=Location.id.type)
 
 def subtree_ids(session: Session, root_id: uuid.UUID) -> list[uuid.UUID]:
     """Ids of ``root_id``'s subtree (see :func:`subtree_location_ids`), prebuilt statement."""
-    return list(_core(session).execute(_SUBTREE_IDS, {"root_id": root_id}).scalars())
+    return list(_core(session).execute(_SUBTREE_IDS, {"root_id": root_id}).scalars().all())
 
 
 _STOCK_COLUMNS = tuple(ItemStock.__table__.c)
@@ -608,7 +608,8 @@ def list_stock(
     stmt = _stock_page_statement(location_id is not None, item_id is not None, include_empty)
     rows = []
     # Core execution on the session's connection: same transaction, no ORM result layer.
-    for row in _core(session).execute(stmt, params).mappings():
+    # .all() fetches the page in one call; iterating the result would fetch row by row.
+    for row in _core(session).execute(stmt, params).mappings().all():
         out = dict(row)
         out["available"] = out["quantity"] - out["reserved"]
         rows.append(out)
@@ -629,7 +630,7 @@ def where_is(
     The caller's own *unshared* rows are left out: "where is X" answers for the org.
     """
     params = {"org_id": org_id, "item_id": item_id, "limit": limit, "offset": offset}
-    return list(_core(session).execute(_WHERE_IS, params))
+    return list(_core(session).execute(_WHERE_IS, params).all())
 
 
 _IS_ORG = ItemStock.organization_id.is_not(None)
