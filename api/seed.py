@@ -305,6 +305,7 @@ class _DemoLoader:
             if exists is not None:
                 continue
             available = spec.get("available")
+            lot_size = spec.get("lot_size")
             self.s.add(
                 ResourceSource(
                     item_id=item_id,
@@ -312,6 +313,7 @@ class _DemoLoader:
                     organization_id=self.org_id,
                     price=Decimal(str(spec["price"])),
                     available=Decimal(str(available)) if available is not None else None,
+                    lot_size=Decimal(str(lot_size)) if lot_size is not None else None,
                     quality=quality,
                     holder_name=spec.get("holder"),
                     last_verified_at=now - timedelta(days=int(spec.get("verified_days_ago", 0))),

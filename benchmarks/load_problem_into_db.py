@@ -11,15 +11,15 @@ Mapping (problem record → rows):
 * own sources → org ``item_stocks`` rows; member sources → the holder's rows shared with the
   org; each with its ``add`` history row (the stock rule: every change has its history).
   Rows are unique per (item, location, quality, owner), so duplicates are merged (summed);
-* market sources → ``resource_sources`` (price, available or NULL = unlimited, quality,
-  holder name) and up to three same-day votes per listing from members, chosen so that the
-  derived reliability ``(4 + accurate) / (5 + votes)`` is the nearest to the problem's;
+* market sources → ``resource_sources`` (price, available or NULL = unlimited, lot size,
+  quality, holder name) and up to three same-day votes per listing from members, chosen so
+  that the derived reliability ``(4 + accurate) / (5 + votes)`` is the nearest to the problem's;
 * demands → the plan request's explicit ``demands``; the policy → request overrides.
 
 What the schema cannot hold is reported in :attr:`LoadedProblem.notes`, and
-:attr:`LoadedProblem.expected` is the problem as the service will see it (lot sizes dropped,
-reliabilities as derived, member tier at reliability 1, duplicates merged), in the problem's
-own ids: solving it directly must give the service's objective.
+:attr:`LoadedProblem.expected` is the problem as the service will see it (reliabilities as
+derived, member tier at reliability 1, duplicates merged), in the problem's own ids: solving
+it directly must give the service's objective.
 """
 
 from __future__ import annotations
@@ -164,6 +164,7 @@ def load_problem(session: Session, problem: Problem, *, prefix: str = "pb",
                 "location_id": locations[src.location], "organization_id": org_id,
                 "price": _dec(src.unit_price or 0.0),
                 "available": _dec(src.available) if src.available is not None else None,
+                "lot_size": _dec(src.lot_size) if src.lot_size is not None else None,
                 "quality": quality, "holder_name": src.holder, "last_verified_at": now,
                 "verified_by": owner_id, "created_by": owner_id})
             good, bad = votes_for(src.reliability)
@@ -203,10 +204,6 @@ def load_problem(session: Session, problem: Problem, *, prefix: str = "pb",
         session.execute(insert(SourceVerification), votes)
     session.flush()
 
-    lots = sum(1 for s in problem.sources if s.lot_size is not None)
-    if lots:
-        notes.append(f"{lots} market listings have a lot size: resource_sources has no "
-                     "lot_size column, so the service plans them as divisible")
     off = sum(1 for s in problem.sources if s.tier is Tier.MARKET
               and abs(reliability[s.id] - s.reliability) > 1e-9)
     if off:
@@ -258,7 +255,7 @@ def _expected(problem: Problem, stock: dict[tuple[str, str, int, str | None], di
     totals = {r["first"]: float(r["quantity"]) for r in stock.values()}
     for src in doc["sources"]:
         if src["tier"] == "market":
-            src = {k: v for k, v in src.items() if k != "lot_size"}
+            src = dict(src)
             src["reliability"] = reliability[src["id"]]
             src["quality"] = src.get("quality") or 0
             sources.append(src)

@@ -219,6 +219,7 @@ class ResourceSource(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         CheckConstraint("price >= 0", name="price_nonneg"),
         CheckConstraint("available IS NULL OR available >= 0", name="available_nonneg"),
+        CheckConstraint("lot_size IS NULL OR lot_size > 0", name="lot_size_positive"),
         check_quality(),
         Index("ix_resource_sources_item", "item_id"),
         Index("ix_resource_sources_org_item", "organization_id", "item_id"),
@@ -234,6 +235,8 @@ class ResourceSource(UUIDPrimaryKey, Timestamps, Base):
     price: Mapped[Decimal] = mapped_column(Money)
     # NULL = unknown / unlimited.
     available: Mapped[Decimal | None] = mapped_column(Quantity)
+    # Sold only in whole boxes of this size (SCU, or pieces for piece items); NULL = any amount.
+    lot_size: Mapped[Decimal | None] = mapped_column(Quantity)
     quality: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     holder_name: Mapped[str | None] = mapped_column(String(200))
     last_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

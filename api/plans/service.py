@@ -159,6 +159,8 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
             "reliability": trust[src.id][0]}
         if src.available is not None:
             source["available"] = float(src.available)
+        if src.lot_size is not None:
+            source["lot_size"] = float(src.lot_size)
         if src.holder_name:
             source["holder"] = src.holder_name
         sources.append(source)

@@ -52,11 +52,11 @@ def votes_since(session: Session, source_ids: set[uuid.UUID],
     return [(s, a, c) for s, a, c in rows]
 
 
-def item_visible(session: Session, org_id: uuid.UUID, item_id: uuid.UUID) -> bool:
-    """Whether the org may use this item."""
-    return session.scalar(select(Item.id).where(
+def visible_item_unit(session: Session, org_id: uuid.UUID, item_id: uuid.UUID) -> str | None:
+    """The unit (``scu``/``piece``) of an item the org may use, or None."""
+    return session.scalar(select(Item.unit).where(
         Item.id == item_id,
-        or_(Item.organization_id.is_(None), Item.organization_id == org_id))) is not None
+        or_(Item.organization_id.is_(None), Item.organization_id == org_id)))
 
 
 def location_visible(session: Session, org_id: uuid.UUID, location_id: uuid.UUID) -> bool:

@@ -27,6 +27,7 @@ def _out(src: ResourceSource, rel: tuple[float, int]) -> SourceOut:
                                          "verified_by", "created_at", "updated_at")},
         "price": float(src.price),
         "available": None if src.available is None else float(src.available),
+        "lot_size": None if src.lot_size is None else float(src.lot_size),
         "reliability": rel[0],
         "votes": rel[1],
     })
@@ -74,7 +75,7 @@ def get_source(access: Reader, session: DbSession, source_id: uuid.UUID) -> Sour
             summary="Replace a listing's figures")
 def update_source(access: Writer, session: DbSession, source_id: uuid.UUID,
                   body: SourceIn) -> SourceOut:
-    """Replace price, availability, quality, holder (org listings only)."""
+    """Replace price, availability, lot size, quality, holder (org listings only)."""
     return _one(session, service.update_source(session, access.org_id, access.user.id,
                                                source_id, body))
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MAX_QUANTITY = 1e9
 MAX_PRICE = 1e12
+MIN_LOT = 1e-6
 
 
 class SourceIn(BaseModel):
@@ -23,6 +24,7 @@ class SourceIn(BaseModel):
                     "location_id": "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
                     "price": 2539,
                     "available": 120,
+                    "lot_size": 8,
                     "quality": 0,
                     "holder_name": "TDD - Trade and Development Division - Area 18",
                 }
@@ -35,6 +37,11 @@ class SourceIn(BaseModel):
     price: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
     available: float | None = Field(default=None, ge=0, le=MAX_QUANTITY, allow_inf_nan=False,
                                     description="null = unknown / unlimited")
+    # At least 1 µSCU: the column keeps six decimals, so a smaller box would round to 0.
+    lot_size: float | None = Field(
+        default=None, ge=MIN_LOT, le=MAX_QUANTITY, allow_inf_nan=False,
+        description="Sold only in whole boxes of this size (SCU; pieces for piece items, a "
+                    "whole number); null = any amount")
     quality: int = Field(default=0, ge=0, le=1000)
     holder_name: str | None = Field(default=None, min_length=1, max_length=200)
 
@@ -58,6 +65,7 @@ class SourceOut(BaseModel):
     location_id: uuid.UUID
     price: float
     available: float | None
+    lot_size: float | None
     quality: int
     holder_name: str | None
     last_verified_at: datetime | None

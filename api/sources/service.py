@@ -62,8 +62,14 @@ def _dec(value: float | None) -> Decimal | None:
 
 
 def _check_refs(session: Session, org_id: uuid.UUID, data: SourceIn) -> None:
-    if not repository.item_visible(session, org_id, data.item_id):
+    unit = repository.visible_item_unit(session, org_id, data.item_id)
+    if unit is None:
         raise InvalidInput("Unknown item", field="item_id", record=f"item/{data.item_id}")
+    # The planning problem refuses a fractional box of a piece item, and one such listing
+    # would make every plan of the org invalid: refuse it here, naming the field.
+    if unit == "piece" and data.lot_size is not None and data.lot_size != int(data.lot_size):
+        raise InvalidInput("A piece item's lot size is a whole number of pieces",
+                           field="lot_size", record=f"item/{data.item_id}")
     if not repository.location_visible(session, org_id, data.location_id):
         raise InvalidInput("Unknown location", field="location_id",
                            record=f"location/{data.location_id}")
@@ -76,7 +82,8 @@ def create_source(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
     now = datetime.now(UTC)
     src = ResourceSource(organization_id=org_id, item_id=data.item_id,
                          location_id=data.location_id, price=_dec(data.price),
-                         available=_dec(data.available), quality=data.quality,
+                         available=_dec(data.available), lot_size=_dec(data.lot_size),
+                         quality=data.quality,
                          holder_name=data.holder_name, created_by=user_id,
                          last_verified_at=now, verified_by=user_id)
     session.add(src)
@@ -106,6 +113,7 @@ def update_source(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
     _check_refs(session, org_id, data)
     src.item_id, src.location_id = data.item_id, data.location_id
     src.price, src.available = _dec(data.price), _dec(data.available)  # type: ignore[assignment]
+    src.lot_size = _dec(data.lot_size)
     src.quality, src.holder_name = data.quality, data.holder_name
     src.last_verified_at, src.verified_by = datetime.now(UTC), user_id
     session.flush()

@@ -118,3 +118,27 @@ def test_stock_inside_the_delivery_location_costs_no_trips(
     assert plan.costs.trips == 0
     assert sum(problem.trip_cost(t.location) * t.trips for t in plan.trips) == 0
     assert check(problem, plan).ok
+
+
+def test_snapshot_carries_lot_sizes(client: TestClient, session: Session, make_user: Any,
+                                    make_org: Any) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    alu = make_item(session, "Aluminum")
+    hangar = make_location(session, "Hangar", kind="hangar", org_id=org.id)
+    tdd = make_location(session, "TDD", kind="city", trip_cost=500)
+    session.commit()
+    r = client.post(f"/api/v1/orgs/{org.id}/sources", headers=owner.headers, json={
+        "item_id": str(alu.id), "location_id": str(tdd.id), "price": 330, "lot_size": 8})
+    assert r.status_code == 201, r.text
+    listing = f"market:{r.json()['id']}"
+
+    done, doc = _plan(client, org.id, owner.headers, {
+        "demands": [{"item_id": str(alu.id), "quantity": 3}],
+        "delivery_location_id": str(hangar.id)})
+    problem = parse_problem(doc)
+    assert problem.source(listing).lot_size == 8
+    plan = parse_plan(done["plan"])
+    # Sold in 8 SCU crates: 3 SCU needed, one whole crate bought, 5 SCU left over.
+    assert [(t.source, t.quantity) for t in plan.takes] == [(listing, 8)]
+    assert check(problem, plan).ok

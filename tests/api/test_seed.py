@@ -62,6 +62,9 @@ def test_seed_twice_changes_nothing(database: Database, settings: Settings) -> N
         assert tdd is not None
         listings = s.scalar(select(func.count()).where(ResourceSource.location_id == tdd.id))
         assert listings == 4
+        # Listings sell in crates (1/8 to 32 SCU).
+        lots = {float(lot) for lot in s.scalars(select(ResourceSource.lot_size))}
+        assert lots == {0.125, 1, 2, 4, 8, 32}
         owner = s.scalar(select(User).where(User.username == "demo"))
         assert owner is not None and verify_password(
             "quartermaster-demo", owner.password_hash, settings

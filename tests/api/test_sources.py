@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.core.db import Database
 from api.sources.service import HALF_LIFE_DAYS, reliability_from_votes
+from models.planning import ResourceSource
 from tests.api.planning_helpers import make_item, make_location
 
 
@@ -75,3 +80,39 @@ def test_bad_input_and_tenancy(client: TestClient, session: Session, make_user: 
     assert client.post(f"{other_url}/votes", headers=outsider.headers,
                        json={"accurate": True}).status_code == 404
     assert client.get(url, headers=outsider.headers).status_code == 404
+
+
+def test_lot_size_create_update_read(client: TestClient, session: Session, make_user: Any,
+                                     make_org: Any, database: Database) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    ore, rifle = make_item(session), make_item(session, unit="piece", volume=0.1)
+    loc = make_location(session)
+    session.commit()
+    url = f"/api/v1/orgs/{org.id}/sources"
+    base = {"item_id": str(ore.id), "location_id": str(loc.id), "price": 10}
+    r = client.post(url, headers=owner.headers, json={**base, "lot_size": 0.125})
+    assert r.status_code == 201, r.text
+    assert r.json()["lot_size"] == 0.125
+    src_url = f"{url}/{r.json()['id']}"
+    r = client.put(src_url, headers=owner.headers, json={**base, "lot_size": 24})
+    assert r.status_code == 200 and r.json()["lot_size"] == 24
+    assert client.get(src_url, headers=owner.headers).json()["lot_size"] == 24
+    # Leaving it out (or null) means "any amount".
+    r = client.put(src_url, headers=owner.headers, json=base)
+    assert r.status_code == 200 and r.json()["lot_size"] is None
+    assert client.post(url, headers=owner.headers, json=base).json()["lot_size"] is None
+    for bad in (0, -8, 1e-9, 1e13, "NaN", "eight"):
+        r = client.post(url, headers=owner.headers, json={**base, "lot_size": bad})
+        assert r.status_code == 422, (bad, r.text)
+        assert "lot_size" in str(r.json()["errors"]), (bad, r.json())
+    # Pieces come in whole boxes.
+    piece = {**base, "item_id": str(rifle.id)}
+    r = client.post(url, headers=owner.headers, json={**piece, "lot_size": 2.5})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "lot_size"
+    assert client.post(url, headers=owner.headers,
+                       json={**piece, "lot_size": 5}).status_code == 201
+    # The database refuses a non-positive lot size whatever writes it.
+    with pytest.raises(IntegrityError), database.session_scope() as s:
+        s.add(ResourceSource(item_id=ore.id, location_id=loc.id, organization_id=org.id,
+                             price=Decimal(1), lot_size=Decimal(0)))
