@@ -32,7 +32,7 @@ from models.accounts import User
 from models.base import utc_now
 from models.inventory import ItemHistory, ItemStock, Location, Ship
 from models.orgs import Organization, OrganizationMember
-from models.planning import Blueprint, BlueprintIngredient, ResourceSource
+from models.planning import Blueprint, BlueprintIngredient, Goal, GoalTarget, ResourceSource
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ class _DemoLoader:
         self._sources()
         self._blueprints()
         self._refining()
+        self._goals()
         self.s.flush()
 
     def _place(self, ref: str) -> uuid.UUID:
@@ -320,6 +321,35 @@ class _DemoLoader:
                     verified_by=self.users[self.doc["members"][0]["username"]].id,
                 )
             )
+
+    def _goals(self) -> None:
+        # Keyed by (org, name): a rerun, or a goal the org has since completed or cancelled,
+        # leaves the row alone.
+        now = utc_now()
+        for spec in self.doc.get("goals", []):
+            exists = self.s.scalar(select(Goal.id).where(Goal.organization_id == self.org_id,
+                                                         Goal.name == spec["name"]))
+            if exists is not None:
+                continue
+            due = spec.get("due_in_days")
+            author = self.users[spec.get("created_by", self.doc["members"][0]["username"])]
+            goal = Goal(
+                organization_id=self.org_id,
+                name=spec["name"],
+                description=spec.get("description"),
+                due_at=now + timedelta(days=int(due)) if due is not None else None,
+                status="active",
+                created_by=author.id,
+            )
+            goal.targets = [
+                GoalTarget(
+                    item_id=item_id_by_code(self.s, t["item"]),
+                    quantity=Decimal(str(t["quantity"])),
+                    min_quality=int(t.get("min_quality", 0)),
+                )
+                for t in spec["targets"]
+            ]
+            self.s.add(goal)
 
     def _blueprint(
         self,

@@ -8,13 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.core.db import Database
+from api.core.security import create_access_token
+from api.core.settings import Settings
+from api.seed import seed_demo
 from engine.checker import check
 from engine.plan import parse_plan
 from engine.problem import parse_problem
 from engine.whatif import CloseLocation, apply_changes
-from models.inventory import Ship
+from models.accounts import User
+from models.inventory import Location, Ship
+from models.orgs import Organization
+from models.planning import Goal
 from tests.api.planning_helpers import make_item, make_location, make_stock
 from tests.api.test_plans import wait_done
 
@@ -142,3 +150,32 @@ def test_snapshot_carries_lot_sizes(client: TestClient, session: Session, make_u
     # Sold in 8 SCU crates: 3 SCU needed, one whole crate bought, 5 SCU left over.
     assert [(t.source, t.quantity) for t in plan.takes] == [(listing, 8)]
     assert check(problem, plan).ok
+
+
+def test_demo_goal_plans_without_phantom_trips(client: TestClient, database: Database,
+                                               settings: Settings) -> None:
+    seed_demo(database, settings)
+    with database.session_scope() as s:
+        org = s.scalar(select(Organization).where(Organization.name == "Demo org"))
+        owner = s.scalar(select(User).where(User.username == "demo"))
+        assert org is not None and owner is not None
+        org_id, owner_id = org.id, owner.id
+        hangar = s.scalar(select(Location.id).where(Location.name == "Org Hangar",
+                                                    Location.organization_id == org_id))
+        locker = s.scalar(select(Location.id).where(Location.name == "Weapons Locker"))
+        goal = s.scalar(select(Goal.id).where(Goal.organization_id == org_id,
+                                              Goal.status == "active"))
+    headers = {"Authorization": f"Bearer {create_access_token(owner_id, settings).token}"}
+    done, doc = _plan(client, org_id, headers, {
+        "goal_ids": [str(goal)], "delivery_location_id": str(hangar)})
+    problem = parse_problem(doc)
+    plan = parse_plan(done["plan"])
+    assert plan.complete and check(problem, plan).ok
+    # The P4-AR in the locker inside the hangar are used at no trip cost.
+    assert problem.location(str(locker)).trip_cost == 0
+    assert any(problem.source(t.source).location == str(locker) for t in plan.takes)
+    # Listings are bought in whole crates.
+    for take in plan.takes:
+        lot = problem.source(take.source).lot_size
+        if lot is not None:
+            assert abs(take.quantity / lot - round(take.quantity / lot)) < 1e-6, take

@@ -15,9 +15,10 @@ from api.core.security import verify_password
 from api.core.settings import Settings
 from api.seed import SEED_NOTE, seed_demo
 from models.accounts import User
-from models.inventory import ItemHistory, ItemStock, Location, Ship
+from models.base import utc_now
+from models.inventory import Item, ItemHistory, ItemStock, Location, Ship
 from models.orgs import Organization
-from models.planning import Blueprint, ResourceSource
+from models.planning import Blueprint, Goal, ResourceSource
 from tests.api.catalogue_helpers import catalogue_app
 
 pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
@@ -65,6 +66,13 @@ def test_seed_twice_changes_nothing(database: Database, settings: Settings) -> N
         # Listings sell in crates (1/8 to 32 SCU).
         lots = {float(lot) for lot in s.scalars(select(ResourceSource.lot_size))}
         assert lots == {0.125, 1, 2, 4, 8, 32}
+        # One active goal to plan for, due in two weeks, not duplicated by the rerun.
+        goals = s.scalars(select(Goal).where(Goal.organization_id == org.id)).all()
+        assert [(g.name, g.status) for g in goals] == [("Arm the ArcCorp wing", "active")]
+        assert goals[0].due_at is not None and goals[0].due_at > utc_now()
+        codes = dict(s.execute(select(Item.id, Item.code)).tuples().all())
+        assert {(codes[t.item_id], float(t.quantity)) for t in goals[0].targets} == {
+            ("product.p4-ar", 10), ("product.m3a", 2)}
         owner = s.scalar(select(User).where(User.username == "demo"))
         assert owner is not None and verify_password(
             "quartermaster-demo", owner.password_hash, settings
