@@ -230,7 +230,7 @@ def test_bad_input_is_a_4xx_problem_and_changes_nothing(
         missing_body = []
         before = snapshot(database)
         public = {k for k, s in SPECS.items() if s.public}
-        for method, path, route in _routes(app):
+        for method, path, _route in _routes(app):
             key = _key(method, path)
             spec = SPECS.get(key, Spec())
             caller = w.a.member if spec.actor == "member" else w.a.owner
