@@ -123,9 +123,15 @@ def _install_idle_ping(engine: Engine) -> None:
             raise DisconnectionError("stale pooled connection") from exc
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+# ``session.info`` key holding where live updates go (a Redis URL, or None for the in-process
+# hub), so code deep in a service can announce a change without threading settings through.
+LIVE_REDIS_URL_KEY = "qm_live_redis_url"
+
+
+def make_sessionmaker(engine: Engine, *, redis_url: str | None = None) -> sessionmaker[Session]:
     """Session factory; objects stay usable after commit so responses can be built from them."""
-    return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    return sessionmaker(engine, expire_on_commit=False, autoflush=True,
+                        info={LIVE_REDIS_URL_KEY: redis_url})
 
 
 class Database:
@@ -134,7 +140,8 @@ class Database:
     def __init__(self, url: str, settings: Settings | None = None) -> None:
         self.url = url
         self.engine = make_engine(url, settings)
-        self.sessionmaker = make_sessionmaker(self.engine)
+        self.sessionmaker = make_sessionmaker(
+            self.engine, redis_url=settings.redis_url if settings is not None else None)
 
     @contextmanager
     def session_scope(self) -> Iterator[Session]:

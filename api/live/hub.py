@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.core.db import after_commit
+from api.core.db import LIVE_REDIS_URL_KEY, after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +107,12 @@ def publish_after_commit(
 ) -> None:
     """:func:`publish` once the session's transaction commits (dropped on rollback)."""
     after_commit(session, lambda: publish(org_id, event, redis_url=redis_url))
+
+
+def announce(session: Session, org_id: uuid.UUID | str, event: dict[str, Any]) -> None:
+    """:func:`publish_after_commit` to wherever this session's database announces changes.
+
+    The destination (Redis or the in-process hub) comes from the session factory, so services
+    deep in a call chain (every stock change) need no settings argument.
+    """
+    publish_after_commit(session, org_id, event, redis_url=session.info.get(LIVE_REDIS_URL_KEY))

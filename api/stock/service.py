@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from api.live.hub import announce
 from api.stock import repository as repo
 from api.stock.repository import StockOwner
 from models.inventory import ItemHistory, ItemStock, StockReservation
@@ -79,6 +80,15 @@ def _record(
     reserved_delta: Decimal = Decimal(0),
     **extra: object,
 ) -> ItemHistory:
+    history_org = _history_org(stock, org_id)
+    if history_org is not None:
+        # Members watching the org's live feed see every change to stock the org can use;
+        # a member's private stock is nobody else's business.
+        announce(session, history_org, {
+            "type": "stock.changed", "kind": kind, "stock_id": str(stock.id),
+            "item_id": str(stock.item_id), "location_id": str(stock.location_id),
+            "quality": stock.quality, "delta": str(delta), "reserved_delta": str(reserved_delta),
+        })
     return repo.add_history(
         session,
         stock_id=stock.id,
@@ -89,7 +99,7 @@ def _record(
         reserved_delta=reserved_delta,
         kind=kind,
         actor_id=actor_id,
-        organization_id=_history_org(stock, org_id),
+        organization_id=history_org,
         owner_user_id=stock.owner_user_id,
         **extra,
     )

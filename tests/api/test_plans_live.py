@@ -50,3 +50,25 @@ def test_live_refuses_outsiders_and_bad_tokens(client: TestClient, make_user: An
         assert info.value.code == code
     with client.websocket_connect(f"/api/v1/orgs/{org.id}/live?token={owner.token}") as ws:
         assert ws.receive_json()["type"] == "hello"
+
+
+def test_live_pushes_stock_changes_after_commit_only(client: TestClient, session: Session,
+                                                     make_user: Any, make_org: Any) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    ore, here = make_item(session), make_location(session)
+    session.commit()
+    adjust = f"/api/v1/orgs/{org.id}/stock/adjust"
+    body = {"item_id": str(ore.id), "location_id": str(here.id), "quality": 300}
+    with client.websocket_connect(f"/api/v1/orgs/{org.id}/live?token={owner.token}") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        # A refused change (would go negative) is rolled back and must not be announced.
+        assert client.post(adjust, headers=owner.headers, json={**body, "delta": -1}).status_code \
+            == 409
+        assert client.post(adjust, headers=owner.headers, json={**body, "delta": 7}).status_code \
+            == 200
+        event = ws.receive_json()
+        assert event["type"] == "stock.changed"
+        assert (event["item_id"], event["location_id"], event["kind"]) == \
+            (str(ore.id), str(here.id), "add")
+        assert float(event["delta"]) == 7
