@@ -12,7 +12,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -279,6 +281,74 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class ProblemFieldError(BaseModel):
+    """One field-level error inside a problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message: str
+    field: str | None = None
+    loc: list[str | int] | None = None
+    record: str | None = None
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document (``application/problem+json``), as every error returns."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"example": {
+            "type": "/problems/validation-error", "title": "Request validation failed",
+            "status": 422, "detail": "quantity: Input should be greater than 0",
+            "instance": "/api/v1/orgs/…/stock/adjust", "request_id": "9f1c…",
+            "errors": [{"field": "quantity", "loc": ["body", "quantity"],
+                        "message": "Input should be greater than 0"}]}},
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[ProblemFieldError] = Field(default_factory=list)
+
+
+def document_problems_in_openapi(app: FastAPI) -> None:
+    """Describe every 422 in the OpenAPI schema as the problem document the API really sends.
+
+    FastAPI documents request-validation failures as ``HTTPValidationError`` in
+    ``application/json``; our handler answers ``application/problem+json`` instead, and
+    generated clients must see the truth.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                             description=app.description, routes=app.routes, tags=app.openapi_tags)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(ProblemDocument.model_json_schema(
+            ref_template="#/components/schemas/{model}").pop("$defs", {}))
+        components["ProblemDocument"] = ProblemDocument.model_json_schema(
+            ref_template="#/components/schemas/{model}")
+        problem = {PROBLEM_CONTENT_TYPE: {
+            "schema": {"$ref": "#/components/schemas/ProblemDocument"}}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                response = operation.get("responses", {}).get("422") \
+                    if isinstance(operation, dict) else None
+                if response is not None:
+                    response["content"] = problem
+                    response["description"] = "Invalid input (problem document naming the field)"
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the problem-document handlers on ``app``."""
     app.add_exception_handler(ProblemError, _handle_problem)
@@ -286,3 +356,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _handle_http)
     app.add_exception_handler(IntegrityError, _handle_integrity)
     app.add_exception_handler(Exception, _handle_unexpected)
+    document_problems_in_openapi(app)

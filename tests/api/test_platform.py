@@ -262,3 +262,16 @@ def test_health_checks_redis_when_configured(settings: object, database: Databas
     with TestClient(create_app(down, database)) as c:
         res = c.get("/health")
         assert res.status_code == 503 and res.json()["checks"]["redis"] == "down"
+
+
+def test_openapi_documents_422_as_problem_documents(client: TestClient) -> None:
+    """Generated clients must see the problem+json the API really answers, not FastAPI's shape."""
+    schema = client.get("/openapi.json").json()
+    documented = [op["responses"]["422"] for path in schema["paths"].values()
+                  for op in path.values() if "422" in op.get("responses", {})]
+    assert documented, "some route must document a 422"
+    for response in documented:
+        assert list(response["content"]) == ["application/problem+json"]
+        assert response["content"]["application/problem+json"]["schema"]["$ref"].endswith(
+            "/ProblemDocument")
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
