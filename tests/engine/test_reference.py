@@ -190,13 +190,16 @@ def test_agrees_with_the_main_solver(seed: int) -> None:
     assert main.objective == pytest.approx(ref.objective, rel=1e-9, abs=1e-6)
 
 
+@pytest.mark.parametrize("solver", ["auto", "ortools-scip", "highs"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_strict_priority_agrees_with_the_main_solver(seed: int) -> None:
+def test_strict_priority_agrees_with_the_main_solver(seed: int, solver: str) -> None:
+    # seed 2 on SCIP once lost its last stage to a 3.7e-7 round-off on the member stage
     solve = pytest.importorskip("engine.solve").solve
     base = generate_sized(TINY, seed)
     p = parse_problem({**base.to_document(),
                        "policy": {**base.policy.model_dump(), "strict_priority": True}})
     ref = solved(p)
-    main = solve(p)
+    main = solve(p, solver=solver)
+    assert main.status.value == "optimal"
     assert check(p, main).ok
     assert main.objective == pytest.approx(ref.objective, rel=1e-9, abs=1e-6)
