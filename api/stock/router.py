@@ -68,6 +68,11 @@ def history_out(rows: list[ItemHistory]) -> list[HistoryOut]:
     return [HistoryOut.model_validate(r) for r in rows]
 
 
+def change_out(change: service.StockChange) -> StockChangeOut:
+    """Response model of a stock change: the row after it and the history rows it wrote."""
+    return StockChangeOut(stock=stock_out(change.stock), history=history_out(change.history))
+
+
 def _page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
     # One row beyond the page was fetched to know whether another page exists.
     more = len(items) > limit
@@ -107,7 +112,7 @@ def adjust(
             owner_user_id=user.id if body.owner == "me" else None,
             note=body.note,
         )
-        return StockChangeOut(stock=stock_out(change.stock), history=history_out(change.history))
+        return change_out(change)
 
     return run_idempotent(
         session, user_id=user.id, key=idempotency_key, method="POST",
@@ -242,7 +247,7 @@ def share(
         change = service.share_stock(
             session, org_id=access.org_id, user_id=user.id, stock_id=stock_id
         )
-        return StockChangeOut(stock=stock_out(change.stock), history=history_out(change.history))
+        return change_out(change)
 
     return run_idempotent(
         session, user_id=user.id, key=idempotency_key, method="POST",
@@ -270,7 +275,7 @@ def withdraw(
         change = service.withdraw_stock(
             session, org_id=access.org_id, user_id=user.id, stock_id=stock_id
         )
-        return StockChangeOut(stock=stock_out(change.stock), history=history_out(change.history))
+        return change_out(change)
 
     return run_idempotent(
         session, user_id=user.id, key=idempotency_key, method="POST",
