@@ -10,6 +10,7 @@ document and nothing else, so the output can be piped.
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from enum import StrEnum
@@ -69,6 +70,20 @@ class SchemaKind(StrEnum):
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+# Piped or redirected output has no window to fit: rich's 80-column fallback would cut names
+# to "Lo…". Tables never grow beyond their content, so this only lifts the limit.
+UNBOUNDED_WIDTH = 100_000
+
+
+def make_console() -> Console:
+    """The console tables print to: the terminal's width, or when stdout is not a terminal
+    the full width of the content (``COLUMNS`` still wins when set)."""
+    console = Console()
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        console.width = UNBOUNDED_WIDTH
+    return console
+
 
 def _fail(lines: Iterable[str], code: int) -> NoReturn:
     """Print each error on its own stderr line and exit with ``code``."""
@@ -159,7 +174,7 @@ def plan_command(
     if output_format is OutputFormat.JSON:
         _echo_json(plan.to_document())
     else:
-        render_plan(problem, plan, Console())
+        render_plan(problem, plan, make_console())
     if plan.status is PlanStatus.INVALID:
         _fail(_plan_errors(plan), EXIT_INVALID)
     if plan.status is PlanStatus.INFEASIBLE or plan.objective is None:
@@ -172,7 +187,7 @@ def plan_command(
         if output_format is OutputFormat.JSON:
             typer.echo(text, err=True)
         else:
-            Console().print(Text(text))
+            make_console().print(Text(text))
 
 
 def render_plan(problem: Problem, plan: Plan, console: Console) -> None:
@@ -352,7 +367,7 @@ def whatif_command(
     if output_format is OutputFormat.JSON:
         _echo_json(report.model_dump(mode="json", by_alias=True))
     else:
-        console = Console()
+        console = make_console()
         table = Table(title=f"What-if: {problem.name or problem_file.name}",
                       box=box.SIMPLE_HEAVY, title_justify="left")
         for header in ("Variant", "Status", "Objective", "Δ objective", "Δ sourcing",

@@ -187,3 +187,20 @@ def test_python_dash_m_engine(rifle_file: Path) -> None:
                           cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["status"] == "optimal"
+
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def test_piped_tables_keep_their_full_width() -> None:
+    # CliRunner's stdout is not a terminal, as with `quartermaster plan ... | less` or `> file`.
+    result = runner.invoke(cli.app, ["plan", str(SCENARIOS / "p4ar-rifles.yaml")],
+                           env={"COLUMNS": None})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    for name in ("Location", "Holder", "ARC-L1 Wide Forest Station", "Org hangar (Area 18)"):
+        assert name in result.stdout
+    # An explicit COLUMNS is still obeyed (rich fits the table into it).
+    narrow = runner.invoke(cli.app, ["plan", str(SCENARIOS / "p4ar-rifles.yaml")],
+                           env={"COLUMNS": "60"})
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 60
