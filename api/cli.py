@@ -8,6 +8,8 @@ does not import the web stack or print anything but its own output.
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 from typing import Annotated
 
@@ -23,6 +25,8 @@ seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True
 app.add_typer(seed_app, name="seed")
 
 PLATFORM_COMMANDS = {"serve", "migrate", "seed", "worker"}
+# `serve` could not listen on the address and port it was given.
+EXIT_PORT_UNAVAILABLE = 1
 
 
 def _run_seed_demo(database_url: str) -> None:
@@ -76,6 +80,38 @@ def seed_demo_command() -> None:
     _run_seed_demo(url)
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on, in plain words, or None when it is free.
+
+    Binds and closes a socket the way uvicorn will (``SO_REUSEADDR``, every address the host
+    resolves to), so a port held by another program is reported before anything is announced.
+    """
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                       flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return (f"Cannot listen on {host}:{port}: the host name does not resolve ({exc.strerror})."
+                " Choose another address with --host or QM_HOST.")
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return (f"Port {port} on {host} is already in use by another program. "
+                            f"Stop that program, or choose another port: "
+                            f"quartermaster serve --port {_other_port(port)} "
+                            f"(or set QM_PORT={_other_port(port)}).")
+                return (f"Cannot listen on {host}:{port}: {exc.strerror}. Choose another "
+                        "port with --port or QM_PORT (or another address with --host or QM_HOST).")
+    return None
+
+
+def _other_port(port: int) -> int:
+    return port + 1 if port < 65535 else 8000
+
+
 @app.command()
 def serve(
     seed_demo: Annotated[bool, typer.Option("--seed-demo", help="Load the demo org.")] = False,
@@ -90,11 +126,17 @@ def serve(
     from api.core.settings import get_settings
 
     settings = get_settings()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    # Before migrating or announcing anything: a busy port used to print "serving on" and then
+    # fail inside a JSON log line.
+    problem = port_problem(bind_host, bind_port)
+    if problem is not None:
+        typer.echo(problem, err=True)
+        raise typer.Exit(EXIT_PORT_UNAVAILABLE)
     run_migrate(settings.database_url)
     if seed_demo:
         _run_seed_demo(settings.database_url)
-    bind_host = host or settings.host
-    bind_port = port or settings.port
     typer.echo(f"Quartermaster is serving on http://{bind_host}:{bind_port} (API docs at /docs)")
     uvicorn.run(
         "api.cli:build_app",
