@@ -67,6 +67,7 @@ class SchemaKind(StrEnum):
 
     PROBLEM = "problem"
     PLAN = "plan"
+    WHATIF = "whatif"
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -429,9 +430,14 @@ def generate_command(
 
 @app.command("schema")
 def schema_command(
-    kind: Annotated[SchemaKind, typer.Argument(help="problem or plan")],
+    kind: Annotated[SchemaKind, typer.Argument(help="problem, plan or whatif")],
 ) -> None:
-    """Print the JSON Schema of the problem or the plan document."""
+    """Print the JSON Schema of the problem, the plan or the what-if variant document."""
+    if kind is SchemaKind.WHATIF:
+        from engine.whatif import whatif_json_schema
+
+        _echo_json(whatif_json_schema())
+        return
     _echo_json(problem_json_schema() if kind is SchemaKind.PROBLEM else plan_json_schema())
 
 

@@ -1,7 +1,9 @@
 """What-if: variants of a base problem, solved warm-started from the base plan and compared.
 
-A variant file (`quartermaster.whatif/1`, YAML or JSON) lists named variants, each a list of
-changes to the base problem::
+The file format is documented in ``docs/engine/whatif.md`` (JSON Schema:
+``quartermaster schema whatif``; example: ``scenarios/whatif/``). A variant file
+(`quartermaster.whatif/1`, YAML or JSON) lists named variants, each a list of changes to the
+base problem::
 
     format: quartermaster.whatif/1
     variants:
@@ -128,8 +130,12 @@ Change = Annotated[
     | SetSource | SetPolicy,
     Field(discriminator="kind"),
 ]
-CHANGE_KINDS = ("scale_price", "remove_holder_stock", "set_demand", "add_demand",
-                "remove_demand", "close_location", "set_source", "set_policy")
+_CHANGE_MODELS: dict[str, type[_Change]] = {
+    "scale_price": ScalePrice, "remove_holder_stock": RemoveHolderStock,
+    "set_demand": SetDemand, "add_demand": AddDemand, "remove_demand": RemoveDemand,
+    "close_location": CloseLocation, "set_source": SetSource, "set_policy": SetPolicy,
+}
+CHANGE_KINDS = tuple(_CHANGE_MODELS)
 
 
 class Variant(BaseModel):
@@ -149,6 +155,26 @@ class WhatIfFile(BaseModel):
 
     format: Literal["quartermaster.whatif/1"] = WHATIF_FORMAT
     variants: list[Variant]
+
+
+def whatif_json_schema() -> dict[str, Any]:
+    """JSON Schema of the variant file, the short change form ``{kind: {fields}}`` included."""
+    schema = WhatIfFile.model_json_schema()
+    changes = schema["$defs"]["Variant"]["properties"]["changes"]
+    # ``kind`` is optional on each model (the short form supplies it) but the long form needs it.
+    long_form = {"type": "object", "required": ["kind"], **changes["items"]}
+    short_form = {
+        "type": "object",
+        "description": "Short form: the change kind as the only key, its fields as the value.",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "additionalProperties": False,
+        "properties": {
+            kind: {"$ref": f"#/$defs/{model.__name__}"} for kind, model in _CHANGE_MODELS.items()
+        },
+    }
+    changes["items"] = {"anyOf": [long_form, short_form]}
+    return schema
 
 
 class WhatIfValidationError(ValueError):

@@ -174,7 +174,7 @@ def test_generate_stdout_and_files(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("kind", ["problem", "plan"])
+@pytest.mark.parametrize("kind", ["problem", "plan", "whatif"])
 def test_schema(kind: str) -> None:
     result = runner.invoke(cli.app, ["schema", kind])
     assert result.exit_code == 0
@@ -204,3 +204,41 @@ def test_piped_tables_keep_their_full_width() -> None:
     narrow = runner.invoke(cli.app, ["plan", str(SCENARIOS / "p4ar-rifles.yaml")],
                            env={"COLUMNS": "60"})
     assert max(len(line) for line in narrow.stdout.splitlines()) <= 60
+
+
+def test_whatif_example_runs_through_the_cli_and_matches_the_schema() -> None:
+    example = SCENARIOS / "whatif" / "p4ar-rifles.whatif.yaml"
+    document = yaml.safe_load(example.read_text(encoding="utf-8"))
+    result = runner.invoke(cli.app, ["whatif", str(SCENARIOS / "p4ar-rifles.yaml"),
+                                     str(example), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["base_status"] == "optimal"
+    assert [v["name"] for v in report["variants"]] == [v["name"] for v in document["variants"]]
+    assert all(v["status"] == "optimal" for v in report["variants"])
+    # A tour of the format: every change kind, in both spellings.
+    from engine.whatif import CHANGE_KINDS
+
+    changes = [c for v in document["variants"] for c in v["changes"]]
+    used = {c.get("kind") or next(iter(c)) for c in changes}
+    assert used == set(CHANGE_KINDS)
+    assert any("kind" in c for c in changes) and any("kind" not in c for c in changes)
+
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")  # installed with schemathesis
+    schema = runner.invoke(cli.app, ["schema", "whatif"])
+    assert schema.exit_code == 0, schema.output
+    validator = jsonschema_rs.validator_for(json.loads(schema.stdout))
+    assert validator.is_valid(document)
+    for bad_change in ({"kind": "nuke", "item": "agricium"},
+                       {"scale_price": {"item": "agricium", "factor": -1}},
+                       {"item": "agricium", "factor": 2}):
+        bad = {"variants": [{"name": "x", "changes": [bad_change]}]}
+        assert not validator.is_valid(bad), bad_change
+
+
+def test_whatif_doc_lists_every_change_kind() -> None:
+    from engine.whatif import CHANGE_KINDS
+
+    text = (SCENARIOS.parent / "docs" / "engine" / "whatif.md").read_text(encoding="utf-8")
+    for kind in CHANGE_KINDS:
+        assert f"| `{kind}` |" in text, kind
