@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from engine.plan import PLAN_FORMAT, Allocation, Costs, Plan, PlanStatus
 from engine.problem import Problem
+from engine.quantity import format_quantity
 
 ABS_TOL = 1e-6
 REL_TOL = 1e-9
@@ -50,8 +51,9 @@ def is_whole(value: float) -> bool:
 
 
 def fmt(value: float) -> str:
-    """Short, stable rendering of a quantity for messages."""
-    return f"{value:.10g}"
+    """A number in a violation message: the shared quantity format, with nine decimals so a
+    violation just beyond the tolerance still shows its digits."""
+    return format_quantity(value, decimals=9)
 
 
 class CheckReport(BaseModel):

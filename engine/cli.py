@@ -34,6 +34,7 @@ from engine.problem import (
     problem_json_schema,
     read_document,
 )
+from engine.quantity import format_quantity
 
 app = typer.Typer(name="engine", help="Quartermaster planning engine.", no_args_is_help=True,
                   add_completion=False)
@@ -143,10 +144,6 @@ def _money(value: float | None) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
 
-def _qty(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
-
-
 # -- plan ------------------------------------------------------------------------------------
 
 @app.command("plan")
@@ -207,7 +204,7 @@ def render_plan(problem: Problem, plan: Plan, console: Console) -> None:
 
     def unit(item_id: str) -> str:
         item = items.get(item_id)
-        return "SCU" if item is None or not item.is_piece else "pcs"
+        return "scu" if item is None else item.unit.value
 
     takes = Table(title="Takes", box=box.SIMPLE_HEAVY, title_justify="left")
     for header, justify in (("Location", "left"), ("Holder", "left"), ("Source", "left"),
@@ -235,7 +232,7 @@ def render_plan(problem: Problem, plan: Plan, console: Console) -> None:
                 item = items[src.item]
                 takes.add_row(place(location_id) if first else "", src.holder or "",
                               source_id, item.name or item.id,
-                              f"{_qty(quantity)} {unit(src.item)}",
+                              format_quantity(quantity, unit(src.item)),
                               _money(problem.effective_cost(src)), _money(cost))
                 first = False
         takes.add_row("", "", "", "", "", Text("subtotal", style="dim"),
@@ -253,18 +250,18 @@ def render_plan(problem: Problem, plan: Plan, console: Console) -> None:
             bp = problem.blueprint(craft.blueprint)
             out = items[bp.output.item]
             crafts.add_row(bp.name or bp.id, out.name or out.id, str(craft.runs),
-                           f"{_qty(bp.output.quantity * craft.runs)} {unit(out.id)}",
+                           format_quantity(bp.output.quantity * craft.runs, unit(out.id)),
                            _money(bp.run_cost), _money(bp.run_cost * craft.runs))
         console.print(crafts)
 
     if plan.trips:
         trips = Table(title=f"Trips to {place(problem.policy.delivery_location)} "
-                      f"(ship {_qty(problem.policy.ship_capacity_scu)} SCU)",
+                      f"(ship {format_quantity(problem.policy.ship_capacity_scu, 'scu')})",
                       box=box.SIMPLE_HEAVY, title_justify="left")
         for header in ("From", "Trips", "Volume SCU", "Cost"):
             trips.add_column(header, justify="left" if header == "From" else "right")
         for trip in plan.trips:
-            trips.add_row(place(trip.location), str(trip.trips), _qty(trip.volume_scu),
+            trips.add_row(place(trip.location), str(trip.trips), format_quantity(trip.volume_scu),
                           _money(problem.trip_cost(trip.location) * trip.trips))
         console.print(trips)
 
@@ -277,7 +274,7 @@ def render_plan(problem: Problem, plan: Plan, console: Console) -> None:
         for s in plan.shortfalls:
             dem = problem.demand(s.demand)
             short.add_row(s.demand, items[dem.item].name or dem.item,
-                          f"{_qty(s.quantity)} {unit(dem.item)}",
+                          format_quantity(s.quantity, unit(dem.item)),
                           _money(problem.policy.shortfall_penalty * s.quantity))
         console.print(short)
 
@@ -288,7 +285,7 @@ def render_plan(problem: Problem, plan: Plan, console: Console) -> None:
         surplus.add_column("Quantity", justify="right")
         for extra in plan.surplus:
             name = items[extra.item].name if extra.item in items else ""
-            surplus.add_row(name or extra.item, f"{_qty(extra.quantity)} {unit(extra.item)}")
+            surplus.add_row(name or extra.item, format_quantity(extra.quantity, unit(extra.item)))
         console.print(surplus)
 
     costs = Table(title="Costs", box=box.SIMPLE, title_justify="left", show_header=False)
@@ -396,8 +393,8 @@ def whatif_command(
                 lines.add_column(header, justify="left" if header in ("Line", "Id", "Change")
                                  else "right")
             for ch in r.changes:
-                lines.add_row(ch.line, ch.id, ch.change, _qty(ch.base), _qty(ch.variant),
-                              _qty(ch.delta))
+                lines.add_row(ch.line, ch.id, ch.change,
+                              *(format_quantity(v) for v in (ch.base, ch.variant, ch.delta)))
             console.print(lines)
     if any(r.objective is None for r in report.variants) or report.base_objective is None:
         raise typer.Exit(EXIT_NO_PLAN)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from engine.plan import Allocation, Plan
 from engine.problem import Blueprint, Problem
+from engine.quantity import format_quantity
 
 # Attributed quantities below this are not worth a line.
 EPS = 1e-9
@@ -289,7 +290,7 @@ def explain(problem: Problem, plan: Plan) -> Explanation:
 
 
 def _q(value: float) -> str:
-    return f"{value:,.6g}"
+    return format_quantity(value)
 
 
 def _money(value: float) -> str:

@@ -242,3 +242,15 @@ def test_whatif_doc_lists_every_change_kind() -> None:
     text = (SCENARIOS.parent / "docs" / "engine" / "whatif.md").read_text(encoding="utf-8")
     for kind in CHANGE_KINDS:
         assert f"| `{kind}` |" in text, kind
+
+
+def test_plan_table_prints_quantities_with_their_unit() -> None:
+    result = runner.invoke(cli.app, ["plan", str(SCENARIOS / "p4ar-rifles.yaml")],
+                           env={"COLUMNS": None})
+    assert result.exit_code == 0, result.output
+    def row(source: str) -> str:
+        return next(line for line in result.stdout.splitlines() if f" {source} " in line)
+
+    assert "10 pieces" in row("own-hadanite") and "0.2 SCU" in row("own-aluminum")
+    assert "pcs" not in result.stdout
+    assert "(ship 96 SCU)" in result.stdout
