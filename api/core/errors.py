@@ -120,11 +120,14 @@ class NotFound(ProblemError):  # noqa: N818 - short names read well at raise sit
     title = "Not found"
     slug = "not-found"
 
-    def __init__(self, resource: str, record_id: object = None, detail: str | None = None) -> None:
+    def __init__(
+        self, resource: str, record_id: object = None, detail: str | None = None, **extra: Any
+    ) -> None:
         record = f"{resource}/{record_id}" if record_id is not None else resource
         super().__init__(
             detail or f"{resource} not found",
             errors=[FieldError(f"{resource} not found", record=record)],
+            **extra,
         )
 
 

@@ -42,6 +42,7 @@ from api.stock.service import (
     release_reservation,
     reserve_stock,
 )
+from engine.quantity import format_quantity
 from models.inventory import Item, ItemStock, StockReservation
 from models.planning import Blueprint, Craft, CraftIngredient
 
@@ -152,9 +153,13 @@ def start_craft(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
         total = sum((available[r.id] for r in rows), Decimal(0))
         if total < need:
             name = _item_name(session, ing.item_id)
+            unit = stock_repo.item_unit(session, ing.item_id)
+            need_text, total_text, short_text = (
+                format_quantity(q, unit) for q in (need, total, need - total)
+            )
             raise InsufficientStock(
                 f"Not enough {name} (quality ≥ {ing.min_quality}) at the craft's location: "
-                f"need {need}, {total} available, short {need - total}",
+                f"need {need_text}, {total_text} available, short {short_text}",
                 item_id=ing.item_id, item=name, min_quality=ing.min_quality,
                 location_id=craft.location_id, requested=need, available=total,
                 shortfall=need - total)

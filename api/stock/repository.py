@@ -398,6 +398,28 @@ def find_stock(
     return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
 
+def held_qualities(
+    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, owner: StockOwner
+) -> list[int]:
+    """The qualities at which ``owner`` holds units of the item at the location, ascending."""
+    stmt = (
+        select(ItemStock.quality)
+        .where(
+            ItemStock.item_id == item_id,
+            ItemStock.location_id == location_id,
+            ItemStock.quantity > 0,
+            _owner_clause(owner),
+        )
+        .order_by(ItemStock.quality)
+    )
+    return list(session.scalars(stmt))
+
+
+def item_unit(session: Session, item_id: uuid.UUID) -> str:
+    """How the item is counted (``scu`` or ``piece``); ``scu`` for an unknown id."""
+    return session.scalar(select(Item.unit).where(Item.id == item_id)) or "scu"
+
+
 def add_reserved(
     session: Session,
     stock_id: uuid.UUID,

@@ -39,6 +39,18 @@ SignedQuantity = Annotated[
     ),
 ]
 Quality = Annotated[int, Field(ge=0, le=1000, examples=[750])]
+# Omitted: the only quality held there; several held is a 422 listing them (never a default).
+OptionalQuality = Annotated[
+    int | None,
+    Field(
+        default=None,
+        ge=0,
+        le=1000,
+        examples=[750],
+        description="Omit to mean the only quality held there (422 listing them when several "
+        "are held; adding where nothing is held starts quality 0)",
+    ),
+]
 Note = Annotated[str | None, Field(default=None, max_length=500, examples=["hauled from ARC-L1"])]
 HistoryKind = Literal[
     "add",
@@ -80,7 +92,7 @@ class AdjustIn(_Strict):
 
     item_id: uuid.UUID
     location_id: uuid.UUID
-    quality: Quality = 0
+    quality: OptionalQuality = None
     delta: SignedQuantity
     note: Note = None
     owner: Literal["org", "me"] = Field(
@@ -120,7 +132,7 @@ class TransferIn(_Strict):
     stock_id: uuid.UUID | None = None
     item_id: uuid.UUID | None = None
     from_location_id: uuid.UUID | None = None
-    quality: Quality = 0
+    quality: OptionalQuality = None
     owner: Literal["org", "me"] = "org"
     to_location_id: uuid.UUID
     quantity: PositiveQuantity

@@ -22,6 +22,7 @@ from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from api.live.hub import announce
 from api.stock import repository as repo
 from api.stock.repository import StockOwner
+from engine.quantity import format_quantity
 from models.inventory import ItemHistory, ItemStock, StockReservation
 from models.planning import Craft, Plan
 
@@ -105,10 +106,17 @@ def _record(
     )
 
 
-def _insufficient(stock: ItemStock, wanted: Decimal, what: str) -> InsufficientStock:
+def _insufficient(
+    session: Session, stock: ItemStock, wanted: Decimal, what: str
+) -> InsufficientStock:
+    unit = repo.item_unit(session, stock.item_id)
+
+    def qty(value: Decimal) -> str:
+        return format_quantity(value, unit)
+
     return InsufficientStock(
-        f"Not enough stock to {what} {wanted}: {stock.quantity - stock.reserved} available "
-        f"({stock.quantity} held, {stock.reserved} reserved)",
+        f"Not enough stock to {what} {qty(wanted)}: {qty(stock.quantity - stock.reserved)} "
+        f"available ({qty(stock.quantity)} held, {qty(stock.reserved)} reserved)",
         stock_id=stock.id,
         requested=wanted,
         quantity=stock.quantity,
@@ -121,6 +129,48 @@ def _owner(org_id: uuid.UUID, owner_user_id: uuid.UUID | None) -> StockOwner:
     if owner_user_id is not None:
         return StockOwner(owner_user_id=owner_user_id)
     return StockOwner(organization_id=org_id)
+
+
+def quality_meant(
+    session: Session,
+    *,
+    item_id: uuid.UUID,
+    location_id: uuid.UUID,
+    owner: StockOwner,
+    quality: int | None,
+    location_field: str = "location_id",
+) -> int | None:
+    """The quality a request naming (item, location, owner) means when it may omit ``quality``.
+
+    The one rule for every stock path addressed that way (adjust, transfer): a given quality
+    is taken as it is; an omitted one means the only quality held there, None when nothing is
+    held; when several are held the caller must choose (422 naming ``quality``, listing them),
+    never a silent default.
+    """
+    if quality is not None:
+        return quality
+    held = repo.held_qualities(session, item_id, location_id, owner)
+    if len(held) > 1:
+        raise InvalidInput(
+            f"quality is required: this item is held at {location_field} at qualities "
+            f"{', '.join(map(str, held))}",
+            field="quality",
+            record=f"stock/{item_id}@{location_id}",
+            held_qualities=held,
+        )
+    return held[0] if held else None
+
+
+def _held_there(
+    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, owner: StockOwner
+) -> tuple[list[int], str]:
+    """The qualities held at (item, location, owner) and the words for them, for the
+    message of a request that matched no row."""
+    held = repo.held_qualities(session, item_id, location_id, owner)
+    if not held:
+        return held, "none of this item is held there"
+    plural = "qualities" if len(held) > 1 else "quality"
+    return held, f"it is held there at {plural} {', '.join(map(str, held))}"
 
 
 def _require_item_and_location(
@@ -148,7 +198,7 @@ def adjust_stock(
     actor_id: uuid.UUID | None,
     item_id: uuid.UUID,
     location_id: uuid.UUID,
-    quality: int,
+    quality: int | None,
     delta: Decimal,
     owner_user_id: uuid.UUID | None = None,
     note: str | None = None,
@@ -163,28 +213,43 @@ def adjust_stock(
     (``INSERT … ON CONFLICT DO UPDATE`` or ``UPDATE``, ``… WHERE quantity + delta >= reserved
     RETURNING``) and raises 409 ``insufficient-stock``
     (naming available and reserved) when it would not fit. Writes one history row of
-    ``kind`` (default ``add``/``remove`` by sign).
+    ``kind`` (default ``add``/``remove`` by sign). ``quality`` None follows
+    :func:`quality_meant`; adding with nothing held there starts a quality-0 row.
     """
     _check_quantity(delta, "delta", allow_negative=True)
-    if not 0 <= quality <= 1000:
+    if quality is not None and not 0 <= quality <= 1000:
         raise InvalidInput("quality must be in 0..1000", field="quality")
     _require_item_and_location(
         session, org_id, actor_id if owner_user_id is None else owner_user_id, item_id, location_id
     )
     owner = _owner(org_id, owner_user_id)
+    meant = quality_meant(
+        session, item_id=item_id, location_id=location_id, owner=owner, quality=quality
+    )
+    if meant is None and delta > 0:
+        meant = 0
     # One statement: upsert (positive delta) or conditional update (negative), RETURNING the row.
-    stock = repo.adjust_quantity(session, item_id, location_id, quality, owner, delta, actor_id)
+    stock = (
+        None if meant is None
+        else repo.adjust_quantity(session, item_id, location_id, meant, owner, delta, actor_id)
+    )
     if stock is None:
-        held = repo.find_stock(session, item_id, location_id, quality, owner)
+        held = None if meant is None else repo.find_stock(
+            session, item_id, location_id, meant, owner
+        )
         if held is None:
+            qualities, there = _held_there(session, item_id, location_id, owner)
+            at = "" if meant is None else f" at quality {meant}"
+            unit = repo.item_unit(session, item_id)
             raise InsufficientStock(
-                f"Nothing held to remove {-delta} from",
+                f"Nothing held{at} to remove {format_quantity(-delta, unit)} from: {there}",
                 requested=-delta,
                 quantity=Decimal(0),
                 reserved=Decimal(0),
                 available=Decimal(0),
+                held_qualities=qualities,
             )
-        raise _insufficient(held, -delta, "remove")
+        raise _insufficient(session, held, -delta, "remove")
     history = _record(
         session,
         stock,
@@ -257,7 +322,7 @@ def transfer_stock(
     stock_id: uuid.UUID | None = None,
     item_id: uuid.UUID | None = None,
     from_location_id: uuid.UUID | None = None,
-    quality: int = 0,
+    quality: int | None = None,
     owner_user_id: uuid.UUID | None = None,
     note: str | None = None,
 ) -> Transfer:
@@ -265,17 +330,30 @@ def transfer_stock(
 
     Both rows are locked ``FOR UPDATE`` in id order (opposite transfers cannot deadlock),
     then changed by conditional UPDATEs; totals are conserved and two history rows
-    (``transfer_out``, ``transfer_in``) share one ``transfer_id``.
+    (``transfer_out``, ``transfer_in``) share one ``transfer_id``. Named by item and
+    location, ``quality`` None follows :func:`quality_meant`.
     """
     _check_quantity(quantity, "quantity")
     if stock_id is None:
         if item_id is None or from_location_id is None:
             raise InvalidInput("give stock_id, or item_id and from_location_id", field="stock_id")
-        found = repo.find_stock_id(
-            session, item_id, from_location_id, quality, _owner(org_id, owner_user_id)
+        owner = _owner(org_id, owner_user_id)
+        meant = quality_meant(
+            session, item_id=item_id, location_id=from_location_id, owner=owner,
+            quality=quality, location_field="from_location_id",
+        )
+        found = None if meant is None else repo.find_stock_id(
+            session, item_id, from_location_id, meant, owner
         )
         if found is None:
-            raise NotFound("stock", f"{item_id}@{from_location_id}/q{quality}")
+            qualities, there = _held_there(session, item_id, from_location_id, owner)
+            at = "" if meant is None else f" at quality {meant}"
+            raise NotFound(
+                "stock",
+                f"{item_id}@{from_location_id}" + ("" if meant is None else f"/q{meant}"),
+                detail=f"No stock of this item{at} at from_location_id: {there}",
+                held_qualities=qualities,
+            )
         stock_id = found
     source = _writable(session, org_id, actor_id, stock_id)
     if source.location_id == to_location_id:
@@ -297,7 +375,7 @@ def transfer_stock(
     )
     locked = repo.lock_stocks(session, [source.id, dest_id])
     if not repo.change_quantity(session, source.id, -quantity, actor_id):
-        raise _insufficient(locked[source.id], quantity, "transfer")
+        raise _insufficient(session, locked[source.id], quantity, "transfer")
     if not repo.change_quantity(session, dest_id, quantity, actor_id):  # pragma: no cover
         raise Conflict("destination row refused the transfer")
     source = repo.get_stock(session, source.id)
@@ -354,7 +432,7 @@ def reserve_stock(
             stock_id=stock_id,
         )
     if not repo.add_reserved(session, stock_id, quantity, org_id, actor_id):
-        raise _insufficient(repo.get_stock(session, stock_id), quantity, "reserve")
+        raise _insufficient(session, repo.get_stock(session, stock_id), quantity, "reserve")
     reservation = StockReservation(
         stock_id=stock_id,
         organization_id=org_id,
@@ -469,8 +547,9 @@ def withdraw_stock(
         raise Conflict("Stock is not shared with this organisation", stock_id=stock_id)
     if not repo.set_shared(session, stock_id, user_id, org_id, share=False):
         current = repo.get_stock(session, stock_id)
+        reserved = format_quantity(current.reserved, repo.item_unit(session, current.item_id))
         raise Conflict(
-            f"Stock is reserved by the organisation ({current.reserved}); release it first",
+            f"Stock is reserved by the organisation ({reserved}); release it first",
             stock_id=stock_id,
             reserved=current.reserved,
         )

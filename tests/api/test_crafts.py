@@ -134,6 +134,7 @@ def test_shortfall_refused_nothing_reserved(client: TestClient, session: Session
     body = r.json()
     assert body["type"].endswith("insufficient-stock")
     assert body["item_id"] == str(w["iron"].id) and Decimal(str(body["shortfall"])) == 1
+    assert body["detail"].endswith("need 3 SCU, 2 SCU available, short 1 SCU")
     session.rollback()
     assert session.scalar(select(func.count()).select_from(StockReservation)) == 0
     assert all(s.reserved == 0 for s in session.scalars(select(ItemStock)))

@@ -344,6 +344,109 @@ def test_transfer_refusals_change_nothing(
     assert snapshot(database) == before and counts(database) == n
 
 
+# --- quality omitted (issue 12) ---------------------------------------------------------------
+
+
+def _move(client: TestClient, w: World, quantity: str, **fields: Any) -> Any:
+    body = {"item_id": str(w.ore), "from_location_id": str(w.hangar),
+            "to_location_id": str(w.cargo), "quantity": quantity, **fields}
+    return client.post(w.url("/transfer"), json=body, headers=w.member.headers)
+
+
+def _change(client: TestClient, w: World, delta: str, **fields: Any) -> Any:
+    body = {"item_id": str(w.ore), "location_id": str(w.hangar), "delta": delta, **fields}
+    return client.post(w.url("/adjust"), json=body, headers=w.member.headers)
+
+
+def test_omitted_quality_means_the_only_quality_held(
+    client: TestClient, world: World, database: Database
+) -> None:
+    sid = adjust(client, world, world.member, 10, quality=600).json()["stock"]["id"]
+    r = _move(client, world, "4")  # no quality: used to be 404 for .../q0
+    assert r.status_code == 200, r.text
+    assert r.json()["source"]["id"] == sid and r.json()["destination"]["quality"] == 600
+    r = _change(client, world, "-1")
+    assert r.status_code == 200, r.text
+    assert r.json()["stock"]["id"] == sid and Decimal(r.json()["stock"]["quantity"]) == 5
+    r = _change(client, world, "2")  # adding joins the stack held there, no quality-0 row
+    assert r.status_code == 200 and r.json()["stock"]["id"] == sid
+    with database.sessionmaker() as s:
+        assert sorted(s.scalars(select(ItemStock.quality))) == [600, 600]  # hangar, cargo
+    # nothing held anywhere for the item at the destination: adding there starts quality 0
+    r = client.post(world.url("/adjust"), json={"item_id": str(world.ore),
+                    "location_id": str(world.far), "delta": "1"}, headers=world.member.headers)
+    assert r.status_code == 200 and r.json()["stock"]["quality"] == 0
+
+
+def test_omitted_quality_with_several_held_is_422_listing_them(
+    client: TestClient, world: World, database: Database
+) -> None:
+    adjust(client, world, world.member, 10, quality=600)
+    adjust(client, world, world.member, 3, quality=300)
+    before, n = snapshot(database), counts(database)
+    for r in (_move(client, world, "1"), _change(client, world, "-1"),
+              _change(client, world, "1")):
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == PROBLEM
+        p = r.json()
+        assert p["errors"][0]["field"] == "quality"
+        assert p["errors"][0]["record"] == f"stock/{world.ore}@{world.hangar}"
+        assert p["held_qualities"] == [300, 600]
+        assert "300, 600" in p["detail"]
+    assert snapshot(database) == before and counts(database) == n
+
+
+def test_no_row_at_the_quality_asked_says_which_are_held(
+    client: TestClient, world: World, database: Database
+) -> None:
+    adjust(client, world, world.member, 10, quality=600)
+    before, n = snapshot(database), counts(database)
+    r = _move(client, world, "1", quality=0)
+    assert r.status_code == 404, r.text
+    p = r.json()
+    assert p["held_qualities"] == [600]
+    assert "at quality 0" in p["detail"] and "held there at quality 600" in p["detail"]
+    assert p["errors"][0]["record"] == f"stock/{world.ore}@{world.hangar}/q0"
+    r = _change(client, world, "-1", quality=0)
+    assert r.status_code == 409, r.text
+    assert r.json()["held_qualities"] == [600]
+    assert "held there at quality 600" in r.json()["detail"]
+    # nothing of the item at the location at all, quality omitted
+    r = _move(client, world, "1", from_location_id=str(world.far))
+    assert r.status_code == 404 and r.json()["held_qualities"] == []
+    assert "none of this item is held there" in r.json()["detail"]
+    r = _change(client, world, "-1", location_id=str(world.far))
+    assert r.status_code == 409 and r.json()["held_qualities"] == []
+    assert snapshot(database) == before and counts(database) == n
+
+
+def test_problem_documents_print_quantities_with_their_unit(
+    client: TestClient, world: World, database: Database
+) -> None:
+    sid = adjust(client, world, world.member, "10.5").json()["stock"]["id"]
+    r = adjust(client, world, world.member, -25)
+    assert r.status_code == 409
+    assert r.json()["detail"] == (
+        "Not enough stock to remove 25 SCU: 10.5 SCU available (10.5 SCU held, 0 SCU reserved)"
+    )
+    r = client.post(world.url("/transfer"), headers=world.member.headers, json={
+        "stock_id": sid, "to_location_id": str(world.cargo), "quantity": "1250.25"})
+    assert r.json()["detail"].startswith("Not enough stock to transfer 1,250.25 SCU: 10.5 SCU")
+    with database.session_scope() as s:
+        rifle = Item(name=f"P4-AR {uuid.uuid4().hex[:6]}", unit="piece", volume_scu=Decimal("0.05"))
+        s.add(rifle)
+        s.flush()
+        rifle_id = rifle.id
+    body = {"item_id": str(rifle_id), "location_id": str(world.hangar), "quality": 500}
+    h = world.member.headers
+    assert client.post(world.url("/adjust"), json={**body, "delta": "1"}, headers=h).is_success
+    r = client.post(world.url("/adjust"), json={**body, "delta": "-3"}, headers=h)
+    assert r.json()["detail"] == (
+        "Not enough stock to remove 3 pieces: 1 piece available (1 piece held, 0 pieces reserved)"
+    )
+    assert "000" not in r.json()["detail"]
+
+
 # --- reservations ---------------------------------------------------------------------------
 
 
