@@ -111,8 +111,8 @@ class AdjustIn(_Strict):
 class TransferIn(_Strict):
     """Move units of one stock row to another location (same item, quality and owner).
 
-    Name the source row by ``stock_id``, or by ``item_id`` + ``from_location_id`` +
-    ``quality`` (+ ``owner``).
+    Name the source row by ``stock_id``, or by ``item_id`` + ``from_location_id`` (+ ``owner``,
+    + ``quality``, which may be omitted when one quality is held there).
     """
 
     model_config = ConfigDict(
