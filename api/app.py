@@ -17,6 +17,7 @@ from api.core.db import Database
 from api.core.errors import install_error_handlers
 from api.core.jobs import JobDispatcher
 from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware, configure_logging
+from api.core.ratelimit import RateLimiter, WriteLimitMiddleware
 from api.core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -142,8 +143,11 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.jobs = dispatcher
+    app.state.limiter = RateLimiter(settings)
 
     install_error_handlers(app)
+    # Innermost: a refused write is still a CORS-readable problem document with a request id.
+    app.add_middleware(WriteLimitMiddleware)
     # Outermost last: the request id must wrap everything, including CORS preflights.
     app.add_middleware(
         CORSMiddleware,

@@ -32,6 +32,18 @@ PG_PORT = int(os.environ.get("QM_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("QM_TEST_PG_USER", "postgres")
 TEST_SECRET = "test-secret-key-with-enough-length-for-hs256"
 TEST_PASSWORD = "correct horse battery staple"
+# Rate limits stay on in tests (the code paths run) but far above what any unrelated test
+# does; tests of the limits themselves set low ones.
+RELAXED_LIMITS: dict[str, object] = {
+    **{f"rate_limit_{rule}": "100000/minute" for rule in (
+        "login_per_client", "login_failures_per_account_client", "login_failures_per_account",
+        "register_per_client", "refresh_per_client", "plans_per_account", "plans_per_client",
+        "writes_per_account", "writes_per_client")},
+    "password_hash_concurrency": 8,
+    "password_hash_wait_seconds": 30.0,
+    "plan_max_active_per_org": 1000,
+    "whatif_max_active_per_org": 1000,
+}
 
 
 def pg_url(dbname: str) -> str:
@@ -156,6 +168,7 @@ def settings(db_url: str) -> Settings:
         secret_key=TEST_SECRET,
         log_json=False,
         log_level="WARNING",
+        **RELAXED_LIMITS,  # type: ignore[arg-type]
     )
 
 

@@ -27,10 +27,15 @@ from api.core.db import DbSession
 from api.core.deps import AppSettings, Auth, CurrentUser
 from api.core.errors import Forbidden, problem_response
 from api.core.permissions import SCOPES
+from api.core.ratelimit import LoginAttempts, client_key, get_limiter, limit
 from models.accounts import User
 
 _AUTH_RESPONSES: dict[int | str, dict[str, str]] = {
     401: {"description": "Missing, invalid, expired or revoked credentials"}
+}
+_LIMITED: dict[int | str, dict[str, str]] = {
+    429: {"description": "Rate limit reached (problem document, Retry-After)"},
+    503: {"description": "Every password-hashing slot busy (Retry-After)"},
 }
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
@@ -56,9 +61,14 @@ def _user_agent(request: Request) -> str | None:
     "/register",
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
-    responses={409: {"description": "Username or email taken (names the field)"}},
+    responses={409: {"description": "Username or email taken (names the field)"}, **_LIMITED},
 )
-def register(body: RegisterIn, session: DbSession, settings: AppSettings) -> UserOut:
+def register(
+    body: RegisterIn,
+    session: DbSession,
+    settings: AppSettings,
+    _limited: Annotated[None, Depends(limit("register_per_client"))],
+) -> UserOut:
     """Register with a username, email and password (10-128 characters)."""
     return UserOut.model_validate(service.register(session, body, settings))
 
@@ -66,7 +76,7 @@ def register(body: RegisterIn, session: DbSession, settings: AppSettings) -> Use
 @auth_router.post(
     "/token",
     summary="Log in (OAuth2 password flow)",
-    responses=_AUTH_RESPONSES,
+    responses={**_AUTH_RESPONSES, **_LIMITED},
 )
 def token(
     request: Request,
@@ -77,8 +87,16 @@ def token(
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
     scope: Annotated[str, Form(max_length=200)] = "",
 ) -> TokenPair:
-    """Exchange username (or email) and password for an access token and a refresh token."""
-    user = service.authenticate(session, username, password, settings)
+    """Exchange username (or email) and password for an access token and a refresh token.
+
+    429 (``Retry-After``) after too many attempts from this client, or too many wrong
+    passwords for the account (from this client, or from anywhere); the windows slide, so a
+    lock ends by itself.
+    """
+    limiter = get_limiter(request)
+    limiter.hit("login_per_client", client_key(request))
+    user = service.authenticate(session, username, password, settings,
+                                LoginAttempts(limiter, client_key(request)))
     return service.issue_tokens(session, user, settings, _user_agent(request))
 
 
@@ -86,10 +104,15 @@ def token(
     "/refresh",
     response_model=TokenPair,
     summary="Rotate a refresh token",
-    responses={401: {"description": "Invalid, expired or replayed refresh token"}},
+    responses={401: {"description": "Invalid, expired or replayed refresh token"},
+               429: _LIMITED[429]},
 )
 def refresh(
-    request: Request, body: RefreshIn, session: DbSession, settings: AppSettings
+    request: Request,
+    body: RefreshIn,
+    session: DbSession,
+    settings: AppSettings,
+    _limited: Annotated[None, Depends(limit("refresh_per_client"))],
 ) -> TokenPair | JSONResponse:
     """Trade a refresh token (single use) for a new pair in the same family.
 

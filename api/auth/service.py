@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.auth import repository as repo
 from api.auth.schemas import PatCreateIn, RegisterIn, TokenPair, UserPatch
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthorized
+from api.core.ratelimit import LoginAttempts
 from api.core.security import (
     PAT_PREFIX,
     REFRESH_PREFIX,
@@ -86,14 +87,29 @@ def register(session: Session, data: RegisterIn, settings: Settings) -> User:
     return user
 
 
-def authenticate(session: Session, login: str, password: str, settings: Settings) -> User:
-    """The user for a username/email and password; one vague 401 for every failure."""
+def authenticate(session: Session, login: str, password: str, settings: Settings,
+                 attempts: LoginAttempts | None = None) -> User:
+    """The user for a username/email and password; one vague 401 for every failure.
+
+    With ``attempts``, wrong passwords are counted per account (the user's id, so username and
+    email spellings share one count; the normalised login when no such user) and a locked
+    account answers 429 before any Argon2 work.
+    """
     user = repo.user_by_login(session, login[:254])
+    account = str(user.id) if user is not None else "login:" + login[:254].strip().lower()
+    if attempts is not None:
+        attempts.check(account)
     if user is None or not user.is_active:
         verify_password(password, None, settings)  # same cost as a real check
+        if attempts is not None:
+            attempts.failed(account)
         raise Unauthorized("Wrong username or password")
     if not verify_password(password, user.password_hash, settings):
+        if attempts is not None:
+            attempts.failed(account)
         raise Unauthorized("Wrong username or password")
+    if attempts is not None:
+        attempts.succeeded(account)
     assert user.password_hash is not None
     if password_needs_rehash(user.password_hash, settings):
         user.password_hash = hash_password(password, settings)

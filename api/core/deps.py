@@ -28,6 +28,7 @@ from api.core.permissions import (
     min_role_for,
     role_at_least,
 )
+from api.core.ratelimit import SAFE_METHODS, get_limiter
 from api.core.security import PAT_PREFIX, decode_access_token, hash_token
 from api.core.settings import Settings, get_settings
 from models.accounts import PersonalAccessToken, User
@@ -136,8 +137,15 @@ def get_auth(
         ctx = _authenticate_pat(session, token)
     else:
         ctx = _authenticate_jwt(session, token, settings)
-    request.state.auth = _check_active(ctx)
+    _remember(request, _check_active(ctx))
     return ctx
+
+
+def _remember(request: Request, ctx: AuthContext) -> None:
+    """Keep the caller on the request, and count an unsafe method against its account."""
+    request.state.auth = ctx
+    if request.method not in SAFE_METHODS:
+        get_limiter(request).hit("writes_per_account", str(ctx.user.id))
 
 
 Auth = Annotated[AuthContext, Depends(get_auth)]
@@ -256,7 +264,7 @@ def _auth_and_membership(
             _USER_AND_MEMBERSHIP, {"user_id": _jwt_user_id(claims), "org_id": org_id}
         ).first()
         ctx = _check_active(_jwt_context(row[0] if row else None, claims))
-        request.state.auth = ctx
+        _remember(request, ctx)
         return ctx, row[1] if row else None
     ctx = done or get_auth(request, session, settings, token)
     membership = session.scalar(

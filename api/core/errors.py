@@ -146,6 +146,30 @@ class InsufficientStock(Conflict):
     slug = "insufficient-stock"
 
 
+class TooManyRequests(ProblemError):  # noqa: N818 - short names read well at raise sites
+    """429: a rate limit or a per-org cap was reached; ``Retry-After`` says when to retry."""
+
+    status = 429
+    title = "Too many requests"
+    slug = "rate-limited"
+
+    def __init__(self, detail: str, *, retry_after: int, limit: str, **extra: Any) -> None:
+        retry = max(1, int(retry_after))
+        super().__init__(detail, headers={"Retry-After": str(retry)}, limit=limit,
+                         retry_after=retry, **extra)
+
+
+class ServiceBusy(ProblemError):  # noqa: N818 - short names read well at raise sites
+    """503: the server is saturated (e.g. every password-hashing slot is taken); retry soon."""
+
+    status = 503
+    title = "Service busy"
+    slug = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
 def problem_response(
     request: Request,
     status: int,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -14,7 +17,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from api.core.errors import Unauthorized
+from api.core.errors import ServiceBusy, Unauthorized
 from api.core.settings import Settings
 
 PAT_PREFIX = "qm_pat_"
@@ -35,21 +38,45 @@ def password_hasher(settings: Settings) -> PasswordHasher:
     return _hasher(settings.environment == "test")
 
 
+@lru_cache(maxsize=8)
+def _hashing_slots(concurrency: int) -> threading.BoundedSemaphore:
+    # One semaphore per process (per configured size), shared by every app in it.
+    return threading.BoundedSemaphore(concurrency)
+
+
+@contextmanager
+def hashing_slot(settings: Settings) -> Iterator[None]:
+    """Hold one of the ``password_hash_concurrency`` Argon2 slots of this process.
+
+    A login flood must not occupy every core with Argon2 and starve other requests: excess
+    callers wait up to ``password_hash_wait_seconds``, then get 503 with ``Retry-After``.
+    """
+    slots = _hashing_slots(settings.password_hash_concurrency)
+    if not slots.acquire(timeout=settings.password_hash_wait_seconds):
+        raise ServiceBusy("Too many password checks at once; retry in a moment", retry_after=1)
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def hash_password(password: str, settings: Settings) -> str:
-    """Argon2id hash of ``password``."""
-    return password_hasher(settings).hash(password)
+    """Argon2id hash of ``password`` (in a hashing slot)."""
+    with hashing_slot(settings):
+        return password_hasher(settings).hash(password)
 
 
 def verify_password(password: str, password_hash: str | None, settings: Settings) -> bool:
     """True when ``password`` matches; False for a wrong password or a missing/corrupt hash."""
-    if not password_hash:
-        # Spend comparable time so "no such user" is not distinguishable by timing.
-        password_hasher(settings).hash(password)
-        return False
-    try:
-        return password_hasher(settings).verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    with hashing_slot(settings):
+        if not password_hash:
+            # Spend comparable time so "no such user" is not distinguishable by timing.
+            password_hasher(settings).hash(password)
+            return False
+        try:
+            return password_hasher(settings).verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def password_needs_rehash(password_hash: str, settings: Settings) -> bool:

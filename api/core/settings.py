@@ -48,11 +48,58 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
 
+    # Rate limits ("N/second|minute|hour|day", or "N/15 minutes"): moving windows counted in
+    # rate_limit_storage_url (default: Redis when redis_url is set, else this process' memory).
+    # "client" is the caller's address (uvicorn resolves X-Forwarded-For from trusted proxies);
+    # "account" is the authenticated user, or for login the account named by the username.
+    rate_limit_enabled: bool = True
+    rate_limit_storage_url: str | None = None
+    rate_limit_key_prefix: str = "qm-limits"
+    rate_limit_login_per_client: str = "30/minute"
+    # Wrong passwords: per account and client (a guesser locks only itself out), and per
+    # account from anywhere (a distributed guesser); both windows slide, so nothing is forever.
+    rate_limit_login_failures_per_account_client: str = "5/15 minutes"
+    rate_limit_login_failures_per_account: str = "50/hour"
+    rate_limit_register_per_client: str = "10/hour"
+    rate_limit_refresh_per_client: str = "60/minute"
+    rate_limit_plans_per_account: str = "30/minute"
+    rate_limit_plans_per_client: str = "60/minute"
+    rate_limit_writes_per_account: str = "300/minute"
+    rate_limit_writes_per_client: str = "600/minute"
+    # Argon2 is CPU- and memory-heavy: at most this many hashes/verifications at once per
+    # process; a request waits this long for a slot, then gets 503 with Retry-After.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    password_hash_wait_seconds: float = Field(default=2.0, ge=0, le=60)
+    # Per org: plans queued or solving, and what-if variants queued or solving (429 beyond).
+    plan_max_active_per_org: int = Field(default=10, ge=1)
+    whatif_max_active_per_org: int = Field(default=50, ge=1)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator(
+        "rate_limit_login_per_client",
+        "rate_limit_login_failures_per_account_client",
+        "rate_limit_login_failures_per_account",
+        "rate_limit_register_per_client",
+        "rate_limit_refresh_per_client",
+        "rate_limit_plans_per_account",
+        "rate_limit_plans_per_client",
+        "rate_limit_writes_per_account",
+        "rate_limit_writes_per_client",
+    )
+    @classmethod
+    def _valid_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '30/minute': {value!r}") from exc
         return value
 
     @field_validator("redis_url", mode="before")

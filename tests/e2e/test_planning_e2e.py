@@ -34,7 +34,14 @@ from models.accounts import User
 from models.inventory import Item, ItemHistory, Location
 from models.orgs import Organization
 from models.planning import Blueprint
-from tests.conftest import TEST_SECRET, create_pg_database, drop_pg_database, pg_available, pg_url
+from tests.conftest import (
+    RELAXED_LIMITS,
+    TEST_SECRET,
+    create_pg_database,
+    drop_pg_database,
+    pg_available,
+    pg_url,
+)
 
 REDIS_URL = os.environ.get("QM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parents[2]
@@ -194,7 +201,8 @@ def test_redis_worker_process_flow(monkeypatch: pytest.MonkeyPatch) -> None:
         migrate(url)
         settings = Settings(_env_file=None, environment="test",  # type: ignore[call-arg]
                             database_url=url, redis_url=REDIS_URL, secret_key=TEST_SECRET,
-                            log_json=False, log_level="WARNING")
+                            log_json=False, log_level="WARNING",
+                            **RELAXED_LIMITS)  # type: ignore[arg-type]
         database = Database(url, settings)
         seed_demo(database, settings)
         worker = subprocess.Popen([sys.executable, "-m", "workers", "--threads", "1"],

@@ -25,7 +25,14 @@ from models.accounts import User
 from models.orgs import Organization, OrganizationMember
 from models.planning import Plan
 from tests.api.planning_helpers import make_item, make_location, make_stock
-from tests.conftest import TEST_SECRET, create_pg_database, drop_pg_database, pg_available, pg_url
+from tests.conftest import (
+    RELAXED_LIMITS,
+    TEST_SECRET,
+    create_pg_database,
+    drop_pg_database,
+    pg_available,
+    pg_url,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -84,7 +91,8 @@ def _request_plan(
         monkeypatch.setenv(key, value)
     settings = Settings(_env_file=None, environment="test",  # type: ignore[call-arg]
                         database_url=env["QM_DATABASE_URL"], redis_url=REDIS_URL,
-                        secret_key=TEST_SECRET, log_json=False, log_level="WARNING")
+                        secret_key=TEST_SECRET, log_json=False, log_level="WARNING",
+                        **RELAXED_LIMITS)  # type: ignore[arg-type]
     db = Database(settings.database_url, settings)
     with db.session_scope() as s:
         user = User(username=f"u{uuid.uuid4().hex[:8]}", password_hash="x")
