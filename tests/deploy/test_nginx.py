@@ -3,7 +3,7 @@
 The production config is rendered with local paths and ports (upstream ``api:8000`` becomes a
 small Python backend that echoes what it received), then nginx is started and probed: proxy
 headers, request ids, keepalive, WebSocket upgrade, gzip, cache headers, SPA fallback,
-ACME webroot and the body size limit.
+ACME webroot, the body size limit and the ``limit_req`` rate limits.
 """
 
 from __future__ import annotations
@@ -64,6 +64,14 @@ class _Echo(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 def _free_port() -> int:
@@ -261,3 +269,60 @@ def test_body_size_limit(proxy: Proxy) -> None:
     response = conn.getresponse()
     assert response.status == 413
     conn.close()
+
+
+def _burst(proxy: Proxy, method: str, path: str, n: int) -> list[http.client.HTTPResponse]:
+    """``n`` requests back to back on one keep-alive connection (all from 127.0.0.1, so the
+    zones carry over between tests: assert on which zone refused, from nginx's log)."""
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+    responses = []
+    for _ in range(n):
+        conn.request(method, path, body=b"{}" if method == "POST" else None,
+                     headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read_body = response.read()  # type: ignore[attr-defined]
+        responses.append(response)
+    conn.close()
+    return responses
+
+
+def _refused_by(proxy: Proxy, zone: str) -> bool:
+    return f'by zone "{zone}"' in (proxy.root / "nginx.log").read_text(errors="replace")
+
+
+def _assert_rate_limited(response: http.client.HTTPResponse) -> None:
+    assert response.status == 429
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert int(response.getheader("Retry-After") or "0") >= 1
+    body = json.loads(response.read_body)  # type: ignore[attr-defined]
+    assert body["status"] == 429 and body["type"] == "/problems/rate-limited"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token", "/api/v1/auth/register",
+                                  "/api/v1/auth/refresh"])
+def test_auth_routes_are_rate_limited(proxy: Proxy, path: str) -> None:
+    # One shared zone for the three routes (30/minute, burst 10): a flood is cut short.
+    responses = _burst(proxy, "POST", path, 15)
+    assert [r.status for r in responses].count(200) <= 11
+    _assert_rate_limited(responses[-1])
+    assert _refused_by(proxy, "qm_auth")
+    # Reads elsewhere are untouched by the auth zone.
+    assert proxy.get("/api/v1/items").status == 200
+
+
+def test_plan_requests_are_rate_limited_but_reading_plans_is_not(proxy: Proxy) -> None:
+    url = "/api/v1/orgs/0b6c/plans"
+    responses = _burst(proxy, "POST", url, 20)  # 60/minute, burst 10
+    _assert_rate_limited(responses[-1])
+    # What-if requests share the plan zone (sent at once: it refills one a second).
+    _assert_rate_limited(_burst(proxy, "POST", f"{url}/p1/whatif", 1)[0])
+    assert _refused_by(proxy, "qm_plans")
+    assert [r.status for r in _burst(proxy, "GET", url, 13)] == [200] * 13
+
+
+def test_writes_are_rate_limited_reads_are_not(proxy: Proxy) -> None:
+    url = "/api/v1/orgs/0b6c/stock/adjust"
+    responses = _burst(proxy, "POST", url, 150)  # 10/s, burst 40
+    _assert_rate_limited(responses[-1])
+    assert _refused_by(proxy, "qm_writes")
+    assert proxy.get("/api/v1/orgs/0b6c/stock").status == 200
