@@ -186,6 +186,23 @@ def client(app: object) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def open_client() -> Iterator[Callable[..., TestClient]]:
+    """Factory: ``open_client(app, host="testclient")`` — a started TestClient calling from
+    ``host`` (what per-client rate limits count), shut down after the test."""
+    clients: list[TestClient] = []
+
+    def factory(app: object, host: str = "testclient") -> TestClient:
+        client = TestClient(app, client=(host, 50000))  # type: ignore[arg-type]
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
 def session(database: Database) -> Iterator[Session]:
     """A session for arranging and inspecting data; commit yourself to make data visible."""
     with database.sessionmaker() as s:

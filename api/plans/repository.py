@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, or_, select, update
+from sqlalchemy import CursorResult, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.accounts import User
 from models.inventory import Item, ItemStock, Location, Ship
-from models.orgs import OrganizationMember
+from models.orgs import Organization, OrganizationMember
 from models.planning import Plan, PlanVariant, ResourceSource
 
 
@@ -32,6 +32,31 @@ def list_plans(session: Session, org_id: uuid.UUID, *, limit: int,
     return session.scalars(
         scoped(org_id).order_by(Plan.created_at.desc(), Plan.id).limit(limit).offset(offset)
     ).all()
+
+
+ACTIVE_STATUSES = ("queued", "solving")
+
+
+def lock_org_for_jobs(session: Session, org_id: uuid.UUID) -> None:
+    """Serialise job admission of one org until the transaction ends, so two concurrent
+    requests cannot both pass a per-org cap (PostgreSQL row lock; NO KEY UPDATE so inserts
+    referencing the org are not blocked; SQLite serialises writers itself)."""
+    session.execute(select(Organization.id).where(Organization.id == org_id)
+                    .with_for_update(key_share=True))
+
+
+def count_active_plans(session: Session, org_id: uuid.UUID) -> int:
+    """The org's plans queued or solving."""
+    return session.scalar(select(func.count(Plan.id)).where(
+        Plan.organization_id == org_id, Plan.status.in_(ACTIVE_STATUSES))) or 0
+
+
+def count_active_variants(session: Session, org_id: uuid.UUID) -> int:
+    """The org's what-if variants queued or solving (over all its plans)."""
+    return session.scalar(select(func.count(PlanVariant.id))
+                          .join(Plan, Plan.id == PlanVariant.plan_id)
+                          .where(Plan.organization_id == org_id,
+                                 PlanVariant.status.in_(ACTIVE_STATUSES))) or 0
 
 
 def visible_location(session: Session, org_id: uuid.UUID,

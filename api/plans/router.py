@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
-from api.core.deps import OrgAccess, org_member
+from api.core.deps import AppSettings, OrgAccess, org_member
 from api.core.jobs import Jobs
 from api.core.permissions import Action
+from api.core.ratelimit import limit
 from api.plans import service
 from api.plans.schemas import ApplyOut, PlanOut, PlanRequestIn, WhatIfIn, WhatIfOut
 from models.planning import Plan
@@ -21,6 +22,11 @@ router = APIRouter(tags=["plans"])
 Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Requester = Annotated[OrgAccess, Depends(org_member(action=Action.PLANS_REQUEST))]
 Applier = Annotated[OrgAccess, Depends(org_member(action=Action.PLANS_APPLY))]
+# After Requester in a signature: the per-account rule keys on the caller it authenticated.
+PlanRateLimit = Annotated[None, Depends(limit("plans_per_account", "plans_per_client"))]
+_LIMITED: dict[int | str, dict[str, str]] = {429: {
+    "description": "Rate limit or the org's cap of queued/solving jobs reached "
+                   "(problem document, Retry-After)"}}
 
 
 def _url(plan: Plan) -> str:
@@ -37,11 +43,14 @@ def _out(plan: Plan, *, full: bool = True) -> PlanOut:
 
 
 @router.post("/orgs/{org_id}/plans", response_model=PlanOut,
-             status_code=status.HTTP_202_ACCEPTED, summary="Request a plan (solved by a worker)")
-def request_plan(access: Requester, session: DbSession, body: PlanRequestIn,
-                 response: Response, jobs: Jobs) -> PlanOut:
+             status_code=status.HTTP_202_ACCEPTED, summary="Request a plan (solved by a worker)",
+             responses=_LIMITED)
+def request_plan(access: Requester, _limited: PlanRateLimit, session: DbSession,
+                 body: PlanRequestIn, response: Response, jobs: Jobs,
+                 settings: AppSettings) -> PlanOut:
     """Snapshot the org's data as a problem, store it and queue the solve; poll ``Location``."""
-    plan = service.request_plan(session, access.org_id, access.user.id, body, jobs.enqueue_plan)
+    plan = service.request_plan(session, access.org_id, access.user.id, body, jobs.enqueue_plan,
+                                max_active=settings.plan_max_active_per_org)
     response.headers["Location"] = _url(plan)
     return _out(plan)
 
@@ -84,12 +93,15 @@ def apply_plan(access: Applier, session: DbSession, plan_id: uuid.UUID,
 
 
 @router.post("/orgs/{org_id}/plans/{plan_id}/whatif", response_model=WhatIfOut,
-             status_code=status.HTTP_202_ACCEPTED, summary="Queue what-if variants of a plan")
-def request_whatif(access: Requester, session: DbSession, plan_id: uuid.UUID, body: WhatIfIn,
-                   jobs: Jobs, response: Response) -> WhatIfOut:
+             status_code=status.HTTP_202_ACCEPTED, summary="Queue what-if variants of a plan",
+             responses=_LIMITED)
+def request_whatif(access: Requester, _limited: PlanRateLimit, session: DbSession,
+                   plan_id: uuid.UUID, body: WhatIfIn, jobs: Jobs, response: Response,
+                   settings: AppSettings) -> WhatIfOut:
     """Each variant (engine change list) is stored and solved by a worker, warm-started from
     the base plan; poll ``Location`` for the side-by-side comparison."""
-    service.request_variants(session, access.org_id, plan_id, body, jobs.enqueue_variants)
+    service.request_variants(session, access.org_id, plan_id, body, jobs.enqueue_variants,
+                             max_active=settings.whatif_max_active_per_org)
     response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/plans/{plan_id}/whatif"
     return service.whatif_report(session, access.org_id, plan_id)
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from api.blueprints import repository as blueprints_repo
 from api.blueprints.service import engine_blueprint
 from api.core.db import after_commit
-from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from api.crafts.schemas import CraftIn
 from api.crafts.service import create_craft
 from api.goals import repository as goals_repo
@@ -55,6 +55,8 @@ from models.planning import Craft, Plan, PlanVariant
 list_plans = repository.list_plans
 
 Enqueue = Callable[[uuid.UUID], None]
+# Seconds a client is told to wait when its org is at a job cap: about one org-preset solve.
+ADMISSION_RETRY_AFTER = 5
 
 
 def _demands(session: Session, org_id: uuid.UUID, body: PlanRequestIn) -> list[dict[str, Any]]:
@@ -195,9 +197,32 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
         ) from exc
 
 
+def _admit(session: Session, org_id: uuid.UUID, *, adding: int, cap: int,
+           variants: bool) -> None:
+    """429 when ``adding`` more jobs would put the org over its cap of queued/solving ones.
+
+    Shared workers serve every org; without a cap one member can queue hundreds of long
+    solves that the fair dispatch (``api.plans.tasks``) still has to carry.
+    """
+    repository.lock_org_for_jobs(session, org_id)
+    active = (repository.count_active_variants if variants
+              else repository.count_active_plans)(session, org_id)
+    if active + adding > cap:
+        what = "what-if variants" if variants else "plans"
+        raise TooManyRequests(
+            f"This organisation has {active} {what} queued or solving (at most {cap}); "
+            "retry when some have finished",
+            retry_after=ADMISSION_RETRY_AFTER,
+            limit="whatif_max_active_per_org" if variants else "plan_max_active_per_org",
+            active=active, max_active=cap)
+
+
 def request_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
-                 body: PlanRequestIn, enqueue: Enqueue) -> Plan:
-    """Snapshot, store a ``queued`` plan and enqueue its solve once the transaction commits."""
+                 body: PlanRequestIn, enqueue: Enqueue, *, max_active: int) -> Plan:
+    """Snapshot, store a ``queued`` plan and enqueue its solve once the transaction commits.
+
+    429 when the org already has ``max_active`` plans queued or solving."""
+    _admit(session, org_id, adding=1, cap=max_active, variants=False)
     problem = snapshot_problem(session, org_id, user_id, body)
     plan = Plan(id=uuid.uuid4(), organization_id=org_id, status="queued",
                 request=body.model_dump(mode="json"), problem=problem.to_document(),
@@ -361,13 +386,15 @@ EnqueueMany = Callable[[list[uuid.UUID]], None]
 
 
 def request_variants(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID, body: WhatIfIn,
-                     enqueue: EnqueueMany) -> list[PlanVariant]:
+                     enqueue: EnqueueMany, *, max_active: int) -> list[PlanVariant]:
     """Store what-if variants of a done plan and queue one solve message per variant.
 
     The change lists are checked against the stored problem first (``engine.whatif``), so a
-    dangling reference is a 422 naming the variant and change, not a failed job later.
+    dangling reference is a 422 naming the variant and change, not a failed job later. 429
+    when the batch would put the org over ``max_active`` variants queued or solving.
     """
     plan = get_plan(session, org_id, plan_id)
+    _admit(session, org_id, adding=len(body.variants), cap=max_active, variants=True)
     if plan.status != "done" or plan.problem is None or plan.plan is None:
         raise Conflict(f"What-if needs a done plan; this one is {plan.status}",
                        plan_id=plan.id, state=plan.status)

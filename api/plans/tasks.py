@@ -13,10 +13,12 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from api.core.db import Database, after_commit
 from api.live.hub import publish
@@ -67,6 +69,89 @@ def claim(database: Database, plan_id: uuid.UUID, worker_id: str,
             return None
         plan = s.get(Plan, plan_id)
         return plan
+
+
+# -- fair dispatch ------------------------------------------------------------------------------
+#
+# Workers are shared by every org, and a message names the job that caused it, not the job to
+# run: each message claims *the fairest* queued job. Orgs are served round-robin: the org with
+# the fewest jobs solving goes first, then the org served longest ago, then the oldest job;
+# within an org, oldest first. One org's backlog therefore delays another org's next job by
+# at most one solve per worker. Every queued job has a message (and the reaper re-sends lost
+# ones), so every job is still claimed by some message; a message that finds nothing claimable
+# does nothing. The transport (Dramatiq, its queue and the enqueue path) is unchanged.
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+# Claims lost to another worker before we fall back to the message's own job.
+_CLAIM_TRIES = 5
+
+
+def _pick_fairly(rows: Sequence[Sequence[Any]]) -> uuid.UUID | None:
+    """The org to serve from ``(org, solving, last_served, oldest_queued)`` rows."""
+    if not rows:
+        return None
+    best = min(rows, key=lambda r: (r[1] or 0, r[2] or _NEVER, r[3]))
+    org: uuid.UUID = best[0]
+    return org
+
+
+def next_fair_plan(session: Session) -> uuid.UUID | None:
+    """The queued plan the next free worker should solve (see "fair dispatch" above)."""
+    waiting = (select(Plan.organization_id.label("org"),
+                      func.min(Plan.created_at).label("oldest"))
+               .where(Plan.status == "queued").group_by(Plan.organization_id).subquery())
+    rows = session.execute(
+        select(waiting.c.org,
+               func.sum(case((Plan.status == "solving", 1), else_=0)),
+               func.max(Plan.started_at), waiting.c.oldest)
+        .join(Plan, Plan.organization_id == waiting.c.org)
+        .group_by(waiting.c.org, waiting.c.oldest)
+    ).all()
+    org = _pick_fairly(rows)
+    if org is None:
+        return None
+    return session.scalar(select(Plan.id).where(Plan.organization_id == org,
+                                                Plan.status == "queued")
+                          .order_by(Plan.created_at, Plan.id).limit(1))
+
+
+def next_fair_variant(session: Session) -> uuid.UUID | None:
+    """The queued what-if variant the next free worker should solve (same rule as plans; an
+    org's last service is its variants' latest update that is not a queued one)."""
+    waiting = (select(Plan.organization_id.label("org"),
+                      func.min(PlanVariant.created_at).label("oldest"))
+               .join(Plan, Plan.id == PlanVariant.plan_id)
+               .where(PlanVariant.status == "queued").group_by(Plan.organization_id).subquery())
+    rows = session.execute(
+        select(waiting.c.org,
+               func.sum(case((PlanVariant.status == "solving", 1), else_=0)),
+               func.max(case((PlanVariant.status != "queued", PlanVariant.updated_at))),
+               waiting.c.oldest)
+        .join(Plan, Plan.organization_id == waiting.c.org)
+        .join(PlanVariant, PlanVariant.plan_id == Plan.id)
+        .group_by(waiting.c.org, waiting.c.oldest)
+    ).all()
+    org = _pick_fairly(rows)
+    if org is None:
+        return None
+    return session.scalar(select(PlanVariant.id).join(Plan, Plan.id == PlanVariant.plan_id)
+                          .where(Plan.organization_id == org, PlanVariant.status == "queued")
+                          .order_by(PlanVariant.created_at, PlanVariant.id).limit(1))
+
+
+def claim_next(database: Database, message_plan_id: uuid.UUID, worker_id: str,
+               stale_seconds: float) -> Plan | None:
+    """Claim the fairest queued plan; else the message's own plan when it is claimable
+    (e.g. ``solving`` with a stale heartbeat); None when there is nothing to do."""
+    for _ in range(_CLAIM_TRIES):
+        with database.session_scope() as s:
+            plan_id = next_fair_plan(s)
+        if plan_id is None:
+            break
+        plan = claim(database, plan_id, worker_id, stale_seconds)
+        if plan is not None:
+            return plan
+    return claim(database, message_plan_id, worker_id, stale_seconds)
 
 
 def _heartbeat(database: Database, plan_id: uuid.UUID, worker_id: str, every: float,
@@ -132,11 +217,13 @@ def solve_document(problem_doc: dict[str, Any], time_limit: float | None) -> dic
 def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
               heartbeat_seconds: float, stale_seconds: float, redis_url: str | None,
               test_delay: float = 0.0) -> None:
-    """The solve actor's body: claim, solve, store, announce. Safe to run twice."""
-    plan = claim(database, plan_id, worker_id, stale_seconds)
+    """The solve actor's body: claim the fairest queued plan (not necessarily ``plan_id``,
+    see "fair dispatch"), solve, store, announce. Safe to run twice."""
+    plan = claim_next(database, plan_id, worker_id, stale_seconds)
     if plan is None:
-        logger.info("plan not claimable; message ignored", extra={"plan_id": str(plan_id)})
+        logger.info("no plan claimable; message ignored", extra={"plan_id": str(plan_id)})
         return
+    plan_id = plan.id
     publish(plan.organization_id, _status_event(plan_id, "solving"), redis_url=redis_url)
     if plan.attempts > MAX_ATTEMPTS:
         _finish(database, plan_id, worker_id,
@@ -228,21 +315,13 @@ def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
                 stale_seconds: float, redis_url: str | None,
                 heartbeat_seconds: float = 5.0) -> None:
     """The variant actor's body: claim (one conditional UPDATE), solve, store; idempotent
-    like :func:`run_solve` (a redelivered message for a finished variant does nothing)."""
-    now = _now()
+    like :func:`run_solve` (a redelivered message for a finished variant does nothing). Like
+    plans, the message claims the fairest queued variant across orgs, not necessarily its own."""
+    claimed = _claim_next_variant(database, variant_id, worker_id, stale_seconds)
+    if claimed is None:
+        return
+    variant_id = claimed
     with database.session_scope() as s:
-        claimed = s.execute(
-            update(PlanVariant)
-            .where(PlanVariant.id == variant_id,
-                   or_(PlanVariant.status == "queued",
-                       (PlanVariant.status == "solving")
-                       & (PlanVariant.locked_at < now - timedelta(seconds=stale_seconds))))
-            .values(status="solving", locked_by=worker_id, locked_at=now,
-                    attempts=PlanVariant.attempts + 1, error=None)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return
         variant = s.get(PlanVariant, variant_id)
         assert variant is not None
         base = s.get(Plan, variant.plan_id)
@@ -286,6 +365,39 @@ def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
             assert variant is not None
             finished = _variant_event(variant, values["status"])
             after_commit(s, lambda: publish(org_id, finished, redis_url=redis_url))
+
+
+def _claim_variant(database: Database, variant_id: uuid.UUID, worker_id: str,
+                   stale_seconds: float) -> bool:
+    """One conditional UPDATE: ``queued``, or ``solving`` with a stale heartbeat."""
+    now = _now()
+    with database.session_scope() as s:
+        claimed = s.execute(
+            update(PlanVariant)
+            .where(PlanVariant.id == variant_id,
+                   or_(PlanVariant.status == "queued",
+                       (PlanVariant.status == "solving")
+                       & (PlanVariant.locked_at < now - timedelta(seconds=stale_seconds))))
+            .values(status="solving", locked_by=worker_id, locked_at=now,
+                    attempts=PlanVariant.attempts + 1, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _claim_next_variant(database: Database, message_variant_id: uuid.UUID, worker_id: str,
+                        stale_seconds: float) -> uuid.UUID | None:
+    """The id of the variant this worker claimed (fairest first), or None."""
+    for _ in range(_CLAIM_TRIES):
+        with database.session_scope() as s:
+            variant_id = next_fair_variant(s)
+        if variant_id is None:
+            break
+        if _claim_variant(database, variant_id, worker_id, stale_seconds):
+            return variant_id
+    if _claim_variant(database, message_variant_id, worker_id, stale_seconds):
+        return message_variant_id
+    return None
 
 
 def reclaim_stale_variants(database: Database, *, stale_seconds: float) -> list[uuid.UUID]:

@@ -50,25 +50,19 @@ def store(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
-def make_client(settings: Settings, database: Database,
-                store: dict[str, str]) -> Iterator[MakeClient]:
-    """Factory: ``make_client(host="10.0.0.1", **settings)`` — one app per call's settings,
+def make_client(settings: Settings, database: Database, store: dict[str, str],
+                open_client: Callable[..., TestClient]) -> MakeClient:
+    """Factory: ``make_client(host="10.0.0.1", **settings)`` — one app per distinct settings,
     one TestClient per client address (the address is what per-client limits count)."""
     apps: dict[str, Any] = {}
-    clients: list[TestClient] = []
 
     def factory(host: str = "10.0.0.1", **overrides: Any) -> TestClient:
         key = repr(sorted(overrides.items()))
         if key not in apps:
             apps[key] = create_app(settings.model_copy(update={**store, **overrides}), database)
-        client = TestClient(apps[key], client=(host, 50000))
-        client.__enter__()
-        clients.append(client)
-        return client
+        return open_client(apps[key], host)
 
-    yield factory
-    for client in clients:
-        client.__exit__(None, None, None)
+    return factory
 
 
 def _login(client: TestClient, username: str, password: str) -> Any:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.app import create_app
 from api.core.db import Database, migrate
@@ -87,6 +88,14 @@ def _request_plan(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Database, uuid.UUID]:
     """Arrange an org with stock and a blueprint, POST a plan through the API (Redis mode)."""
+    db, ids = _request_plans(env, monkeypatch, 1)
+    return db, ids[0]
+
+
+def _request_plans(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, count: int
+) -> tuple[Database, list[uuid.UUID]]:
+    """A new org with stock; ``count`` plan requests POSTed through the API (Redis mode)."""
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     settings = Settings(_env_file=None, environment="test",  # type: ignore[call-arg]
@@ -100,20 +109,23 @@ def _request_plan(
         s.add_all([user, org])
         s.flush()
         s.add(OrganizationMember(organization_id=org.id, user_id=user.id, role="owner"))
-        ore = make_item(s, "ore")
+        ore = make_item(s, f"ore-{uuid.uuid4().hex[:6]}")
         here = make_location(s, "Hangar", kind="hangar", org_id=org.id)
         make_stock(s, ore, here, Decimal(5), org_id=org.id)  # type: ignore[arg-type]
         ids = (user.id, org.id, ore.id, here.id)
     user_id, org_id, ore_id, here_id = ids
     token = create_access_token(user_id, settings).token
     app = create_app(settings, db)
+    plan_ids = []
     with TestClient(app) as client:
-        r = client.post(f"/api/v1/orgs/{org_id}/plans",
-                        headers={"Authorization": f"Bearer {token}"},
-                        json={"demands": [{"item_id": str(ore_id), "quantity": 3}],
-                              "delivery_location_id": str(here_id)})
-        assert r.status_code == 202, r.text
-        return db, uuid.UUID(r.json()["id"])
+        for _ in range(count):
+            r = client.post(f"/api/v1/orgs/{org_id}/plans",
+                            headers={"Authorization": f"Bearer {token}"},
+                            json={"demands": [{"item_id": str(ore_id), "quantity": 3}],
+                                  "delivery_location_id": str(here_id)})
+            assert r.status_code == 202, r.text
+            plan_ids.append(uuid.UUID(r.json()["id"]))
+    return db, plan_ids
 
 
 def _wait(db: Database, plan_id: uuid.UUID, ok: Callable[[Plan], bool]) -> Plan:
@@ -163,3 +175,28 @@ def test_killed_worker_plan_is_reclaimed(env: dict[str, str],
         for proc in (slow, fast):
             if proc is not None:
                 _stop(proc)
+
+
+def test_one_orgs_backlog_does_not_delay_anothers_plan(
+        env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both orgs queue while no worker runs: org A six plans, then org B one. The Redis queue
+    # holds A's six messages before B's; one worker thread then takes them in that order.
+    db, a_ids = _request_plans(env, monkeypatch, 6)
+    db_b, (b_id,) = _request_plans(env, monkeypatch, 1)
+    worker = _worker(env)
+    try:
+        for plan_id in [*a_ids, b_id]:
+            plan = _wait(db, plan_id, lambda p: p.status in ("done", "failed"))
+            assert plan.status == "done", plan.error
+        with db.session_scope() as s:
+            started = sorted((p.started_at, p.id) for p in s.scalars(
+                select(Plan).where(Plan.id.in_([*a_ids, b_id]))) if p.started_at)
+        order = [plan_id for _, plan_id in started]
+        # Fair dispatch: B's plan is claimed right after the one A plan the first message
+        # took — not after A's whole backlog (FIFO would make it last).
+        assert order.index(b_id) == 1, order
+        assert [p for p in order if p != b_id] == a_ids
+    finally:
+        _stop(worker)
+        db.dispose()
+        db_b.dispose()
