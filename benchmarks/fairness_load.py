@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import tempfile
 import time
@@ -44,6 +43,7 @@ from benchmarks.planning_load import (
     loadavg,
     postgres_and_redis,
     redis_done,
+    report,
 )
 
 
@@ -132,11 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    result = run(args.backlog, args.seed)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    report(run(args.backlog, args.seed), args.json)
     return 0
 
 

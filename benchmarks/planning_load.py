@@ -571,6 +571,14 @@ def run(*, runs: int = 3, variants: int = 16, seed: int = 1, time_limit: float =
     return out
 
 
+def report(figures: dict[str, Any], path: Path | None) -> None:
+    """Print the figures as JSON and, with ``path``, write them there too."""
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if path:
+        path.write_text(text + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: run, print (and optionally save) the JSON figures."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.planning_load",
@@ -587,12 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.variants <= 20:
         parser.error("--variants must be 1..20 (the API's limit per request)")
-    figures = run(runs=args.runs, variants=args.variants, seed=args.seed,
-                  time_limit=args.time_limit, embedded=not args.no_embedded)
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    report(run(runs=args.runs, variants=args.variants, seed=args.seed,
+               time_limit=args.time_limit, embedded=not args.no_embedded), args.json)
     return 0
 
 
