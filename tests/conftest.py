@@ -37,7 +37,8 @@ TEST_PASSWORD = "correct horse battery staple"
 RELAXED_LIMITS: dict[str, object] = {
     **{f"rate_limit_{rule}": "100000/minute" for rule in (
         "login_per_client", "login_failures_per_account_client", "login_failures_per_account",
-        "register_per_client", "refresh_per_client", "plans_per_account", "plans_per_client",
+        "register_per_client", "refresh_per_client", "refresh_per_account",
+        "plans_per_account", "plans_per_client",
         "writes_per_account", "writes_per_client")},
     "password_hash_concurrency": 8,
     "password_hash_wait_seconds": 30.0,

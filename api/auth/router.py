@@ -119,7 +119,8 @@ def refresh(
     Presenting a token that was already used revokes the whole family: both the thief's and
     the user's copies stop working and the user must log in again.
     """
-    outcome = service.refresh(session, body.refresh_token, settings, _user_agent(request))
+    outcome = service.refresh(session, body.refresh_token, settings, _user_agent(request),
+                              get_limiter(request))
     if outcome.reuse or outcome.tokens is None:
         # Returned rather than raised so the family revocation is committed.
         return problem_response(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.auth import repository as repo
 from api.auth.schemas import PatCreateIn, RegisterIn, TokenPair, UserPatch
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthorized
-from api.core.ratelimit import LoginAttempts
+from api.core.ratelimit import LoginAttempts, RateLimiter
 from api.core.security import (
     PAT_PREFIX,
     REFRESH_PREFIX,
@@ -174,9 +174,13 @@ class RefreshOutcome:
 
 
 def refresh(
-    session: Session, token: str, settings: Settings, user_agent: str | None = None
+    session: Session, token: str, settings: Settings, user_agent: str | None = None,
+    limiter: RateLimiter | None = None,
 ) -> RefreshOutcome:
-    """Rotate a refresh token. A replayed (already used or revoked) token revokes its family."""
+    """Rotate a refresh token. A replayed (already used or revoked) token revokes its family.
+
+    With ``limiter``, rotations count per account (``refresh_per_account``); over the limit
+    is a 429 before the token is used, so the client can retry with the same token."""
     if not token.startswith(REFRESH_PREFIX):
         raise Unauthorized("Invalid refresh token")
     row = repo.refresh_token_by_hash(session, hash_token(token))
@@ -188,6 +192,8 @@ def refresh(
         return RefreshOutcome(reuse=True)
     if row.expires_at <= now:
         raise Unauthorized("Refresh token expired")
+    if limiter is not None:
+        limiter.hit("refresh_per_account", str(row.user_id))
     user = repo.user_by_id(session, row.user_id)
     if user is None or not user.is_active or user.deleted_at is not None:
         raise Unauthorized("Account disabled")

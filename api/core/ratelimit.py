@@ -8,7 +8,8 @@ replicas; the embedded default counts in this process' memory. A limit that is r
 Where each limit applies:
 
 * ``login_per_client`` / ``register_per_client`` / ``refresh_per_client``: the auth routes
-  (:func:`limit`), before any password work;
+  (:func:`limit`), before any password work; ``refresh_per_account``: in
+  ``api.auth.service.refresh`` once the token names its account;
 * ``login_failures_*``: :class:`LoginAttempts`, used by ``api.auth.service.authenticate`` —
   only wrong passwords count, a reached limit refuses the attempt before Argon2 runs;
 * ``plans_per_*``: plan and what-if requests (:func:`limit`);
@@ -27,7 +28,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from fastapi import Request
 from limits import RateLimitItem, parse
@@ -47,16 +48,13 @@ RuleName = Literal[
     "login_failures_per_account",
     "register_per_client",
     "refresh_per_client",
+    "refresh_per_account",
     "plans_per_account",
     "plans_per_client",
     "writes_per_account",
     "writes_per_client",
 ]
-RULES: tuple[RuleName, ...] = (
-    "login_per_client", "login_failures_per_account_client", "login_failures_per_account",
-    "register_per_client", "refresh_per_client", "plans_per_account", "plans_per_client",
-    "writes_per_account", "writes_per_client",
-)
+RULES: tuple[RuleName, ...] = get_args(RuleName)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _MESSAGES: dict[RuleName, str] = {
@@ -66,6 +64,7 @@ _MESSAGES: dict[RuleName, str] = {
     "login_failures_per_account": "Too many wrong passwords for this account",
     "register_per_client": "Too many registrations from this client",
     "refresh_per_client": "Too many token refreshes from this client",
+    "refresh_per_account": "Too many token refreshes for this account",
     "plans_per_account": "Too many plan requests from this account",
     "plans_per_client": "Too many plan requests from this client",
     "writes_per_account": "Too many changes from this account",

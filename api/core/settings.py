@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     rate_limit_login_failures_per_account: str = "50/hour"
     rate_limit_register_per_client: str = "10/hour"
     rate_limit_refresh_per_client: str = "60/minute"
+    rate_limit_refresh_per_account: str = "30/minute"
     rate_limit_plans_per_account: str = "30/minute"
     rate_limit_plans_per_client: str = "60/minute"
     rate_limit_writes_per_account: str = "300/minute"
@@ -87,6 +88,7 @@ class Settings(BaseSettings):
         "rate_limit_login_failures_per_account",
         "rate_limit_register_per_client",
         "rate_limit_refresh_per_client",
+        "rate_limit_refresh_per_account",
         "rate_limit_plans_per_account",
         "rate_limit_plans_per_client",
         "rate_limit_writes_per_account",

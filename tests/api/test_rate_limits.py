@@ -169,6 +169,24 @@ def test_token_refresh_per_client(make_client: MakeClient, make_user: Any) -> No
                     "refresh_per_client")
 
 
+def test_token_refresh_per_account(make_client: MakeClient, make_user: Any) -> None:
+    user = make_user()
+    limits = {"rate_limit_refresh_per_account": "2/minute"}
+    tokens = [_login(make_client(f"10.0.2.{n}", **limits), user.user.username,
+                     user.password).json()["refresh_token"] for n in range(3)]
+    for n in range(2):  # two sessions of one account, from two clients
+        r = make_client(f"10.0.2.{n}", **limits).post("/api/v1/auth/refresh",
+                                                      json={"refresh_token": tokens[n]})
+        assert r.status_code == 200, r.text
+    third = make_client("10.0.2.2", **limits)
+    _assert_limited(third.post("/api/v1/auth/refresh", json={"refresh_token": tokens[2]}),
+                    "refresh_per_account")
+    # Refused before use: the same token still works once the window allows (no reuse alarm).
+    third_later = make_client("10.0.2.2", rate_limit_refresh_per_account="100/minute")
+    assert third_later.post("/api/v1/auth/refresh",
+                            json={"refresh_token": tokens[2]}).status_code == 200
+
+
 def test_plan_requests_per_account(make_client: MakeClient, make_user: Any,
                                    make_org: Any) -> None:
     owner, other = make_user(), make_user()
