@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.core.db import Database
+from api.core.deps import install_route_scopes
 from api.core.errors import install_error_handlers
 from api.core.jobs import JobDispatcher
 from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware, configure_logging
@@ -188,4 +189,6 @@ def create_app(
             status_code=200 if at_head else 503,
         )
 
+    # After every route is added: the token-scope look-up of api.core.deps, keyed by endpoint.
+    install_route_scopes(app)
     return app

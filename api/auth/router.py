@@ -26,8 +26,8 @@ from api.auth.schemas import (
 from api.core.db import DbSession
 from api.core.deps import AppSettings, Auth, CurrentUser
 from api.core.errors import Forbidden, problem_response
-from api.core.permissions import SCOPES
 from api.core.ratelimit import LoginAttempts, client_key, get_limiter, limit
+from api.core.scopes import SCOPES
 from models.accounts import User
 
 _AUTH_RESPONSES: dict[int | str, dict[str, str]] = {

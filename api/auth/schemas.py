@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from api.core.permissions import SCOPES
+from api.core.scopes import SCOPES
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
 # Deliberately loose (one @, a dot in the domain, no spaces): real validation is a mail sent.

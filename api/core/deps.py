@@ -4,6 +4,8 @@
 * ``org_member(min_role=...)`` / ``org_member(action=...)``: the caller's membership of the
   ``{org_id}`` in the path; 404 for non-members (never reveal that the org exists), 403 only
   for members whose role is too low.
+* Personal access token scopes: both check the route's row of
+  :data:`api.core.scopes.ROUTE_SCOPES` (403 ``required_scope``), after membership and role.
 """
 
 from __future__ import annotations
@@ -12,23 +14,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import and_, bindparam, select
+from starlette.requests import HTTPConnection
 
 from api.core.db import DbSession
 from api.core.errors import Forbidden, NotFound, Unauthorized
-from api.core.permissions import (
-    ACTION_SCOPES,
-    Action,
-    Role,
-    expand_scopes,
-    min_role_for,
-    role_at_least,
-)
+from api.core.permissions import Action, Role, min_role_for, role_at_least
 from api.core.ratelimit import SAFE_METHODS, get_limiter
+from api.core.scopes import (
+    SESSION,
+    EndpointRequirements,
+    Requirement,
+    describe,
+    endpoint_requirements,
+    token_allows,
+)
 from api.core.security import PAT_PREFIX, decode_access_token, hash_token
 from api.core.settings import Settings, get_settings
 from models.accounts import PersonalAccessToken, User
@@ -65,9 +69,42 @@ class AuthContext:
     scopes: frozenset[str] = field(default_factory=lambda: frozenset({ALL_SCOPES}))
     token_id: str | None = None
 
-    def has_scope(self, scope: str) -> bool:
-        """True when the credential grants ``scope`` (a write scope grants its read scope)."""
-        return ALL_SCOPES in self.scopes or scope in expand_scopes(self.scopes)
+    def allows(self, requirement: Requirement | None) -> bool:
+        """True when the credential may call a route needing ``requirement``."""
+        return self.method == "jwt" or token_allows(requirement, self.scopes)
+
+
+ROUTE_REQUIREMENTS_STATE = "route_requirements"
+
+
+def install_route_scopes(app: FastAPI, extra: dict[str, Requirement] | None = None) -> None:
+    """Index ``ROUTE_SCOPES`` (plus ``extra`` rows, for routes only tests add) by the app's
+    endpoints; call once every route is added."""
+    setattr(app.state, ROUTE_REQUIREMENTS_STATE, endpoint_requirements(app.routes, extra))
+
+
+def route_requirement(conn: HTTPConnection) -> Requirement | None:
+    """The matched route's row of ``ROUTE_SCOPES`` (None: the route declares none).
+
+    ``create_app`` stores the table keyed by endpoint on ``app.state``; an app (or a route
+    added later) without a row refuses personal access tokens.
+    """
+    table: EndpointRequirements = getattr(conn.app.state, ROUTE_REQUIREMENTS_STATE, {})
+    method: str = "WS" if conn.scope["type"] == "websocket" else conn.scope["method"]
+    endpoint: Callable[..., Any] | None = conn.scope.get("endpoint")
+    return table.get((endpoint, method)) if endpoint is not None else None
+
+
+def check_scope(conn: HTTPConnection, auth: AuthContext) -> None:
+    """403 unless ``auth`` may call the matched route (personal access token scopes)."""
+    requirement = route_requirement(conn)
+    if auth.allows(requirement):
+        return
+    if requirement == SESSION:
+        raise Forbidden("This needs a login session, not a personal access token",
+                        required_scope=SESSION)
+    raise Forbidden(f"Token lacks the scope this needs: {describe(requirement)}",
+                    required_scope=describe(requirement))
 
 
 def _authenticate_pat(session: DbSession, token: str) -> AuthContext:
@@ -121,13 +158,10 @@ def _check_active(ctx: AuthContext) -> AuthContext:
     return ctx
 
 
-def get_auth(
-    request: Request,
-    session: DbSession,
-    settings: AppSettings,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
+def _authenticate(
+    request: Request, session: DbSession, settings: Settings, token: str | None
 ) -> AuthContext:
-    """Authenticate the request; raise 401 unless a valid credential is presented."""
+    """The caller (401 unless a valid credential is presented), once per request."""
     done: AuthContext | None = getattr(request.state, "auth", None)
     if done is not None:  # already authenticated by org_member() in this request
         return done
@@ -148,6 +182,18 @@ def _remember(request: Request, ctx: AuthContext) -> None:
         get_limiter(request).hit("writes_per_account", str(ctx.user.id))
 
 
+def get_auth(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> AuthContext:
+    """Authenticate the request (401) and check the route's token scope (403)."""
+    ctx = _authenticate(request, session, settings, token)
+    check_scope(request, ctx)
+    return ctx
+
+
 Auth = Annotated[AuthContext, Depends(get_auth)]
 
 
@@ -157,17 +203,6 @@ def current_user(auth: Auth) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-
-
-def require_scope(scope: str) -> Callable[[AuthContext], AuthContext]:
-    """Dependency factory: personal access tokens must carry ``scope`` (JWTs carry all)."""
-
-    def dependency(auth: Auth) -> AuthContext:
-        if not auth.has_scope(scope):
-            raise Forbidden(f"Token lacks the '{scope}' scope", required_scope=scope)
-        return auth
-
-    return dependency
 
 
 class OrgAccess(NamedTuple):
@@ -188,22 +223,15 @@ class OrgAccess(NamedTuple):
 
 
 def org_member(
-    min_role: Role | str = Role.VIEWER, *, action: Action | None = None, scope: str | None = None
+    min_role: Role | str = Role.VIEWER, *, action: Action | None = None
 ) -> Callable[..., OrgAccess]:
     """Dependency factory for routes with an ``{org_id}`` path parameter.
 
     Pass ``action=Action.X`` to take the minimum role from the permission matrix (preferred),
     or ``min_role`` directly. Non-members get 404 as if the org did not exist. Personal access
-    tokens also need the action's scope (``ACTION_SCOPES``; ``scope`` overrides it); without an
-    action, viewer-level routes need ``org:read`` and anything higher ``org:admin``.
+    tokens also need the route's scope from ``ROUTE_SCOPES``.
     """
     minimum = min_role_for(action) if action is not None else Role(min_role)
-    if scope is not None:
-        needed = scope
-    elif action is not None:
-        needed = ACTION_SCOPES[action]
-    else:
-        needed = "org:read" if minimum == Role.VIEWER else "org:admin"
 
     def dependency(
         org_id: uuid.UUID,
@@ -222,8 +250,7 @@ def org_member(
                 role=membership.role,
             )
         # Scopes narrow a token; checked after membership so outsiders still see only 404.
-        if not auth.has_scope(needed):
-            raise Forbidden(f"Token lacks the '{needed}' scope", required_scope=needed)
+        check_scope(request, auth)
         return OrgAccess(auth.user, membership)
 
     return dependency
@@ -266,7 +293,7 @@ def _auth_and_membership(
         ctx = _check_active(_jwt_context(row[0] if row else None, claims))
         _remember(request, ctx)
         return ctx, row[1] if row else None
-    ctx = done or get_auth(request, session, settings, token)
+    ctx = done or _authenticate(request, session, settings, token)
     membership = session.scalar(
         select(OrganizationMember).where(
             OrganizationMember.organization_id == org_id,

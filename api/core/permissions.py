@@ -76,55 +76,6 @@ MATRIX: dict[Action, tuple[Role, str]] = {
 
 assert set(MATRIX) == set(Action), "every action needs a row in MATRIX"
 
-# Personal access token scopes: the one list of names (api/auth validates requests against
-# it). A write scope implies the read scope of its area; every scope implies ``org:read``
-# because a token that may touch an org's data must be able to see which orgs it belongs to.
-SCOPES: dict[str, str] = {
-    "org:read": "See your organisations and their members",
-    "org:admin": "Rename/delete organisations, manage members and integrations (role permitting)",
-    "inventory:read": "Read locations, ships, stock, reservations and history",
-    "inventory:write": "Change stock, locations, ships and org items",
-    "planning:read": "Read blueprints, goals, sources, crafts and plans",
-    "planning:write": "Create and change blueprints, goals, sources, crafts and plans",
-}
-SCOPE_IMPLIES: dict[str, frozenset[str]] = {
-    "org:admin": frozenset({"org:read"}),
-    "inventory:read": frozenset({"org:read"}),
-    "inventory:write": frozenset({"inventory:read", "org:read"}),
-    "planning:read": frozenset({"org:read"}),
-    "planning:write": frozenset({"planning:read", "org:read"}),
-}
-
-# The scope a personal access token needs for each action (roles still apply on top).
-ACTION_SCOPES: dict[Action, str] = {
-    Action.ORG_READ: "org:read",
-    Action.ORG_UPDATE: "org:admin",
-    Action.ORG_DELETE: "org:admin",
-    Action.MEMBERS_READ: "org:read",
-    Action.MEMBERS_MANAGE: "org:admin",
-    Action.INVENTORY_READ: "inventory:read",
-    Action.INVENTORY_WRITE: "inventory:write",
-    Action.ITEMS_MANAGE: "inventory:write",
-    Action.BLUEPRINTS_WRITE: "planning:write",
-    Action.CRAFTS_WRITE: "planning:write",
-    Action.GOALS_WRITE: "planning:write",
-    Action.SOURCES_WRITE: "planning:write",
-    Action.PLANS_REQUEST: "planning:write",
-    Action.PLANS_APPLY: "planning:write",
-    Action.INTEGRATIONS_MANAGE: "org:admin",
-}
-
-assert set(ACTION_SCOPES) == set(Action), "every action needs a PAT scope"
-assert set(ACTION_SCOPES.values()) <= set(SCOPES), "ACTION_SCOPES names unknown scopes"
-
-
-def expand_scopes(scopes: frozenset[str] | set[str] | list[str]) -> frozenset[str]:
-    """``scopes`` plus every scope they imply (``inventory:write`` grants ``inventory:read``)."""
-    granted = set(scopes)
-    for scope in scopes:
-        granted |= SCOPE_IMPLIES.get(scope, frozenset())
-    return frozenset(granted)
-
 
 def role_at_least(role: str | Role, minimum: str | Role) -> bool:
     """True when ``role`` has every right of ``minimum``."""

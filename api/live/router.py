@@ -3,7 +3,8 @@
 Authenticate with ``?token=<access token or PAT>`` or, to keep tokens out of URLs and logs,
 send ``{"token": "..."}`` as the first message within 10 s. Only members of the org are
 subscribed; anyone else is closed with code 4404 (as for an org that does not exist), a bad
-token with 4401.
+token with 4401, a personal access token without this route's scopes (``ROUTE_SCOPES``) with
+4403.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.core.db import Database
-from api.core.deps import _authenticate_jwt, _authenticate_pat
+from api.core.deps import _authenticate_jwt, _authenticate_pat, route_requirement
 from api.core.errors import ProblemError
+from api.core.scopes import Requirement
 from api.core.security import PAT_PREFIX
 from api.core.settings import Settings
 from api.live.hub import channel, memory_hub
@@ -29,12 +31,15 @@ from models.orgs import OrganizationMember
 router = APIRouter(tags=["live"])
 
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 FIRST_MESSAGE_TIMEOUT = 10.0
 
 
-def _authorise(db: Database, settings: Settings, token: str, org_id: uuid.UUID) -> int | None:
-    """None when the token's user is a member of the org, else the close code."""
+def _authorise(db: Database, settings: Settings, token: str, org_id: uuid.UUID,
+               requirement: Requirement | None) -> int | None:
+    """None when the token's user is a member of the org and the token may read the feed
+    (``requirement``), else the close code."""
     with db.session_scope() as session:
         try:
             if token.startswith(PAT_PREFIX):
@@ -48,7 +53,9 @@ def _authorise(db: Database, settings: Settings, token: str, org_id: uuid.UUID) 
         member = session.scalar(select(OrganizationMember.id).where(
             OrganizationMember.organization_id == org_id,
             OrganizationMember.user_id == ctx.user.id))
-        return None if member is not None else CLOSE_NOT_FOUND
+        if member is None:
+            return CLOSE_NOT_FOUND
+        return None if ctx.allows(requirement) else CLOSE_FORBIDDEN
 
 
 async def _memory_events(org_id: str) -> AsyncIterator[str]:
@@ -89,8 +96,9 @@ async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None
             token = ""
     settings: Settings = websocket.app.state.settings
     db: Database = websocket.app.state.db
-    code = await run_in_threadpool(_authorise, db, settings, token, org_id) if token \
-        else CLOSE_UNAUTHORIZED
+    requirement = route_requirement(websocket)
+    code = await run_in_threadpool(_authorise, db, settings, token, org_id, requirement) \
+        if token else CLOSE_UNAUTHORIZED
     if code is not None:
         await websocket.close(code=code)
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from api.core.db import DbSession
-from api.core.deps import AuthContext, OrgAccess, org_member, require_scope
+from api.core.deps import Auth, OrgAccess, org_member
 from api.core.permissions import Action
 from api.orgs import service
 from api.orgs.schemas import MemberAdd, MemberOut, MemberPatch, OrgCreate, OrgOut, OrgPatch
@@ -39,7 +39,7 @@ IsMember = Annotated[OrgAccess, Depends(org_member(action=Action.ORG_READ))]
 def create_org(
     body: OrgCreate,
     session: DbSession,
-    auth: Annotated[AuthContext, Depends(require_scope("org:admin"))],
+    auth: Auth,
 ) -> OrgOut:
     """Create an organisation; the caller becomes its owner."""
     return service.create_org(session, auth.user, body)
@@ -47,7 +47,7 @@ def create_org(
 
 @router.get("", summary="My organisations")
 def list_orgs(
-    session: DbSession, auth: Annotated[AuthContext, Depends(require_scope("org:read"))]
+    session: DbSession, auth: Auth
 ) -> list[OrgOut]:
     """The organisations the caller belongs to, with the caller's role."""
     return service.list_my_orgs(session, auth.user)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.core.db import Database
-from api.core.permissions import SCOPES
+from api.core.scopes import SCOPES
 from api.core.security import hash_token
 from models.accounts import PersonalAccessToken, RefreshToken, User
 from models.inventory import Item, ItemHistory, ItemStock, Location, Ship

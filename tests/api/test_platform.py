@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.core.db import Database, DbSession, after_commit
-from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.deps import CurrentUser, OrgAccess, install_route_scopes, org_member
 from api.core.errors import InsufficientStock
 from api.core.permissions import Action, can_assign_role, render_markdown
+from api.core.scopes import ANY, route_keys
 from api.core.security import PAT_PREFIX, new_opaque_token
 from models.accounts import PersonalAccessToken
 from models.orgs import Organization
@@ -80,6 +81,8 @@ def events() -> list[str]:
 @pytest.fixture
 def tclient(app: FastAPI, events: list[str]) -> TestClient:
     app.include_router(_test_router(events), prefix="/api/v1")
+    # Test-only routes: any valid credential may call them.
+    install_route_scopes(app, {key: ANY for key in route_keys(app.routes) if "/test/" in key})
     return TestClient(app, raise_server_exceptions=False)
 
 
