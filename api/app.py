@@ -18,6 +18,7 @@ from api.core.deps import install_route_scopes
 from api.core.errors import install_error_handlers
 from api.core.jobs import JobDispatcher
 from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware, configure_logging
+from api.core.outbox import OutboxRelay
 from api.core.ratelimit import RateLimiter, WriteLimitMiddleware
 from api.core.settings import Settings, get_settings
 
@@ -113,6 +114,7 @@ def create_app(
     configure_logging(settings.log_level, settings.log_json)
     db = database or Database(settings.database_url, settings)
     dispatcher = jobs if jobs is not None else _default_jobs(settings, db)
+    outbox = OutboxRelay(db, dispatcher, poll_seconds=settings.outbox_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -121,9 +123,11 @@ def create_app(
         start = getattr(dispatcher, "start", None)
         if callable(start):
             start()
+        outbox.start()
         try:
             yield
         finally:
+            outbox.stop()
             stop = getattr(dispatcher, "stop", None)
             if callable(stop):
                 stop()
@@ -145,6 +149,7 @@ def create_app(
     app.state.db = db
     app.state.jobs = dispatcher
     app.state.limiter = RateLimiter(settings)
+    app.state.outbox = outbox
 
     install_error_handlers(app)
     # Innermost: a refused write is still a CORS-readable problem document with a request id.

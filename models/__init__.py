@@ -13,6 +13,7 @@ from models.inventory import (
     Ship,
     StockReservation,
 )
+from models.jobs import OutboxJob
 from models.orgs import Organization, OrganizationMember
 from models.planning import (
     Blueprint,
@@ -45,6 +46,7 @@ __all__ = [
     "Location",
     "Organization",
     "OrganizationMember",
+    "OutboxJob",
     "PersonalAccessToken",
     "Plan",
     "PlanVariant",

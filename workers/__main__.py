@@ -14,6 +14,7 @@ import threading
 
 from api.core.db import Database
 from api.core.logging import configure_logging
+from api.core.outbox import OutboxRelay
 from api.core.settings import get_settings
 from workers.broker import make_runtime
 
@@ -37,8 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     # Reclaim first so plans of a worker that died while none was running start at once.
     runtime.reap()
     runtime.start_worker(threads=max(1, args.threads))
+    # Workers relay the job outbox too: jobs an API process could not hand over (Redis was
+    # down, or it stopped right after the commit) go out as soon as any process can.
+    outbox = OutboxRelay(database, runtime, poll_seconds=settings.outbox_poll_seconds)
+    outbox.start()
     log.info("worker started", extra={"worker_id": runtime.worker_id})
     stop.wait()
+    outbox.stop()
     runtime.stop()
     database.dispose()
     return 0

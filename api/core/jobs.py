@@ -4,8 +4,11 @@
 talk to a :class:`JobDispatcher` found on ``app.state.jobs``; the composition root
 (:func:`api.app.create_app`, :mod:`api.cli`) installs the Dramatiq implementation from
 ``workers.broker`` — a Redis broker in production, an in-process worker when embedded.
-Enqueue only from :func:`api.core.db.after_commit` hooks, so a rolled-back request sends
-nothing.
+
+Request code gets :data:`Jobs`: an :class:`api.core.outbox.OutboxJobs` bound to the request's
+session, whose enqueues are outbox rows committed (or rolled back) with the request and
+relayed to ``app.state.jobs`` by ``app.state.outbox`` after the commit. A rolled-back request
+sends nothing; a committed one is never lost when the broker is unreachable.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Annotated, Protocol, runtime_checkable
 
 from fastapi import Depends, Request
 
+from api.core.db import DbSession
 from api.core.errors import ProblemError
+from api.core.outbox import OutboxJobs, OutboxRelay
 
 
 @runtime_checkable
@@ -38,13 +43,12 @@ class JobsUnavailable(ProblemError):  # noqa: N818 - short names read well at ra
     title = "Background jobs unavailable"
 
 
-def get_jobs(request: Request) -> JobDispatcher:
-    """The app's dispatcher (``app.state.jobs``); 503 when the app was built without one."""
-    jobs = getattr(request.app.state, "jobs", None)
-    if jobs is None:
+def get_jobs(request: Request, session: DbSession) -> JobDispatcher:
+    """Enqueue into the request's transaction (the outbox); 503 when the app has no queue."""
+    relay: OutboxRelay | None = getattr(request.app.state, "outbox", None)
+    if relay is None or getattr(request.app.state, "jobs", None) is None:
         raise JobsUnavailable("This server has no job queue configured")
-    dispatcher: JobDispatcher = jobs
-    return dispatcher
+    return OutboxJobs(session, relay)
 
 
 Jobs = Annotated[JobDispatcher, Depends(get_jobs)]

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/quartermaster.db"
     # None means the embedded in-process broker and pub/sub (no Redis server needed).
     redis_url: str | None = None
+    # How often the job outbox relay retries while the broker is unreachable (and looks for
+    # rows other processes left); a job written while Redis is up is sent at once anyway.
+    outbox_poll_seconds: float = Field(default=2.0, gt=0, le=300)
     secret_key: str = DEV_SECRET_KEY
     jwt_algorithm: Literal["HS256"] = "HS256"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)

@@ -4,7 +4,8 @@ Authenticate with ``?token=<access token or PAT>`` or, to keep tokens out of URL
 send ``{"token": "..."}`` as the first message within 10 s. Only members of the org are
 subscribed; anyone else is closed with code 4404 (as for an org that does not exist), a bad
 token with 4401, a personal access token without this route's scopes (``ROUTE_SCOPES``) with
-4403.
+4403. When the event source fails (Redis went away) the socket is closed with 1011 so the
+client reconnects.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 
@@ -28,10 +30,12 @@ from api.core.settings import Settings
 from api.live.hub import channel, memory_hub
 from models.orgs import OrganizationMember
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_STREAM_LOST = 1011  # RFC 6455 "internal error": the server lost its event source
 CLOSE_NOT_FOUND = 4404
 FIRST_MESSAGE_TIMEOUT = 10.0
 
@@ -116,9 +120,18 @@ async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None
             while True:
                 await websocket.receive_text()
 
-    tasks = [asyncio.create_task(forward()), asyncio.create_task(drain())]
+    pump, listen = asyncio.create_task(forward()), asyncio.create_task(drain())
+    tasks = [pump, listen]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if pump.done() and not listen.done():
+            # The event source failed (Redis went away) or ended: say so with a close frame,
+            # so clients reconnect instead of waiting on a half-dead socket.
+            if not pump.cancelled() and pump.exception() is not None:
+                logger.warning("live: event stream failed", extra={
+                    "org_id": str(org_id), "error": repr(pump.exception())})
+            with contextlib.suppress(Exception):
+                await websocket.close(code=CLOSE_STREAM_LOST, reason="event stream lost")
     finally:
         for task in tasks:
             task.cancel()

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from api.blueprints import repository as blueprints_repo
 from api.blueprints.service import engine_blueprint
-from api.core.db import after_commit
 from api.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from api.crafts.schemas import CraftIn
 from api.crafts.service import create_craft
@@ -54,6 +53,8 @@ from models.planning import Craft, Plan, PlanVariant
 # router reaches them here, so it never imports the repository.
 list_plans = repository.list_plans
 
+# Enqueues are transactional (the request's ``Jobs``: an outbox row in this session), so they
+# are called inside the transaction, not from an after-commit hook.
 Enqueue = Callable[[uuid.UUID], None]
 # Seconds a client is told to wait when its org is at a job cap: about one org-preset solve.
 ADMISSION_RETRY_AFTER = 5
@@ -219,7 +220,7 @@ def _admit(session: Session, org_id: uuid.UUID, *, adding: int, cap: int,
 
 def request_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
                  body: PlanRequestIn, enqueue: Enqueue, *, max_active: int) -> Plan:
-    """Snapshot, store a ``queued`` plan and enqueue its solve once the transaction commits.
+    """Snapshot, store a ``queued`` plan and enqueue its solve in the same transaction.
 
     429 when the org already has ``max_active`` plans queued or solving."""
     _admit(session, org_id, adding=1, cap=max_active, variants=False)
@@ -229,8 +230,7 @@ def request_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
                 created_by=user_id)
     session.add(plan)
     session.flush()
-    plan_id = plan.id
-    after_commit(session, lambda: enqueue(plan_id))
+    enqueue(plan.id)
     return plan
 
 
@@ -418,8 +418,7 @@ def request_variants(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID, bo
             for v in parsed.variants]
     session.add_all(rows)
     session.flush()
-    ids = [r.id for r in rows]
-    after_commit(session, lambda: enqueue(ids))
+    enqueue([r.id for r in rows])
     return rows
 
 
