@@ -125,6 +125,7 @@ def prune(problem: Problem, *, drop_unmakeable: bool = True) -> Problem:
     })
     # model_copy shares the private lookup cache of the original; it must be rebuilt.
     pruned._lookup = None
+    pruned._stops = None
     return pruned
 
 
