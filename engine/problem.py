@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 PROBLEM_FORMAT: Literal["quartermaster.problem/1"] = "quartermaster.problem/1"
@@ -293,11 +292,15 @@ def read_document(path: str | Path) -> Any:
         raise ProblemValidationError(
             [ValidationIssue("file", str(path), "-", f"cannot read: {exc.strerror}")]
         ) from exc
+    load: Callable[[str], Any] = json.loads
+    error: type[Exception] = json.JSONDecodeError
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        import yaml  # only YAML files pay for the parser (CLI start-up)
+
+        load, error = yaml.safe_load, yaml.YAMLError
     try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
-            return yaml.safe_load(text)
-        return json.loads(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        return load(text)
+    except error as exc:
         raise ProblemValidationError(
             [ValidationIssue("file", str(path), "-", f"not valid JSON/YAML: {exc}")]
         ) from exc
