@@ -234,24 +234,38 @@ class _Greedy:
             left = st.taken.get(src.id, 0.0) - st.handed_source.get(src.id, 0.0)
             if need - got > EPS and left > EPS:
                 give(("source", src.id), min(left, need - got))
-        # 2. Own, member, then market stock by effective cost (the list is sorted that way).
-        for src in self.sources_by_item.get(item_id, []):
-            if need - got <= EPS:
-                break
-            if src.effective_quality < floor:
-                continue
-            q = self.take(src, need - got)
-            if q > EPS:
-                give(("source", src.id), min(q, need - got))
-        # 3. Craft what no stock covers (crafts may replace self.state).
-        if need - got > EPS and item_id not in path:
-            for bp in self.blueprints_by_item.get(item_id, []):
+        def from_stock(dearest: float) -> None:
+            # Own, member, then market stock by effective cost (the list is sorted that way).
+            for src in self.sources_by_item.get(item_id, []):
                 if need - got <= EPS:
                     break
-                made = self.craft(bp, need - got, path | {item_id})
-                if made > EPS:
-                    give(("blueprint", bp.id), min(made, need - got))
+                if src.effective_quality < floor or self.problem.effective_cost(src) > dearest:
+                    continue
+                q = self.take(src, need - got)
+                if q > EPS:
+                    give(("source", src.id), min(q, need - got))
+
+        def from_crafts() -> None:
+            # Crafts may replace self.state.
+            if need - got > EPS and item_id not in path:
+                for bp in self.blueprints_by_item.get(item_id, []):
+                    if need - got <= EPS:
+                        break
+                    made = self.craft(bp, need - got, path | {item_id})
+                    if made > EPS:
+                        give(("blueprint", bp.id), min(made, need - got))
+
+        # 2. Stock no dearer than making, 3. crafts, 4. the rest of the stock. The naive
+        # greedy prices making at infinity: all stock first, crafts for what none covers.
+        from_stock(self.make_cost(item_id))
+        from_crafts()
+        from_stock(math.inf)
         return got
+
+    def make_cost(self, item_id: str) -> float:
+        """Unit cost of making an item, below which stock is bought before crafting; the naive
+        greedy never looks (the make-or-buy baseline, engine.baselines, does)."""
+        return math.inf
 
     def take(self, src: Source, want: float) -> float:
         """Take up to `want` more from a source (whole lots and pieces); returns new stock."""
