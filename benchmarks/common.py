@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import resource
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.baselines import make_or_buy_plan
 from engine.checker import check
 from engine.generate import PRESETS, generate
 from engine.greedy import greedy_plan
@@ -69,6 +70,10 @@ class Measurement:
     greedy_wall: float
     greedy_check_ok: bool
     peak_mib: float
+    make_or_buy_objective: float | None = None
+    make_or_buy_check_ok: bool = False
+    # Per planner ("main", "greedy", "make_or_buy"): what users count (see user_figures).
+    figures: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -92,6 +97,16 @@ class Measurement:
         """JSON-ready form, with the derived figures."""
         return {**asdict(self), "ratio": self.ratio, "ref_capped": self.ref_capped,
                 "savings": self.savings}
+
+
+def user_figures(problem: Problem, plan: Plan) -> dict[str, float]:
+    """What a crew counts, each on its own: aUEC spent (prices paid, run costs, trip costs —
+    no reliability weighting, no shortfall penalty), trips flown, SCU hauled, units short."""
+    paid = sum(problem.unit_price(problem.source(t.source)) * t.quantity for t in plan.takes)
+    return {"spent": paid + plan.costs.crafting + plan.costs.trips,
+            "trips": float(sum(t.trips for t in plan.trips)),
+            "hauled": sum(t.volume_scu for t in plan.trips),
+            "short": sum(s.quantity for s in plan.shortfalls)}
 
 
 def _stat(plan: Plan, name: str) -> int | None:
@@ -124,6 +139,7 @@ def measure(preset: str, seed: int = SEED, *, reference: bool = True) -> Measure
     greedy = greedy_plan(problem)
     greedy_wall = time.perf_counter() - started
     greedy_ok = check(problem, greedy).ok
+    spreadsheet = make_or_buy_plan(problem)
 
     return Measurement(
         preset=preset, seed=seed, items=sizes.items, blueprints=sizes.blueprints,
@@ -144,4 +160,8 @@ def measure(preset: str, seed: int = SEED, *, reference: bool = True) -> Measure
         greedy_shortfall=sum(s.quantity for s in greedy.shortfalls),
         main_shortfall=sum(s.quantity for s in main.shortfalls),
         greedy_check_ok=greedy_ok, peak_mib=peak_rss_mib(),
+        make_or_buy_objective=spreadsheet.objective,
+        make_or_buy_check_ok=check(problem, spreadsheet).ok,
+        figures={name: user_figures(problem, plan) for name, plan in
+                 (("main", main), ("greedy", greedy), ("make_or_buy", spreadsheet))},
     )

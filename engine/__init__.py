@@ -7,7 +7,8 @@ for validation) does not load the solvers. Functions named like their module (``
 - :func:`parse_problem`, :func:`load_problem` — validate a ``quartermaster.problem/1`` document
 - ``engine.solve.solve`` — the provably cheapest plan (``quartermaster.plan/1``)
 - :func:`check` — verify a plan against every rule of the spec and recompute its objective
-- :func:`greedy_plan` — the spreadsheet-style baseline
+- :func:`greedy_plan` — the naive baseline (buys whatever is listed, crafts the rest)
+- :func:`make_or_buy_plan` — the spreadsheet baseline (rolled-up recipe costs, make or buy)
 - ``engine.explain.explain`` — how each demand is met, costs by tier and location, shortfall causes
 - :func:`run_whatif` — solve variants of a problem and compare them with the base plan
 """
@@ -28,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "check": "engine.checker",
     "CheckReport": "engine.checker",
     "greedy_plan": "engine.greedy",
+    "make_or_buy_plan": "engine.baselines",
     "Explanation": "engine.explain",
     "run_whatif": "engine.whatif",
     "apply_changes": "engine.whatif",

@@ -4,16 +4,22 @@ The graph is bipartite: an edge ``item -> blueprint`` says the item is an ingred
 blueprint, an edge ``blueprint -> item`` says the blueprint makes the item. Crafting recipes
 and refining processes are both blueprints; several blueprints for one item are alternatives
 and are all kept.
+
+networkx is imported only to name a cycle: the acyclic path (every solve) walks the graph in
+plain Python, which keeps a one-shot CLI run from paying half a second to import it.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from engine.problem import Blueprint, Problem
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 ITEM = "item"
 BLUEPRINT = "blueprint"
@@ -23,6 +29,8 @@ Node = tuple[str, str]
 
 def bom_graph(problem: Problem) -> nx.DiGraph:
     """The directed item/blueprint graph; nodes are ``("item", id)`` / ``("blueprint", id)``."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     for item in problem.items:
         graph.add_node((ITEM, item.id))
@@ -43,6 +51,10 @@ def find_cycles(problem: Problem) -> list[list[str]]:
     of bp1, which makes b, an ingredient of bp2, which makes a again". One cycle per component
     is enough to name the problem without enumerating (exponentially many) simple cycles.
     """
+    if _item_order(problem) is not None:
+        return []
+    import networkx as nx
+
     graph = bom_graph(problem)
     cycles: list[list[str]] = []
     for component in nx.strongly_connected_components(graph):
@@ -125,18 +137,51 @@ def prune(problem: Problem, *, drop_unmakeable: bool = True) -> Problem:
     })
     # model_copy shares the private lookup cache of the original; it must be rebuilt.
     pruned._lookup = None
+    pruned._stops = None
     return pruned
 
 
 def topological_items(problem: Problem) -> list[str]:
     """Item ids ordered so that every blueprint's output comes before its ingredients.
 
-    Raises ``networkx.NetworkXUnfeasible`` when the BOM has a cycle. Ties are broken by id so
-    the order is deterministic.
+    Raises ``ValueError`` when the BOM has a cycle. Ties are broken by id so the order is
+    deterministic.
     """
-    graph = bom_graph(problem)
-    order = nx.lexicographical_topological_sort(graph.reverse(copy=False))
-    return [node_id for kind, node_id in order if kind == ITEM]
+    order = _item_order(problem)
+    if order is None:
+        raise ValueError("the bill of materials has a cycle (see find_cycles)")
+    return order
+
+
+def _item_order(problem: Problem) -> list[str] | None:
+    """Kahn's algorithm on the reversed BOM graph (outputs before ingredients), smallest node
+    first among the ready ones; None when a cycle leaves nodes unordered."""
+    successors: dict[Node, list[Node]] = {(ITEM, i.id): [] for i in problem.items}
+    for bp in problem.blueprints:
+        node = (BLUEPRINT, bp.id)
+        # Reversed edges: output item -> blueprint -> each ingredient item.
+        successors.setdefault((ITEM, bp.output.item), []).append(node)
+        successors[node] = [(ITEM, ing.item) for ing in bp.ingredients]
+        for ing in bp.ingredients:
+            successors.setdefault((ITEM, ing.item), [])
+    waiting = dict.fromkeys(successors, 0)
+    for targets in successors.values():
+        for target in targets:
+            waiting[target] += 1
+    ready = [node for node, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    done = 0
+    while ready:
+        node = heapq.heappop(ready)
+        done += 1
+        if node[0] == ITEM:
+            order.append(node[1])
+        for target in successors[node]:
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                heapq.heappush(ready, target)
+    return order if done == len(successors) else None
 
 
 def max_runs_and_needs(problem: Problem) -> tuple[dict[str, int], dict[str, float]]:

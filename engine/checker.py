@@ -123,7 +123,7 @@ class _Checker:
         self.demands = {d.id: d for d in problem.demands}
         self.locations = {loc.id for loc in problem.locations}
         self.taken: dict[str, float] = {}
-        self.runs: dict[str, int] = {}
+        self.runs: dict[str, float] = {}
         self.trips: dict[str, int] = {}
         self.shortfall: dict[str, float] = {}
         self.volumes: dict[str, float] = {}
@@ -203,7 +203,14 @@ class _Checker:
             if runs == 0:
                 self.fail(f"{what}: zero runs (lines with zero quantity are left out)")
                 continue
-            self.runs[craft.blueprint] = self.runs.get(craft.blueprint, 0) + int(runs)
+            bad = _bad_number(float(runs))
+            if bad is not None:
+                self.fail(f"{what}: runs {runs} {bad}")
+                continue
+            if not self.blueprints[craft.blueprint].continuous and not is_whole(runs):
+                self.fail(f"{what}: runs {fmt(runs)} is not a whole number (only continuous "
+                          f"blueprints run fractionally)")
+            self.runs[craft.blueprint] = self.runs.get(craft.blueprint, 0) + runs
 
     def check_allocations(self) -> None:
         for alloc in self.plan.allocations:
@@ -336,12 +343,14 @@ class _Checker:
                           f"{fmt(max(0.0, dem.quantity - got))} (quantity - allocated)")
 
     def check_trips(self) -> None:
-        delivery = self.problem.policy.delivery_location
-        capacity = self.problem.policy.ship_capacity_scu
+        problem = self.problem
+        capacity = problem.policy.ship_capacity_scu
         volumes: dict[str, float] = defaultdict(float)
         for source_id, q in self.taken.items():
             src = self.sources[source_id]
-            volumes[src.location] += q * self.items[src.item].volume
+            stop = problem.stop(src.location)
+            if stop is not None:
+                volumes[stop] += q * self.items[src.item].volume
         self.volumes = dict(volumes)
         lines: dict[str, float] = {}
         for trip in self.plan.trips:
@@ -351,8 +360,12 @@ class _Checker:
                 continue
             if trip.location in self.trips:
                 self.fail(f"{what}: location listed more than once in trips")
-            if trip.location == delivery:
-                self.fail(f"{what}: the delivery location needs no trips")
+            stop = problem.stop(trip.location)
+            if stop is None:
+                self.fail(f"{what}: the delivery location needs no trips (nor any place "
+                          f"inside it)")
+            elif stop != trip.location:
+                self.fail(f"{what}: not a stop (its sources are hauled from {stop!r})")
             bad = _bad_number(float(trip.trips))
             if bad is not None:
                 self.fail(f"{what}: trips {trip.trips} {bad}")
@@ -369,7 +382,7 @@ class _Checker:
             if loc in lines and math.isfinite(lines[loc]) and not close(lines[loc], volume):
                 self.fail(f"trips from location {loc!r}: volume_scu {fmt(lines[loc])} but the "
                           f"plan takes {fmt(volume)} SCU there")
-            if loc == delivery or close(volume, 0.0):
+            if problem.stop(loc) != loc or close(volume, 0.0):
                 continue
             trips = self.trips.get(loc, 0)
             if not at_most(volume, trips * capacity):

@@ -15,15 +15,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-import yaml
 from pydantic import ValidationError
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from engine.plan import Plan, PlanStatus, parse_plan, plan_json_schema
 from engine.problem import (
@@ -35,6 +30,12 @@ from engine.problem import (
     read_document,
 )
 from engine.quantity import format_quantity
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# rich and yaml are imported where they are used: a `plan --format json` run needs neither, and
+# the whole CLI process answers a trivial problem in well under a second only without them.
 
 app = typer.Typer(name="engine", help="Quartermaster planning engine.", no_args_is_help=True,
                   add_completion=False)
@@ -81,6 +82,8 @@ UNBOUNDED_WIDTH = 100_000
 def make_console() -> Console:
     """The console tables print to: the terminal's width, or when stdout is not a terminal
     the full width of the content (``COLUMNS`` still wins when set)."""
+    from rich.console import Console
+
     console = Console()
     if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         console.width = UNBOUNDED_WIDTH
@@ -119,10 +122,11 @@ def resolve_solver(name: str) -> tuple[Solver, str]:
     """The solve function for ``--solver``: ``reference``/``plain`` is the plain HiGHS model,
     anything else goes to :func:`engine.solve.solve` (falling back to the plain model while the
     main solver is not installed)."""
-    from engine.reference import solve_reference
-
     def reference(problem: Problem, *, time_limit: float | None = None,
                   **_: Any) -> Plan:
+        # Imported on use: HiGHS and numpy cost half a second of start-up.
+        from engine.reference import solve_reference
+
         return solve_reference(problem, time_limit=time_limit)
 
     if name in ("reference", "plain"):
@@ -185,12 +189,18 @@ def plan_command(
         if output_format is OutputFormat.JSON:
             typer.echo(text, err=True)
         else:
+            from rich.text import Text
+
             make_console().print(Text(text))
 
 
 def render_plan(problem: Problem, plan: Plan, console: Console) -> None:
     """A plan for people: takes grouped by tier and location, crafts, trips, shortfalls,
     surplus, the cost summary and a status line."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     title = problem.name or "plan"
     if plan.status is PlanStatus.INVALID:
         console.print(f"[bold red]{title}: invalid problem[/]")
@@ -362,6 +372,10 @@ def whatif_command(
         report = run_whatif(problem, variants, solve=solve, time_limit=time_limit)
     except WhatIfValidationError as exc:
         _fail(exc.issues, EXIT_INVALID)
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     if output_format is OutputFormat.JSON:
         _echo_json(report.model_dump(mode="json", by_alias=True))
     else:
@@ -418,6 +432,8 @@ def generate_command(
         _echo_json(document)
         return
     if output.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     else:
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -43,11 +43,13 @@ class SupplyNode(BaseModel):
     tier: str | None = None
     holder: str | None = None
     location: str | None = None
+    stop: str | None = Field(default=None, description="where the take is hauled from "
+                             "(none: inside the delivery location, no trip)")
     quality: int | None = None
     unit_cost: float | None = None
     blueprint: str | None = None
     runs: float | None = Field(default=None, description="runs attributed to this use")
-    total_runs: int | None = None
+    total_runs: int | float | None = None
     ingredients: list[IngredientNode] = Field(default_factory=list)
 
 
@@ -149,7 +151,7 @@ class _Explainer:
         self.taken: dict[str, float] = defaultdict(float)
         for t in plan.takes:
             self.taken[t.source] += t.quantity
-        self.runs: dict[str, int] = defaultdict(int)
+        self.runs: dict[str, float] = defaultdict(float)
         for c in plan.crafts:
             self.runs[c.blueprint] += c.runs
         self.into_demand: dict[str, list[Allocation]] = defaultdict(list)
@@ -181,7 +183,8 @@ class _Explainer:
             unit = self.problem.effective_cost(src)
             return SupplyNode(kind="source", item=src.item, quantity=q, cost=unit * q,
                               source=src.id, tier=src.tier.value, holder=src.holder,
-                              location=src.location, quality=src.quality, unit_cost=unit)
+                              location=src.location, stop=self.problem.stop(src.location),
+                              quality=src.quality, unit_cost=unit)
         bp = self.blueprints.get(a.from_.blueprint or "")
         if bp is None:
             return None
@@ -306,7 +309,7 @@ def _render_supply(node: SupplyNode, indent: int, lines: list[str]) -> None:
                      f"= {_money(node.cost)}")
         return
     lines.append(f"{pad}{_q(node.quantity)} {node.item} crafted by {node.blueprint} "
-                 f"({_q(node.runs or 0)} of {node.total_runs} runs) = {_money(node.cost)}")
+                 f"({_q(node.runs or 0)} of {_q(node.total_runs or 0)} runs) = {_money(node.cost)}")
     for ing in node.ingredients:
         lines.append(f"{pad}  ingredient {ing.index}: {_q(ing.quantity)} {ing.item}"
                      + (f" (min quality {ing.min_quality})" if ing.min_quality else ""))

@@ -8,13 +8,16 @@ family is built by one function named as in the document:
 - ``lot_sizes``               taken(p) = L·n(p), n integer
 - ``supply_limits``           taken(p) <= available(p), and <= the useful cap
 - ``piece_integrality``       takes, runs, shortfalls and rounded lines of piece items integral
-- ``craft_runs``              runs(b) integer in [0, runs_max(b)]
+- ``craft_runs``              runs(b) in [0, runs_max(b)], integer unless b is continuous
 - ``shortfalls``              0 <= shortfall(d) <= quantity(d)
 - ``piece_line_rounding``     w(b,k) >= quantity(b,k)·runs(b) for fractional piece lines
+- ``piece_output_rounding``   h(b) <= out(b)·runs(b), h integral, for continuous blueprints
+                              making piece items (only whole pieces are handed on)
 - ``quality_coverage``        the threshold rows (ingredient lines met in full, crafted output
                               serving any quality, demands met up to their shortfall)
-- ``trip_capacity``           cap·trips(l) >= volume(l), none for the delivery location
-- ``trip_opening``            trips(l) >= x(p)/u(p) per pool at l (a valid strengthening)
+- ``trip_capacity``           cap·trips(l) >= volume(l) per stop l (nothing inside the delivery
+                              location travels)
+- ``trip_opening``            trips(l) >= x(p)/u(p) per pool hauled from l (a valid strengthening)
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ class Formulation:
     runs_var: dict[str, int] = field(default_factory=dict)        # blueprint id -> column
     shortfall_var: dict[str, int] = field(default_factory=dict)   # demand id -> column
     line_var: dict[tuple[str, int], int] = field(default_factory=dict)  # piece line -> column
+    output_var: dict[str, int] = field(default_factory=dict)  # whole pieces handed by b
     trips_var: dict[str, int] = field(default_factory=dict)       # location id -> column
     max_runs: dict[str, int] = field(default_factory=dict)
     max_need: dict[str, float] = field(default_factory=dict)
@@ -128,6 +132,7 @@ def build_formulation(problem: Problem, *, strict: bool | None = None,
     craft_runs(f)
     shortfalls(f)
     piece_line_rounding(f)
+    piece_output_rounding(f)
     piece_integrality(f)
     quality_coverage(f)
     trip_capacity(f)
@@ -168,10 +173,10 @@ def supply_limits(f: Formulation) -> None:
 
 
 def craft_runs(f: Formulation) -> None:
-    """runs(b) a whole number between 0 and the most runs any use could absorb."""
+    """runs(b) between 0 and the most runs any use could absorb; whole unless b is continuous."""
     for bp in sorted(f.problem.blueprints, key=lambda b: b.id):
         f.runs_var[bp.id] = f.model.add_var(
-            f"runs[{bp.id}]", 0.0, float(f.max_runs.get(bp.id, 0)), True)
+            f"runs[{bp.id}]", 0.0, float(f.max_runs.get(bp.id, 0)), not bp.continuous)
 
 
 def shortfalls(f: Formulation) -> None:
@@ -184,17 +189,35 @@ def piece_line_rounding(f: Formulation) -> None:
     """w(b,k) >= quantity(b,k)·runs(b), w integral, for piece lines with a fractional quantity.
 
     A piece line is met with whole pieces, so its effective need is the next whole number;
-    lines with whole quantities need nothing extra (quantity × whole runs is whole).
+    lines with whole quantities of whole-run blueprints need nothing extra (quantity × whole
+    runs is whole). A continuous blueprint's piece lines are always rounded.
     """
     for bp in sorted(f.problem.blueprints, key=lambda b: b.id):
         for k, ing in enumerate(bp.ingredients):
-            if f.problem.item(ing.item).is_piece and not _whole(ing.quantity):
+            fractional = bp.continuous or not _whole(ing.quantity)
+            if f.problem.item(ing.item).is_piece and fractional:
                 runs = f.runs_var[bp.id]
                 ub = float(math.ceil(ing.quantity * f.max_runs.get(bp.id, 0) - 1e-9))
                 col = f.model.add_var(f"line[{bp.id},{k}]", 0.0, ub, True)
                 f.line_var[(bp.id, k)] = col
                 f.model.add_row(f"round[{bp.id},{k}]", 0.0, INF,
                                 {col: 1.0, runs: -ing.quantity})
+
+
+def piece_output_rounding(f: Formulation) -> None:
+    """h(b) <= out(b)·runs(b), h integral, for continuous blueprints that make piece items.
+
+    Fractional runs make fractional pieces, but uses are handed whole pieces: what b can hand
+    on is the whole part of its output, which the coverage rows count instead of out·runs.
+    """
+    for bp in sorted(f.problem.blueprints, key=lambda b: b.id):
+        if bp.continuous and f.problem.item(bp.output.item).is_piece:
+            runs = f.runs_var[bp.id]
+            ub = float(math.floor(bp.output.quantity * f.model.ub[runs] + 1e-9))
+            col = f.model.add_var(f"output[{bp.id}]", 0.0, ub, True)
+            f.output_var[bp.id] = col
+            f.model.add_row(f"output[{bp.id}]", 0.0, INF,
+                            {runs: bp.output.quantity, col: -1.0})
 
 
 def piece_integrality(f: Formulation) -> None:
@@ -245,8 +268,11 @@ def quality_coverage(f: Formulation) -> None:
                     col = f.take_var[p.id]
                     terms[col] = terms.get(col, 0.0) + f.take_scale[p.id]
             for bp_id in makers.get(item_id, []):
-                col = f.runs_var[bp_id]
-                terms[col] = terms.get(col, 0.0) + output[bp_id]
+                if bp_id in f.output_var:
+                    col, coef = f.output_var[bp_id], 1.0
+                else:
+                    col, coef = f.runs_var[bp_id], output[bp_id]
+                terms[col] = terms.get(col, 0.0) + coef
             for mq, col, coef in lines.get(item_id, []):
                 if mq >= t:
                     terms[col] = terms.get(col, 0.0) - coef
@@ -260,16 +286,17 @@ def quality_coverage(f: Formulation) -> None:
 
 
 def trip_capacity(f: Formulation) -> None:
-    """cap·trips(l) >= Σ_{p at l} volume(item)·taken(p) for every l but the delivery location.
+    """cap·trips(l) >= Σ_{p hauled from l} volume(item)·taken(p) for every stop l.
 
-    trips(l) is bounded by ceil(largest possible volume / cap), which keeps every optimum.
+    Pools inside the delivery location have no stop and need no trip. trips(l) is bounded by
+    ceil(largest possible volume / cap), which keeps every optimum.
     """
     problem = f.problem
     cap = problem.policy.ship_capacity_scu
     by_location: dict[str, list[Pool]] = {}
     for p in f.pools:
-        if p.location != problem.policy.delivery_location:
-            by_location.setdefault(p.location, []).append(p)
+        if p.stop is not None:
+            by_location.setdefault(p.stop, []).append(p)
     for loc in sorted(by_location):
         terms: dict[int, float] = {}
         max_volume = 0.0

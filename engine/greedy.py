@@ -52,18 +52,24 @@ def _clean(value: float) -> float:
     return 0.0 if abs(rounded) < EPS else rounded
 
 
+def _whole_if_close(value: float) -> float:
+    """A real number of runs, snapped to the whole number it is within float dust of (so that
+    3.0000000004 runs do not ask for a fourth whole piece)."""
+    return float(round(value)) if abs(value - round(value)) <= EPS else value
+
+
 def assemble_plan(
     problem: Problem,
     taken: Mapping[str, float],
     allocations: Mapping[tuple[SupplyKey, UseKey], float],
-    runs: Mapping[str, int],
+    runs: Mapping[str, float],
     *,
     status: PlanStatus = PlanStatus.FEASIBLE,
     stats: Stats | None = None,
 ) -> Plan:
     """Build a spec plan from takes, allocations and runs: trips, costs, surplus, shortfalls.
 
-    Trips are the fewest that carry each location's volume; shortfalls are each demand's
+    Trips are the fewest that carry each stop's volume; shortfalls are each demand's
     quantity minus what is allocated to it; surplus is what is taken or made and not handed
     on; the objective is recomputed from these lines.
     """
@@ -96,10 +102,12 @@ def assemble_plan(
     volumes: dict[str, float] = defaultdict(float)
     for take in takes:
         src = sources[take.source]
-        volumes[src.location] += take.quantity * items[src.item].volume
+        stop = problem.stop(src.location)
+        if stop is not None:
+            volumes[stop] += take.quantity * items[src.item].volume
     trip_lines: list[Trip] = []
     for loc, volume in sorted(volumes.items()):
-        if loc == policy.delivery_location or volume <= EPS:
+        if volume <= EPS:
             continue
         # Divide with a little slack so float dust (2.0000000001 loads) costs no extra trip.
         n = max(1, math.ceil(volume / policy.ship_capacity_scu - 1e-9))
@@ -149,7 +157,7 @@ class _State:
 
     taken: dict[str, float] = field(default_factory=dict)
     handed_source: dict[str, float] = field(default_factory=dict)
-    runs: dict[str, int] = field(default_factory=dict)
+    runs: dict[str, float] = field(default_factory=dict)
     handed_blueprint: dict[str, float] = field(default_factory=dict)
     allocations: dict[tuple[SupplyKey, UseKey], float] = field(default_factory=dict)
 
@@ -226,24 +234,38 @@ class _Greedy:
             left = st.taken.get(src.id, 0.0) - st.handed_source.get(src.id, 0.0)
             if need - got > EPS and left > EPS:
                 give(("source", src.id), min(left, need - got))
-        # 2. Own, member, then market stock by effective cost (the list is sorted that way).
-        for src in self.sources_by_item.get(item_id, []):
-            if need - got <= EPS:
-                break
-            if src.effective_quality < floor:
-                continue
-            q = self.take(src, need - got)
-            if q > EPS:
-                give(("source", src.id), min(q, need - got))
-        # 3. Craft what no stock covers (crafts may replace self.state).
-        if need - got > EPS and item_id not in path:
-            for bp in self.blueprints_by_item.get(item_id, []):
+        def from_stock(dearest: float) -> None:
+            # Own, member, then market stock by effective cost (the list is sorted that way).
+            for src in self.sources_by_item.get(item_id, []):
                 if need - got <= EPS:
                     break
-                made = self.craft(bp, need - got, path | {item_id})
-                if made > EPS:
-                    give(("blueprint", bp.id), min(made, need - got))
+                if src.effective_quality < floor or self.problem.effective_cost(src) > dearest:
+                    continue
+                q = self.take(src, need - got)
+                if q > EPS:
+                    give(("source", src.id), min(q, need - got))
+
+        def from_crafts() -> None:
+            # Crafts may replace self.state.
+            if need - got > EPS and item_id not in path:
+                for bp in self.blueprints_by_item.get(item_id, []):
+                    if need - got <= EPS:
+                        break
+                    made = self.craft(bp, need - got, path | {item_id})
+                    if made > EPS:
+                        give(("blueprint", bp.id), min(made, need - got))
+
+        # 2. Stock no dearer than making, 3. crafts, 4. the rest of the stock. The naive
+        # greedy prices making at infinity: all stock first, crafts for what none covers.
+        from_stock(self.make_cost(item_id))
+        from_crafts()
+        from_stock(math.inf)
         return got
+
+    def make_cost(self, item_id: str) -> float:
+        """Unit cost of making an item, below which stock is bought before crafting; the naive
+        greedy never looks (the make-or-buy baseline, engine.baselines, does)."""
+        return math.inf
 
     def take(self, src: Source, want: float) -> float:
         """Take up to `want` more from a source (whole lots and pieces); returns new stock."""
@@ -274,17 +296,25 @@ class _Greedy:
         retried with fewer runs (as many as the scarcest ingredient allows) when it falls short.
         Returns the output made available (all of it, including what rounding makes extra).
         """
-        runs = math.ceil(want / bp.output.quantity - 1e-9)
+        runs: float = _whole_if_close(want / bp.output.quantity)
+        if not bp.continuous:
+            runs = math.ceil(runs - 1e-9)
         for _ in range(MAX_CRAFT_ATTEMPTS):
-            if runs <= 0:
+            if runs <= EPS:
                 return 0.0
             saved = self.state.copy()
             limit = runs
+            before = self.state.runs.get(bp.id, 0)
             for k, ing in enumerate(bp.ingredients):
-                need = self.whole(ing.item, ing.quantity * runs)
+                # A line is met in whole pieces for all runs together: earlier crafts of this
+                # blueprint already rounded their share up.
+                need = self.whole(ing.item, ing.quantity * (before + runs)) - \
+                    self.whole(ing.item, ing.quantity * before)
                 got = self.fulfil(ing.item, need, ing.min_quality, ("blueprint", bp.id, k), path)
                 if got < need - 1e-9:
-                    limit = min(runs - 1, math.floor(got / ing.quantity + 1e-9))
+                    limit = _whole_if_close(got / ing.quantity)
+                    if not bp.continuous:
+                        limit = min(runs - 1, math.floor(limit + 1e-9))
                     break
             if limit == runs:
                 self.state.runs[bp.id] = self.state.runs.get(bp.id, 0) + runs

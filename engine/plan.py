@@ -88,10 +88,12 @@ class Allocation(_Lenient):
 
 
 class CraftRuns(_Lenient):
-    """How many runs of a blueprint the plan makes."""
+    """How many runs of a blueprint the plan makes (a real number for continuous ones)."""
 
     blueprint: str
-    runs: int
+    # int first: whole runs stay whole numbers in the JSON; continuous blueprints' real runs
+    # stay real.
+    runs: int | float
 
 
 class Trip(_Lenient):

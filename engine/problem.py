@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 PROBLEM_FORMAT: Literal["quartermaster.problem/1"] = "quartermaster.problem/1"
@@ -109,6 +108,8 @@ class Blueprint(_Strict):
     ingredients: list[Ingredient] = Field(default_factory=list)
     run_cost: float = Field(default=0.0, ge=0)
     minutes: float = Field(default=0.0, ge=0)
+    # A refinery job takes any quantity of ore: its runs are real numbers, not whole ones.
+    continuous: bool = False
 
 
 class Source(_Strict):
@@ -167,6 +168,7 @@ class Problem(_Strict):
     policy: Policy
 
     _lookup: dict[str, dict[str, _Strict]] | None = PrivateAttr(default=None)
+    _stops: dict[str, str | None] | None = PrivateAttr(default=None)
 
     # -- lookups -------------------------------------------------------------------------
     def item(self, item_id: str) -> Item:
@@ -216,9 +218,25 @@ class Problem(_Strict):
         penalty = self.policy.reliability_weight * (1.0 - source.reliability)
         return self.unit_price(source) * (1.0 + penalty)
 
+    def stop(self, location_id: str) -> str | None:
+        """The stop a source at this location is hauled from; None inside the delivery location.
+
+        A location at or below the delivery location in the ``parent`` tree needs no trip.
+        Otherwise the stop is the nearest location going up from this one (itself included)
+        that has its own ``trip_cost``, or the location itself when none has one: a cargo grid
+        parked in a station's hangar travels with the station.
+        """
+        stops = self._stops
+        if stops is None:
+            stops = self._stops = _stops(self.locations, self.policy.delivery_location)
+        return stops.get(location_id, location_id)
+
     def trip_cost(self, location_id: str) -> float:
-        """Cost of one trip from a location to the delivery location (0 from itself)."""
-        if location_id == self.policy.delivery_location:
+        """Cost of one trip to a stop: its ``trip_cost``, else the policy's default.
+
+        A location inside the delivery location costs nothing (it is never a stop).
+        """
+        if self.stop(location_id) is None:
             return 0.0
         cost = self.location(location_id).trip_cost
         return self.policy.default_trip_cost if cost is None else cost
@@ -274,11 +292,15 @@ def read_document(path: str | Path) -> Any:
         raise ProblemValidationError(
             [ValidationIssue("file", str(path), "-", f"cannot read: {exc.strerror}")]
         ) from exc
+    load: Callable[[str], Any] = json.loads
+    error: type[Exception] = json.JSONDecodeError
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        import yaml  # only YAML files pay for the parser (CLI start-up)
+
+        load, error = yaml.safe_load, yaml.YAMLError
     try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
-            return yaml.safe_load(text)
-        return json.loads(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        return load(text)
+    except error as exc:
         raise ProblemValidationError(
             [ValidationIssue("file", str(path), "-", f"not valid JSON/YAML: {exc}")]
         ) from exc
@@ -415,21 +437,42 @@ def _reference_issues(problem: Problem) -> Iterable[ValidationIssue]:
                               f"unknown location {problem.policy.delivery_location!r}")
 
 
+def _walk_up(parent: Mapping[str, str | None], start: str) -> tuple[list[str], str | None]:
+    """The chain of locations from ``start`` up the ``parent`` tree, and where it stopped:
+    None at the root or an unknown parent, else the location that closes a cycle."""
+    chain: list[str] = []
+    node: str | None = start
+    while node is not None and node in parent and node not in chain:
+        chain.append(node)
+        node = parent[node]
+    return chain, node if node in chain else None
+
+
 def _location_cycles(locations: list[Location]) -> Iterable[ValidationIssue]:
     parent = {loc.id: loc.parent for loc in locations}
     reported: set[str] = set()
     for start in parent:
-        seen: list[str] = []
-        node: str | None = start
-        while node is not None and node in parent and node not in seen:
-            seen.append(node)
-            node = parent[node]
-        if node is not None and node in seen:
+        seen, node = _walk_up(parent, start)
+        if node is not None:
             cycle = seen[seen.index(node):]
             if not reported.intersection(cycle):
                 reported.update(cycle)
                 path = " -> ".join([*cycle, node])
                 yield ValidationIssue("location", node, "parent", f"parent cycle: {path}")
+
+
+def _stops(locations: list[Location], delivery: str) -> dict[str, str | None]:
+    """Each location's stop (see :meth:`Problem.stop`); cycles were refused by validation."""
+    parent = {loc.id: loc.parent for loc in locations}
+    own_cost = {loc.id for loc in locations if loc.trip_cost is not None}
+    stops: dict[str, str | None] = {}
+    for start in parent:
+        chain, _ = _walk_up(parent, start)
+        if delivery in chain:
+            stops[start] = None
+        else:
+            stops[start] = next((loc for loc in chain if loc in own_cost), start)
+    return stops
 
 
 _RECORD_MODELS: dict[str, type[_Strict]] = {

@@ -18,15 +18,18 @@ from engine.problem import Problem, Source, Tier
 class Pool:
     """Sources merged into one decision: interchangeable for every use of their item.
 
-    Members share item, location, effective cost and quality class (and, in strict-priority
+    Members share item, stop, effective cost and quality class (and, in strict-priority
     mode, tier and unit price); none has a lot size unless the pool has a single member.
     `available` None means unlimited. `quality` is the lowest member quality, which serves
-    exactly the same uses as every other member's quality.
+    exactly the same uses as every other member's quality. `stop` is where the members are
+    hauled from (None: inside the delivery location, no trip); `location` is the first
+    member's own location.
     """
 
     id: str
     item: str
     location: str
+    stop: str | None
     tier: Tier
     members: tuple[Source, ...]
     available: float | None
@@ -76,7 +79,7 @@ def pool_sources(problem: Problem, *, strict: bool, pool: bool = True) -> list[P
         if not pool or src.lot_size is not None:
             key = ("single", src.id)
         else:
-            key = (src.item, src.location, klass, cost)
+            key = (src.item, problem.stop(src.location), klass, cost)
             if strict:
                 key = (*key, src.tier.value, problem.unit_price(src))
         groups.setdefault(key, []).append(src)
@@ -91,7 +94,8 @@ def pool_sources(problem: Problem, *, strict: bool, pool: bool = True) -> list[P
                 available += m.available
         pool_id = first.id if len(members) == 1 else f"{first.id}+{len(members) - 1}"
         pools.append(Pool(
-            id=pool_id, item=first.item, location=first.location, tier=first.tier,
+            id=pool_id, item=first.item, location=first.location,
+            stop=problem.stop(first.location), tier=first.tier,
             members=tuple(members), available=available, lot=first.lot_size,
             quality=min(m.effective_quality for m in members),
             cost=problem.effective_cost(first), unit_price=problem.unit_price(first),
@@ -104,16 +108,15 @@ def drop_dominated(problem: Problem, pools: list[Pool], *, strict: bool) -> list
     """The pools without those another pool dominates (docs/engine/formulation.md §6.7).
 
     Pool ``q`` dominates ``p`` (same item) when ``q`` is unlimited with no lot size, sits at
-    ``p``'s location or at the delivery location, reaches at least ``p``'s quality class and
+    ``p``'s stop or inside the delivery location, reaches at least ``p``'s quality class and
     costs no more per unit (in strict-priority mode also no more market spend and no more
     member quantity per unit). Any take from ``p`` can then move to ``q``: ``q`` serves every
-    use ``p`` serves, has room for any amount in any unit, adds no volume at another location
+    use ``p`` serves, has room for any amount in any unit, adds no volume at another stop
     and costs no more in any objective — so some optimum takes nothing from ``p``. Ties are
     broken by pool id, which makes the relation acyclic: every dropped pool has a kept one
     dominating it (the relation is transitive).
     """
     thresholds = use_thresholds(problem)
-    home = problem.policy.delivery_location
 
     def rank(p: Pool) -> tuple[float, ...]:
         # Smaller is better in every component.
@@ -136,9 +139,9 @@ def drop_dominated(problem: Problem, pools: list[Pool], *, strict: bool) -> list
         mine = rank(p)
         dominated = any(
             q is not p
-            and (q.location == p.location or q.location == home)
+            and (q.stop == p.stop or q.stop is None)
             and all(a <= b for a, b in zip(theirs, mine, strict=True))
-            and (theirs != mine or q.location != p.location or q.id < p.id)
+            and (theirs != mine or q.stop != p.stop or q.id < p.id)
             for theirs, q in dominators.get(p.item, [])
         )
         if not dominated:

@@ -1,10 +1,11 @@
 """The plain reference model: the spec written down as a textbook MILP, solved by HiGHS.
 
 One flow variable per compatible (source, use) pair and per (blueprint output, use) pair,
-`taken(s)` (as a whole multiple of the lot size when there is one), integer `runs(b)`,
-`shortfall(d)`, integer `trips(l)` and exactly the spec's weighted objective. Nothing is
-pooled, pruned or tightened: this is the baseline the benchmarks compare the real solver with,
-and an independent implementation of the spec that the tests cross-check it against.
+`taken(s)` (as a whole multiple of the lot size when there is one), `runs(b)` (integer unless
+the blueprint is continuous), `shortfall(d)`, integer `trips(l)` per stop and exactly the
+spec's weighted objective. Nothing is pooled, pruned or tightened: this is the baseline the
+benchmarks compare the real solver with, and an independent implementation of the spec that
+the tests cross-check it against.
 
 The matrix is assembled as coordinate triplets in plain lists, turned into a column-wise
 sparse matrix with numpy and handed to HiGHS in one ``passModel`` call: building through
@@ -44,6 +45,10 @@ SNAP = 1e-6
 # Slack of a staged-solve bound, far inside the checking tolerance so a later stage cannot trade
 # away an earlier optimum, but enough that rounding never makes a later stage infeasible.
 STAGE_ABS = 1e-9
+# Whole pieces handed to a line exceed its need by less than one piece (the rounded-up need).
+# The margin is well above the checking tolerance, which reads a need within 1e-6 of a whole
+# number as that number: a run of 1e-6 must not be handed a whole piece.
+PIECE_ROUNDING = 1.0 - 1e-4
 STAGE_REL = 1e-12
 
 # A use: ("demand", demand_id, -1) or ("blueprint", blueprint_id, ingredient_index).
@@ -127,10 +132,11 @@ def build_model(problem: Problem) -> _Model:
         m.take_col[src.id] = m.column(problem.effective_cost(src) * scale, 0.0, upper, integer)
         m.take_scale[src.id] = scale
     for bp in problem.blueprints:
-        m.run_col[bp.id] = m.column(bp.run_cost, 0.0, inf, True)
+        m.run_col[bp.id] = m.column(bp.run_cost, 0.0, inf, not bp.continuous)
     for dem in problem.demands:
         m.short_col[dem.id] = m.column(policy.shortfall_penalty, 0.0, dem.quantity, False)
-    located = sorted({s.location for s in problem.sources} - {policy.delivery_location})
+    stop_of = {s.id: problem.stop(s.location) for s in problem.sources}
+    located = sorted({stop for stop in stop_of.values() if stop is not None})
     for loc in located:
         m.trip_col[loc] = m.column(problem.trip_cost(loc), 0.0, inf, True)
 
@@ -160,22 +166,24 @@ def build_model(problem: Problem) -> _Model:
         handed.append((m.run_col[bp.id], -bp.output.quantity))
         m.row(handed, -inf, 0.0)
 
-    # Every ingredient line met in full; each demand met up to its shortfall.
+    # Every ingredient line met in full; each demand met up to its shortfall. A piece line is
+    # handed whole pieces: exactly the need rounded up, i.e. within [need, need + 1).
     for bp in problem.blueprints:
         for k, ing in enumerate(bp.ingredients):
             entries = [*into_use.get(("blueprint", bp.id, k), []),
                        (m.run_col[bp.id], -ing.quantity)]
-            m.row(entries, 0.0, 0.0)
+            m.row(entries, 0.0, PIECE_ROUNDING if items[ing.item].is_piece else 0.0)
     for dem in problem.demands:
         entries = [*into_use.get(("demand", dem.id, -1), []), (m.short_col[dem.id], 1.0)]
         m.row(entries, dem.quantity, dem.quantity)
 
-    # Trips: trips(l) × capacity covers the volume taken at l.
+    # Trips: trips(l) × capacity covers the volume hauled from stop l.
     by_location: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for src in problem.sources:
-        if src.location in m.trip_col:
+        stop = stop_of[src.id]
+        if stop is not None:
             volume = items[src.item].volume * m.take_scale[src.id]
-            by_location[src.location].append((m.take_col[src.id], volume))
+            by_location[stop].append((m.take_col[src.id], volume))
     for loc in located:
         m.row([*by_location[loc], (m.trip_col[loc], -policy.ship_capacity_scu)], -inf, 0.0)
     return m
@@ -369,8 +377,11 @@ def _plan_from_values(problem: Problem, m: _Model, values: list[float]) -> Plan:
         q = _snap(values[col], m.integer[col]) * m.take_scale[sid]
         if q > 0:
             taken[sid] = q
-    runs = {bid: round(values[col]) for bid, col in m.run_col.items()
-            if round(values[col]) > 0}
+    runs: dict[str, float] = {}
+    for bid, col in m.run_col.items():
+        r = round(values[col]) if m.integer[col] else _snap(values[col], False)
+        if r > 0:
+            runs[bid] = r
 
     allocations: list[Allocation] = []
     handed: dict[tuple[str, str], float] = defaultdict(float)
@@ -394,10 +405,12 @@ def _plan_from_values(problem: Problem, m: _Model, values: list[float]) -> Plan:
     volume: dict[str, float] = defaultdict(float)
     for sid, q in taken.items():
         src = sources[sid]
-        volume[src.location] += q * items[src.item].volume
+        stop = problem.stop(src.location)
+        if stop is not None:
+            volume[stop] += q * items[src.item].volume
     trips = []
     for loc in sorted(volume):
-        if loc == policy.delivery_location or volume[loc] <= 0:
+        if volume[loc] <= 0:
             continue
         # A hair of slack so float dust never costs a whole extra trip.
         count = max(1, math.ceil(volume[loc] / policy.ship_capacity_scu - 1e-9))

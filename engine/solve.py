@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from engine.backends import Backend, Result, canonical, make_backend
@@ -181,8 +181,9 @@ def _run_stages(f: Formulation, backend: Backend, deadline: float | None) -> _Ou
 # -- from solver values to plan quantities ------------------------------------------------
 
 def extract(f: Formulation, values: list[float]
-            ) -> tuple[dict[str, float], dict[str, int], dict[str, float]]:
-    """Source takes (pools split by id), whole runs and snapped shortfalls from solver values."""
+            ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Source takes (pools split by id), runs (whole unless continuous) and snapped shortfalls
+    from solver values."""
     problem = f.problem
     takes: dict[str, float] = {}
     for p in f.pools:
@@ -199,7 +200,13 @@ def extract(f: Formulation, values: list[float]
                 amount = min(amount, p.available)
         if amount > 0:
             takes.update(split_take(p, amount))
-    runs = {bp_id: round(values[col]) for bp_id, col in f.runs_var.items()}
+    runs: dict[str, float] = {}
+    for bp_id, col in f.runs_var.items():
+        if problem.blueprint(bp_id).continuous:
+            value = _snap(max(0.0, values[col]))
+            runs[bp_id] = 0.0 if value < SNAP else value
+        else:
+            runs[bp_id] = round(values[col])
     shortfall: dict[str, float] = {}
     for d_id, col in f.shortfall_var.items():
         value = values[col]
@@ -233,7 +240,7 @@ class _Supply:
     order: tuple[float, int, str]
 
 
-def build_plan(problem: Problem, takes: dict[str, float], runs: dict[str, int],
+def build_plan(problem: Problem, takes: dict[str, float], runs: dict[str, float],
                shortfall: dict[str, float]) -> Plan:
     """A plan satisfying every rule exactly, rebuilt from takes, runs and intended shortfalls.
 
@@ -332,8 +339,11 @@ def build_plan(problem: Problem, takes: dict[str, float], runs: dict[str, int],
         for bp_id in makers.get(item_id, []):
             r = runs.get(bp_id, 0)
             if r > 0:
-                out = problem.blueprint(bp_id).output.quantity
-                needed = math.ceil(used_from.get(f"bp:{bp_id}", 0.0) / out - 1e-9)
+                bp = problem.blueprint(bp_id)
+                out = bp.output.quantity
+                needed = used_from.get(f"bp:{bp_id}", 0.0) / out
+                if not bp.continuous:
+                    needed = math.ceil(needed - 1e-9)
                 runs[bp_id] = min(r, needed)
                 produced[item_id] = produced.get(item_id, 0.0) + out * runs[bp_id]
         for s in sources_by_item.get(item_id, []):
@@ -384,14 +394,15 @@ def _top_up(problem: Problem, sources: list[Source], takes: dict[str, float], mq
             missing: float) -> tuple[Source, float] | None:
     """The cheapest eligible source with room for ``missing`` more, if any.
 
-    Only sources already taken from or at the delivery location qualify (a top-up covers float
-    noise and must never open a new trip), and never a lot source (a lot is not divisible).
+    Only sources already taken from or inside the delivery location qualify (a top-up covers
+    float noise and must never open a new trip), and never a lot source (a lot is not
+    divisible).
     """
     best: tuple[float, str, Source] | None = None
     for s in sources:
         if s.effective_quality < mq or s.lot_size is not None:
             continue
-        if takes.get(s.id, 0.0) <= 0 and s.location != problem.policy.delivery_location:
+        if takes.get(s.id, 0.0) <= 0 and problem.stop(s.location) is not None:
             continue
         room = math.inf if s.available is None else s.available - takes.get(s.id, 0.0)
         if room + 1e-12 < missing:
@@ -404,7 +415,7 @@ def _top_up(problem: Problem, sources: list[Source], takes: dict[str, float], mq
     return best[2], missing
 
 
-def finish_plan(problem: Problem, takes: dict[str, float], runs: dict[str, int],
+def finish_plan(problem: Problem, takes: dict[str, float], runs: Mapping[str, float],
                 allocations: list[Allocation]) -> Plan:
     """Trips, shortfalls, surplus, costs and objective from the lines; lines sorted."""
     policy = problem.policy
@@ -415,9 +426,9 @@ def finish_plan(problem: Problem, takes: dict[str, float], runs: dict[str, int],
     for s_id, qty in takes.items():
         src = problem.source(s_id)
         sourcing += problem.effective_cost(src) * qty
-        if src.location != policy.delivery_location:
-            volume[src.location] = volume.get(src.location, 0.0) + \
-                qty * problem.item(src.item).volume
+        stop = problem.stop(src.location)
+        if stop is not None:
+            volume[stop] = volume.get(stop, 0.0) + qty * problem.item(src.item).volume
     trips: list[Trip] = []
     trip_cost = 0.0
     for loc in sorted(volume):
@@ -520,6 +531,9 @@ def hint_values(f: Formulation, plan: Plan) -> list[float]:
     for (bp_id, k), col in f.line_var.items():
         q = f.problem.blueprint(bp_id).ingredients[k].quantity
         values[col] = float(math.ceil(q * values[f.runs_var[bp_id]] - 1e-9))
+    for bp_id, col in f.output_var.items():
+        out = f.problem.blueprint(bp_id).output.quantity
+        values[col] = float(math.floor(out * values[f.runs_var[bp_id]] + 1e-9))
     cap = f.problem.policy.ship_capacity_scu
     volume: dict[str, float] = {}
     for t in plan.takes:
@@ -527,8 +541,9 @@ def hint_values(f: Formulation, plan: Plan) -> list[float]:
             src = f.problem.source(t.source)
         except KeyError:
             continue
-        volume[src.location] = volume.get(src.location, 0.0) + \
-            t.quantity * f.problem.item(src.item).volume
+        stop = f.problem.stop(src.location)
+        if stop is not None:
+            volume[stop] = volume.get(stop, 0.0) + t.quantity * f.problem.item(src.item).volume
     for loc, col in f.trips_var.items():
         values[col] = float(math.ceil(volume.get(loc, 0.0) / cap - 1e-9))
     for col in range(model.num_vars):
@@ -545,7 +560,7 @@ def empty_plan(problem: Problem) -> Plan:
 def rebuild_from_plan(problem: Problem, plan: Plan) -> Plan:
     """A plan's takes and runs pushed through the exact reconstruction (for fallbacks)."""
     takes = {t.source: t.quantity for t in plan.takes}
-    runs = {c.blueprint: c.runs for c in plan.crafts}
+    runs: dict[str, float] = {c.blueprint: c.runs for c in plan.crafts}
     short = {s.demand: s.quantity for s in plan.shortfalls}
     try:
         return build_plan(problem, takes, runs, short)

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import SERVER_NOW, Base, Timestamps, UTCDateTime, UUIDPrimaryKey, check_in, utc_now
 
 # Highest first; the permission matrix lives in api/core/permissions.py.
 ROLES = ("owner", "admin", "member", "viewer")
+# A member's shared stock is not always there when the hauler arrives (they log off, sell it,
+# move it): the planner weighs it at this reliability unless the member has their own figure.
+DEFAULT_MEMBER_STOCK_RELIABILITY = Decimal("0.9")
+Reliability = Numeric(5, 4)
 
 
 class Organization(UUIDPrimaryKey, Timestamps, Base):
     """A Star Citizen organisation: the tenant every org-scoped record belongs to."""
 
     __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint("member_stock_reliability > 0 AND member_stock_reliability <= 1",
+                        name="member_stock_reliability_range"),
+    )
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # Default reliability of members' shared stock in plans (planning-problem `reliability`).
+    member_stock_reliability: Mapped[Decimal] = mapped_column(
+        Reliability, default=DEFAULT_MEMBER_STOCK_RELIABILITY,
+        server_default=text(str(DEFAULT_MEMBER_STOCK_RELIABILITY)),
     )
 
 
@@ -33,6 +47,9 @@ class OrganizationMember(UUIDPrimaryKey, Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "user_id"),
         check_in("role", ROLES),
+        CheckConstraint("stock_reliability IS NULL OR "
+                        "(stock_reliability > 0 AND stock_reliability <= 1)",
+                        name="stock_reliability_range"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -45,3 +62,5 @@ class OrganizationMember(UUIDPrimaryKey, Base):
     joined_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utc_now, server_default=SERVER_NOW
     )
+    # This member's stock reliability in plans; NULL = the org's member_stock_reliability.
+    stock_reliability: Mapped[Decimal | None] = mapped_column(Reliability)

@@ -51,6 +51,8 @@ def engine_blueprint(bp: Blueprint) -> ep.Blueprint:
         ],
         run_cost=float(bp.run_cost),
         minutes=float(bp.minutes),
+        # A refinery job takes any quantity of ore; crafting stays in whole runs.
+        continuous=bp.kind == "refine",
     )
 
 

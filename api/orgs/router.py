@@ -95,7 +95,7 @@ def add_member(
 
 @router.patch(
     "/{org_id}/members/{user_id}",
-    summary="Change a member's role",
+    summary="Change a member's role or stock reliability",
     responses={409: {"description": "Would leave the org without an owner"}},
 )
 def change_role(
@@ -105,8 +105,9 @@ def change_role(
     access: CanManageMembers,
     session: DbSession,
 ) -> MemberOut:
-    """Change a member's role; only owners change or grant ``owner``; the last owner stays."""
-    return service.change_role(session, access, user_id, body.role)
+    """Change a member's role (only owners change or grant ``owner``; the last owner stays)
+    and/or the reliability of their shared stock in plans."""
+    return service.update_member(session, access, user_id, body)
 
 
 @router.delete(

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 RoleName = Literal["owner", "admin", "member", "viewer"]
 OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
+# Chance that stock is really there when the hauler arrives (planning-problem `reliability`).
+Reliability = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 
 
 class OrgCreate(BaseModel):
@@ -36,6 +38,9 @@ class OrgPatch(BaseModel):
 
     name: OrgName | None = None
     description: Description | None = None
+    member_stock_reliability: Reliability | None = Field(
+        default=None, description="How reliable members' shared stock is in plans, unless a "
+        "member has their own figure (default 0.9)")
 
 
 class OrgOut(BaseModel):
@@ -62,6 +67,7 @@ class OrgOut(BaseModel):
     created_at: datetime
     role: RoleName
     member_count: int
+    member_stock_reliability: float
 
 
 class MemberAdd(BaseModel):
@@ -76,11 +82,14 @@ class MemberAdd(BaseModel):
 
 
 class MemberPatch(BaseModel):
-    """A member's new role."""
+    """A member's new role and/or stock reliability (omitted fields stay as they are)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "admin"}]})
 
-    role: RoleName
+    role: RoleName | None = None
+    stock_reliability: Reliability | None = Field(
+        default=None, description="How reliable this member's shared stock is in plans; null "
+        "= the org's member_stock_reliability")
 
 
 class MemberOut(BaseModel):
@@ -105,3 +114,4 @@ class MemberOut(BaseModel):
     display_name: str | None
     role: RoleName
     joined_at: datetime
+    stock_reliability: float | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -10,7 +11,7 @@ from api.core.deps import OrgAccess
 from api.core.errors import Conflict, FieldError, Forbidden, NotFound
 from api.core.permissions import Role, can_assign_role
 from api.orgs import repository as repo
-from api.orgs.schemas import MemberOut, OrgCreate, OrgOut, OrgPatch
+from api.orgs.schemas import MemberOut, MemberPatch, OrgCreate, OrgOut, OrgPatch
 from models.accounts import User
 from models.orgs import Organization, OrganizationMember
 
@@ -28,6 +29,7 @@ def _out(org: Organization, role: str, count: int) -> OrgOut:
         created_at=org.created_at,
         role=Role(role).value,
         member_count=count,
+        member_stock_reliability=float(org.member_stock_reliability),
     )
 
 
@@ -73,6 +75,8 @@ def update_org(session: Session, access: OrgAccess, data: OrgPatch) -> OrgOut:
         org.name = data.name
     if "description" in fields:
         org.description = data.description
+    if data.member_stock_reliability is not None:
+        org.member_stock_reliability = Decimal(str(data.member_stock_reliability))
     session.flush()
     return get_org(session, access)
 
@@ -91,6 +95,7 @@ def list_members(session: Session, access: OrgAccess) -> list[MemberOut]:
             display_name=u.display_name,
             role=m.role,
             joined_at=m.joined_at,
+            stock_reliability=_reliability(m),
         )
         for m, u in repo.list_members(session, access.org_id)
     ]
@@ -103,7 +108,12 @@ def _member_out(member: OrganizationMember, user: User) -> MemberOut:
         display_name=user.display_name,
         role=member.role,
         joined_at=member.joined_at,
+        stock_reliability=_reliability(member),
     )
+
+
+def _reliability(member: OrganizationMember) -> float | None:
+    return None if member.stock_reliability is None else float(member.stock_reliability)
 
 
 def _forbid_role_change(access: OrgAccess, current: str | None, new: str | None) -> None:
@@ -149,6 +159,20 @@ def _target(session: Session, access: OrgAccess, user_id: uuid.UUID) -> Organiza
     if member is None:
         raise NotFound("organization_member", user_id)
     return member
+
+
+def update_member(session: Session, access: OrgAccess, user_id: uuid.UUID,
+                  data: MemberPatch) -> MemberOut:
+    """Change a member's role and/or stock reliability (``stock_reliability: null`` returns
+    the member to the org's figure)."""
+    if data.role is not None:
+        change_role(session, access, user_id, data.role)
+    member = _target(session, access, user_id)
+    if "stock_reliability" in data.model_fields_set:
+        value = data.stock_reliability
+        member.stock_reliability = None if value is None else Decimal(str(value))
+        session.flush()
+    return _member_out(member, _user(session, user_id))
 
 
 def change_role(session: Session, access: OrgAccess, user_id: uuid.UUID, role: str) -> MemberOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, func, or_, select, update
@@ -110,19 +111,23 @@ def own_stock(session: Session, org_id: uuid.UUID) -> Sequence[ItemStock]:
     ).order_by(ItemStock.id)).all()
 
 
-def shared_member_stock(session: Session,
-                        org_id: uuid.UUID) -> Sequence[tuple[ItemStock, str]]:
-    """Members' stock shared with the org, with the holder's username."""
+def shared_member_stock(
+        session: Session, org_id: uuid.UUID) -> Sequence[tuple[ItemStock, str, Decimal]]:
+    """Members' stock shared with the org, with the holder's username and the reliability of
+    their stock (their own figure, else the org's ``member_stock_reliability``)."""
+    reliability = func.coalesce(OrganizationMember.stock_reliability,
+                                Organization.member_stock_reliability)
     rows = session.execute(
-        select(ItemStock, User.username)
+        select(ItemStock, User.username, reliability)
         .join(User, User.id == ItemStock.owner_user_id)
         # Only while the holder is still a member: leaving the org withdraws the supply.
         .join(OrganizationMember, (OrganizationMember.user_id == User.id)
               & (OrganizationMember.organization_id == org_id))
+        .join(Organization, Organization.id == OrganizationMember.organization_id)
         .where(ItemStock.shared_with_org_id == org_id, ItemStock.quantity > ItemStock.reserved)
         .order_by(ItemStock.id)
     )
-    return [(stock, name) for stock, name in rows]
+    return [(stock, name, Decimal(trust)) for stock, name, trust in rows]
 
 
 def mark_applied(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID,

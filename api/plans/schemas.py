@@ -125,6 +125,19 @@ class AppliedCraft(BaseModel):
     location_id: uuid.UUID
 
 
+class RefineryJob(BaseModel):
+    """A refining job of a fractional number of runs (a refinery takes any quantity of ore).
+
+    Crafts count whole runs, so such a job is not recorded as a craft: its ore is reserved for
+    the plan, and the job is listed here for the crew to start at the refinery.
+    """
+
+    blueprint_id: uuid.UUID
+    runs: float
+    output_item_id: uuid.UUID
+    output_quantity: float
+
+
 class AppliedReservation(BaseModel):
     """A reservation of an own/member stock row the plan takes."""
 
@@ -142,6 +155,7 @@ class ApplyOut(BaseModel):
     plan_id: uuid.UUID
     applied_at: datetime
     crafts: list[AppliedCraft]
+    refinery_jobs: list[RefineryJob] = []
     reservations: list[AppliedReservation]
     shopping_list: list[ShoppingLine]
     shopping_total: float

@@ -2,12 +2,15 @@
 
 The snapshot follows ``quartermaster.problem/1``: org stock is tier ``own`` (available =
 quantity − reserved), members' shared stock tier ``member`` (holder = username), market
-listings tier ``market`` with their derived reliability, every blueprint the org can use,
-the locations involved with their trip costs and their ``parent`` chains up to the root (so
-what-if ``close_location`` on a station or planet reaches everything below it; locations
-inside the delivery location cost no trips), and the ship's capacity as
-``policy.ship_capacity_scu``. Ids in the problem are the database UUIDs (sources are prefixed
-``own:``, ``member:``, ``market:``), so a plan maps straight back to rows.
+listings tier ``market`` with their derived reliability (members' stock at the member's
+``stock_reliability``, else the org's ``member_stock_reliability``), every blueprint the org
+can use (refining blueprints continuous: a refinery job takes any quantity of ore), the
+locations involved with their trip costs and their ``parent`` chains up to the root (so
+what-if ``close_location`` on a station or planet reaches everything below it, and the
+engine hauls a cargo grid with the station it is parked at and nothing inside the delivery
+location), and the ship's capacity as ``policy.ship_capacity_scu``. Ids in the problem are
+the database UUIDs (sources are prefixed ``own:``, ``member:``, ``market:``), so a plan maps
+straight back to rows.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from api.plans.schemas import (
     AppliedReservation,
     ApplyOut,
     PlanRequestIn,
+    RefineryJob,
     ShoppingLine,
     TripLine,
     VariantOut,
@@ -91,34 +95,19 @@ def _demands(session: Session, org_id: uuid.UUID, body: PlanRequestIn) -> list[d
     return demands
 
 
-def _locations(rows: Sequence[Location], delivery_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Problem locations with their ``parent`` chains; the delivery location's subtree is free.
+def _locations(rows: Sequence[Location]) -> list[dict[str, Any]]:
+    """Problem locations with their ``parent`` chains and their own trip costs.
 
-    Every ancestor of a referenced location is in ``rows``, so a location lies under the
-    delivery location exactly when walking its emitted parents reaches it. The spec makes only
-    the delivery location itself free; stock in a locker inside the hangar or in a ship's grid
-    parked there is already where it is needed (hauling within the hangar costs nothing), so
-    those locations get ``trip_cost: 0`` instead of the default trip cost.
+    Every ancestor of a referenced location is in ``rows``. Transport goes by stops
+    (planning-problem.md): the engine itself treats everything inside the delivery location as
+    free and a location without a trip cost as travelling with the nearest ancestor that has
+    one, so the tree is handed over as stored.
     """
-    parent = {loc.id: loc.parent_id for loc in rows}
-
-    def under_delivery(loc_id: uuid.UUID) -> bool:
-        seen: set[uuid.UUID] = set()
-        node = parent.get(loc_id)
-        while node is not None and node not in seen:
-            if node == delivery_id:
-                return True
-            seen.add(node)
-            node = parent.get(node)
-        return False
-
     records: list[dict[str, Any]] = []
     for loc in rows:
         record: dict[str, Any] = {"id": str(loc.id), "name": loc.name,
                                   "parent": str(loc.parent_id) if loc.parent_id else None}
-        if under_delivery(loc.id):
-            record["trip_cost"] = 0.0
-        elif loc.trip_cost is not None:
+        if loc.trip_cost is not None:
             record["trip_cost"] = float(loc.trip_cost)
         records.append(record)
     return records
@@ -147,9 +136,10 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
                         "location": str(row.location_id), "tier": "own",
                         "available": float(row.quantity - row.reserved),
                         "quality": row.quality})
-    for row, holder in repository.shared_member_stock(session, org_id):
+    for row, holder, stock_trust in repository.shared_member_stock(session, org_id):
         sources.append({"id": f"member:{row.id}", "item": str(row.item_id),
                         "location": str(row.location_id), "tier": "member", "holder": holder,
+                        "reliability": float(stock_trust),
                         "available": float(row.quantity - row.reserved),
                         "quality": row.quality})
     listings = sources_repo.list_sources(session, org_id)
@@ -181,8 +171,7 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
             record["volume_scu"] = float(item.volume_scu)
         items.append(record)
     location_ids = {delivery.id} | {uuid.UUID(s["location"]) for s in sources}
-    locations = _locations(repository.locations_with_ancestors(session, location_ids),
-                           delivery.id)
+    locations = _locations(repository.locations_with_ancestors(session, location_ids))
 
     document = {"format": ep.PROBLEM_FORMAT, "name": body.name or "plan request",
                 "items": items, "locations": locations, "blueprints": blueprints,
@@ -313,10 +302,17 @@ def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, plan_id:
 
     delivery = uuid.UUID(problem.policy.delivery_location)
     crafts: dict[str, Craft] = {}
+    jobs: list[RefineryJob] = []
     for line in result.crafts:
+        if line.runs != int(line.runs):
+            bp = problem.blueprint(line.blueprint)
+            jobs.append(RefineryJob(blueprint_id=uuid.UUID(bp.id), runs=line.runs,
+                                    output_item_id=uuid.UUID(bp.output.item),
+                                    output_quantity=bp.output.quantity * line.runs))
+            continue
         crafts[line.blueprint] = create_craft(
             session, org_id, user_id,
-            CraftIn(blueprint_id=uuid.UUID(line.blueprint), runs=line.runs,
+            CraftIn(blueprint_id=uuid.UUID(line.blueprint), runs=int(line.runs),
                     location_id=delivery), plan_id=plan.id)
 
     reservations: list[AppliedReservation] = []
@@ -376,7 +372,7 @@ def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, plan_id:
         plan_id=plan.id, applied_at=plan.applied_at,
         crafts=[AppliedCraft(id=c.id, blueprint_id=c.blueprint_id, runs=c.runs,
                              location_id=c.location_id) for c in crafts.values()],
-        reservations=reservations, shopping_list=shopping,
+        refinery_jobs=jobs, reservations=reservations, shopping_list=shopping,
         shopping_total=round(sum(s.expected_cost for s in shopping), 4), trips=trips)
 
 

@@ -116,8 +116,8 @@ def test_stock_inside_the_delivery_location_costs_no_trips(
                      {"item_id": str(alu.id), "quantity": 4}],
         "delivery_location_id": str(hangar.id)})
     problem = parse_problem(doc)
-    assert problem.location(str(locker.id)).trip_cost == 0
-    assert problem.location(str(grid.id)).trip_cost == 0
+    # Stops: both inside the delivery hangar, so they never travel (the engine's reading).
+    assert problem.stop(str(locker.id)) is None and problem.stop(str(grid.id)) is None
     assert problem.location(str(area18.id)).trip_cost == 500
     plan = parse_plan(done["plan"])
     assert plan.complete
@@ -172,7 +172,7 @@ def test_demo_goal_plans_without_phantom_trips(client: TestClient, database: Dat
     plan = parse_plan(done["plan"])
     assert plan.complete and check(problem, plan).ok
     # The P4-AR in the locker inside the hangar are used at no trip cost.
-    assert problem.location(str(locker)).trip_cost == 0
+    assert problem.stop(str(locker)) is None
     assert any(problem.source(t.source).location == str(locker) for t in plan.takes)
     # Listings are bought in whole crates.
     for take in plan.takes:

@@ -14,12 +14,21 @@ from hypothesis import strategies as st
 from engine.problem import Problem, parse_problem
 
 LOCATIONS = ["hangar", "port", "ruin", "dock"]
+# With ``nested=True``: a locker inside the delivery hangar (free whatever its trip_cost) and a
+# cargo grid parked at the port (hauled with the port unless it has its own trip_cost).
+NESTED_LOCATIONS = ["locker", "grid"]
 
 
 @st.composite
 def problem_docs(draw: st.DrawFn, *, cycles: bool = False, strict: bool | None = False,
-                 max_items: int = 5) -> dict[str, Any]:
-    """A valid problem document (`strict`: None draws either objective mode)."""
+                 max_items: int = 5, nested: bool = True,
+                 continuous: bool = True) -> dict[str, Any]:
+    """A valid problem document (`strict`: None draws either objective mode).
+
+    ``nested`` adds locations inside the delivery location and below a stop; ``continuous``
+    lets blueprints run fractionally. Without both, the problem reads the same under the
+    rules before the 2026-12 changes.
+    """
     n_raw = draw(st.integers(1, max(1, max_items - 2)))
     n_made = draw(st.integers(0, 2))
     items: list[dict[str, Any]] = []
@@ -39,8 +48,16 @@ def problem_docs(draw: st.DrawFn, *, cycles: bool = False, strict: bool | None =
 
     locations = [{"id": "hangar"}, {"id": "port", "trip_cost": draw(st.sampled_from([0, 50, 400]))},
                  {"id": "ruin", "parent": "port",
-                  "trip_cost": draw(st.sampled_from([None, 100, 2000]))},
+                  # Without a cost of its own the ruin is hauled with the port (a nested stop).
+                  "trip_cost": draw(st.sampled_from([None, 100, 2000] if nested else [100, 2000]))},
                  {"id": "dock"}]
+    where = list(LOCATIONS)
+    if nested:
+        locations += [{"id": "locker", "parent": "hangar",
+                       "trip_cost": draw(st.sampled_from([None, 0, 900]))},
+                      {"id": "grid", "parent": "port",
+                       "trip_cost": draw(st.sampled_from([None, None, 250]))}]
+        where += NESTED_LOCATIONS
 
     blueprints: list[dict[str, Any]] = []
     for j in range(n_made):
@@ -59,6 +76,7 @@ def problem_docs(draw: st.DrawFn, *, cycles: bool = False, strict: bool | None =
                      "min_quality": draw(st.sampled_from([0, 0, 300]))}
                     for ing in ings],
                 "run_cost": float(draw(st.sampled_from([0, 0, 5, 40]))),
+                "continuous": continuous and draw(st.booleans()),
             })
     if cycles and n_made and draw(st.booleans()):
         # A recipe turning the last made item back into a raw one closes a loop.
@@ -71,7 +89,7 @@ def problem_docs(draw: st.DrawFn, *, cycles: bool = False, strict: bool | None =
             tier = draw(st.sampled_from(["own", "member", "market"]))
             src: dict[str, Any] = {
                 "id": f"s-{it['id']}-{k}", "item": it["id"], "tier": tier,
-                "location": draw(st.sampled_from(LOCATIONS)),
+                "location": draw(st.sampled_from(where)),
                 "quality": draw(st.sampled_from([None, 100, 300, 800])),
                 "reliability": draw(st.sampled_from([1.0, 1.0, 0.9, 0.5])),
             }

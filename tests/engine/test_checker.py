@@ -202,11 +202,10 @@ def test_negative_and_zero_runs() -> None:
     assert_caught(violations_after(lambda d: d["crafts"][0].update(runs=0)), "zero runs")
 
 
-def test_fractional_runs_are_refused_when_read() -> None:
-    doc = rifle_plan_doc()
-    doc["crafts"][0]["runs"] = 6.5
-    with pytest.raises(ValueError, match="runs"):
-        parse_plan(doc)
+def test_fractional_runs_of_a_whole_run_blueprint() -> None:
+    # Plans may carry real runs (continuous blueprints); a crafting recipe's must be whole.
+    assert_caught(violations_after(lambda d: d["crafts"][0].update(runs=6.5)), "bp-rifle",
+                  "not a whole number")
 
 
 def test_output_allocated_beyond_runs() -> None:

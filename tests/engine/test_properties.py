@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from engine.baselines import make_or_buy_plan
 from engine.checker import check, check_or_raise, tolerance
 from engine.explain import explain
 from engine.greedy import greedy_plan
@@ -38,21 +41,29 @@ def test_every_solved_plan_passes_the_checker(problem: Problem) -> None:
     assert plan.objective == check(problem, plan).objective
 
 
+BASELINES = pytest.mark.parametrize("baseline", [greedy_plan, make_or_buy_plan],
+                                    ids=["greedy", "make-or-buy"])
+
+
+@BASELINES
 @FAST
 @given(problems(cycles=True, strict=None))
-def test_greedy_plans_always_pass_the_checker(problem: Problem) -> None:
-    plan = greedy_plan(problem)
+def test_greedy_plans_always_pass_the_checker(baseline: Callable[[Problem], Plan],
+                                              problem: Problem) -> None:
+    plan = baseline(problem)
     check_or_raise(problem, plan)
     explain(problem, plan)  # explanations never fail on a checked plan either
 
 
+@BASELINES
 @FAST
 @given(problems())
-def test_optimiser_never_costs_more_than_greedy(problem: Problem) -> None:
+def test_optimiser_never_costs_more_than_greedy(baseline: Callable[[Problem], Plan],
+                                                problem: Problem) -> None:
     best = solved(problem).objective
-    baseline = greedy_plan(problem).objective
-    assert best is not None and baseline is not None
-    assert best <= baseline + tolerance(best, baseline)
+    yardstick = baseline(problem).objective
+    assert best is not None and yardstick is not None
+    assert best <= yardstick + tolerance(best, yardstick)
 
 
 @FAST
