@@ -8,7 +8,7 @@ Both in (0, 1], as the planning problem's ``reliability``. Batch mode so SQLite 
 tables for the CHECK constraints (foreign keys are off during migrations).
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
