@@ -11,6 +11,7 @@ plan's own lines.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -35,6 +36,8 @@ from engine.plan import (
 )
 from engine.problem import Problem, Source
 from engine.reduce import split_take
+
+logger = logging.getLogger(__name__)
 
 # Relative slack kept on each strict-priority stage's optimum, so that solver round-off on
 # one stage cannot make the next one infeasible.
@@ -510,7 +513,10 @@ def _greedy(problem: Problem) -> Plan | None:
         return None
     try:
         return make(problem)
-    except Exception:  # a broken warm start must never break the solve
+    except Exception:
+        # A broken warm start must never break the solve, but it must not hide either: the
+        # solver then starts cold (slower, or no fallback plan at the time limit).
+        logger.warning("greedy warm start failed; solving without it", exc_info=True)
         return None
 
 
@@ -564,7 +570,10 @@ def rebuild_from_plan(problem: Problem, plan: Plan) -> Plan:
     short = {s.demand: s.quantity for s in plan.shortfalls}
     try:
         return build_plan(problem, takes, runs, short)
-    except Exception:  # an unusable fallback degrades to the empty plan
+    except Exception:
+        # An unusable fallback degrades to the empty plan; say why, or an all-shortfall plan
+        # looks like the solver's answer.
+        logger.warning("fallback plan could not be rebuilt; using the empty plan", exc_info=True)
         return empty_plan(problem)
 
 

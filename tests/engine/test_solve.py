@@ -143,3 +143,38 @@ def test_plan_lines_are_sorted_and_nonzero() -> None:
     assert all(t.quantity > 0 for t in plan.takes)
     assert all(a.quantity > 0 for a in plan.allocations)
     assert [c.blueprint for c in plan.crafts] == sorted(c.blueprint for c in plan.crafts)
+
+
+def test_a_failing_warm_start_is_logged_and_the_solve_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from engine import greedy
+
+    def broken(problem: object) -> None:
+        raise RuntimeError("greedy exploded")
+
+    monkeypatch.setattr(greedy, "greedy_plan", broken)
+    p = random_problem(0)
+    with caplog.at_level("WARNING", logger="engine.solve"):
+        plan = solve(p, solver="highs")
+    assert plan.status is PlanStatus.OPTIMAL and verify(p, plan) == []
+    logged = [r for r in caplog.records if r.name == "engine.solve" and r.exc_info]
+    assert logged, "the swallowed warm-start exception left no log line"
+    assert "greedy exploded" in str(logged[0].exc_info[1])  # type: ignore[index]
+
+
+def test_an_unusable_fallback_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import engine.solve as solve_module
+
+    def broken(*args: object) -> None:
+        raise ValueError("cannot rebuild")
+
+    p = random_problem(1)
+    plan = solve(p, solver="highs")
+    monkeypatch.setattr(solve_module, "build_plan", broken)
+    with caplog.at_level("WARNING", logger="engine.solve"):
+        rebuilt = solve_module.rebuild_from_plan(p, plan)
+    assert rebuilt.takes == [] and rebuilt.crafts == []
+    assert any(r.name == "engine.solve" and r.exc_info for r in caplog.records)
