@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session
@@ -30,6 +32,8 @@ from models.orgs import Organization, OrganizationMember
 PG_HOST = os.environ.get("QM_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("QM_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("QM_TEST_PG_USER", "postgres")
+# Each parallel test run sets its own database number; 0 is the local default.
+REDIS_URL = os.environ.get("QM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_SECRET = "test-secret-key-with-enough-length-for-hs256"
 TEST_PASSWORD = "correct horse battery staple"
 # Rate limits stay on in tests (the code paths run) but far above what any unrelated test
@@ -68,6 +72,37 @@ def pg_available() -> bool:
         return False
 
 
+def redis_available(url: str = REDIS_URL) -> bool:
+    """True when the Redis server at ``url`` answers a PING."""
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def in_ci() -> bool:
+    """True when ``CI`` is set to a true value (``true``, ``1``, ``yes``), as CI services do."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def service_missing(reason: str) -> NoReturn:
+    """Skip a test whose PostgreSQL/Redis server is unreachable - locally only.
+
+    In CI a missing server is a broken environment: skipping half the suite would let
+    ``make test`` pass without testing the production backends, so it fails there instead.
+    """
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: a missing service fails the run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_and_redis() -> None:
+    """Require both servers (the Redis-worker and end-to-end tests)."""
+    if not pg_available() or not redis_available():
+        service_missing(f"needs PostgreSQL on {PG_HOST}:{PG_PORT} and Redis at {REDIS_URL}")
+
+
 def create_pg_database(prefix: str = "qm_test") -> str:
     """Create an empty, uniquely named database; return its name."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
@@ -92,7 +127,7 @@ def _sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def _postgres_database() -> Iterator[str]:
     if not pg_available():
-        pytest.skip(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}")
+        service_missing(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}")
     name = create_pg_database()
     url = pg_url(name)
     try:
@@ -296,7 +331,7 @@ def fresh_sqlite_url(tmp_path: Path) -> str:
 def fresh_pg_url() -> Iterator[str]:
     """An empty (unmigrated) PostgreSQL database, dropped afterwards."""
     if not pg_available():
-        pytest.skip("PostgreSQL not reachable")
+        service_missing(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}")
     name = create_pg_database("qm_fresh")
     try:
         yield pg_url(name)

@@ -10,14 +10,21 @@ from sqlalchemy import text
 from api.core import db as dbmod
 from api.core.db import Database
 from api.core.settings import Settings
-from tests.conftest import TEST_SECRET, create_pg_database, drop_pg_database, pg_available, pg_url
+from tests.conftest import (
+    TEST_SECRET,
+    create_pg_database,
+    drop_pg_database,
+    pg_available,
+    pg_url,
+    service_missing,
+)
 
 pytestmark = pytest.mark.postgres
 
 
 def test_connection_killed_while_idle_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
     if not pg_available():
-        pytest.skip("PostgreSQL not reachable")
+        service_missing("PostgreSQL not reachable")
     monkeypatch.setattr(dbmod, "PING_AFTER_IDLE_SECONDS", 0.05)
     name = create_pg_database()
     url = pg_url(name)

@@ -24,6 +24,7 @@ from api.core.scopes import ANY, route_keys
 from api.core.security import PAT_PREFIX, new_opaque_token
 from models.accounts import PersonalAccessToken
 from models.orgs import Organization
+from tests.conftest import REDIS_URL, service_missing
 
 PROBLEM = "application/problem+json"
 # Routes declare access with one dependency built from the permission matrix.
@@ -255,12 +256,12 @@ def test_permissions_doc_matches_matrix() -> None:
 def test_health_checks_redis_when_configured(settings: object, database: Database) -> None:
     from api.app import create_app
 
-    up = settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})
+    up = settings.model_copy(update={"redis_url": REDIS_URL})
     down = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
     with TestClient(create_app(up, database)) as c:
         res = c.get("/health")
         if res.json()["checks"]["redis"] == "down":
-            pytest.skip("Redis not reachable on 127.0.0.1:6379")
+            service_missing(f"Redis not reachable at {REDIS_URL}")
         assert res.status_code == 200 and res.json()["checks"]["redis"] == "ok"
     with TestClient(create_app(down, database)) as c:
         res = c.get("/health")

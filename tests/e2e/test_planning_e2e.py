@@ -35,15 +35,14 @@ from models.inventory import Item, ItemHistory, Location
 from models.orgs import Organization
 from models.planning import Blueprint
 from tests.conftest import (
+    REDIS_URL,
     RELAXED_LIMITS,
     TEST_SECRET,
     create_pg_database,
     drop_pg_database,
-    pg_available,
     pg_url,
 )
 
-REDIS_URL = os.environ.get("QM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 240.0
 Q = Decimal("0.000001")
@@ -174,19 +173,11 @@ def test_embedded_flow(client: TestClient, database: Database, settings: Setting
     run_flow(client, database, settings)
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
 
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.slow
-def test_redis_worker_process_flow(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not pg_available() or not _redis_up():
-        pytest.skip("needs PostgreSQL and Redis")
+def test_redis_worker_process_flow(monkeypatch: pytest.MonkeyPatch, pg_and_redis: None) -> None:
     name = create_pg_database("qm_e2e")
     url = pg_url(name)
     namespace = f"qme2e-{uuid.uuid4().hex[:8]}"

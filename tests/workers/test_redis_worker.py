@@ -27,33 +27,24 @@ from models.orgs import Organization, OrganizationMember
 from models.planning import Plan
 from tests.api.planning_helpers import make_item, make_location, make_stock
 from tests.conftest import (
+    REDIS_URL,
     RELAXED_LIMITS,
     TEST_SECRET,
     create_pg_database,
     drop_pg_database,
-    pg_available,
     pg_url,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
-REDIS_URL = os.environ.get("QM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 180.0
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
 
 @pytest.fixture
-def env() -> Iterator[dict[str, str]]:
+def env(pg_and_redis: None) -> Iterator[dict[str, str]]:
     """A migrated throwaway PostgreSQL database and a private Dramatiq namespace."""
-    if not pg_available() or not _redis_up():
-        pytest.skip("needs PostgreSQL and Redis")
     name = create_pg_database("qm_worker")
     url = pg_url(name)
     migrate(url)
