@@ -16,6 +16,7 @@ from sqlalchemy import text
 from api.core.db import Database
 from api.core.deps import install_route_scopes
 from api.core.errors import install_error_handlers
+from api.core.guard import RequestGuardMiddleware
 from api.core.jobs import JobDispatcher
 from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware, configure_logging
 from api.core.outbox import OutboxRelay
@@ -144,6 +145,11 @@ def create_app(
         ),
         lifespan=lifespan,
         openapi_tags=[{"name": "platform", "description": "Health and readiness"}],
+        # The schema and docs map every route for an attacker too: off in production unless
+        # QM_API_DOCS=true.
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -151,8 +157,11 @@ def create_app(
     app.state.limiter = RateLimiter(settings)
     app.state.outbox = outbox
 
-    install_error_handlers(app)
-    # Innermost: a refused write is still a CORS-readable problem document with a request id.
+    install_error_handlers(app, reraise_unexpected=settings.environment == "test")
+    # Innermost: the guard's 413/422 and a refused write are still CORS-readable problem
+    # documents with a request id. The write limit sits outside the guard, so a flood is
+    # refused before its bodies are read.
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(WriteLimitMiddleware)
     # Outermost last: the request id must wrap everything, including CORS preflights.
     app.add_middleware(

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.core.fields import Number, Quantity
+
 MAX_QUANTITY = 1e9
 MAX_MINUTES = 1e7
 MAX_MONEY = 1e12
@@ -19,7 +21,7 @@ class IngredientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item_id: uuid.UUID
-    quantity: float = Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
+    quantity: Quantity = Field(le=MAX_QUANTITY)
     min_quality: int = Field(default=0, ge=0, le=1000)
 
 
@@ -52,9 +54,9 @@ class BlueprintIn(BaseModel):
     description: str | None = Field(default=None, max_length=2000)
     kind: Literal["craft", "refine"] = "craft"
     output_item_id: uuid.UUID
-    output_quantity: float = Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
-    minutes: float = Field(default=0, ge=0, le=MAX_MINUTES, allow_inf_nan=False)
-    run_cost: float = Field(default=0, ge=0, le=MAX_MONEY, allow_inf_nan=False)
+    output_quantity: Quantity = Field(le=MAX_QUANTITY)
+    minutes: Number = Field(default=0, ge=0, le=MAX_MINUTES)
+    run_cost: Number = Field(default=0, ge=0, le=MAX_MONEY)
     is_public: bool = False
     ingredients: list[IngredientIn] = Field(default_factory=list, max_length=100)
 
@@ -81,10 +83,10 @@ class RefiningIn(BaseModel):
     method: str = Field(min_length=1, max_length=64)
     ore_item_id: uuid.UUID
     refined_item_id: uuid.UUID
-    ore_quantity: float = Field(default=1, gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
+    ore_quantity: Quantity = Field(default=1, le=MAX_QUANTITY)
     # The method's time and cost multipliers scale these per-run base figures.
-    base_minutes: float = Field(default=60, ge=0, le=MAX_MINUTES, allow_inf_nan=False)
-    base_cost: float = Field(default=0, ge=0, le=MAX_MONEY, allow_inf_nan=False)
+    base_minutes: Number = Field(default=60, ge=0, le=MAX_MINUTES)
+    base_cost: Number = Field(default=0, ge=0, le=MAX_MONEY)
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 

@@ -17,7 +17,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.core.constraints import constraint_name, describe
 from api.core.logging import get_request_id
 
 logger = logging.getLogger(__name__)
@@ -227,19 +229,39 @@ def _jsonable(extra: dict[str, Any]) -> dict[str, Any]:
     return encoded
 
 
+def validation_problem(request: Request, errors: list[FieldError]) -> JSONResponse:
+    """The 422 ``validation-error`` problem document listing ``errors`` (each naming its field).
+
+    An error given only a ``loc`` gets its ``field`` from it (``["body", "targets", 0, "note"]``
+    names ``targets.0.note``), as FastAPI's own validation errors do.
+    """
+    entries = []
+    for error in errors:
+        entry = dict(error)
+        if "field" not in entry and entry.get("loc"):
+            entry["field"] = _loc_to_field(entry["loc"])
+        entries.append(entry)
+    fields = ", ".join(e["field"] for e in entries if e.get("field")) or "request"
+    return problem_response(
+        request, 422, "Invalid input", "validation-error", f"Invalid value for: {fields}", entries
+    )
+
+
+def payload_too_large(request: Request, limit: int) -> JSONResponse:
+    """413: the body is over ``limit`` bytes; the connection is closed rather than drained."""
+    return problem_response(
+        request, 413, "Payload too large", "payload-too-large",
+        f"The request body is larger than {limit} bytes", headers={"Connection": "close"},
+        extra={"max_body_bytes": limit},
+    )
+
+
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = []
-    for err in exc.errors():
-        loc = list(err.get("loc", ()))
-        # The offending input is not echoed back: it may be a password or megabytes of junk.
-        errors.append(
-            dict(FieldError(str(err.get("msg", "invalid")), field=_loc_to_field(loc), loc=loc))
-        )
-    fields = ", ".join(e["field"] for e in errors if e.get("field")) or "request"
-    return problem_response(
-        request, 422, "Invalid input", "validation-error", f"Invalid value for: {fields}", errors
-    )
+    # The offending input is not echoed back: it may be a password or megabytes of junk.
+    errors = [FieldError(str(err.get("msg", "invalid")), loc=list(err.get("loc", ())))
+              for err in exc.errors()]
+    return validation_problem(request, errors)
 
 
 async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
@@ -250,39 +272,25 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
         404: "not-found",
         405: "method-not-allowed",
         409: "conflict",
+        413: "payload-too-large",
     }.get(exc.status_code, "http-error")
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    title = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}.get(
+        exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     return problem_response(
         request, exc.status_code, title, slug, detail, headers=getattr(exc, "headers", None)
     )
 
 
-def _constraint_name(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.orig, "diag", None)  # psycopg exposes the violated constraint
-    name = getattr(diag, "constraint_name", None)
-    return str(name) if name else None
-
-
 async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IntegrityError)
     # A constraint caught what the service did not: a conflict with existing data, not a
-    # server fault. The constraint name is safe to show (it names the rule, not the data).
-    constraint = _constraint_name(exc)
+    # server fault. The answer says it in words; the internal name only goes to the log.
+    constraint = constraint_name(exc.orig) if exc.orig is not None else None
     logger.info("integrity error", extra={"constraint": constraint, "error": str(exc.orig)})
-    errors = (
-        [dict(FieldError("violates a database constraint", record=constraint))]
-        if (constraint)
-        else None
-    )
-    return problem_response(
-        request,
-        409,
-        "Conflict",
-        "conflict",
-        "The request conflicts with existing data",
-        errors,
-    )
+    field, sentence = describe(constraint)
+    errors = [dict(FieldError(sentence, field=field))] if field else None
+    return problem_response(request, 409, "Conflict", "conflict", sentence, errors)
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -306,6 +314,37 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
         "An unexpected error occurred; quote the request id when reporting it",
         headers={"X-Request-ID": request_id} if request_id else None,
     )
+
+
+class KeepConnectionAfterError:
+    """The outermost ASGI layer: an exception whose 500 problem document was already sent
+    stops here instead of reaching the server.
+
+    Starlette's ``ServerErrorMiddleware`` re-raises after its handler (:func:`_handle_unexpected`,
+    which logged it) has answered, and uvicorn then closes the transport, resetting the next
+    request on that keep-alive connection: one failing request must not break another.
+    ``reraise`` keeps the exception for test clients, which turn it into a traceback.
+    """
+
+    def __init__(self, app: ASGIApp, reraise: bool = False) -> None:
+        self.app = app
+        self.reraise = reraise
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        answered = False
+
+        async def watch(message: Message) -> None:
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered = True
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            if self.reraise or not answered:
+                raise
 
 
 class ProblemFieldError(BaseModel):
@@ -376,11 +415,23 @@ def document_problems_in_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the problem-document handlers on ``app``."""
+def install_error_handlers(app: FastAPI, reraise_unexpected: bool = False) -> None:
+    """Register the problem-document handlers on ``app``.
+
+    ``reraise_unexpected`` lets an unexpected exception reach the caller after its 500 answer
+    (test clients show the traceback); servers keep the connection instead.
+    """
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
     app.add_exception_handler(IntegrityError, _handle_integrity)
     app.add_exception_handler(Exception, _handle_unexpected)
-    document_problems_in_openapi(app)
+    build_stack = app.build_middleware_stack
+
+    def build_shielded_stack() -> ASGIApp:
+        return KeepConnectionAfterError(build_stack(), reraise=reraise_unexpected)
+
+    # Starlette builds ServerErrorMiddleware as the outermost layer; the shield goes around it.
+    app.build_middleware_stack = build_shielded_stack  # type: ignore[method-assign]
+    if app.openapi_url:
+        document_problems_in_openapi(app)

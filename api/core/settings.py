@@ -5,8 +5,6 @@ Every field here is listed in ``.env.sample`` at the repository root; keep the t
 
 from __future__ import annotations
 
-import logging
-import warnings
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -14,8 +12,9 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-change-me-0123456789abcdef"
-
-logger = logging.getLogger(__name__)
+# The largest request body the API reads (the biggest real ones, a plan with 500 demands or a
+# what-if with 20 variants, are well under 200 KiB); deploy/nginx/nginx.conf matches it.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -50,6 +49,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
+    # Request bodies above this many bytes answer 413 before they are parsed.
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    # /docs, /redoc and /openapi.json; None = on, except in production.
+    api_docs: bool | None = None
 
     # Rate limits ("N/second|minute|hour|day", or "N/15 minutes"): moving windows counted in
     # rate_limit_storage_url (default: Redis when redis_url is set, else this process' memory).
@@ -107,10 +110,10 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit like '30/minute': {value!r}") from exc
         return value
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("redis_url", "api_docs", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
-        # An empty QM_REDIS_URL= in .env means "embedded", not an invalid URL.
+        # An empty QM_REDIS_URL= / QM_API_DOCS= in .env means "the default", not bad input.
         return None if value == "" else value
 
     @field_validator("database_url")
@@ -123,15 +126,20 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _warn_dev_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
-            warnings.warn(
-                "QM_SECRET_KEY is the development default in production; set a real secret",
-                RuntimeWarning,
-                stacklevel=2,
+    def _refuse_dev_secret(self) -> Settings:
+        # Anyone who read this repository could sign tokens: refuse to start, not warn.
+        if self.environment == "production" and self.secret_key in (DEV_SECRET_KEY, ""):
+            raise ValueError(
+                "QM_SECRET_KEY is the development default (or empty) with "
+                "QM_ENVIRONMENT=production; set a long random secret, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
-            logger.warning("QM_SECRET_KEY is the development default in production")
         return self
+
+    @property
+    def docs_enabled(self) -> bool:
+        """True when the API docs and the OpenAPI schema are served."""
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.core.fields import Quantity, UtcDateTime
+
 MAX_QUANTITY = 1e9
 
 
@@ -17,7 +19,7 @@ class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item_id: uuid.UUID
-    quantity: float = Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
+    quantity: Quantity = Field(le=MAX_QUANTITY)
     min_quality: int = Field(default=0, ge=0, le=1000)
 
 
@@ -43,7 +45,7 @@ class GoalIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
-    due_at: datetime | None = None
+    due_at: UtcDateTime | None = None
     targets: list[TargetIn] = Field(min_length=1, max_length=100)
 
 

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.core.fields import DecimalNumber
+
 ItemName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Category = Annotated[
     str,
@@ -16,7 +18,7 @@ Category = Annotated[
         strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[a-z0-9_\-]+$"
     ),
 ]
-Volume = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=20, decimal_places=6)]
+Volume = Annotated[DecimalNumber, Field(ge=0, le=1_000_000, max_digits=20, decimal_places=6)]
 Unit = Literal["scu", "piece"]
 
 

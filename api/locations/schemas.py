@@ -9,6 +9,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.core.fields import DecimalNumber
+
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 200
@@ -18,7 +20,7 @@ MAX_OFFSET = 1_000_000
 MAX_AMOUNT = Decimal("1000000000")
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-TripCost = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, max_digits=20, decimal_places=6)]
+TripCost = Annotated[DecimalNumber, Field(ge=0, le=MAX_AMOUNT, max_digits=20, decimal_places=6)]
 OwnedKind = Literal["hangar", "base", "storage"]
 OwnerKind = Literal["universe", "org", "user"]
 

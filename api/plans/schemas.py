@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.core.fields import Number, Quantity
+
 MAX_QUANTITY = 1e9
 MAX_COST = 1e12
 MAX_TIME_LIMIT = 300.0
@@ -19,7 +21,7 @@ class DemandIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item_id: uuid.UUID
-    quantity: float = Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
+    quantity: Quantity = Field(le=MAX_QUANTITY)
     min_quality: int = Field(default=0, ge=0, le=1000)
 
 
@@ -28,12 +30,12 @@ class PolicyIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ship_capacity_scu: float | None = Field(default=None, gt=0, le=1e6, allow_inf_nan=False)
-    member_unit_cost: float | None = Field(default=None, ge=0, le=MAX_COST, allow_inf_nan=False)
-    reliability_weight: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
-    default_trip_cost: float | None = Field(default=None, ge=0, le=MAX_COST,
+    ship_capacity_scu: Number | None = Field(default=None, gt=0, le=1e6)
+    member_unit_cost: Number | None = Field(default=None, ge=0, le=MAX_COST)
+    reliability_weight: Number | None = Field(default=None, ge=0, le=100)
+    default_trip_cost: Number | None = Field(default=None, ge=0, le=MAX_COST,
                                             allow_inf_nan=False)
-    shortfall_penalty: float | None = Field(default=None, ge=0, le=MAX_COST,
+    shortfall_penalty: Number | None = Field(default=None, ge=0, le=MAX_COST,
                                             allow_inf_nan=False)
     strict_priority: bool | None = None
 
@@ -65,7 +67,7 @@ class PlanRequestIn(BaseModel):
     delivery_location_id: uuid.UUID
     ship_id: uuid.UUID | None = None
     policy: PolicyIn = Field(default_factory=PolicyIn)
-    time_limit: float = Field(default=30.0, ge=0.1, le=MAX_TIME_LIMIT, allow_inf_nan=False,
+    time_limit: Number = Field(default=30.0, ge=0.1, le=MAX_TIME_LIMIT, allow_inf_nan=False,
                               description="Seconds the solver may spend")
 
     @model_validator(mode="after")

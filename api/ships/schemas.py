@@ -9,10 +9,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.core.fields import DecimalNumber
 from api.locations.schemas import OwnerKind
 
 ShipName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Capacity = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=20, decimal_places=6)]
+Capacity = Annotated[DecimalNumber, Field(ge=0, le=1_000_000, max_digits=20, decimal_places=6)]
 
 _LOC = "7d2b9a40-1c0e-4a53-8f5e-7e5f9d5a1b22"
 

@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.core.fields import Number, Quantity
+
 MAX_QUANTITY = 1e9
 MAX_PRICE = 1e12
-MIN_LOT = 1e-6
 
 
 class SourceIn(BaseModel):
@@ -34,12 +35,12 @@ class SourceIn(BaseModel):
 
     item_id: uuid.UUID
     location_id: uuid.UUID
-    price: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
-    available: float | None = Field(default=None, ge=0, le=MAX_QUANTITY, allow_inf_nan=False,
+    price: Number = Field(ge=0, le=MAX_PRICE)
+    available: Number | None = Field(default=None, ge=0, le=MAX_QUANTITY,
                                     description="null = unknown / unlimited")
     # At least 1 µSCU: the column keeps six decimals, so a smaller box would round to 0.
-    lot_size: float | None = Field(
-        default=None, ge=MIN_LOT, le=MAX_QUANTITY, allow_inf_nan=False,
+    lot_size: Quantity | None = Field(
+        default=None, le=MAX_QUANTITY,
         description="Sold only in whole boxes of this size (SCU; pieces for piece items, a "
                     "whole number); null = any amount")
     quality: int = Field(default=0, ge=0, le=1000)

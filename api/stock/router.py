@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
+from api.core.fields import UtcDateTime
 from api.core.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.core.permissions import Action
 from api.stock import service
@@ -348,8 +348,8 @@ def history(
     stock_id: uuid.UUID | None = None,
     kind: HistoryKind | None = None,
     actor_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcDateTime | None = None,
+    until: UtcDateTime | None = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from api.core.fields import DecimalNumber
 from models.inventory import HISTORY_KINDS
 
 # Absurd quantities are a 422, not an overflow: Numeric(20, 6) holds far more, but no org
@@ -25,11 +26,11 @@ MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
 
 PositiveQuantity = Annotated[
-    Decimal,
+    DecimalNumber,
     Field(gt=0, le=MAX_QUANTITY, max_digits=16, decimal_places=6, examples=["12.5"]),
 ]
 SignedQuantity = Annotated[
-    Decimal,
+    DecimalNumber,
     Field(
         ge=-MAX_QUANTITY,
         le=MAX_QUANTITY,

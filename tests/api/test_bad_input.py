@@ -4,9 +4,12 @@ Routes are enumerated from the real app. Each route with a JSON body starts from
 (``VALID``, else the cross-org table's) and the test derives, from the route's OpenAPI request
 schema, one bad body per top-level field and kind: wrong type, missing (when required), null,
 oversized string (100,000 characters), absurd number (1e300, -1e300, "NaN", "Infinity",
-negative where the schema says >= 0, integers past 64 bits), unknown id (random UUID), an
-out-of-enum value; plus malformed JSON, a wrong top-level type, an unknown field, and nested
-cases from ``NESTED``. Every route also gets malformed, forged, expired and foreign tokens.
+negative where the schema says >= 0, integers past 64 bits, digit separators "1_0"), unknown
+id (random UUID), an out-of-enum value, a NUL byte in every string (and list item and key),
+datetimes that overflow once normalised to UTC; plus malformed JSON, a wrong top-level type,
+an unknown field, and nested cases from ``NESTED``. Every query parameter of every route gets
+a NUL byte (and extreme datetimes where it is one). Every route also gets malformed, forged,
+expired and foreign tokens.
 
 Every answer must be a 4xx ``application/problem+json`` with ``type``, ``title`` and
 ``status``; a validation error names the field. Every table is compared row by row before
@@ -36,6 +39,10 @@ from tests.conftest import TEST_PASSWORD, TEST_SECRET
 PROBLEM = "application/problem+json"
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 HUGE = "x" * 100_000
+NUL = "x\u0000y"
+# Valid ISO 8601, but outside datetime's range once converted to UTC.
+EXTREME_DATETIMES = [("datetime-underflow", "0001-01-01T00:00:00+14:00"),
+                     ("datetime-overflow", "9999-12-31T23:59:59-14:00")]
 
 Body = Callable[[OrgData, World], Any]
 
@@ -126,28 +133,37 @@ def _field_cases(name: str, raw: dict[str, Any], components: dict[str, Any],
             cases.append(("null", None))
     if "enum" in s or "const" in s:
         cases.append(("not-in-enum", "definitely-not-a-choice"))
+    if kind == "string":
+        cases.append(("nul", NUL))
     if kind == "string" and s.get("format") == "uuid":
         cases += [("not-a-uuid", "not-a-uuid"), ("unknown-id", str(uuid.uuid4())),
                   ("wrong-type", {"id": 1})]
+    elif kind == "string" and s.get("format") == "date-time":
+        cases += [*EXTREME_DATETIMES, ("wrong-type", {"at": 1})]
     elif kind == "string":
         numeric = s.get("pattern", "").startswith("^(?!^[-+.]*$)")  # pydantic Decimal-as-string
         cases += [("oversized", HUGE), ("wrong-type", {"text": 1})]
         if numeric:
-            cases += [("absurd", "1e300"), ("nan", "NaN"), ("inf", "Infinity")]
+            cases += [("absurd", "1e300"), ("nan", "NaN"), ("inf", "Infinity"),
+                      ("digit-separator", "1_0")]
     elif kind in ("number", "integer"):
         cases += [("absurd", 1e300), ("absurd-negative", -1e300), ("nan", "NaN"),
                   ("inf", "Infinity"), ("wrong-type", "twelve"), ("wrong-type", [1])]
         if kind == "integer":
             cases += [("int-overflow", 2**70), ("fraction", 1.5)]
+        else:
+            # Python reads "1_0" as 10; a number is written plainly or refused.
+            cases.append(("digit-separator", "1_0"))
         minimum = s.get("minimum", s.get("exclusiveMinimum"))
         if minimum is not None and minimum >= 0:
             cases.append(("negative", -1))
     elif kind == "boolean":
         cases.append(("wrong-type", {"yes": True}))
     elif kind == "array":
-        cases += [("wrong-type", "not-a-list"), ("too-many", ["x"] * 10_001)]
+        cases += [("wrong-type", "not-a-list"), ("too-many", ["x"] * 10_001),
+                  ("nul-item", [NUL])]
     elif kind == "object":
-        cases.append(("wrong-type", 5))
+        cases += [("wrong-type", 5), ("nul-key", {NUL: 1})]
     return cases
 
 
@@ -161,6 +177,29 @@ def _set(body: Any, path: tuple[str | int, ...], value: Any) -> Any:
     else:
         target[path[-1]] = value
     return body
+
+
+def _query_cases(app: FastAPI, openapi: dict[str, Any], c: Checker, w: World,
+                 ) -> list[tuple[str, str, str, str, str]]:
+    """(method, url, parameter, label, value): a NUL byte in every query parameter of
+    every GET route, and extreme datetimes in the datetime ones."""
+    cases = []
+    components = openapi["components"]["schemas"]
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if not isinstance(route, APIRoute) or "GET" not in route.methods:
+            continue
+        op = openapi["paths"].get(ctx.path, {}).get("get", {})
+        url = c.fill(ctx.path, w.a, SPECS.get(_key("GET", ctx.path), Spec()), {})
+        for param in op.get("parameters", []):
+            if param["in"] != "query":
+                continue
+            values = [("nul", NUL)]
+            if _resolve(param.get("schema", {}), components).get("format") == "date-time":
+                values += EXTREME_DATETIMES
+            cases += [("GET", url, param["name"], label, value)
+                      for label, value in values]
+    return cases
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
@@ -305,6 +344,12 @@ def test_bad_input_is_a_4xx_problem_and_changes_nothing(
             resp = c.call("GET", url, w.a.owner.headers, None, query)
             c.expect_problem(f"query:{query}"[:40], "GET", url, resp,
                              field=next(iter(query)))
+        for method, url, name, label, value in _query_cases(app, openapi, c, w):
+            resp = c.call(method, url, w.a.owner.headers, None, {name: value})
+            c.expect_problem(f"query-{label}:{name}", method, url, resp, field=name)
+        resp = client.post(f"{API}/auth/token", data={"username": NUL, "password": "x"})
+        c.calls += 1
+        c.expect_problem("form-nul", "POST", "/auth/token", resp, field="username")
         for path in ["/orgs/not-a-uuid", "/orgs/" + str(uuid.uuid4()),
                      f"/orgs/{w.a.org_id}/goals/{'9' * 400}", f"/orgs/{w.a.org_id}/stock/%00"]:
             resp = c.call("GET", API + path, w.a.owner.headers)
@@ -316,6 +361,8 @@ def test_bad_input_is_a_4xx_problem_and_changes_nothing(
     assert not missing_body, f"mutating routes without a valid body in VALID/SPECS: {missing_body}"
     assert not changed, f"bad input changed data: {changed}"
     assert c.calls > 1000
+    queried = {case[2] for case in _query_cases(app, openapi, c, w)}
+    assert {"q", "match", "since", "until"} <= queried, queried
 
 
 @pytest.fixture(autouse=True)

@@ -81,6 +81,11 @@ def test_bad_input_and_tenancy(client: TestClient, session: Session, make_user: 
     absurd = _bp(a.id)
     absurd["output_quantity"] = 1e12
     assert client.post(url, json=absurd, headers=owner.headers).status_code == 422
+    # Below the column's 6 decimals it would round to 0 and trip the CHECK (was a 409).
+    tiny = {**_bp(a.id), "output_quantity": 1e-300}
+    r = client.post(url, json=tiny, headers=owner.headers)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["output_quantity"]
     long_name = _bp(a.id, name="x" * 201)
     assert client.post(url, json=long_name, headers=owner.headers).status_code == 422
     assert client.post(url, json=_bp(a.id), headers=viewer.headers).status_code == 403

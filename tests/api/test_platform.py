@@ -12,16 +12,20 @@ import jwt
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, func, select
 from sqlalchemy.orm import Session
 
+import models
+from api.app import create_app
+from api.core.constraints import CONSTRAINTS
 from api.core.db import Database, DbSession, after_commit
 from api.core.deps import CurrentUser, OrgAccess, install_route_scopes, org_member
 from api.core.errors import InsufficientStock
 from api.core.permissions import Action, can_assign_role, render_markdown
 from api.core.scopes import ANY, route_keys
 from api.core.security import PAT_PREFIX, new_opaque_token
+from api.core.settings import DEV_SECRET_KEY, Settings
 from models.accounts import PersonalAccessToken
 from models.orgs import Organization
 from tests.conftest import REDIS_URL, service_missing
@@ -151,6 +155,46 @@ def test_integrity_error_is_409_not_500(tclient: TestClient) -> None:
     res = tclient.post("/api/v1/test/orgs", json={"name": "Dup", "quantity": 1})
     assert res.status_code == 409
     assert res.headers["content-type"] == PROBLEM
+    # Said in words, naming the field; the internal constraint name stays in the log.
+    doc = res.json()
+    assert doc["detail"] == "An organisation with this name already exists."
+    assert doc["errors"] == [{"field": "name", "loc": ["name"], "message": doc["detail"]}]
+    assert "uq_" not in res.text and "constraint" not in res.text
+
+
+def test_every_database_constraint_is_described_in_words() -> None:
+    named = {c.name for t in models.Base.metadata.tables.values()
+             for c in [*t.constraints, *t.indexes]
+             if isinstance(c, UniqueConstraint | CheckConstraint | Index)
+             and (not isinstance(c, Index) or c.unique) and isinstance(c.name, str)}
+    assert named, "no constraints found"
+    missing = named - set(CONSTRAINTS)
+    assert not missing, f"add to api/core/constraints.py CONSTRAINTS: {sorted(missing)}"
+    stale = set(CONSTRAINTS) - named
+    assert not stale, f"no longer in the models: {sorted(stale)}"
+
+
+def test_api_docs_are_off_in_production_unless_enabled(database: Database) -> None:
+    def served(**fields: object) -> dict[str, int]:
+        settings = Settings(_env_file=None, database_url=database.url,  # type: ignore[call-arg]
+                            secret_key="s" * 40, log_json=False, **fields)
+        with TestClient(create_app(settings, database)) as c:
+            return {p: c.get(p).status_code for p in ("/openapi.json", "/docs", "/redoc")}
+
+    assert set(served(environment="production").values()) == {404}
+    assert set(served(environment="production", api_docs=True).values()) == {200}
+    assert set(served(environment="development").values()) == {200}
+    assert set(served(environment="development", api_docs=False).values()) == {404}
+
+
+def test_default_secret_refuses_to_start_in_production() -> None:
+    with pytest.raises(ValidationError, match="QM_SECRET_KEY"):
+        Settings(_env_file=None, environment="production")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="QM_SECRET_KEY"):
+        Settings(_env_file=None, environment="production", secret_key="")  # type: ignore[call-arg]
+    assert Settings(_env_file=None, environment="development").secret_key == DEV_SECRET_KEY  # type: ignore[call-arg]
+    real = Settings(_env_file=None, environment="production", secret_key="r" * 48)  # type: ignore[call-arg]
+    assert real.secret_key == "r" * 48
 
 
 def test_unhandled_error_is_500_without_details(tclient: TestClient) -> None:

@@ -47,6 +47,9 @@ def test_listing_votes_and_reliability(client: TestClient, session: Session, mak
     # One vote per member per listing per day.
     r = client.post(vote_url, headers=member.headers, json={"accurate": True})
     assert r.status_code == 409
+    # Said in words: no internal constraint name (uq_source_verification_log_...).
+    assert r.json()["detail"].startswith("You have already voted on this listing today")
+    assert "uq_" not in r.text
     r = client.post(vote_url, headers=owner.headers, json={"accurate": True})
     assert r.status_code == 201 and abs(r.json()["reliability"] - 5 / 7) < 1e-6
     got = client.get(f"{url}/{src['id']}", headers=owner.headers).json()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from api.core.settings import DEV_SECRET_KEY, Settings
+from api.core.settings import DEFAULT_MAX_BODY_BYTES, DEV_SECRET_KEY, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -328,3 +328,14 @@ def test_cli_knows_every_compose_command(services: dict[str, Any]) -> None:
     assert set(pending) <= {"worker"}, f"unknown CLI commands used by compose: {pending}"
     if pending:
         pytest.skip("`quartermaster worker` does not exist yet")
+
+
+def test_nginx_body_limit_matches_the_app() -> None:
+    """nginx refuses what the app would refuse (413), so big bodies never reach the upstream."""
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
+    limits = re.findall(r"^\s*client_max_body_size\s+(\d+)([km]?);", conf, re.MULTILINE)
+    assert limits, "nginx.conf sets no client_max_body_size"
+    scale = {"": 1, "k": 1024, "m": 1024 * 1024}
+    assert {int(n) * scale[unit] for n, unit in limits} == {DEFAULT_MAX_BODY_BYTES}
+    assert int(_env_file(PROD_SAMPLE)["QM_MAX_BODY_BYTES"]) == DEFAULT_MAX_BODY_BYTES
+    assert _env_file(PROD_SAMPLE)["QM_API_DOCS"] == "false"
