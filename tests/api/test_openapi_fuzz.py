@@ -4,14 +4,18 @@ that the schema and the docs page describe every route.
 The fuzzing caller owns org A of the ``qa_world`` (real locations, ships, items, stock,
 blueprints, goals, sources, plans, crafts). Path parameters are pointed at that org and, on
 every other example, at its real records, so generated bodies reach the services instead of
-stopping at a 404. Checks: no 5xx (``not_a_server_error``) and responses that match the
-documented schema. Bounded and derandomised: the same cases on every run.
+stopping at a 404. Every third case also gets a NUL byte appended to every string of its
+body and query (it must then answer 4xx, even on SQLite, which would store it); generated
+``date-time`` values include ones that overflow once normalised to UTC
+(``EXTREME_DATETIMES``). Checks: no 5xx (``not_a_server_error``) and responses that
+match the documented schema. Bounded and derandomised: the same cases on every run.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import HealthCheck as SchemathesisHealthCheck
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -30,6 +35,8 @@ from tests.api.qa_world import World, build_world, qa_app
 from tests.conftest import _clean, _databases
 
 MAX_EXAMPLES = 12
+# Valid ISO 8601 that datetime cannot normalise to UTC (below year 1 / above year 9999).
+EXTREME_DATETIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
 # Path parameter -> the org-A record it may be pointed at (org_id always is).
 REAL_IDS = {
     "plan_id": "plan_id", "source_id": "source_id", "goal_id": "goal_id",
@@ -75,12 +82,29 @@ def _schema_only_app() -> FastAPI:
                            secret_key="x" * 40, log_json=False), None)
 
 
+def _nul_in_every_string(value: Any) -> Any:
+    if isinstance(value, str):
+        return value + "\u0000"
+    if isinstance(value, dict):
+        return {k: _nul_in_every_string(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nul_in_every_string(v) for v in value]
+    return value
+
+
+# Every date-time the fuzzer generates: ordinary ones and the two that overflow in UTC.
+schemathesis.openapi.format("date-time", st.one_of(
+    st.sampled_from(EXTREME_DATETIMES),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                 timezones=st.just(UTC)).map(datetime.isoformat),
+))
 PROXY = _AppProxy(_schema_only_app())
 schema = schemathesis.openapi.from_asgi("/openapi.json", PROXY)
 schema.config.update(suppress_health_check=[SchemathesisHealthCheck.all])
 schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
 schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
 _counter = itertools.count()
+_poison_counter = itertools.count()
 
 
 @pytest.fixture
@@ -110,10 +134,24 @@ def test_no_server_errors_and_schema_conformance(case: Any, fuzz_world: World) -
                 case.path_parameters[name] = fuzz_world.a.org_id
             elif real and name in REAL_IDS and REAL_IDS[name] in fuzz_world.a.ids:
                 case.path_parameters[name] = fuzz_world.a[REAL_IDS[name]]
-    case.call_and_validate(
+    poisoned = False
+    if next(_poison_counter) % 3 == 0:
+        if isinstance(case.body, dict | list | str) and case.body:
+            poisoned = _nul_in_every_string(case.body) != case.body
+            case.body = _nul_in_every_string(case.body)
+        # Only strings (or lists of them) reach a query string; nested objects are dropped.
+        for name, value in (case.query or {}).items():
+            if isinstance(value, str) or (
+                    isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+                case.query[name] = _nul_in_every_string(value)
+                poisoned = True
+    response = case.call_and_validate(
         headers=fuzz_world.a.owner.headers,
         checks=[not_a_server_error, response_schema_conformance],
     )
+    if poisoned:
+        # No text may hold a NUL (PostgreSQL refuses them): refused, never stored.
+        assert 400 <= response.status_code < 500, (key, response.status_code, response.text)
 
 
 # --- the schema and the docs page describe every route ----------------------------------------
