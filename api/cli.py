@@ -11,9 +11,12 @@ from __future__ import annotations
 import errno
 import socket
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from api.core.settings import Settings
 
 app = typer.Typer(
     name="quartermaster",
@@ -27,6 +30,8 @@ app.add_typer(seed_app, name="seed")
 PLATFORM_COMMANDS = {"serve", "migrate", "seed", "worker"}
 # `serve` could not listen on the address and port it was given.
 EXIT_PORT_UNAVAILABLE = 1
+# A QM_ setting is invalid (e.g. the development secret in production): nothing started.
+EXIT_BAD_SETTINGS = 2
 
 
 def _run_seed_demo(database_url: str) -> None:
@@ -112,6 +117,23 @@ def _other_port(port: int) -> int:
     return port + 1 if port < 65535 else 8000
 
 
+def _settings_or_exit() -> Settings:
+    """The settings, or a plain message per invalid setting on stderr and exit code 2 (e.g.
+    the development secret in production), instead of a pydantic traceback."""
+    from pydantic import ValidationError
+
+    from api.core.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            typer.echo(f"Invalid setting{' ' + where if where else ''}: {message}", err=True)
+        raise typer.Exit(EXIT_BAD_SETTINGS) from None
+
+
 @app.command()
 def serve(
     seed_demo: Annotated[bool, typer.Option("--seed-demo", help="Load the demo org.")] = False,
@@ -123,9 +145,8 @@ def serve(
     import uvicorn
 
     from api.core.db import migrate as run_migrate
-    from api.core.settings import get_settings
 
-    settings = get_settings()
+    settings = _settings_or_exit()
     bind_host = host or settings.host
     bind_port = port or settings.port
     # Before migrating or announcing anything: a busy port used to print "serving on" and then
@@ -137,7 +158,8 @@ def serve(
     run_migrate(settings.database_url)
     if seed_demo:
         _run_seed_demo(settings.database_url)
-    typer.echo(f"Quartermaster is serving on http://{bind_host}:{bind_port} (API docs at /docs)")
+    docs = " (API docs at /docs)" if settings.docs_enabled else ""
+    typer.echo(f"Quartermaster is serving on http://{bind_host}:{bind_port}{docs}")
     uvicorn.run(
         "api.cli:build_app",
         factory=True,

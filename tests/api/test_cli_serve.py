@@ -48,3 +48,14 @@ def test_busy_port_from_qm_port(busy_port: int, tmp_path: Path) -> None:
     done = _serve([], tmp_path, QM_PORT=str(busy_port))
     assert done.returncode == 1, done.stderr
     assert f"Port {busy_port} on 127.0.0.1 is already in use" in done.stderr
+
+
+def test_default_secret_in_production_refuses_to_start_in_plain_words(
+    busy_port: int, tmp_path: Path
+) -> None:
+    # The busy port only bounds the test: were the secret accepted, serve would stop there.
+    done = _serve([], tmp_path, QM_PORT=str(busy_port), QM_ENVIRONMENT="production")
+    assert done.returncode == 2, done.stderr
+    assert "Invalid setting: QM_SECRET_KEY is the development default" in done.stderr
+    assert "Traceback" not in done.stderr and "serving on" not in done.stdout
+    assert not (tmp_path / "qm.db").exists()
