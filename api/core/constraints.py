@@ -106,6 +106,11 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
     "ck_stock_reservations_one_outcome": (
         None, "A reservation is either released or consumed, not both."),
     "ck_item_history_kind_valid": (None, "The history kind is not one of the allowed values."),
+    "ck_job_outbox_kind_valid": (None, "The job kind is not one of the allowed values."),
+    "ck_organizations_member_stock_reliability_range": (
+        "member_stock_reliability", "Member stock reliability must be above 0 and at most 1."),
+    "ck_organization_members_stock_reliability_range": (
+        "stock_reliability", "Stock reliability must be above 0 and at most 1."),
 }
 FALLBACK = (None, "The request conflicts with existing data.")
 # SQLite names CHECK constraints in its message but lists only table.column for UNIQUE ones.

@@ -8,11 +8,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.core.fields import Number
+
 RoleName = Literal["owner", "admin", "member", "viewer"]
 OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
 # Chance that stock is really there when the hauler arrives (planning-problem `reliability`).
-Reliability = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+# At least 0.0001: the column keeps four decimals, so less would round to 0 (a CHECK, 409).
+Reliability = Annotated[Number, Field(ge=0.0001, le=1)]
 
 
 class OrgCreate(BaseModel):
