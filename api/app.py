@@ -43,6 +43,7 @@ ROUTER_MODULES: list[str] = [
     "api.locations.router",
     "api.ships.router",
     "api.items.router",
+    "api.transfer_io.router",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Org-scoped import and export of items, locations, ships and stock (CSV and JSON)."""

@@ -1,0 +1,60 @@
+"""Import report and the file layouts (columns) of each kind of record."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Kind = Literal["items", "locations", "ships", "stock"]
+FileFormat = Literal["csv", "json"]
+Action = Literal["create", "update", "unchanged"]
+
+# Column order of exports; imports accept them in any order. The first required column of
+# each kind names the record in reports.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "items": ("name", "unit", "category", "volume_scu", "aliases", "description"),
+    "locations": ("path", "kind", "trip_cost"),
+    "ships": ("name", "ship_type", "cargo_capacity_scu", "location"),
+    "stock": ("item", "location", "quality", "quantity"),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "items": ("name",),
+    "locations": ("path", "kind"),
+    "ships": ("name", "ship_type"),
+    "stock": ("item", "location", "quantity"),
+}
+
+
+class RowError(BaseModel):
+    """One bad value: where it is, what it was and why it is refused."""
+
+    row: int = Field(description="CSV: line number (header is 1); JSON: 1-based array index")
+    column: str
+    value: str | None = None
+    reason: str
+    suggestions: list[str] = Field(default_factory=list, description="Closest known names")
+
+
+class RowChange(BaseModel):
+    """What importing one row does (or would do, in a dry run)."""
+
+    row: int
+    record: str
+    action: Action
+    detail: str | None = None
+
+
+class ImportReport(BaseModel):
+    """The outcome of a dry run or an apply: every bad row, and every row's effect."""
+
+    kind: Kind
+    format: FileFormat
+    applied: bool
+    valid: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[RowError]
+    changes: list[RowChange]

@@ -1,0 +1,512 @@
+"""Import rules: validate a whole file first, then apply it in the caller's transaction.
+
+Every row is checked before anything is written, so a dry run reports every bad row and
+what each good row would do. Apply replays the same plan through the owning domains'
+services (items, locations, ships, stock), so their rules hold and every stock change writes
+its history row. Rows name records, never ids: items by name or alias, locations by path.
+Re-importing a file changes nothing: stock rows set the quantity the file gives.
+"""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from api.core.errors import FieldError, ProblemError
+from api.items import service as items
+from api.items.schemas import AliasCreate, ItemCreate, ItemUpdate
+from api.locations import service as locations
+from api.locations.schemas import LocationCreate, LocationUpdate
+from api.ships import service as ships
+from api.ships.schemas import ShipCreate, ShipUpdate
+from api.stock import service as stock
+from api.transfer_io import codec
+from api.transfer_io import repository as repo
+from api.transfer_io.schemas import Action, ImportReport, RowChange, RowError
+
+# Paths are written with " > " (as players say them); " / " (the API's path) is read too.
+PATH_SEPARATOR = " > "
+_NOTE = "import"
+_KEY_SEPARATOR = "\x1f"
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    """The names of a path written with ``>`` or ``/`` between them."""
+    separator = ">" if ">" in path else "/"
+    return tuple(part.strip() for part in path.split(separator))
+
+
+def _path_key(segments: Iterable[str]) -> str:
+    return _KEY_SEPARATOR.join(_key(s) for s in segments)
+
+
+def suggestions(value: str, known: dict[str, str], n: int = 3) -> list[str]:
+    """The closest known display names to ``value`` (``known``: match key -> display)."""
+    close = difflib.get_close_matches(_key(value), list(known), n=n, cutoff=0.6)
+    return list(dict.fromkeys(known[c] for c in close))
+
+
+class BadRows(ProblemError):  # noqa: N818 - reads like the other problem classes
+    """422: rows of an import that cannot be applied; ``errors`` lists every one."""
+
+    status = 422
+    title = "Invalid input"
+    slug = "invalid-input"
+
+
+@dataclass
+class _Plan:
+    kind: str
+    errors: list[RowError] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)
+    steps: list[Callable[[], None]] = field(default_factory=list)
+
+    def error(self, row: int, column: str, value: str | None, reason: str,
+              suggest: list[str] | None = None) -> None:
+        self.errors.append(RowError(row=row, column=column, value=value, reason=reason,
+                                    suggestions=suggest or []))
+
+    def change(self, row: int, record: str, action: Action, detail: str | None = None) -> None:
+        self.changes.append(RowChange(row=row, record=record, action=action, detail=detail))
+
+    def invalid(self, row: int, values: dict[str, str | None], exc: ValidationError,
+                columns: dict[str, str]) -> None:
+        """Row errors from a domain schema's validation (``columns``: schema field -> column)."""
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            column = columns.get(name, name)
+            self.error(row, column, values.get(column), err["msg"])
+
+
+def _decimal(plan: _Plan, row: int, column: str, value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        plan.error(row, column, value, "not a number")
+        return None
+    if not number.is_finite():
+        plan.error(row, column, value, "not a finite number")
+        return None
+    return number
+
+
+def _duplicates(plan: _Plan, rows: list[codec.Row], column: str,
+                key: Callable[[dict[str, str | None]], str | None]) -> set[int]:
+    """Rows repeating an earlier row's key: errors (which one should win is not ours to say)."""
+    first: dict[str, int] = {}
+    repeated: set[int] = set()
+    for number, values in rows:
+        k = key(values)
+        if k is None:
+            continue
+        if k in first:
+            plan.error(number, column, values.get(column),
+                       f"repeats row {first[k]}; each record may appear once")
+            repeated.add(number)
+        else:
+            first[k] = number
+    return repeated
+
+
+@dataclass
+class _Locations:
+    """Every location the org may use, by path key, and how to suggest paths."""
+
+    by_path: dict[str, uuid.UUID]
+    display: dict[str, str]
+    path_of: dict[uuid.UUID, str]
+    rows: dict[str, repo.LocationRow]
+
+    @classmethod
+    def load(cls, session: Session, org_id: uuid.UUID) -> _Locations:
+        rows = repo.visible_locations(session, org_id, locations.PATH_SEPARATOR)
+        by_key = {_path_key(r.segments): r for r in rows}
+        return cls(
+            by_path={k: r.location.id for k, r in by_key.items()},
+            display={k: PATH_SEPARATOR.join(r.segments) for k, r in by_key.items()},
+            path_of={r.location.id: PATH_SEPARATOR.join(r.segments) for r in rows},
+            rows=by_key,
+        )
+
+    def resolve(self, plan: _Plan, row: int, column: str, path: str) -> uuid.UUID | None:
+        key = _path_key(split_path(path))
+        found = self.by_path.get(key)
+        if found is None:
+            plan.error(row, column, path, "unknown location path",
+                       suggestions(key, {k: v for k, v in self.display.items()}))
+        return found
+
+
+def _plan_items(session: Session, org_id: uuid.UUID, rows: list[codec.Row]) -> _Plan:
+    plan = _Plan("items")
+    existing = {_key(i.name): i for i in repo.visible_items(session, org_id)}
+    alias_map = repo.aliases(session, [i.id for i in existing.values()])
+    skip = _duplicates(plan, rows, "name", lambda v: _key(v["name"]) if v["name"] else None)
+    for number, v in rows:
+        if number in skip:
+            continue
+        aliases = [a.strip() for a in (v["aliases"] or "").split(";") if a.strip()]
+        fields: dict[str, Any] = {
+            "name": v["name"], "unit": v["unit"] or "scu", "category": v["category"] or "misc",
+            "volume_scu": v["volume_scu"], "description": v["description"], "aliases": aliases,
+        }
+        try:
+            data = ItemCreate.model_validate(fields)
+        except ValidationError as exc:
+            plan.invalid(number, v, exc, {})
+            continue
+        item = existing.get(_key(data.name))
+        if item is None:
+            plan.change(number, data.name, "create")
+            plan.steps.append(partial(_create_item, session, org_id, data))
+            continue
+        if item.organization_id is None:
+            plan.change(number, item.name, "unchanged", "shared catalogue item: left alone")
+            continue
+        diff = {
+            f: getattr(data, f) for f in ("unit", "category", "volume_scu", "description")
+            if getattr(data, f) != getattr(item, f)
+        }
+        held = {_key(a) for a in alias_map.get(item.id, [])}
+        new_aliases = [a for a in dict.fromkeys(aliases) if _key(a) not in held]
+        if not diff and not new_aliases:
+            plan.change(number, item.name, "unchanged")
+            continue
+        detail = ", ".join([*diff, *(["aliases"] if new_aliases else [])])
+        plan.change(number, item.name, "update", f"changes {detail}")
+        plan.steps.append(partial(_update_item, session, org_id, item.id, diff, new_aliases))
+    return plan
+
+
+def _create_item(session: Session, org_id: uuid.UUID, data: ItemCreate) -> None:
+    items.create_item(session, org_id, data)
+
+
+def _update_item(session: Session, org_id: uuid.UUID, item_id: uuid.UUID,
+                 diff: dict[str, Any], new_aliases: list[str]) -> None:
+    if diff:
+        items.update_item(session, org_id, item_id, ItemUpdate.model_validate(diff))
+    for alias in new_aliases:
+        items.add_alias(session, org_id, item_id, AliasCreate(alias=alias, source=_NOTE))
+
+
+def _plan_locations(session: Session, org_id: uuid.UUID, rows: list[codec.Row]) -> _Plan:
+    plan = _Plan("locations")
+    known = _Locations.load(session, org_id)
+    skip = _duplicates(plan, rows, "path",
+                       lambda v: _path_key(split_path(v["path"])) if v["path"] else None)
+    in_file = {_path_key(split_path(v["path"])) for n, v in rows if v["path"] and n not in skip}
+    creates: list[tuple[int, tuple[str, ...], LocationCreate]] = []
+    for number, v in rows:
+        if number in skip:
+            continue
+        segments = split_path(v["path"] or "")
+        if len(segments) < 2 or not all(segments):
+            plan.error(number, "path", v["path"],
+                       "a path names the parent, then the location (A > B > New place)")
+            continue
+        key, parent_key = _path_key(segments), _path_key(segments[:-1])
+        trip_cost = _decimal(plan, number, "trip_cost", v["trip_cost"])
+        # parent_id is a placeholder: the parent may be created earlier in this same apply.
+        fields = {"name": segments[-1], "kind": v["kind"], "trip_cost": trip_cost,
+                  "parent_id": uuid.UUID(int=0)}
+        try:
+            data = LocationCreate.model_validate(fields)
+        except ValidationError as exc:
+            plan.invalid(number, v, exc, {"name": "path"})
+            continue
+        record = PATH_SEPARATOR.join(segments)
+        current = known.rows.get(key)
+        if current is not None:
+            loc = current.location
+            if loc.organization_id != org_id:
+                plan.change(number, record, "unchanged", "shared universe location: left alone")
+            elif loc.kind == data.kind and loc.trip_cost == data.trip_cost:
+                plan.change(number, record, "unchanged")
+            else:
+                plan.change(number, record, "update", "changes kind or trip_cost")
+                update = LocationUpdate(kind=data.kind, trip_cost=data.trip_cost)
+                plan.steps.append(partial(_update_location, session, org_id, loc.id, update))
+            continue
+        if parent_key not in known.by_path and parent_key not in in_file:
+            plan.error(number, "path", v["path"], "unknown parent location",
+                       suggestions(parent_key, known.display))
+            continue
+        plan.change(number, record, "create")
+        creates.append((number, segments, data))
+    # Parents before children, whatever the file's order.
+    for _number, segments, data in sorted(creates, key=lambda c: len(c[1])):
+        plan.steps.append(partial(_create_location, session, org_id, known, segments, data))
+    return plan
+
+
+def _update_location(session: Session, org_id: uuid.UUID, loc_id: uuid.UUID,
+                     update: LocationUpdate) -> None:
+    locations.update_location(session, locations.Owner.org(org_id), loc_id, update)
+
+
+def _create_location(session: Session, org_id: uuid.UUID, known: _Locations,
+                     segments: tuple[str, ...], data: LocationCreate) -> None:
+    parent_id = known.by_path[_path_key(segments[:-1])]
+    loc = locations.create_location(
+        session, locations.Owner.org(org_id), data.model_copy(update={"parent_id": parent_id})
+    )
+    known.by_path[_path_key(segments)] = loc.id
+
+
+def _plan_ships(session: Session, org_id: uuid.UUID, rows: list[codec.Row]) -> _Plan:
+    plan = _Plan("ships")
+    known = _Locations.load(session, org_id)
+    current = repo.org_ships(session, org_id)
+    counts = Counter(_key(s.name) for s in current)
+    by_name = {_key(s.name): s for s in current}
+    skip = _duplicates(plan, rows, "name", lambda v: _key(v["name"]) if v["name"] else None)
+    for number, v in rows:
+        if number in skip:
+            continue
+        location_id = None
+        if v["location"] is not None:
+            location_id = known.resolve(plan, number, "location", v["location"])
+            if location_id is None:
+                continue
+        fields = {"name": v["name"], "ship_type": v["ship_type"],
+                  "cargo_capacity_scu": v["cargo_capacity_scu"],
+                  "current_location_id": location_id}
+        try:
+            data = ShipCreate.model_validate(fields)
+        except ValidationError as exc:
+            plan.invalid(number, v, exc, {"current_location_id": "location"})
+            continue
+        name = _key(data.name)
+        if counts[name] > 1:
+            plan.error(number, "name", v["name"],
+                       f"the org has {counts[name]} ships of this name; rename them first")
+            continue
+        ship = by_name.get(name)
+        if ship is None:
+            if data.cargo_capacity_scu is None and ships.known_capacity(data.ship_type) is None:
+                plan.error(number, "cargo_capacity_scu", None,
+                           f"unknown ship type {data.ship_type!r}: give the capacity",
+                           suggestions(data.ship_type,
+                                       {_key(t.name): t.name for t in ships.ship_types()}))
+                continue
+            plan.change(number, data.name, "create")
+            plan.steps.append(partial(_create_ship, session, org_id, data))
+            continue
+        capacity = data.cargo_capacity_scu or ship.cargo_capacity_scu
+        diff: dict[str, Any] = {}
+        if data.ship_type != ship.ship_type:
+            diff["ship_type"] = data.ship_type
+        if capacity != ship.cargo_capacity_scu:
+            diff["cargo_capacity_scu"] = capacity
+        moves = location_id != ship.current_location_id
+        if not diff and not moves:
+            plan.change(number, ship.name, "unchanged")
+            continue
+        plan.change(number, ship.name, "update",
+                    "changes " + ", ".join([*diff, *(["location"] if moves else [])]))
+        plan.steps.append(
+            partial(_update_ship, session, org_id, ship.id, diff, moves, location_id)
+        )
+    return plan
+
+
+def _create_ship(session: Session, org_id: uuid.UUID, data: ShipCreate) -> None:
+    ships.create_ship(session, locations.Owner.org(org_id), data)
+
+
+def _update_ship(session: Session, org_id: uuid.UUID, ship_id: uuid.UUID, diff: dict[str, Any],
+                 moves: bool, to: uuid.UUID | None) -> None:
+    owner = locations.Owner.org(org_id)
+    if diff:
+        ships.update_ship(session, owner, ship_id, ShipUpdate.model_validate(diff))
+    if moves:
+        ships.move_ship(session, owner, ship_id, to)
+
+
+@dataclass
+class _Items:
+    """Item lookup by name or alias (case- and space-insensitive)."""
+
+    by_key: dict[str, set[uuid.UUID]]
+    display: dict[str, str]
+    names: dict[uuid.UUID, str]
+
+    @classmethod
+    def load(cls, session: Session, org_id: uuid.UUID) -> _Items:
+        found = repo.visible_items(session, org_id)
+        names = {i.id: i.name for i in found}
+        by_key: dict[str, set[uuid.UUID]] = {}
+        display: dict[str, str] = {}
+        for item in found:
+            by_key.setdefault(_key(item.name), set()).add(item.id)
+            display[_key(item.name)] = item.name
+        for item_id, aliases in repo.aliases(session, list(names)).items():
+            for alias in aliases:
+                by_key.setdefault(_key(alias), set()).add(item_id)
+                display.setdefault(_key(alias), f"{alias} ({names[item_id]})")
+        return cls(by_key, display, names)
+
+    def resolve(self, plan: _Plan, row: int, column: str, name: str) -> uuid.UUID | None:
+        ids = self.by_key.get(_key(name), set())
+        if len(ids) == 1:
+            return next(iter(ids))
+        if ids:
+            plan.error(row, column, name, "ambiguous: several items have this name or alias",
+                       sorted(self.names[i] for i in ids))
+        else:
+            plan.error(row, column, name, "unknown item", suggestions(name, self.display))
+        return None
+
+
+def _plan_stock(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
+                rows: list[codec.Row]) -> _Plan:
+    plan = _Plan("stock")
+    known_items = _Items.load(session, org_id)
+    known_locations = _Locations.load(session, org_id)
+    held = repo.org_stock_quantities(session, org_id)
+    seen: dict[tuple[uuid.UUID, uuid.UUID, int], int] = {}
+    for number, v in rows:
+        before = len(plan.errors)
+        item_id = known_items.resolve(plan, number, "item", v["item"] or "")
+        location_id = known_locations.resolve(plan, number, "location", v["location"] or "")
+        quality = 0
+        if v["quality"] is not None:
+            if not v["quality"].isdigit() or not 0 <= int(v["quality"]) <= 1000:
+                plan.error(number, "quality", v["quality"], "a whole number in 0..1000")
+            else:
+                quality = int(v["quality"])
+        quantity = _decimal(plan, number, "quantity", v["quantity"])
+        if quantity is not None and not Decimal(0) <= quantity <= stock.MAX_QUANTITY:
+            plan.error(number, "quantity", v["quantity"], f"must be within 0..{stock.MAX_QUANTITY}")
+        if len(plan.errors) > before or item_id is None or location_id is None or quantity is None:
+            continue
+        key = (item_id, location_id, quality)
+        if key in seen:
+            plan.error(number, "item", v["item"], f"repeats row {seen[key]} (same item, "
+                       "location and quality); each may appear once")
+            continue
+        seen[key] = number
+        have, reserved = held.get(key, (Decimal(0), Decimal(0)))
+        record = (f"{known_items.names[item_id]} @ {known_locations.path_of[location_id]}"
+                  f" q{quality}")
+        if quantity < reserved:
+            plan.error(number, "quantity", v["quantity"],
+                       f"{reserved} of this stock is reserved; it cannot drop below that")
+            continue
+        delta = quantity - have
+        if delta == 0:
+            plan.change(number, record, "unchanged")
+            continue
+        action: Action = "create" if key not in held else "update"
+        plan.change(number, record, action,
+                    f"{codec.text_of(have)} -> {codec.text_of(quantity)}")
+        plan.steps.append(
+            partial(_adjust, session, org_id, actor_id, item_id, location_id, quality, delta)
+        )
+    return plan
+
+
+def _adjust(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
+            item_id: uuid.UUID, location_id: uuid.UUID, quality: int, delta: Decimal) -> None:
+    stock.adjust_stock(session, org_id=org_id, actor_id=actor_id, item_id=item_id,
+                       location_id=location_id, quality=quality, delta=delta, note=_NOTE)
+
+
+def run_import(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    kind: str,
+    file_format: str,
+    data: bytes,
+    apply: bool,
+) -> ImportReport:
+    """Validate ``data`` completely and report; with ``apply``, also write it (flush only).
+
+    Apply refuses a file with any bad row (422 listing them all: field = column, record =
+    row), so nothing of it is written; the caller's transaction makes the rest all-or-nothing.
+    """
+    rows = codec.read_rows(kind, file_format, data)
+    if kind == "stock":
+        plan = _plan_stock(session, org_id, actor_id, rows)
+    else:
+        planner = {"items": _plan_items, "locations": _plan_locations, "ships": _plan_ships}[kind]
+        plan = planner(session, org_id, rows)
+    plan.errors.sort(key=lambda e: e.row)
+    plan.changes.sort(key=lambda c: c.row)
+    counts = Counter(c.action for c in plan.changes)
+    report = ImportReport(
+        kind=kind,
+        format=file_format,
+        applied=False,
+        valid=not plan.errors,
+        rows=len(rows),
+        created=counts["create"],
+        updated=counts["update"],
+        unchanged=counts["unchanged"],
+        errors=plan.errors,
+        changes=plan.changes,
+    )
+    if not apply:
+        return report
+    if plan.errors:
+        raise BadRows(
+            f"{len(plan.errors)} bad value(s) in the file; nothing was imported",
+            errors=[FieldError(f"row {e.row}: {e.reason}", field=e.column, record=f"row {e.row}")
+                    for e in plan.errors],
+            report=report.model_dump(mode="json"),
+        )
+    for step in plan.steps:
+        step()
+    session.flush()
+    return report.model_copy(update={"applied": True})
+
+
+def export_rows(session: Session, org_id: uuid.UUID, kind: str) -> list[dict[str, Any]]:
+    """The org's own records of ``kind`` as import rows (names and paths, no ids)."""
+    if kind == "items":
+        own = [i for i in repo.visible_items(session, org_id) if i.organization_id == org_id]
+        alias_map = repo.aliases(session, [i.id for i in own])
+        return [{"name": i.name, "unit": i.unit, "category": i.category,
+                 "volume_scu": i.volume_scu, "aliases": alias_map.get(i.id, []),
+                 "description": i.description} for i in own]
+    known = _Locations.load(session, org_id)
+    if kind == "locations":
+        # Ship cargo grids come with their ships; the ships file recreates them.
+        return [{"path": known.display[k], "kind": r.location.kind,
+                 "trip_cost": r.location.trip_cost}
+                for k, r in sorted(known.rows.items(), key=lambda kv: known.display[kv[0]])
+                if r.location.organization_id == org_id and r.location.kind != "ship_cargo"]
+    if kind == "ships":
+        return [{"name": s.name, "ship_type": s.ship_type,
+                 "cargo_capacity_scu": s.cargo_capacity_scu,
+                 "location": known.path_of.get(s.current_location_id)
+                 if s.current_location_id else None}
+                for s in repo.org_ships(session, org_id)]
+    names = {i.id: i.name for i in repo.visible_items(session, org_id)}
+    rows = [{"item": names[s.item_id], "location": known.path_of[s.location_id],
+             "quality": s.quality, "quantity": s.quantity}
+            for s in repo.org_stock(session, org_id) if s.quantity > 0]
+    return sorted(rows, key=lambda r: (r["location"], r["item"], r["quality"]))
+
+
+def export_file(session: Session, org_id: uuid.UUID, kind: str, file_format: str) -> str:
+    """The org's records of ``kind`` as a CSV or JSON file that imports back unchanged."""
+    return codec.write_rows(kind, file_format, export_rows(session, org_id, kind))
