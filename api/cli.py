@@ -27,7 +27,7 @@ app = typer.Typer(
 seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
 
-PLATFORM_COMMANDS = {"serve", "migrate", "seed", "worker"}
+PLATFORM_COMMANDS = {"serve", "migrate", "seed", "worker", "import", "export"}
 # `serve` could not listen on the address and port it was given.
 EXIT_PORT_UNAVAILABLE = 1
 # A QM_ setting is invalid (e.g. the development secret in production): nothing started.
@@ -204,6 +204,81 @@ def worker(
         signal.signal(sig, forward)
     codes = [child.wait() for child in children]
     raise typer.Exit(max(codes))
+
+
+IMPORT_KINDS = ("items", "locations", "ships", "stock")
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    """Print a problem (bad file, unknown org) the way the API words it, and exit 1."""
+    from api.core.errors import ProblemError
+
+    if not isinstance(exc, ProblemError):
+        raise exc
+    typer.echo(f"error: {exc.detail}", err=True)
+    for entry in exc.errors:
+        typer.echo(f"  {entry.get('record', '')} {entry.get('field', '')}: {entry['message']}",
+                   err=True)
+    return typer.Exit(1)
+
+
+@app.command("import")
+def import_command(
+    kind: Annotated[str, typer.Argument(help="items, locations, ships or stock")],
+    path: Annotated[typer.FileBinaryRead, typer.Argument(help="CSV or JSON file")],
+    org: Annotated[str, typer.Option(help="Organisation name or id")],
+    apply: Annotated[bool, typer.Option(help="Write the file (default: dry run)")] = False,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv or json (default: from the file name)")
+    ] = None,
+) -> None:
+    """Import a file into an org, as POST /orgs/{org}/imports/{kind} does; prints the report."""
+    from api.core.db import Database
+    from api.core.settings import get_settings
+    from api.transfer_io import codec, service
+
+    if kind not in IMPORT_KINDS:
+        raise typer.BadParameter(f"one of {', '.join(IMPORT_KINDS)}", param_hint="KIND")
+    fmt = file_format or ("json" if path.name.lower().endswith(".json") else "csv")
+    db = Database(get_settings().database_url)
+    try:
+        with db.session_scope() as session:
+            report = service.run_import(
+                session, org_id=service.org_by_ref(session, org), actor_id=None, kind=kind,
+                file_format=fmt, data=path.read(codec.MAX_FILE_BYTES + 1), apply=apply,
+            )
+    except Exception as exc:
+        raise _fail(exc) from None
+    finally:
+        db.dispose()
+    typer.echo(report.model_dump_json(indent=2))
+    if not report.valid:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_command(
+    kind: Annotated[str, typer.Argument(help="items, locations, ships or stock")],
+    org: Annotated[str, typer.Option(help="Organisation name or id")],
+    file_format: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+) -> None:
+    """Print an org's records in the import layout, as GET /orgs/{org}/exports/{kind} does."""
+    from api.core.db import Database
+    from api.core.settings import get_settings
+    from api.transfer_io import service
+
+    if kind not in IMPORT_KINDS or file_format not in ("csv", "json"):
+        raise typer.BadParameter(f"KIND is one of {', '.join(IMPORT_KINDS)}; format csv or json")
+    db = Database(get_settings().database_url)
+    try:
+        with db.session_scope() as session:
+            body = service.export_file(session, service.org_by_ref(session, org), kind,
+                                       file_format)
+    except Exception as exc:
+        raise _fail(exc) from None
+    finally:
+        db.dispose()
+    typer.echo(body, nl=False)
 
 
 def build_app() -> object:

@@ -14,6 +14,7 @@ from api.items.repository import visible_clause as item_visible
 from api.locations.repository import Owner, list_with_paths
 from api.locations.repository import visible_clause as location_visible
 from models.inventory import Item, ItemAlias, ItemStock, Location, Ship
+from models.orgs import Organization
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,13 @@ def org_stock_quantities(
         ItemStock.quantity, ItemStock.reserved,
     ).where(ItemStock.organization_id == org_id)
     return {(i, loc, q): (qty, res) for i, loc, q, qty, res in session.execute(stmt)}
+
+
+def org_id_by_ref(session: Session, ref: str) -> uuid.UUID | None:
+    """The id of the org named ``ref`` (or whose id it is), for admin commands."""
+    try:
+        by_id: uuid.UUID | None = uuid.UUID(ref)
+    except ValueError:
+        by_id = None
+    clause = Organization.name == ref if by_id is None else Organization.id == by_id
+    return session.scalar(select(Organization.id).where(clause))

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.core.errors import FieldError, ProblemError
+from api.core.errors import FieldError, NotFound, ProblemError
 from api.items import service as items
 from api.items.schemas import AliasCreate, ItemCreate, ItemUpdate
 from api.locations import service as locations
@@ -510,3 +510,11 @@ def export_rows(session: Session, org_id: uuid.UUID, kind: str) -> list[dict[str
 def export_file(session: Session, org_id: uuid.UUID, kind: str, file_format: str) -> str:
     """The org's records of ``kind`` as a CSV or JSON file that imports back unchanged."""
     return codec.write_rows(kind, file_format, export_rows(session, org_id, kind))
+
+
+def org_by_ref(session: Session, ref: str) -> uuid.UUID:
+    """The org an admin command names (by name or id); 404 when there is none."""
+    org_id = repo.org_id_by_ref(session, ref)
+    if org_id is None:
+        raise NotFound("organization", ref)
+    return org_id

@@ -285,3 +285,38 @@ def test_round_trip_into_an_empty_org_reproduces_the_data(
     session.commit()
     ship = session.scalar(select(Ship).where(Ship.organization_id == target.id))
     assert ship is not None and ship.cargo_capacity_scu == 696
+
+
+def test_cli_import_and_export_call_the_same_service(
+    db_url: str, session: Session, world: None, make_user: Any, make_org: Any,
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from api.core.settings import get_settings
+
+    monkeypatch.setenv("QM_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    org = make_org(make_user())
+    items = tmp_path / "items.csv"
+    items.write_text(ITEMS_CSV)
+    runner = CliRunner()
+    try:
+        dry = runner.invoke(cli, ["import", "items", str(items), "--org", org.name])
+        assert dry.exit_code == 0, dry.output
+        assert json.loads(dry.stdout)["applied"] is False
+        assert _counts(session, org.id)[0] == 0
+        done = runner.invoke(cli, ["import", "items", str(items), "--org", org.name, "--apply"])
+        assert done.exit_code == 0, done.output
+        assert _counts(session, org.id)[0] == 2
+        out = runner.invoke(cli, ["export", "items", "--org", str(org.id)])
+        assert out.exit_code == 0 and out.stdout.splitlines()[1].startswith("Hull Plate,piece")
+        bad = tmp_path / "bad.csv"
+        bad.write_text("name,colour\nA,red\n")
+        refused = runner.invoke(cli, ["import", "items", str(bad), "--org", org.name, "--apply"])
+        assert refused.exit_code == 1 and "colour" in refused.stderr
+        unknown = runner.invoke(cli, ["export", "items", "--org", "no such org"])
+        assert unknown.exit_code == 1
+    finally:
+        get_settings.cache_clear()
