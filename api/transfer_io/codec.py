@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.core.errors import InvalidInput, ProblemError
-from api.transfer_io.schemas import COLUMNS, REQUIRED
+from api.transfer_io.schemas import COLUMNS, IGNORES_UNKNOWN_COLUMNS, REQUIRED
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -54,6 +54,8 @@ def _decode(data: bytes) -> str:
 
 def _check_columns(kind: str, columns: Iterable[str], row: int | None = None) -> None:
     known = COLUMNS[kind]
+    if kind in IGNORES_UNKNOWN_COLUMNS:
+        return
     where = "" if row is None else f" (row {row})"
     for column in columns:
         if column not in known:
@@ -90,8 +92,10 @@ def read_rows(kind: str, file_format: str, data: bytes) -> list[Row]:
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _bad_file(f"Malformed JSON at line {exc.lineno}: {exc.msg}") from exc
-        if isinstance(parsed, dict) and isinstance(parsed.get("rows"), list):
-            parsed = parsed["rows"]
+        # {"rows": [...]} is ours; UEX's API answers {"status": "ok", "data": [...]}.
+        for wrapper in ("rows", "data"):
+            if isinstance(parsed, dict) and isinstance(parsed.get(wrapper), list):
+                parsed = parsed[wrapper]
         if not isinstance(parsed, list):
             raise _bad_file('A JSON import is an array of objects (or {"rows": [...]})')
         for number, obj in enumerate(parsed, start=1):

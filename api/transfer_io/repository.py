@@ -15,6 +15,7 @@ from api.locations.repository import Owner, list_with_paths
 from api.locations.repository import visible_clause as location_visible
 from models.inventory import Item, ItemAlias, ItemStock, Location, Ship
 from models.orgs import Organization
+from models.planning import ResourceSource
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,10 @@ def org_id_by_ref(session: Session, ref: str) -> uuid.UUID | None:
         by_id = None
     clause = Organization.name == ref if by_id is None else Organization.id == by_id
     return session.scalar(select(Organization.id).where(clause))
+
+
+def org_listings(session: Session, org_id: uuid.UUID) -> list[ResourceSource]:
+    """The org's own market listings (shared ones are not the org's to change)."""
+    return list(session.scalars(
+        select(ResourceSource).where(ResourceSource.organization_id == org_id)
+    ))

@@ -16,7 +16,7 @@ from api.core.deps import OrgAccess, org_member
 from api.core.errors import InvalidInput
 from api.core.permissions import Action
 from api.transfer_io import codec, service
-from api.transfer_io.schemas import FileFormat, ImportReport, Kind
+from api.transfer_io.schemas import FileFormat, ImportKind, ImportReport, Kind
 
 router = APIRouter(prefix="/orgs/{org_id}", tags=["import-export"])
 
@@ -48,7 +48,7 @@ def _format_of(upload: UploadFile, given: FileFormat | None) -> str:
     responses=_PROBLEMS,
 )
 def import_file(
-    kind: Kind,
+    kind: ImportKind,
     access: Importer,
     session: DbSession,
     file: Annotated[UploadFile, File(description="CSV (header row) or JSON array, UTF-8")],

@@ -7,6 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Kind = Literal["items", "locations", "ships", "stock"]
+# Kinds read from files other tools publish: imported, never exported.
+CommunityKind = Literal["uex-prices"]
+ImportKind = Kind | CommunityKind
 FileFormat = Literal["csv", "json"]
 Action = Literal["create", "update", "unchanged"]
 
@@ -17,12 +20,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "locations": ("path", "kind", "trip_cost"),
     "ships": ("name", "ship_type", "cargo_capacity_scu", "location"),
     "stock": ("item", "location", "quality", "quantity"),
+    # UEX's commodity price table (commodities_prices): one terminal x commodity per row.
+    "uex-prices": (
+        "terminal_name", "commodity_name", "price_buy", "price_sell", "scu_buy", "scu_sell",
+    ),
 }
+# Other tools' files carry many more columns (ids, dates, averages): those are skipped.
+IGNORES_UNKNOWN_COLUMNS = frozenset({"uex-prices"})
 REQUIRED: dict[str, tuple[str, ...]] = {
     "items": ("name",),
     "locations": ("path", "kind"),
     "ships": ("name", "ship_type"),
     "stock": ("item", "location", "quantity"),
+    "uex-prices": ("terminal_name", "commodity_name", "price_buy"),
 }
 
 
@@ -48,7 +58,7 @@ class RowChange(BaseModel):
 class ImportReport(BaseModel):
     """The outcome of a dry run or an apply: every bad row, and every row's effect."""
 
-    kind: Kind
+    kind: ImportKind
     format: FileFormat
     applied: bool
     valid: bool

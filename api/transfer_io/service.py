@@ -28,6 +28,8 @@ from api.locations import service as locations
 from api.locations.schemas import LocationCreate, LocationUpdate
 from api.ships import service as ships
 from api.ships.schemas import ShipCreate, ShipUpdate
+from api.sources import service as sources
+from api.sources.schemas import SourceIn
 from api.stock import service as stock
 from api.transfer_io import codec
 from api.transfer_io import repository as repo
@@ -72,7 +74,7 @@ class _Plan:
     kind: str
     errors: list[RowError] = field(default_factory=list)
     changes: list[RowChange] = field(default_factory=list)
-    steps: list[Callable[[], None]] = field(default_factory=list)
+    steps: list[Callable[[], object]] = field(default_factory=list)
 
     def error(self, row: int, column: str, value: str | None, reason: str,
               suggest: list[str] | None = None) -> None:
@@ -428,6 +430,73 @@ def _adjust(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
                        location_id=location_id, quality=quality, delta=delta, note=_NOTE)
 
 
+def _plan_uex_prices(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
+                     rows: list[codec.Row]) -> _Plan:
+    """UEX price rows -> the org's market listings where a terminal sells a commodity.
+
+    Only the buy side is a source of supply: ``price_buy`` is the listing's price and
+    ``scu_buy`` what is available; rows a terminal only buys from players are left alone.
+    Terminals are matched to locations by name; a listing is keyed by (commodity, terminal).
+    """
+    plan = _Plan("uex-prices")
+    known_items = _Items.load(session, org_id)
+    known_locations = _Locations.load(session, org_id)
+    terminals: dict[str, set[uuid.UUID]] = {}
+    terminal_names: dict[str, str] = {}
+    for key, row in known_locations.rows.items():
+        name = row.segments[-1]
+        terminals.setdefault(_key(name), set()).add(row.location.id)
+        terminal_names[_key(name)] = known_locations.display[key]
+    listings = {(s.item_id, s.location_id, _key(s.holder_name or "")): s
+                for s in repo.org_listings(session, org_id) if s.quality == 0}
+    seen: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+    for number, v in rows:
+        before = len(plan.errors)
+        terminal = v["terminal_name"] or ""
+        item_id = known_items.resolve(plan, number, "commodity_name", v["commodity_name"] or "")
+        places = terminals.get(_key(terminal), set())
+        if len(places) != 1:
+            reason = "several locations have this name" if places else "unknown terminal"
+            plan.error(number, "terminal_name", terminal, reason,
+                       sorted(known_locations.path_of[p] for p in places)
+                       or suggestions(terminal, terminal_names))
+        price = _decimal(plan, number, "price_buy", v["price_buy"])
+        available = _decimal(plan, number, "scu_buy", v["scu_buy"])
+        for column, value in (("price_buy", price), ("scu_buy", available)):
+            if value is not None and value < 0:
+                plan.error(number, column, v[column], "must not be negative")
+        if len(plan.errors) > before or item_id is None or len(places) != 1:
+            continue
+        location_id = next(iter(places))
+        record = f"{known_items.names[item_id]} @ {terminal}"
+        if price is None or price == 0:
+            plan.change(number, record, "unchanged", "not sold there (no buy price)")
+            continue
+        if (item_id, location_id) in seen:
+            plan.error(number, "commodity_name", v["commodity_name"],
+                       f"repeats row {seen[item_id, location_id]} (same terminal)")
+            continue
+        seen[item_id, location_id] = number
+        if actor_id is None:
+            plan.error(number, "terminal_name", terminal, "market listings need a member")
+            continue
+        data = SourceIn(item_id=item_id, location_id=location_id, price=float(price),
+                        available=None if available is None else float(available),
+                        holder_name=terminal)
+        current = listings.get((item_id, location_id, _key(terminal)))
+        if current is None:
+            plan.change(number, record, "create", f"price {codec.text_of(price)}")
+            plan.steps.append(partial(sources.create_source, session, org_id, actor_id, data))
+        elif current.price == price and current.available == available:
+            plan.change(number, record, "unchanged")
+        else:
+            plan.change(number, record, "update",
+                        f"price {codec.text_of(current.price)} -> {codec.text_of(price)}")
+            plan.steps.append(partial(sources.update_source, session, org_id, actor_id,
+                                      current.id, data))
+    return plan
+
+
 def run_import(
     session: Session,
     *,
@@ -446,6 +515,8 @@ def run_import(
     rows = codec.read_rows(kind, file_format, data)
     if kind == "stock":
         plan = _plan_stock(session, org_id, actor_id, rows)
+    elif kind == "uex-prices":
+        plan = _plan_uex_prices(session, org_id, actor_id, rows)
     else:
         planner = {"items": _plan_items, "locations": _plan_locations, "ships": _plan_ships}[kind]
         plan = planner(session, org_id, rows)

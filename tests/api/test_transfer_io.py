@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.items.catalogue import ensure_catalogue
 from api.locations.universe import ensure_universe
 from models.inventory import Item, ItemHistory, ItemStock, Location, Ship
+from models.planning import ResourceSource
 from tests.api.catalogue_helpers import catalogue_app
 
 API = "/api/v1"
@@ -320,3 +322,49 @@ def test_cli_import_and_export_call_the_same_service(
         assert unknown.exit_code == 1
     finally:
         get_settings.cache_clear()
+
+
+UEX_FIXTURE = Path(__file__).parent / "fixtures" / "uex_commodities_prices.json"
+
+
+def test_uex_price_table_becomes_market_listings_idempotently(
+    client: TestClient, session: Session, world: None, make_user: Any, make_org: Any
+) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    body = UEX_FIXTURE.read_bytes()
+    dry = _import(client, org, owner, "uex-prices", body, name="prices.json").json()
+    assert dry["valid"] is True, dry["errors"]
+    # The Quantainium row is sell-only: not a source of supply.
+    assert [c["action"] for c in dry["changes"]] == ["unchanged", "create", "create", "create"]
+    applied = _import(client, org, owner, "uex-prices", body, apply=True, name="prices.json")
+    assert applied.status_code == 200, applied.text
+    session.commit()
+    listings = session.scalars(select(ResourceSource).where(
+        ResourceSource.organization_id == org.id)).all()
+    laranite = {(s.holder_name, s.price, s.available) for s in listings
+                if s.holder_name == "HUR-L1 Green Glade Station"}
+    assert laranite == {("HUR-L1 Green Glade Station", Decimal("28.4"), Decimal(120))}
+    assert len(listings) == 3
+    again = _import(client, org, owner, "uex-prices", body, apply=True, name="prices.json").json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
+    cheaper = body.replace(b'"price_buy": 28.4', b'"price_buy": 26')
+    changed = _import(client, org, owner, "uex-prices", cheaper, apply=True,
+                      name="prices.json").json()
+    assert changed["updated"] == 1 and changed["changes"][2]["detail"] == "price 28.4 -> 26"
+
+
+def test_uex_csv_with_unknown_terminal_suggests_names(
+    client: TestClient, world: None, make_user: Any, make_org: Any
+) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    csv_body = (
+        "id,terminal_name,commodity_name,price_buy,price_sell,scu_buy,scu_sell\n"
+        "1,Everus Harbour,Agricium,25.1,27.6,80,150\n"
+    )
+    report = _import(client, org, owner, "uex-prices", csv_body).json()
+    (error,) = report["errors"]
+    assert (error["row"], error["column"], error["reason"]) == (2, "terminal_name",
+                                                               "unknown terminal")
+    assert error["suggestions"][0] == "Stanton > Hurston > Everus Harbor"
