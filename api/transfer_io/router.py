@@ -67,7 +67,18 @@ def import_file(
 @router.get(
     "/exports/{kind}",
     summary="Export the org's records as CSV or JSON (the import layout)",
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={
+        200: {
+            "description": "The file (Content-Disposition: attachment)",
+            "content": {
+                "text/csv": {"schema": {"type": "string", "description": "header row first"}},
+                "application/json": {
+                    "schema": {"type": "array", "items": {"type": "object"}}
+                },
+            },
+        },
+        **_PROBLEMS,
+    },
 )
 def export_file(
     kind: Kind,
