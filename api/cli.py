@@ -232,7 +232,7 @@ def import_command(
         str | None, typer.Option("--format", help="csv or json (default: from the file name)")
     ] = None,
 ) -> None:
-    """Import a file into an org, as POST /orgs/{org}/imports/{kind} does; prints the report."""
+    """Import a file into an org, as POST /orgs/{org}/imports?kind=… does; prints the report."""
     from api.core.db import Database
     from api.core.settings import get_settings
     from api.transfer_io import codec, service
@@ -262,7 +262,7 @@ def export_command(
     org: Annotated[str, typer.Option(help="Organisation name or id")],
     file_format: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
 ) -> None:
-    """Print an org's records in the import layout, as GET /orgs/{org}/exports/{kind} does."""
+    """Print an org's records in the import layout, as GET /orgs/{org}/exports?kind=… does."""
     from api.core.db import Database
     from api.core.settings import get_settings
     from api.transfer_io import service

@@ -1,7 +1,8 @@
 """Import and export endpoints under ``/api/v1/orgs/{org_id}`` (HTTP only; rules in service).
 
-``POST …/imports/{kind}`` takes a multipart ``file``; without ``apply=true`` it is a dry run.
-``GET …/exports/{kind}?format=csv|json`` answers a file that imports back unchanged.
+``POST …/imports?kind=…`` takes a multipart ``file``; without ``apply=true`` it is a dry run.
+``GET …/exports?kind=…&format=csv|json`` answers a file that imports back unchanged. The kind
+is a query parameter, not a path segment: it names a layout, never a record.
 """
 
 from __future__ import annotations
@@ -42,13 +43,13 @@ def _format_of(upload: UploadFile, given: FileFormat | None) -> str:
 
 
 @router.post(
-    "/imports/{kind}",
+    "/imports",
     response_model=ImportReport,
     summary="Import a CSV or JSON file (dry run unless apply=true)",
     responses=_PROBLEMS,
 )
 def import_file(
-    kind: ImportKind,
+    kind: Annotated[ImportKind, Query(description="what the file holds")],
     access: Importer,
     session: DbSession,
     file: Annotated[UploadFile, File(description="CSV (header row) or JSON array, UTF-8")],
@@ -65,7 +66,7 @@ def import_file(
 
 
 @router.get(
-    "/exports/{kind}",
+    "/exports",
     summary="Export the org's records as CSV or JSON (the import layout)",
     responses={
         200: {
@@ -81,7 +82,7 @@ def import_file(
     },
 )
 def export_file(
-    kind: Kind,
+    kind: Annotated[Kind, Query(description="what to export")],
     access: Reader,
     session: DbSession,
     format: Annotated[FileFormat, Query()] = "csv",

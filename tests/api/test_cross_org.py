@@ -374,6 +374,13 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/orgs/{org_id}/items/{item_id}/aliases"): Spec(body=_const({"alias": "QA neutral"})),
     ("DELETE", "/orgs/{org_id}/items/{item_id}/aliases/{alias_id}"): Spec(foreign=lambda w: [
         Variant(path={"item_id": w.a["item_id"], "alias_id": w.b["alias_id"]})]),
+    # Multipart upload: the JSON calls here cover auth and org scoping (each kind's file
+    # handling is in test_transfer_io.py); exports of A must name none of B's records.
+    ("POST", "/orgs/{org_id}/imports"): Spec(foreign=lambda w: [
+        Variant(query={"kind": "stock", "apply": "true"})]),
+    ("GET", "/orgs/{org_id}/exports"): Spec(foreign=lambda w: [
+        Variant(query={"kind": kind, "format": fmt})
+        for kind in ("items", "locations", "ships", "stock") for fmt in ("csv", "json")]),
 }
 
 

@@ -64,8 +64,8 @@ def _import(client: TestClient, org: Any, user: Any, kind: str, body: str | byte
             apply: bool = False, name: str | None = None) -> Any:
     data = body.encode() if isinstance(body, str) else body
     return client.post(
-        f"{API}/orgs/{org.id}/imports/{kind}",
-        params={"apply": str(apply).lower()},
+        f"{API}/orgs/{org.id}/imports",
+        params={"kind": kind, "apply": str(apply).lower()},
         files={"file": (name or f"{kind}.csv", data)},
         headers=user.headers,
     )
@@ -249,10 +249,11 @@ def test_members_may_export_but_only_admins_import(
     owner, member = make_user(), make_user()
     org = make_org(owner, members={member: "member"})
     assert _import(client, org, member, "items", ITEMS_CSV).status_code == 403
-    exported = client.get(f"{API}/orgs/{org.id}/exports/items", headers=member.headers)
+    exported = client.get(f"{API}/orgs/{org.id}/exports", params={"kind": "items"},
+                          headers=member.headers)
     assert exported.status_code == 200
     outsider = make_user()
-    assert client.get(f"{API}/orgs/{org.id}/exports/items",
+    assert client.get(f"{API}/orgs/{org.id}/exports", params={"kind": "items"},
                       headers=outsider.headers).status_code == 404
 
 
@@ -267,8 +268,8 @@ def test_round_trip_into_an_empty_org_reproduces_the_data(
     kinds = ("items", "locations", "ships", "stock")
     exported = {}
     for kind in kinds:
-        resp = client.get(f"{API}/orgs/{source.id}/exports/{kind}",
-                          params={"format": file_format}, headers=owner.headers)
+        resp = client.get(f"{API}/orgs/{source.id}/exports",
+                          params={"kind": kind, "format": file_format}, headers=owner.headers)
         assert resp.status_code == 200
         exported[kind] = resp.content
     for kind in kinds:
@@ -276,8 +277,8 @@ def test_round_trip_into_an_empty_org_reproduces_the_data(
                        name=f"{kind}.{file_format}")
         assert resp.status_code == 200, resp.text
     for kind in kinds:
-        again = client.get(f"{API}/orgs/{target.id}/exports/{kind}",
-                           params={"format": file_format}, headers=owner.headers)
+        again = client.get(f"{API}/orgs/{target.id}/exports",
+                           params={"kind": kind, "format": file_format}, headers=owner.headers)
         assert again.content == exported[kind], kind
     if file_format == "json":
         stock = json.loads(exported["stock"])
