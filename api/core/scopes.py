@@ -101,6 +101,10 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "DELETE /api/v1/orgs/{org_id}/items/{item_id}": _INV_W,
     "POST /api/v1/orgs/{org_id}/items/{item_id}/aliases": _INV_W,
     "DELETE /api/v1/orgs/{org_id}/items/{item_id}/aliases/{alias_id}": _INV_W,
+    # import/export: one upload route for every kind; uex-prices writes market listings
+    # (planning), the other kinds items, locations, ships and stock, so it needs both.
+    "POST /api/v1/orgs/{org_id}/imports": (_INV_W, _PLAN_W),
+    "GET /api/v1/orgs/{org_id}/exports": _INV_R,
     # inventory: locations
     "GET /api/v1/orgs/{org_id}/locations": _INV_R,
     "POST /api/v1/orgs/{org_id}/locations": _INV_W,
