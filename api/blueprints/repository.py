@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams, fetch_page
 from models.inventory import Item
 from models.planning import Blueprint
 
@@ -34,17 +35,15 @@ def list_visible(
     *,
     output_item_id: uuid.UUID | None = None,
     kind: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> Sequence[Blueprint]:
-    """Visible blueprints, filtered, in name order."""
+    page: PageParams,
+) -> tuple[list[Blueprint], int]:
+    """A page of visible blueprints, filtered, in name order, and the total."""
     stmt = visible(org_id)
     if output_item_id is not None:
         stmt = stmt.where(Blueprint.output_item_id == output_item_id)
     if kind is not None:
         stmt = stmt.where(Blueprint.kind == kind)
-    stmt = stmt.order_by(Blueprint.name, Blueprint.id).limit(limit).offset(offset)
-    return session.scalars(stmt).all()
+    return fetch_page(session, stmt.order_by(Blueprint.name, Blueprint.id), page, scalars=True)
 
 
 def all_visible(session: Session, org_id: uuid.UUID) -> Sequence[Blueprint]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from api.blueprints import service
 from api.blueprints.schemas import BlueprintIn, BlueprintOut, RefiningIn, RefiningMethodOut
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from models.planning import Blueprint
 
@@ -46,20 +47,19 @@ def refining_methods(_: CurrentUser) -> list[RefiningMethodOut]:
             for n, (y, t, c) in service.REFINING_METHODS.items()]
 
 
-@router.get("/orgs/{org_id}/blueprints", response_model=list[BlueprintOut],
+@router.get("/orgs/{org_id}/blueprints", response_model=Page[BlueprintOut],
             summary="Blueprints the org can use (own, shared, public)")
 def list_blueprints(
     access: Reader,
     session: DbSession,
+    page: Paging,
     output_item_id: uuid.UUID | None = None,
     kind: Literal["craft", "refine"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[BlueprintOut]:
+) -> Page[BlueprintOut]:
     """List visible blueprints; several for one output item are alternatives."""
-    rows = service.list_visible(session, access.org_id, output_item_id=output_item_id,
-                                kind=kind, limit=limit, offset=offset)
-    return [_out(bp) for bp in rows]
+    rows, total = service.list_visible(session, access.org_id, output_item_id=output_item_id,
+                                       kind=kind, page=page)
+    return page.page_of(rows, total, _out)
 
 
 @router.post("/orgs/{org_id}/blueprints", response_model=BlueprintOut,

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams, fetch_page
 from api.stock.repository import subtree_location_ids
 from models.inventory import ItemStock, Location, StockReservation
 from models.planning import Craft
@@ -27,15 +28,15 @@ def get(session: Session, org_id: uuid.UUID, craft_id: uuid.UUID) -> Craft | Non
 
 
 def list_crafts(session: Session, org_id: uuid.UUID, *, status: str | None,
-                plan_id: uuid.UUID | None, limit: int, offset: int) -> Sequence[Craft]:
-    """The org's crafts, by priority then newest first."""
+                plan_id: uuid.UUID | None, page: PageParams) -> tuple[list[Craft], int]:
+    """A page of the org's crafts, by priority then newest first, and the total."""
     stmt = scoped(org_id)
     if status is not None:
         stmt = stmt.where(Craft.status == status)
     if plan_id is not None:
         stmt = stmt.where(Craft.plan_id == plan_id)
     stmt = stmt.order_by(Craft.priority.desc(), Craft.created_at.desc(), Craft.id)
-    return session.scalars(stmt.limit(limit).offset(offset)).all()
+    return fetch_page(session, stmt, page, scalars=True)
 
 
 def craft_location(session: Session, org_id: uuid.UUID,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, status
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
+from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.crafts import service
 from api.crafts.schemas import CompleteIn, CraftIn, CraftOut, CraftStatus
@@ -32,18 +33,16 @@ def create_craft(access: Writer, session: DbSession, body: CraftIn) -> CraftOut:
     return service.describe(session, craft)
 
 
-@router.get("/orgs/{org_id}/crafts", response_model=list[CraftOut], summary="The org's crafts")
+@router.get("/orgs/{org_id}/crafts", response_model=Page[CraftOut], summary="The org's crafts")
 def list_crafts(
-    access: Reader, session: DbSession,
+    access: Reader, session: DbSession, page: Paging,
     status_: Annotated[CraftStatus | None, Query(alias="status")] = None,
     plan_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[CraftOut]:
+) -> Page[CraftOut]:
     """Crafts by priority, newest first; filter by status or by the plan that made them."""
-    rows = service.list_crafts(session, access.org_id, status=status_, plan_id=plan_id,
-                               limit=limit, offset=offset)
-    return [service.describe(session, c) for c in rows]
+    rows, total = service.list_crafts(session, access.org_id, status=status_, plan_id=plan_id,
+                                      page=page)
+    return page.page_of(rows, total, lambda c: service.describe(session, c))
 
 
 @router.get("/orgs/{org_id}/crafts/{craft_id}", response_model=CraftOut, summary="One craft")

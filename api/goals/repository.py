@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams, fetch_page
 from models.inventory import Item, ItemStock
 from models.planning import Blueprint, Craft, Goal
 
@@ -23,15 +24,22 @@ def get(session: Session, org_id: uuid.UUID, goal_id: uuid.UUID) -> Goal | None:
     return session.scalar(scoped(org_id).where(Goal.id == goal_id))
 
 
-def list_goals(session: Session, org_id: uuid.UUID, *, status: str | None, limit: int,
-               offset: int) -> Sequence[Goal]:
-    """The org's goals, newest first."""
+def _listed(org_id: uuid.UUID, status: str | None) -> Select[Goal]:
     stmt = scoped(org_id)
     if status is not None:
         stmt = stmt.where(Goal.status == status)
-    return session.scalars(
-        stmt.order_by(Goal.created_at.desc(), Goal.id).limit(limit).offset(offset)
-    ).all()
+    return stmt.order_by(Goal.created_at.desc(), Goal.id)
+
+
+def list_goals(session: Session, org_id: uuid.UUID, *, status: str | None,
+               page: PageParams) -> tuple[list[Goal], int]:
+    """A page of the org's goals, newest first, and the total."""
+    return fetch_page(session, _listed(org_id, status), page, scalars=True)
+
+
+def active_goals(session: Session, org_id: uuid.UUID) -> Sequence[Goal]:
+    """Every active goal of the org (to complete the met ones after a change)."""
+    return session.scalars(_listed(org_id, "active")).all()
 
 
 def get_many(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> Sequence[Goal]:

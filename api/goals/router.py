@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
+from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.goals import service
 from api.goals.schemas import GoalIn, GoalOut
@@ -34,20 +35,18 @@ def _one(session: DbSession, goal: Goal) -> GoalOut:
     return _out(goal, service.refresh(session, [goal])[goal.id])
 
 
-@router.get("/orgs/{org_id}/goals", response_model=list[GoalOut], summary="The org's goals")
+@router.get("/orgs/{org_id}/goals", response_model=Page[GoalOut], summary="The org's goals")
 def list_goals(
     access: Reader,
     session: DbSession,
+    page: Paging,
     status_: Annotated[Literal["active", "completed", "cancelled"] | None,
                        Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[GoalOut]:
+) -> Page[GoalOut]:
     """Goals with computed progress; met active goals are completed on the way."""
-    goals = list(service.list_goals(session, access.org_id, status=status_, limit=limit,
-                                    offset=offset))
+    goals, total = service.list_goals(session, access.org_id, status=status_, page=page)
     progress = service.refresh(session, goals)
-    return [_out(g, progress[g.id]) for g in goals]
+    return page.page_of(goals, total, lambda g: _out(g, progress[g.id]))
 
 
 @router.post("/orgs/{org_id}/goals", response_model=GoalOut, status_code=status.HTTP_201_CREATED,

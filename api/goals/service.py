@@ -80,7 +80,7 @@ def refresh(session: Session, goals: Iterable[Goal]) -> dict[uuid.UUID, GoalProg
 
 def refresh_org_goals(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
     """Call after stock or craft changes: completes the org's met goals; returns their ids."""
-    active = repository.list_goals(session, org_id, status="active", limit=10_000, offset=0)
+    active = list(repository.active_goals(session, org_id))
     before = {g.id for g in active}
     refresh(session, active)
     return [g.id for g in active if g.id in before and g.status == "completed"]

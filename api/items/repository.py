@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams, fetch_page
 from models.inventory import Item, ItemAlias, ItemStock
 from models.planning import Blueprint, BlueprintIngredient
 
@@ -33,8 +34,7 @@ def list_items(
     q: str | None = None,
     category: str | None = None,
     scope: str = "all",
-    limit: int,
-    offset: int,
+    page: PageParams,
 ) -> tuple[list[Item], int]:
     """A page of visible items by name; ``match`` is a case-insensitive name-or-alias lookup."""
     stmt = select(Item).where(visible_clause(org_id))
@@ -52,9 +52,7 @@ def list_items(
         stmt = stmt.where(func.lower(Item.name).like(f"%{escaped}%", escape="\\"))
     if category:
         stmt = stmt.where(Item.category == category)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Item.name, Item.id).limit(limit).offset(offset))
-    return list(rows), int(total)
+    return fetch_page(session, stmt.order_by(Item.name, Item.id), page, scalars=True)
 
 
 def aliases_for(

@@ -9,16 +9,14 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.items import service
 from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
-from api.locations.schemas import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, Page
 from api.seed import reference_data_ready
 
 router = APIRouter(tags=["items"], dependencies=[Depends(reference_data_ready)])
 
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Match = Annotated[
     str | None,
     Query(max_length=200, description="Exact name or alias, case-insensitive"),
@@ -32,20 +30,16 @@ OrgManage = Annotated[OrgAccess, Depends(org_member(action=Action.ITEMS_MANAGE))
 @router.get("/items", summary="The shared item catalogue")
 def list_shared_items(
     session: DbSession,
+    page: Paging,
     user: CurrentUser,
     match: Match = None,
     q: Search = None,
     category: CategoryQ = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
 ) -> Page[ItemOut]:
     """Ores, refined materials, crafting materials and parts; read-only."""
-    items, total = service.list_items(
-        session, None, match=match, q=q, category=category, limit=limit, offset=offset
-    )
-    return Page[ItemOut](
-        items=service.to_outs(session, items), total=total, limit=limit, offset=offset
-    )
+    items, total = service.list_items(session, None, match=match, q=q, category=category,
+                                      page=page)
+    return page.page(service.to_outs(session, items), total)
 
 
 @router.get("/items/{item_id}", summary="One shared item")
@@ -57,13 +51,12 @@ def get_shared_item(item_id: uuid.UUID, session: DbSession, user: CurrentUser) -
 @router.get("/orgs/{org_id}/items", summary="Shared and org-private items; name/alias lookup")
 def list_org_items(
     session: DbSession,
+    page: Paging,
     access: OrgRead,
     match: Match = None,
     q: Search = None,
     category: CategoryQ = None,
     scope: Annotated[Literal["all", "shared", "org"], Query()] = "all",
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
 ) -> Page[ItemOut]:
     """``match=Quantainium`` finds Quantanium through its alias."""
     items, total = service.list_items(
@@ -73,12 +66,9 @@ def list_org_items(
         q=q,
         category=category,
         scope=scope,
-        limit=limit,
-        offset=offset,
+        page=page,
     )
-    return Page[ItemOut](
-        items=service.to_outs(session, items), total=total, limit=limit, offset=offset
-    )
+    return page.page(service.to_outs(session, items), total)
 
 
 @router.post(

@@ -12,7 +12,7 @@ never loop forever (the service also refuses moves that would make a cycle).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams, fetch_page
 from models.inventory import ItemHistory, ItemStock, Location, Ship
 from models.planning import Craft
 
@@ -115,10 +117,10 @@ def list_with_paths(
     kinds: Sequence[str] = (),
     parent_id: uuid.UUID | None = None,
     only: ColumnElement[bool] | None = None,
-    limit: int | None = None,
-    offset: int = 0,
+    page: PageParams | None = None,
 ) -> tuple[list[tuple[Location, str, int]], int]:
-    """A page of locations in ``scope`` (ordered by path) with their paths, and the total.
+    """A page of locations in ``scope`` (ordered by path) with their paths, and the total;
+    every one of them when ``page`` is None (the bounded tree format).
 
     ``only`` narrows the result after the walk (e.g. to owned rows) while paths still run
     through every node of ``scope``.
@@ -130,12 +132,12 @@ def list_with_paths(
         stmt = stmt.where(Location.kind.in_(kinds))
     if parent_id is not None:
         stmt = stmt.where(Location.parent_id == parent_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(stmt.selected_columns.path, Location.id).offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = [(row[0], str(row[1]), int(row[2])) for row in session.execute(stmt)]
-    return rows, int(total)
+    stmt = stmt.order_by(stmt.selected_columns.path, Location.id)
+    if page is None:
+        every = [(row[0], str(row[1]), int(row[2])) for row in session.execute(stmt)]
+        return every, len(every)
+    result, total = fetch_page(session, stmt, page)
+    return [(row[0], str(row[1]), int(row[2])) for row in result], total
 
 
 def subtree(
@@ -191,6 +193,47 @@ def ancestors(session: Session, location_id: uuid.UUID) -> list[Location]:
     chain = chain.union_all(parent)
     stmt = select(Location).join(chain, chain.c.id == Location.id).order_by(chain.c.depth.desc())
     return list(session.scalars(stmt))
+
+
+def _paths_up() -> Select[uuid.UUID, str, str]:
+    """(start id, its name, its full path) for the ids bound as ``path_ids``.
+
+    Walks up from every id at once (the chain :func:`ancestors` walks for one), prefixing
+    each parent's name, and keeps the row that reached a root.
+    """
+    base = select(
+        Location.id.label("start"),
+        Location.parent_id.label("parent_id"),
+        Location.name.label("name"),
+        cast(Location.name, Text).label("path"),
+        literal(0).label("depth"),
+    ).where(Location.id.in_(bindparam("path_ids", expanding=True)))
+    chain = base.cte("location_path_up", recursive=True)
+    up = select(
+        chain.c.start,
+        Location.parent_id,
+        chain.c.name,
+        cast(Location.name + literal(PATH_SEPARATOR) + chain.c.path, Text),
+        chain.c.depth + 1,
+    ).where(Location.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH)
+    chain = chain.union_all(up)
+    return select(chain.c.start, chain.c.name, chain.c.path).where(chain.c.parent_id.is_(None))
+
+
+# Built once: pages of every list ask for it, and building a CTE costs more than running it.
+_PATHS_UP = _paths_up()
+
+
+def paths_of(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+    """(name, full path) of each location in ``ids``, in one recursive query.
+
+    Scope-free on purpose: callers ask only for locations of records the caller may already
+    see (a stock row in a member's personal hangar shows that hangar's name and path).
+    """
+    if not ids:
+        return {}
+    rows = session.execute(_PATHS_UP, {"path_ids": list(set(ids))})
+    return {start: (str(name), str(path)) for start, name, path in rows}
 
 
 def is_descendant(session: Session, candidate_id: uuid.UUID, root_id: uuid.UUID) -> bool:

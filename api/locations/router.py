@@ -9,42 +9,30 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.pagination import Page, PageParams, Paging
 from api.core.permissions import Action
 from api.locations import service
 from api.locations.schemas import (
-    DEFAULT_PAGE_SIZE,
-    MAX_OFFSET,
-    MAX_PAGE_SIZE,
     LocationCreate,
     LocationNode,
     LocationOut,
     LocationUpdate,
-    Page,
 )
 from api.locations.service import MAX_DEPTH, PATH_SEPARATOR, Owner
 from api.seed import reference_data_ready
-from models.inventory import LOCATION_KINDS
+from models.inventory import LOCATION_KINDS, Location
 
 router = APIRouter(tags=["locations"], dependencies=[Depends(reference_data_ready)])
 
 Kind = Literal[LOCATION_KINDS]  # type: ignore[valid-type]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Kinds = Annotated[list[Kind] | None, Query(alias="kind", description="Filter by kind")]
 Depth = Annotated[int, Query(ge=0, le=MAX_DEPTH, description="How many levels below")]
 OrgRead = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 OrgWrite = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
 
 
-def _page(
-    rows: list[tuple[object, str, int]], total: int, limit: int, offset: int
-) -> Page[LocationOut]:
-    return Page[LocationOut](
-        items=[service.to_out(loc, path, depth) for loc, path, depth in rows],  # type: ignore[arg-type]
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+def _page(rows: list[tuple[Location, str, int]], total: int, page: PageParams) -> Page[LocationOut]:
+    return page.page([service.to_out(loc, path, depth) for loc, path, depth in rows], total)
 
 
 # --- the shared universe (read-only) ---------------------------------------------------------
@@ -57,11 +45,10 @@ def _page(
 )
 def list_universe(
     session: DbSession,
+    page: Paging,
     user: CurrentUser,
     kind: Kinds = None,
     format: Annotated[Literal["flat", "tree"], Query(description="flat (paged) or tree")] = "flat",
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
 ) -> Page[LocationOut] | list[LocationNode]:
     """Systems, planets, Lagrange points, stations and cities with their paths.
 
@@ -70,10 +57,8 @@ def list_universe(
     if format == "tree":
         rows, _ = service.list_locations(session, None, kinds=kind or ())
         return service.build_tree(rows)
-    rows, total = service.list_locations(
-        session, None, kinds=kind or (), limit=limit, offset=offset
-    )
-    return _page(rows, total, limit, offset)  # type: ignore[arg-type]
+    rows, total = service.list_locations(session, None, kinds=kind or (), page=page)
+    return _page(rows, total, page)
 
 
 @router.get("/universe/locations/{location_id}", summary="One universe node with its path")
@@ -110,12 +95,11 @@ def universe_ancestors(
 @router.get("/orgs/{org_id}/locations", summary="The universe plus the org's own locations")
 def list_org_locations(
     session: DbSession,
+    page: Paging,
     access: OrgRead,
     kind: Kinds = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Only direct children")] = None,
     include_universe: bool = True,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
 ) -> Page[LocationOut]:
     """Flat, paged, ordered by path; ``include_universe=false`` lists only the org's own."""
     rows, total = service.list_locations(
@@ -124,10 +108,9 @@ def list_org_locations(
         include_universe=include_universe,
         kinds=kind or (),
         parent_id=parent_id,
-        limit=limit,
-        offset=offset,
+        page=page,
     )
-    return _page(rows, total, limit, offset)  # type: ignore[arg-type]
+    return _page(rows, total, page)
 
 
 @router.post(
@@ -195,12 +178,11 @@ def org_ancestors(location_id: uuid.UUID, session: DbSession, access: OrgRead) -
 @router.get("/users/me/locations", summary="Your personal locations (and the universe)")
 def list_my_locations(
     session: DbSession,
+    page: Paging,
     user: CurrentUser,
     kind: Kinds = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Only direct children")] = None,
     include_universe: bool = False,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
 ) -> Page[LocationOut]:
     """Flat, paged, ordered by path; only your own unless ``include_universe=true``."""
     rows, total = service.list_locations(
@@ -209,10 +191,9 @@ def list_my_locations(
         include_universe=include_universe,
         kinds=kind or (),
         parent_id=parent_id,
-        limit=limit,
-        offset=offset,
+        page=page,
     )
-    return _page(rows, total, limit, offset)  # type: ignore[arg-type]
+    return _page(rows, total, page)
 
 
 @router.post(

@@ -1,21 +1,16 @@
-"""Request and response bodies for locations (and the paging envelope the catalogue shares)."""
+"""Request and response bodies for locations."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.core.fields import DecimalNumber
 
-T = TypeVar("T")
-
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
-MAX_OFFSET = 1_000_000
 # Costs and capacities are bounded so absurd input is a 422, not an overflow in the database.
 MAX_AMOUNT = Decimal("1000000000")
 
@@ -23,15 +18,6 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 TripCost = Annotated[DecimalNumber, Field(ge=0, le=MAX_AMOUNT, max_digits=20, decimal_places=6)]
 OwnedKind = Literal["hangar", "base", "storage"]
 OwnerKind = Literal["universe", "org", "user"]
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list: ``items`` plus the total count for the same filters."""
-
-    items: list[T]
-    total: int = Field(description="Rows matching the filters, across all pages")
-    limit: int
-    offset: int
 
 
 class LocationOut(BaseModel):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.core.pagination import PageParams
 from api.locations import repository as repo
 
 # Re-exported (redundant aliases) so routers take them from here, never from the repository.
@@ -76,6 +77,10 @@ def build_tree(rows: Sequence[tuple[Location, str, int]]) -> list[LocationNode]:
 def path_of(session: Session, location_id: uuid.UUID) -> str:
     """The readable path of a location, e.g. ``Stanton / ArcCorp / Area 18 / Org Hangar``."""
     return repo.PATH_SEPARATOR.join(loc.name for loc in repo.ancestors(session, location_id))
+
+
+# (name, path) of many locations in one query, for the names shown next to ids.
+paths_of = repo.paths_of
 
 
 def get_visible(session: Session, owner: Owner, location_id: uuid.UUID) -> Location:
@@ -197,8 +202,7 @@ def list_locations(
     include_universe: bool = True,
     kinds: Sequence[str] = (),
     parent_id: uuid.UUID | None = None,
-    limit: int | None = None,
-    offset: int = 0,
+    page: PageParams | None = None,
 ) -> tuple[list[tuple[Location, str, int]], int]:
     """Locations with paths: the universe (``owner`` None) or the owner's view of the tree.
 
@@ -208,7 +212,7 @@ def list_locations(
     if owner is None:
         scope = repo.is_universe()
         return repo.list_with_paths(
-            session, scope, kinds=kinds, parent_id=parent_id, limit=limit, offset=offset
+            session, scope, kinds=kinds, parent_id=parent_id, page=page
         )
     if include_universe:
         return repo.list_with_paths(
@@ -216,8 +220,7 @@ def list_locations(
             repo.visible_clause(owner),
             kinds=kinds,
             parent_id=parent_id,
-            limit=limit,
-            offset=offset,
+            page=page,
         )
     return repo.list_with_paths(
         session,
@@ -225,8 +228,7 @@ def list_locations(
         kinds=kinds,
         parent_id=parent_id,
         only=repo.owned_clause(owner),
-        limit=limit,
-        offset=offset,
+        page=page,
     )
 
 

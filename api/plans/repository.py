@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams, fetch_page
 from models.accounts import User
 from models.inventory import Item, ItemStock, Location, Ship
 from models.orgs import Organization, OrganizationMember
@@ -27,12 +28,11 @@ def get(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID) -> Plan | None:
     return session.scalar(scoped(org_id).where(Plan.id == plan_id))
 
 
-def list_plans(session: Session, org_id: uuid.UUID, *, limit: int,
-               offset: int) -> Sequence[Plan]:
-    """The org's plans, newest first."""
-    return session.scalars(
-        scoped(org_id).order_by(Plan.created_at.desc(), Plan.id).limit(limit).offset(offset)
-    ).all()
+def list_plans(session: Session, org_id: uuid.UUID, *,
+               page: PageParams) -> tuple[list[Plan], int]:
+    """A page of the org's plans, newest first, and the total."""
+    stmt = scoped(org_id).order_by(Plan.created_at.desc(), Plan.id)
+    return fetch_page(session, stmt, page, scalars=True)
 
 
 ACTIVE_STATUSES = ("queued", "solving")

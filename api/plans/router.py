@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
 from api.core.deps import AppSettings, OrgAccess, org_member
 from api.core.jobs import Jobs
+from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.core.ratelimit import limit
 from api.plans import service
@@ -55,16 +56,11 @@ def request_plan(access: Requester, _limited: PlanRateLimit, session: DbSession,
     return _out(plan)
 
 
-@router.get("/orgs/{org_id}/plans", response_model=list[PlanOut], summary="The org's plans")
-def list_plans(
-    access: Reader,
-    session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[PlanOut]:
+@router.get("/orgs/{org_id}/plans", response_model=Page[PlanOut], summary="The org's plans")
+def list_plans(access: Reader, session: DbSession, page: Paging) -> Page[PlanOut]:
     """Plans newest first (without the plan bodies; read one for those)."""
-    rows = service.list_plans(session, access.org_id, limit=limit, offset=offset)
-    return [_out(p, full=False) for p in rows]
+    rows, total = service.list_plans(session, access.org_id, page=page)
+    return page.page_of(rows, total, lambda p: _out(p, full=False))
 
 
 @router.get("/orgs/{org_id}/plans/{plan_id}", response_model=PlanOut, summary="One plan")

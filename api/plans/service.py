@@ -142,7 +142,7 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
                         "reliability": float(stock_trust),
                         "available": float(row.quantity - row.reserved),
                         "quality": row.quality})
-    listings = sources_repo.list_sources(session, org_id)
+    listings = sources_repo.all_sources(session, org_id)
     trust = reliabilities(session, [s.id for s in listings])
     for src in listings:
         source: dict[str, Any] = {

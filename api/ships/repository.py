@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams, fetch_page
 from api.locations.repository import Owner
 from models.inventory import ItemStock, Ship
 
@@ -28,17 +29,10 @@ def get_owned(
     return session.scalar(stmt)
 
 
-def list_owned(session: Session, owner: Owner, limit: int, offset: int) -> tuple[list[Ship], int]:
+def list_owned(session: Session, owner: Owner, page: PageParams) -> tuple[list[Ship], int]:
     """A page of the owner's ships by name, and the total."""
-    total = session.scalar(select(func.count()).select_from(Ship).where(owned_clause(owner))) or 0
-    stmt = (
-        select(Ship)
-        .where(owned_clause(owner))
-        .order_by(Ship.name, Ship.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.scalars(stmt)), int(total)
+    stmt = select(Ship).where(owned_clause(owner)).order_by(Ship.name, Ship.id)
+    return fetch_page(session, stmt, page, scalars=True)
 
 
 def held_stock_rows(session: Session, location_id: uuid.UUID) -> int:

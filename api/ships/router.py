@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.pagination import Page, PageParams, Paging
 from api.core.permissions import Action
-from api.locations.schemas import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, Page
 from api.locations.service import Owner
 from api.seed import reference_data_ready
 from api.ships import service
@@ -18,17 +18,13 @@ from api.ships.schemas import ShipCreate, ShipMove, ShipOut, ShipType, ShipUpdat
 
 router = APIRouter(tags=["ships"], dependencies=[Depends(reference_data_ready)])
 
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 OrgRead = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 OrgWrite = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
 
 
-def _page(session: DbSession, owner: Owner, limit: int, offset: int) -> Page[ShipOut]:
-    ships, total = service.list_ships(session, owner, limit, offset)
-    return Page[ShipOut](
-        items=[service.to_out(session, s) for s in ships], total=total, limit=limit, offset=offset
-    )
+def _page(session: DbSession, owner: Owner, page: PageParams) -> Page[ShipOut]:
+    ships, total = service.list_ships(session, owner, page)
+    return page.page_of(ships, total, lambda s: service.to_out(session, s))
 
 
 @router.get("/ship-types", summary="Known ship types and their default cargo capacity")
@@ -42,10 +38,10 @@ def list_ship_types(user: CurrentUser) -> list[ShipType]:
 
 @router.get("/orgs/{org_id}/ships", summary="The org's ships")
 def list_org_ships(
-    session: DbSession, access: OrgRead, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    session: DbSession, access: OrgRead, page: Paging
 ) -> Page[ShipOut]:
     """Paged, by name."""
-    return _page(session, Owner.org(access.org_id), limit, offset)
+    return _page(session, Owner.org(access.org_id), page)
 
 
 @router.post("/orgs/{org_id}/ships", status_code=status.HTTP_201_CREATED, summary="Add a ship")
@@ -98,10 +94,10 @@ def delete_org_ship(ship_id: uuid.UUID, session: DbSession, access: OrgWrite) ->
 
 @router.get("/users/me/ships", summary="Your personal ships")
 def list_my_ships(
-    session: DbSession, user: CurrentUser, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    session: DbSession, user: CurrentUser, page: Paging
 ) -> Page[ShipOut]:
     """Paged, by name."""
-    return _page(session, Owner.user(user.id), limit, offset)
+    return _page(session, Owner.user(user.id), page)
 
 
 @router.post("/users/me/ships", status_code=status.HTTP_201_CREATED, summary="Add a personal ship")

@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.pagination import PageParams
 from api.locations import repository as loc_repo
 from api.locations import service as loc_service
 from api.locations.repository import Owner
@@ -199,6 +200,6 @@ def delete_ship(session: Session, owner: Owner, ship_id: uuid.UUID) -> None:
     session.flush()
 
 
-def list_ships(session: Session, owner: Owner, limit: int, offset: int) -> tuple[list[Ship], int]:
+def list_ships(session: Session, owner: Owner, page: PageParams) -> tuple[list[Ship], int]:
     """A page of the owner's ships."""
-    return repo.list_owned(session, owner, limit, offset)
+    return repo.list_owned(session, owner, page)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams, fetch_page
 from models.inventory import Item, Location
 from models.planning import ResourceSource, SourceVerification
 
@@ -26,16 +27,23 @@ def get(session: Session, org_id: uuid.UUID, source_id: uuid.UUID) -> ResourceSo
 
 
 def list_sources(session: Session, org_id: uuid.UUID, *, item_id: uuid.UUID | None = None,
-                 location_id: uuid.UUID | None = None, limit: int = 100_000,
-                 offset: int = 0) -> Sequence[ResourceSource]:
-    """Visible listings, cheapest first."""
+                 location_id: uuid.UUID | None = None,
+                 page: PageParams) -> tuple[list[ResourceSource], int]:
+    """A page of visible listings, cheapest first, and the total."""
     stmt = visible(org_id)
     if item_id is not None:
         stmt = stmt.where(ResourceSource.item_id == item_id)
     if location_id is not None:
         stmt = stmt.where(ResourceSource.location_id == location_id)
-    stmt = stmt.order_by(ResourceSource.price, ResourceSource.id).limit(limit).offset(offset)
-    return session.scalars(stmt).all()
+    stmt = stmt.order_by(ResourceSource.price, ResourceSource.id)
+    return fetch_page(session, stmt, page, scalars=True)
+
+
+def all_sources(session: Session, org_id: uuid.UUID) -> Sequence[ResourceSource]:
+    """Every visible listing, cheapest first (the planner's market snapshot)."""
+    return session.scalars(
+        visible(org_id).order_by(ResourceSource.price, ResourceSource.id)
+    ).all()
 
 
 def votes_since(session: Session, source_ids: set[uuid.UUID],

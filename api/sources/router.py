@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
+from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.sources import service
 from api.sources.schemas import SourceIn, SourceOut, VoteIn, VoteOut
@@ -37,21 +38,20 @@ def _one(session: DbSession, src: ResourceSource) -> SourceOut:
     return _out(src, service.reliabilities(session, [src.id])[src.id])
 
 
-@router.get("/orgs/{org_id}/sources", response_model=list[SourceOut],
+@router.get("/orgs/{org_id}/sources", response_model=Page[SourceOut],
             summary="Market listings the org can buy from")
 def list_sources(
     access: Reader,
     session: DbSession,
+    page: Paging,
     item_id: uuid.UUID | None = None,
     location_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[SourceOut]:
+) -> Page[SourceOut]:
     """The org's and shared listings, cheapest first, with derived reliability."""
-    rows = service.list_sources(session, access.org_id, item_id=item_id,
-                                location_id=location_id, limit=limit, offset=offset)
+    rows, total = service.list_sources(session, access.org_id, item_id=item_id,
+                                       location_id=location_id, page=page)
     rel = service.reliabilities(session, [r.id for r in rows])
-    return [_out(r, rel[r.id]) for r in rows]
+    return page.page_of(rows, total, lambda r: _out(r, rel[r.id]))
 
 
 @router.post("/orgs/{org_id}/sources", response_model=SourceOut,

@@ -35,6 +35,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
+from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
+from api.locations.repository import paths_of
+from models.accounts import User
 from models.base import QUANTITY_SCALE, Quantity, utc_now
 from models.inventory import (
     Item,
@@ -44,6 +47,7 @@ from models.inventory import (
     Ship,
     StockReservation,
 )
+from models.orgs import Organization
 
 # An id, or a bind parameter standing for one in a statement built once.
 Id = uuid.UUID | BindParameter[uuid.UUID]
@@ -583,10 +587,26 @@ def subtree_ids(session: Session, root_id: uuid.UUID) -> list[uuid.UUID]:
 
 
 _STOCK_COLUMNS = tuple(ItemStock.__table__.c)
+# Who holds a row, as the UI shows it: the org's name, else the member's display name.
+_OWNER_NAME = func.coalesce(Organization.name, User.display_name, User.username)
+
+
+def with_names(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` over ``item_stocks`` plus ``item_name``, ``item_unit`` and ``owner_name``
+    (joins in the same statement; the location path comes from one CTE query per page)."""
+    return (
+        stmt.add_columns(
+            Item.name.label("item_name"), Item.unit.label("item_unit"),
+            _OWNER_NAME.label("owner_name"),
+        )
+        .join(Item, Item.id == ItemStock.item_id)
+        .outerjoin(Organization, Organization.id == ItemStock.organization_id)
+        .outerjoin(User, User.id == ItemStock.owner_user_id)
+    )
 
 
 @cache
-def _stock_page_statement(by_location: bool, by_item: bool, include_empty: bool) -> Select[Any]:
+def _stock_page_statement(by_location: bool, by_item: bool, include_empty: bool) -> PagedQuery:
     """The inventory page: the readable statement's scope, as plain rows (no ORM objects)."""
     stmt = select(*_STOCK_COLUMNS).where(stock_visible(_ORG, _ME))
     if by_location:
@@ -595,11 +615,10 @@ def _stock_page_statement(by_location: bool, by_item: bool, include_empty: bool)
         stmt = stmt.where(ItemStock.item_id == bindparam("item_id"))
     if not include_empty:
         stmt = stmt.where(ItemStock.quantity > 0)
-    return (
-        stmt.order_by(ItemStock.location_id, ItemStock.item_id, ItemStock.quality, ItemStock.id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
+    ordered = with_names(stmt).order_by(
+        ItemStock.location_id, ItemStock.item_id, ItemStock.quality, ItemStock.id
     )
+    return paged(ordered, count_from=stmt)
 
 
 def list_stock(
@@ -610,32 +629,46 @@ def list_stock(
     location_id: uuid.UUID | None,
     item_id: uuid.UUID | None,
     include_empty: bool,
-    limit: int,
-    offset: int,
-) -> list[dict[str, Any]]:
-    """Visible stock rows, optionally under a location subtree; ``limit`` rows from ``offset``.
+    page: PageParams,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of visible stock rows, optionally under a location subtree, and the total.
 
-    Rows are dicts of the columns plus ``available`` (read-only page: building ORM objects
-    for it cost more than the query).
+    Rows are dicts of the columns, the names of :func:`with_names`, the location's name and
+    path and ``available``
+    (read-only page: building ORM objects for it cost more than the query).
     """
-    params: dict[str, Any] = {
-        "org_id": org_id, "user_id": user_id, "limit": limit, "offset": offset,
-    }
+    params: dict[str, Any] = {"org_id": org_id, "user_id": user_id}
     if location_id is not None:
         # Resolve the (small) subtree first: given a literal id list the planner picks the
         # location index instead of guessing the CTE's size and scanning all org rows.
         params["location_ids"] = subtree_ids(session, location_id)
     if item_id is not None:
         params["item_id"] = item_id
-    stmt = _stock_page_statement(location_id is not None, item_id is not None, include_empty)
-    rows = []
+    query = _stock_page_statement(location_id is not None, item_id is not None, include_empty)
     # Core execution on the session's connection: same transaction, no ORM result layer.
-    # .all() fetches the page in one call; iterating the result would fetch row by row.
-    for row in _core(session).execute(stmt, params).mappings().all():
-        out = dict(row)
+    result, total = fetch_page(_core(session), query, page, params)
+    rows = []
+    for row in result:
+        out = dict(row._mapping)
         out["available"] = out["quantity"] - out["reserved"]
         rows.append(out)
+    return with_paths(session, rows), total
+
+
+def with_paths(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``location_name`` / ``location_path`` to row dicts (one CTE query for the page)."""
+    places = paths_of(session, {r["location_id"] for r in rows})
+    for row in rows:
+        row["location_name"], row["location_path"] = places.get(row["location_id"], (None, None))
     return rows
+
+
+def stock_names(session: Session, stock_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """``item_name``, ``item_unit`` and ``owner_name`` of the given rows, in one query."""
+    if not stock_ids:
+        return {}
+    stmt = with_names(select(ItemStock.id)).where(ItemStock.id.in_(stock_ids))
+    return {row[0]: dict(row._mapping) for row in session.execute(stmt)}
 
 
 def where_is(
@@ -644,19 +677,19 @@ def where_is(
     user_id: uuid.UUID,
     item_id: uuid.UUID,
     *,
-    limit: int,
-    offset: int,
-) -> list[Any]:
-    """Totals of one item by location, quality and tier (org / member) across visible stock.
+    page: PageParams,
+) -> tuple[list[Any], int]:
+    """Totals of one item by location, quality and tier (org / member) across visible stock,
+    and the number of such totals.
 
     The caller's own *unshared* rows are left out: "where is X" answers for the org.
     """
-    params = {"org_id": org_id, "item_id": item_id, "limit": limit, "offset": offset}
-    return list(_core(session).execute(_WHERE_IS, params).all())
+    params = {"org_id": org_id, "item_id": item_id}
+    return fetch_page(_core(session), _WHERE_IS, page, params)
 
 
 _IS_ORG = ItemStock.organization_id.is_not(None)
-_WHERE_IS = (
+_WHERE_IS = paged(
     select(
         ItemStock.location_id,
         ItemStock.quality,
@@ -672,8 +705,6 @@ _WHERE_IS = (
     )
     .group_by(ItemStock.location_id, ItemStock.quality, _IS_ORG)
     .order_by(ItemStock.location_id, ItemStock.quality, _IS_ORG)
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
 )
 
 
@@ -689,10 +720,9 @@ def list_history(
     actor_id: uuid.UUID | None,
     since: datetime | None,
     until: datetime | None,
-    limit: int,
-    offset: int,
-) -> list[ItemHistory]:
-    """Visible history rows, newest first, filtered."""
+    page: PageParams,
+) -> tuple[list[ItemHistory], int]:
+    """A page of visible history rows, newest first, filtered, and the total."""
     stmt = readable_history(org_id, user_id)
     if item_id is not None:
         stmt = stmt.where(ItemHistory.item_id == item_id)
@@ -709,7 +739,7 @@ def list_history(
     if until is not None:
         stmt = stmt.where(ItemHistory.created_at < until)
     stmt = stmt.order_by(ItemHistory.created_at.desc(), ItemHistory.id.desc())
-    return list(session.scalars(stmt.limit(limit).offset(offset)))
+    return fetch_page(session, stmt, page, scalars=True)
 
 
 def list_reservations(
@@ -720,10 +750,9 @@ def list_reservations(
     craft_id: uuid.UUID | None,
     plan_id: uuid.UUID | None,
     active: bool | None,
-    limit: int,
-    offset: int,
-) -> list[StockReservation]:
-    """The org's reservations, newest first, filtered."""
+    page: PageParams,
+) -> tuple[list[StockReservation], int]:
+    """A page of the org's reservations, newest first, filtered, and the total."""
     stmt = readable_reservations(org_id)
     if stock_id is not None:
         stmt = stmt.where(StockReservation.stock_id == stock_id)
@@ -737,4 +766,16 @@ def list_reservations(
     elif active is False:
         stmt = stmt.where(~open_)
     stmt = stmt.order_by(StockReservation.created_at.desc(), StockReservation.id.desc())
-    return list(session.scalars(stmt.limit(limit).offset(offset)))
+    return fetch_page(session, stmt, page, scalars=True)
+
+
+def reservation_places(
+    session: Session, stock_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, int]]:
+    """(item, location, quality) of the stock rows reservations hold, in one query."""
+    if not stock_ids:
+        return {}
+    stmt = select(
+        ItemStock.id, ItemStock.item_id, ItemStock.location_id, ItemStock.quality
+    ).where(ItemStock.id.in_(stock_ids))
+    return {row[0]: (row[1], row[2], row[3]) for row in session.execute(stmt)}

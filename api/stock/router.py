@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.fields import UtcDateTime
 from api.core.idempotency import IdempotencyKeyHeader, run_idempotent
+from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.stock import service
 from api.stock.schemas import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     AdjustIn,
     HistoryKind,
     HistoryOut,
-    Page,
     ReservationOut,
     ReserveIn,
     StockChangeOut,
@@ -30,14 +27,11 @@ from api.stock.schemas import (
     TransferOut,
     WhereIsRow,
 )
-from models.inventory import ItemHistory, ItemStock, StockReservation
 
 router = APIRouter(prefix="/orgs/{org_id}/stock", tags=["stock"])
 
 Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="page size")]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown id, or another organisation's record"},
@@ -46,42 +40,19 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def stock_out(stock: ItemStock) -> StockOut:
-    """Response model of a stock row."""
-    return StockOut.model_validate(
-        {**_columns(stock), "available": stock.quantity - stock.reserved}
-    )
+def _actor(access: OrgAccess) -> tuple[uuid.UUID, str]:
+    user = access.user
+    return user.id, user.display_name or user.username
 
 
-def _columns(obj: object) -> dict[str, Any]:
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}  # type: ignore[attr-defined]
-
-
-def reservation_out(res: StockReservation) -> ReservationOut:
-    """Response model of a reservation."""
-    active = res.released_at is None and res.consumed_at is None
-    return ReservationOut.model_validate({**_columns(res), "active": active})
-
-
-def history_out(rows: list[ItemHistory]) -> list[HistoryOut]:
-    """Response models of history rows."""
-    return [HistoryOut.model_validate(r) for r in rows]
-
-
-def change_out(change: service.StockChange) -> StockChangeOut:
+def change_out(
+    session: DbSession, access: OrgAccess, change: service.StockChange
+) -> StockChangeOut:
     """Response model of a stock change: the row after it and the history rows it wrote."""
-    return StockChangeOut(stock=stock_out(change.stock), history=history_out(change.history))
-
-
-def _page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
-    # One row beyond the page was fetched to know whether another page exists.
-    more = len(items) > limit
-    return {
-        "items": items[:limit],
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + limit if more else None,
-    }
+    stocks, history = service.describe_change(
+        session, [change.stock], change.history, *_actor(access)
+    )
+    return StockChangeOut(stock=stocks[0], history=history)
 
 
 @router.post(
@@ -112,7 +83,7 @@ def adjust(
             owner_user_id=user.id if body.owner == "me" else None,
             note=body.note,
         )
-        return change_out(change)
+        return change_out(session, access, change)
 
     return run_idempotent(
         session, user_id=user.id, key=idempotency_key, method="POST",
@@ -150,11 +121,12 @@ def transfer(
             owner_user_id=user.id if body.owner == "me" else None,
             note=body.note,
         )
+        (source, destination), history = service.describe_change(
+            session, [result.source, result.destination], result.history, *_actor(access)
+        )
         return TransferOut(
-            transfer_id=result.transfer_id,
-            source=stock_out(result.source),
-            destination=stock_out(result.destination),
-            history=history_out(result.history),
+            transfer_id=result.transfer_id, source=source, destination=destination,
+            history=history,
         )
 
     return run_idempotent(
@@ -191,7 +163,7 @@ def reserve(
             craft_id=body.craft_id,
             plan_id=body.plan_id,
         )
-        return reservation_out(res)
+        return service.describe_reservations(session, [res])[0]
 
     return run_idempotent(
         session, user_id=user.id, key=idempotency_key, method="POST",
@@ -219,7 +191,7 @@ def release(
         res = service.release_reservation(
             session, reservation_id, user.id, org_id=access.org_id
         )
-        return reservation_out(res)
+        return service.describe_reservations(session, [res])[0]
 
     return run_idempotent(
         session, user_id=user.id, key=idempotency_key, method="POST",
@@ -247,7 +219,7 @@ def share(
         change = service.share_stock(
             session, org_id=access.org_id, user_id=user.id, stock_id=stock_id
         )
-        return change_out(change)
+        return change_out(session, access, change)
 
     return run_idempotent(
         session, user_id=user.id, key=idempotency_key, method="POST",
@@ -275,7 +247,7 @@ def withdraw(
         change = service.withdraw_stock(
             session, org_id=access.org_id, user_id=user.id, stock_id=stock_id
         )
-        return change_out(change)
+        return change_out(session, access, change)
 
     return run_idempotent(
         session, user_id=user.id, key=idempotency_key, method="POST",
@@ -291,20 +263,19 @@ def withdraw(
 def inventory(
     access: Reader,
     session: DbSession,
+    page: Paging,
     location_id: uuid.UUID | None = None,
     item_id: uuid.UUID | None = None,
     include_empty: bool = False,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Stock rows of the org, members' shared stock and your own, under ``location_id``."""
     user, _ = access
-    rows = service.list_stock(
+    rows, total = service.list_stock(
         session, access.org_id, user.id, location_id=location_id, item_id=item_id,
-        include_empty=include_empty, limit=limit + 1, offset=offset,
+        include_empty=include_empty, page=page,
     )
     # Plain row dicts: the response model validates and serialises them once.
-    return _page(rows, limit, offset)
+    return page.envelope(rows, total)
 
 
 @router.get(
@@ -315,34 +286,20 @@ def inventory(
 def where(
     access: Reader,
     session: DbSession,
+    page: Paging,
     item_id: uuid.UUID,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page[WhereIsRow]:
     """Totals of one item across the org's stock and members' shared stock."""
     user, _ = access
-    rows = service.where_is(
-        session, access.org_id, user.id, item_id, limit=limit + 1, offset=offset
-    )
-    items = []
-    for location, quality, org_owned, quantity, reserved, count in rows:
-        quantity, reserved = Decimal(quantity), Decimal(reserved)
-        items.append({
-            "location_id": location,
-            "quality": quality,
-            "tier": "org" if org_owned else "member",
-            "quantity": quantity,
-            "reserved": reserved,
-            "available": quantity - reserved,
-            "rows": count,
-        })
-    return _page(items, limit, offset)
+    rows, total = service.where_is(session, access.org_id, user.id, item_id, page)
+    return page.page(rows, total)
 
 
 @router.get("/history", response_model=Page[HistoryOut], summary="Stock history, filtered")
 def history(
     access: Reader,
     session: DbSession,
+    page: Paging,
     item_id: uuid.UUID | None = None,
     location_id: uuid.UUID | None = None,
     stock_id: uuid.UUID | None = None,
@@ -350,17 +307,14 @@ def history(
     actor_id: uuid.UUID | None = None,
     since: UtcDateTime | None = None,
     until: UtcDateTime | None = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page[HistoryOut]:
     """History rows of the org's stock and of your own, newest first."""
     user, _ = access
-    rows = service.list_history(
+    rows, total = service.list_history(
         session, access.org_id, user.id, item_id=item_id, location_id=location_id,
-        stock_id=stock_id, kind=kind, actor_id=actor_id, since=since, until=until,
-        limit=limit + 1, offset=offset,
+        stock_id=stock_id, kind=kind, actor_id=actor_id, since=since, until=until, page=page,
     )
-    return _page(history_out(rows), limit, offset)
+    return page.page(service.describe_history(session, rows), total)
 
 
 @router.get(
@@ -369,23 +323,23 @@ def history(
 def reservations(
     access: Reader,
     session: DbSession,
+    page: Paging,
     stock_id: uuid.UUID | None = None,
     craft_id: uuid.UUID | None = None,
     plan_id: uuid.UUID | None = None,
     active: bool | None = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page[ReservationOut]:
     """Reservations serving the org; ``active=true`` for open ones only."""
-    rows = service.list_reservations(
+    rows, total = service.list_reservations(
         session, access.org_id, stock_id=stock_id, craft_id=craft_id, plan_id=plan_id,
-        active=active, limit=limit + 1, offset=offset,
+        active=active, page=page,
     )
-    return _page([reservation_out(r) for r in rows], limit, offset)
+    return page.page(service.describe_reservations(session, rows), total)
 
 
 @router.get("/{stock_id}", response_model=StockOut, summary="One stock row", responses=_PROBLEMS)
 def get_stock(stock_id: uuid.UUID, access: Reader, session: DbSession) -> StockOut:
     """A stock row you can see (404 otherwise)."""
     user, _ = access
-    return stock_out(service.get_visible_stock(session, access.org_id, user.id, stock_id))
+    stock = service.get_visible_stock(session, access.org_id, user.id, stock_id)
+    return service.describe_stocks(session, [stock])[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,8 +22,6 @@ from models.inventory import HISTORY_KINDS
 # Absurd quantities are a 422, not an overflow: Numeric(20, 6) holds far more, but no org
 # holds a billion SCU of anything.
 MAX_QUANTITY = Decimal(1_000_000_000)
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 100
 
 PositiveQuantity = Annotated[
     DecimalNumber,
@@ -178,8 +176,20 @@ class ReserveIn(_Strict):
     plan_id: uuid.UUID | None = None
 
 
-class StockOut(BaseModel):
-    """One stock row; ``available = quantity - reserved``."""
+class PlaceNames(BaseModel):
+    """Display names of a record's item and location, next to their ids."""
+
+    item_name: str | None = Field(None, examples=["Quantanium"])
+    item_unit: str | None = Field(None, description="`scu` or `piece`", examples=["scu"])
+    location_name: str | None = Field(None, examples=["Org Hangar"])
+    location_path: str | None = Field(
+        None, examples=["Stanton / ArcCorp / Area 18 / Org Hangar"]
+    )
+
+
+class StockOut(PlaceNames):
+    """One stock row; ``available = quantity - reserved``; ``owner_name`` is the org's name
+    or the member's display name."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -190,6 +200,7 @@ class StockOut(BaseModel):
     organization_id: uuid.UUID | None
     owner_user_id: uuid.UUID | None
     shared_with_org_id: uuid.UUID | None
+    owner_name: str | None = None
     quantity: Decimal
     reserved: Decimal
     available: Decimal
@@ -197,8 +208,8 @@ class StockOut(BaseModel):
     updated_at: datetime
 
 
-class HistoryOut(BaseModel):
-    """One history row."""
+class HistoryOut(PlaceNames):
+    """One history row; ``actor_name`` is who made the change."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -211,6 +222,7 @@ class HistoryOut(BaseModel):
     reserved_delta: Decimal
     kind: str
     actor_id: uuid.UUID | None
+    actor_name: str | None = None
     organization_id: uuid.UUID | None
     owner_user_id: uuid.UUID | None
     craft_id: uuid.UUID | None
@@ -237,19 +249,24 @@ class TransferOut(BaseModel):
     history: list[HistoryOut]
 
 
-class ReservationOut(BaseModel):
-    """One reservation; ``active`` until released or consumed."""
+class ReservationOut(PlaceNames):
+    """One reservation; ``active`` until released or consumed. ``item_id``, ``location_id``
+    and ``quality`` are those of the reserved stock row."""
 
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     stock_id: uuid.UUID
+    item_id: uuid.UUID | None = None
+    location_id: uuid.UUID | None = None
+    quality: int | None = None
     organization_id: uuid.UUID | None
     quantity: Decimal
     reason: str | None
     craft_id: uuid.UUID | None
     plan_id: uuid.UUID | None
     reserved_by: uuid.UUID | None
+    reserved_by_name: str | None = None
     released_at: datetime | None
     consumed_at: datetime | None
     created_at: datetime
@@ -260,21 +277,11 @@ class WhereIsRow(BaseModel):
     """Totals of one item at one location and quality, for one tier."""
 
     location_id: uuid.UUID
+    location_name: str | None = None
+    location_path: str | None = None
     quality: int
     tier: Literal["org", "member"]
     quantity: Decimal
     reserved: Decimal
     available: Decimal
     rows: int
-
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    """A page of results; ``next_offset`` is null on the last page."""
-
-    items: list[T]
-    limit: int
-    offset: int
-    next_offset: int | None

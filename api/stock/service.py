@@ -15,13 +15,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from api.core.pagination import PageParams
 from api.live.hub import announce
+from api.names import service as names
 from api.stock import repository as repo
 from api.stock.repository import StockOwner
+from api.stock.schemas import HistoryOut, ReservationOut, StockOut, WhereIsRow
 from engine.quantity import format_quantity
 from models.inventory import ItemHistory, ItemStock, StockReservation
 from models.planning import Craft, Plan
@@ -29,7 +33,6 @@ from models.planning import Craft, Plan
 # Reads with no rule beyond tenant scoping, which the repository's statement owns: the
 # router reaches them here, so it never imports the repository.
 list_stock = repo.list_stock
-where_is = repo.where_is
 list_history = repo.list_history
 list_reservations = repo.list_reservations
 
@@ -568,3 +571,100 @@ def get_visible_stock(
     if stock is None:
         raise NotFound("stock", stock_id)
     return stock
+
+
+# --- reads with the names the UI shows next to the ids ----------------------------------------
+
+
+def where_is(
+    session: Session, org_id: uuid.UUID, user_id: uuid.UUID, item_id: uuid.UUID,
+    page: PageParams,
+) -> tuple[list[WhereIsRow], int]:
+    """Totals of one item by location, quality and tier, with location names, and the total."""
+    rows, total = repo.where_is(session, org_id, user_id, item_id, page=page)
+    items = []
+    for location, quality, org_owned, quantity, reserved, count, _total in rows:
+        quantity, reserved = Decimal(quantity), Decimal(reserved)
+        items.append({
+            "location_id": location, "quality": quality,
+            "tier": "org" if org_owned else "member",
+            "quantity": quantity, "reserved": reserved, "available": quantity - reserved,
+            "rows": count,
+        })
+    return [WhereIsRow.model_validate(r) for r in repo.with_paths(session, items)], total
+
+
+def _columns(obj: object) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}  # type: ignore[attr-defined]
+
+
+def describe_stocks(session: Session, stocks: list[ItemStock]) -> list[StockOut]:
+    """Response models of stock rows, with item, location and owner names (two queries)."""
+    found = repo.stock_names(session, [s.id for s in stocks])
+    rows = [
+        {**_columns(s), **found.get(s.id, {}), "id": s.id, "available": s.quantity - s.reserved}
+        for s in stocks
+    ]
+    return [StockOut.model_validate(r) for r in repo.with_paths(session, rows)]
+
+
+def describe_history(
+    session: Session, rows: list[ItemHistory], known: names.Names | None = None
+) -> list[HistoryOut]:
+    """Response models of history rows with item, location and actor names."""
+    found = known or names.resolve(
+        session,
+        items=(r.item_id for r in rows),
+        locations=(r.location_id for r in rows),
+        people=(r.actor_id for r in rows),
+    )
+    return [
+        HistoryOut.model_validate({
+            **_columns(r), "item_name": found.item(r.item_id), "item_unit": found.unit(r.item_id),
+            "location_name": found.location(r.location_id),
+            "location_path": found.path(r.location_id), "actor_name": found.person(r.actor_id),
+        })
+        for r in rows
+    ]
+
+
+def describe_reservations(
+    session: Session, rows: list[StockReservation]
+) -> list[ReservationOut]:
+    """Response models of reservations with the reserved row's item and location names."""
+    places = repo.reservation_places(session, {r.stock_id for r in rows})
+    found = names.resolve(
+        session,
+        items=(p[0] for p in places.values()),
+        locations=(p[1] for p in places.values()),
+        people=(r.reserved_by for r in rows),
+    )
+    out = []
+    for r in rows:
+        item_id, location_id, quality = places.get(r.stock_id, (None, None, None))
+        out.append(ReservationOut.model_validate({
+            **_columns(r), "active": r.released_at is None and r.consumed_at is None,
+            "item_id": item_id, "location_id": location_id, "quality": quality,
+            "item_name": found.item(item_id), "item_unit": found.unit(item_id),
+            "location_name": found.location(location_id), "location_path": found.path(location_id),
+            "reserved_by_name": found.person(r.reserved_by),
+        }))
+    return out
+
+
+def describe_change(
+    session: Session, stocks: list[ItemStock], history: list[ItemHistory],
+    actor_id: uuid.UUID, actor_name: str,
+) -> tuple[list[StockOut], list[HistoryOut]]:
+    """Response models of a change's rows and history; the history names come from the rows
+    (same items and locations) and the caller (the actor), so no further query."""
+    outs = describe_stocks(session, stocks)
+    known = names.Names(
+        items={o.item_id: (o.item_name, o.item_unit) for o in outs if o.item_name and o.item_unit},
+        locations={
+            o.location_id: (o.location_name, o.location_path)
+            for o in outs if o.location_name and o.location_path
+        },
+        people={actor_id: actor_name},
+    )
+    return outs, describe_history(session, history, known)

@@ -195,7 +195,7 @@ def test_bad_input_and_scoping(client: TestClient, session: Session, make_user: 
     # Another org's craft id under its own org answers 404.
     r = client.get(f"/api/v1/orgs/{other.id}/crafts/{c['id']}", headers=outsider.headers)
     assert r.status_code == 404
-    assert len(client.get(base, headers=viewer.headers).json()) == 1
+    assert len(client.get(base, headers=viewer.headers).json()["items"]) == 1
 
 
 @pytest.mark.postgres

@@ -91,4 +91,4 @@ def test_bad_input_cancel_and_tenancy(client: TestClient, session: Session, make
     r = client.put(f"{url}/{goal_id}", headers=owner.headers, json=ok)
     assert r.status_code == 409
     assert [g["id"] for g in client.get(url + "?status=cancelled",
-                                        headers=owner.headers).json()] == [goal_id]
+                                        headers=owner.headers).json()["items"]] == [goal_id]

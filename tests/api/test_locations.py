@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.core.pagination import PageParams
 from api.locations import repository as repo
 from api.locations.repository import Owner
 from api.locations.universe import ensure_universe, load_universe, universe_id
@@ -437,7 +438,8 @@ def test_deep_tree_ctes(session: Session, make_org: Any) -> None:
     assert [loc.name for loc in up][:3] == ["Stanton", "microTech", "New Babbage"]
     assert len(up) == 3 + 40
     rows, total = repo.list_with_paths(
-        session, repo.visible_clause(owner), only=repo.owned_clause(owner), limit=5
+        session, repo.visible_clause(owner), only=repo.owned_clause(owner),
+        page=PageParams(limit=5),
     )
     assert total == 70 and len(rows) == 5
     deepest = [
