@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.blueprints import repository
 from api.blueprints.schemas import BlueprintIn, IngredientIn, RefiningIn
 from api.core.errors import Forbidden, InvalidInput, NotFound
+from api.items import service as items
 from engine import problem as ep
 from engine.bom import find_cycles
 from models.planning import Blueprint, BlueprintIngredient
@@ -69,7 +70,7 @@ def bom_cycles(blueprints: Iterable[ep.Blueprint]) -> list[list[str]]:
 
 
 def _check_items(session: Session, org_id: uuid.UUID, output_item_id: uuid.UUID,
-                 ingredients: list[IngredientIn]) -> None:
+                 output_quantity: float, ingredients: list[IngredientIn]) -> None:
     wanted = {output_item_id} | {i.item_id for i in ingredients}
     known = repository.visible_item_ids(session, org_id, wanted)
     if output_item_id not in known:
@@ -82,6 +83,10 @@ def _check_items(session: Session, org_id: uuid.UUID, output_item_id: uuid.UUID,
         if ing.item_id == output_item_id:
             raise InvalidInput("A blueprint cannot use its own output as an ingredient",
                                field=f"ingredients.{k}.item_id", record=f"item/{ing.item_id}")
+    items.require_whole_pieces(session, [
+        (output_item_id, output_quantity, "output_quantity"),
+        *((i.item_id, i.quantity, f"ingredients.{k}.quantity") for k, i in enumerate(ingredients)),
+    ])
 
 
 def _check_acyclic(session: Session, org_id: uuid.UUID, bp_id: uuid.UUID,
@@ -123,7 +128,7 @@ def _apply(bp: Blueprint, data: BlueprintIn) -> None:
 def create_blueprint(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
                      data: BlueprintIn) -> Blueprint:
     """Create an org blueprint; 422 for unknown items or a BOM cycle (named)."""
-    _check_items(session, org_id, data.output_item_id, data.ingredients)
+    _check_items(session, org_id, data.output_item_id, data.output_quantity, data.ingredients)
     bp = Blueprint(id=uuid.uuid4(), organization_id=org_id, created_by=user_id)
     _check_acyclic(session, org_id, bp.id, data)
     _apply(bp, data)
@@ -152,7 +157,7 @@ def update_blueprint(session: Session, org_id: uuid.UUID, blueprint_id: uuid.UUI
                      data: BlueprintIn) -> Blueprint:
     """Replace an org blueprint (same rules as create)."""
     bp = _own(session, org_id, blueprint_id)
-    _check_items(session, org_id, data.output_item_id, data.ingredients)
+    _check_items(session, org_id, data.output_item_id, data.output_quantity, data.ingredients)
     # Checked before touching the row, so a refused update leaves it as it was.
     _check_acyclic(session, org_id, bp.id, data)
     bp.ingredients.clear()
@@ -208,6 +213,7 @@ _REFINING_INPUT_OF = {
     "run_cost": "base_cost",
     "output_item_id": "refined_item_id",
     "ingredients.0.item_id": "ore_item_id",
+    "ingredients.0.quantity": "ore_quantity",
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.goals import repository
 from api.goals.schemas import GoalIn, TargetProgress
+from api.items import service as items
 from models.planning import Goal, GoalTarget
 
 # Reads with no rule beyond tenant scoping, which the repository's statement owns: the
@@ -98,6 +99,9 @@ def _targets(session: Session, org_id: uuid.UUID, data: GoalIn) -> list[GoalTarg
             raise InvalidInput("Duplicate target (same item and min_quality)",
                                field=f"targets.{k}", record=f"item/{t.item_id}")
         seen.add((t.item_id, t.min_quality))
+    items.require_whole_pieces(session, (
+        (t.item_id, t.quantity, f"targets.{k}.quantity") for k, t in enumerate(data.targets)
+    ))
     return [GoalTarget(item_id=t.item_id, quantity=_dec(t.quantity), min_quality=t.min_quality)
             for t in data.targets]
 

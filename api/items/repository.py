@@ -102,3 +102,11 @@ def references(session: Session, item_id: uuid.UUID) -> int:
         session.scalar(select(func.count()).where(BlueprintIngredient.item_id == item_id)),
     ]
     return sum(int(c or 0) for c in counts)
+
+
+def units_of(session: Session, item_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+    """(name, unit) of each item, in one query."""
+    if not item_ids:
+        return {}
+    stmt = select(Item.id, Item.name, Item.unit).where(Item.id.in_(item_ids))
+    return {row[0]: (row[1], row[2]) for row in session.execute(stmt)}

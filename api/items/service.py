@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from api.core.errors import Conflict, Forbidden, NotFound
+from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.items import repository as repo
 from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
 from models.inventory import Item, ItemAlias
@@ -14,6 +16,36 @@ from models.inventory import Item, ItemAlias
 # Reads with no rule beyond tenant scoping, which the repository's statement owns: the
 # router reaches them here, so it never imports the repository.
 list_items = repo.list_items
+
+
+# (name, unit) of many items in one query, for the names shown next to ids.
+names_of = repo.units_of
+
+# An item counted in pieces (a rifle, a component) exists only in whole units.
+PIECE_UNIT = "piece"
+
+
+def require_whole_pieces(
+    session: Session, quantities: Iterable[tuple[uuid.UUID, Decimal | float | None, str]]
+) -> None:
+    """THE whole-pieces rule: 422 naming ``field`` when a piece item gets a fractional
+    quantity. ``quantities`` are (item id, quantity, field name) triples; whole or missing
+    quantities cost no query, so hot paths with whole numbers pay nothing."""
+    fractional = [
+        (item_id, Decimal(str(qty)), field)
+        for item_id, qty, field in quantities
+        if qty is not None and Decimal(str(qty)) != Decimal(str(qty)).to_integral_value()
+    ]
+    if not fractional:
+        return
+    items = repo.units_of(session, {item_id for item_id, _, _ in fractional})
+    for item_id, qty, field in fractional:
+        name, unit = items.get(item_id, ("", ""))
+        if unit == PIECE_UNIT:
+            raise InvalidInput(
+                f"{name} is counted in whole pieces; {qty.normalize():f} is not a whole number",
+                field=field, record=f"item/{item_id}",
+            )
 
 
 def to_out(item: Item, aliases: list[ItemAlias]) -> ItemOut:

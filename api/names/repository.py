@@ -21,14 +21,6 @@ from models.planning import ResourceSource
 PERSON_NAME = func.coalesce(User.display_name, User.username)
 
 
-def item_names(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
-    """(name, unit) of each item."""
-    if not ids:
-        return {}
-    stmt = select(Item.id, Item.name, Item.unit).where(Item.id.in_(set(ids)))
-    return {row[0]: (row[1], row[2]) for row in session.execute(stmt)}
-
-
 def person_names(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Display name (or username) of each user."""
     if not ids:

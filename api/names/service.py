@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from api.items.service import names_of as item_names
 from api.locations.service import paths_of
 from api.names import repository
 
@@ -72,7 +73,7 @@ def resolve(
 ) -> Names:
     """Names of the given ids; kinds with no id cost no query."""
     return Names(
-        items=repository.item_names(session, _ids(items)),
+        items=item_names(session, _ids(items)),
         locations=paths_of(session, _ids(locations)),
         people=repository.person_names(session, _ids(people)),
         orgs=repository.org_names(session, _ids(orgs)),

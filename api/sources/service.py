@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, InvalidInput, NotFound
+from api.items import service as items
 from api.sources import repository
 from api.sources.schemas import SourceIn, VoteIn
 from models.planning import ResourceSource, SourceVerification
@@ -67,9 +68,8 @@ def _check_refs(session: Session, org_id: uuid.UUID, data: SourceIn) -> None:
         raise InvalidInput("Unknown item", field="item_id", record=f"item/{data.item_id}")
     # The planning problem refuses a fractional box of a piece item, and one such listing
     # would make every plan of the org invalid: refuse it here, naming the field.
-    if unit == "piece" and data.lot_size is not None and data.lot_size != int(data.lot_size):
-        raise InvalidInput("A piece item's lot size is a whole number of pieces",
-                           field="lot_size", record=f"item/{data.item_id}")
+    items.require_whole_pieces(session, [(data.item_id, data.lot_size, "lot_size"),
+                                         (data.item_id, data.available, "available")])
     if not repository.location_visible(session, org_id, data.location_id):
         raise InvalidInput("Unknown location", field="location_id",
                            record=f"location/{data.location_id}")

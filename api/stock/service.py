@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from api.core.pagination import PageParams
+from api.items import service as items
 from api.live.hub import announce
 from api.names import service as names
 from api.stock import repository as repo
@@ -220,6 +221,7 @@ def adjust_stock(
     :func:`quality_meant`; adding with nothing held there starts a quality-0 row.
     """
     _check_quantity(delta, "delta", allow_negative=True)
+    items.require_whole_pieces(session, [(item_id, delta, "delta")])
     if quality is not None and not 0 <= quality <= 1000:
         raise InvalidInput("quality must be in 0..1000", field="quality")
     _require_item_and_location(
@@ -359,6 +361,7 @@ def transfer_stock(
             )
         stock_id = found
     source = _writable(session, org_id, actor_id, stock_id)
+    items.require_whole_pieces(session, [(source.item_id, quantity, "quantity")])
     if source.location_id == to_location_id:
         raise InvalidInput(
             "to_location_id is the stock's own location", field="to_location_id"
@@ -434,6 +437,7 @@ def reserve_stock(
             "Personal stock must be shared with the organisation before it can be reserved",
             stock_id=stock_id,
         )
+    items.require_whole_pieces(session, [(stock.item_id, quantity, "quantity")])
     if not repo.add_reserved(session, stock_id, quantity, org_id, actor_id):
         raise _insufficient(session, repo.get_stock(session, stock_id), quantity, "reserve")
     reservation = StockReservation(
