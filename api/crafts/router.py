@@ -42,7 +42,7 @@ def list_crafts(
     """Crafts by priority, newest first; filter by status or by the plan that made them."""
     rows, total = service.list_crafts(session, access.org_id, status=status_, plan_id=plan_id,
                                       page=page)
-    return page.page_of(rows, total, lambda c: service.describe(session, c))
+    return page.page(service.describe_many(session, rows), total)
 
 
 @router.get("/orgs/{org_id}/crafts/{craft_id}", response_model=CraftOut, summary="One craft")

@@ -40,6 +40,8 @@ class CraftIngredientOut(BaseModel):
     """One ingredient for all runs: required, held (reserved) and used (consumed)."""
 
     item_id: uuid.UUID
+    item_name: str | None = None
+    item_unit: str | None = None
     min_quality: int
     required_quantity: Decimal
     reserved_quantity: Decimal
@@ -52,8 +54,12 @@ class CraftReservationOut(BaseModel):
     id: uuid.UUID
     stock_id: uuid.UUID
     location_id: uuid.UUID
+    location_name: str | None = None
+    location_path: str | None = None
     quality: int
     item_id: uuid.UUID
+    item_name: str | None = None
+    item_unit: str | None = None
     quantity: Decimal
     state: Literal["active", "consumed", "released"]
 
@@ -64,15 +70,21 @@ class CraftOut(BaseModel):
     id: uuid.UUID
     organization_id: uuid.UUID
     blueprint_id: uuid.UUID
+    blueprint_name: str | None = None
     output_item_id: uuid.UUID
+    output_item_name: str | None = None
+    output_item_unit: str | None = None
     output_quantity_per_run: Decimal
     runs: int
     runs_completed: int
     status: CraftStatus
     priority: int
     location_id: uuid.UUID
+    location_name: str | None = None
+    location_path: str | None = None
     plan_id: uuid.UUID | None
     requested_by: uuid.UUID | None
+    requested_by_name: str | None = None
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -35,6 +36,7 @@ from api.crafts import repository as repo
 from api.crafts.schemas import CraftIn, CraftIngredientOut, CraftOut, CraftReservationOut
 from api.goals.service import refresh_org_goals
 from api.live.hub import publish_after_commit
+from api.names import service as names
 from api.stock import repository as stock_repo
 from api.stock.service import (
     add_output,
@@ -270,24 +272,54 @@ def cancel_craft(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None
 
 def describe(session: Session, craft: Craft) -> CraftOut:
     """The response body: the craft, its ingredients and its reservations."""
-    blueprint = _blueprint(session, craft)
+    return describe_many(session, [craft])[0]
+
+
+def describe_many(session: Session, crafts: list[Craft]) -> list[CraftOut]:
+    """Response bodies of several crafts with their names (one name lookup for all)."""
+    blueprints = {c.id: _blueprint(session, c) for c in crafts}
+    held = {c.id: repo.reservations(session, c.organization_id, c.id) for c in crafts}
+    found = names.resolve(
+        session,
+        items=[bp.output_item_id for bp in blueprints.values()]
+        + [i.item_id for c in crafts for i in c.ingredients]
+        + [stock.item_id for rows in held.values() for _, stock in rows],
+        locations=[c.location_id for c in crafts]
+        + [stock.location_id for rows in held.values() for _, stock in rows],
+        people=[c.requested_by for c in crafts],
+    )
+    return [_describe(c, blueprints[c.id], held[c.id], found) for c in crafts]
+
+
+def _describe(craft: Craft, blueprint: Blueprint,
+              held: Sequence[tuple[StockReservation, ItemStock]], found: names.Names) -> CraftOut:
     reservations = []
-    for res, stock in repo.reservations(session, craft.organization_id, craft.id):
+    for res, stock in held:
         state = "consumed" if res.consumed_at else "released" if res.released_at else "active"
         reservations.append(CraftReservationOut(
-            id=res.id, stock_id=stock.id, location_id=stock.location_id, quality=stock.quality,
-            item_id=stock.item_id, quantity=res.quantity, state=state))
+            id=res.id, stock_id=stock.id, location_id=stock.location_id,
+            location_name=found.location(stock.location_id),
+            location_path=found.path(stock.location_id), quality=stock.quality,
+            item_id=stock.item_id, item_name=found.item(stock.item_id),
+            item_unit=found.unit(stock.item_id), quantity=res.quantity, state=state))
     return CraftOut(
         id=craft.id, organization_id=craft.organization_id, blueprint_id=craft.blueprint_id,
-        output_item_id=blueprint.output_item_id, output_quantity_per_run=blueprint.output_quantity,
+        blueprint_name=blueprint.name, output_item_id=blueprint.output_item_id,
+        output_item_name=found.item(blueprint.output_item_id),
+        output_item_unit=found.unit(blueprint.output_item_id),
+        output_quantity_per_run=blueprint.output_quantity,
         runs=craft.runs, runs_completed=craft.runs_completed,
         status=craft.status,
-        priority=craft.priority, location_id=craft.location_id, plan_id=craft.plan_id,
-        requested_by=craft.requested_by, created_at=craft.created_at,
+        priority=craft.priority, location_id=craft.location_id,
+        location_name=found.location(craft.location_id),
+        location_path=found.path(craft.location_id), plan_id=craft.plan_id,
+        requested_by=craft.requested_by, requested_by_name=found.person(craft.requested_by),
+        created_at=craft.created_at,
         started_at=craft.started_at, completed_at=craft.completed_at,
         cancelled_at=craft.cancelled_at,
         ingredients=[CraftIngredientOut(
-            item_id=i.item_id, min_quality=i.min_quality, required_quantity=i.required_quantity,
+            item_id=i.item_id, item_name=found.item(i.item_id), item_unit=found.unit(i.item_id),
+            min_quality=i.min_quality, required_quantity=i.required_quantity,
             reserved_quantity=i.reserved_quantity, consumed_quantity=i.consumed_quantity)
             for i in craft.ingredients],
         reservations=reservations)

@@ -10,8 +10,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
-from models.inventory import Item, ItemStock
-from models.planning import Blueprint, Craft, Goal
+from models.inventory import Item, ItemStock, StockReservation
+from models.planning import Blueprint, Craft, Goal, Plan
 
 
 def scoped(org_id: uuid.UUID) -> Select[Goal]:
@@ -70,16 +70,35 @@ def stock_by_quality(session: Session, org_id: uuid.UUID,
     return out
 
 
-def in_progress_output(session: Session, org_id: uuid.UUID,
-                       item_ids: set[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
-    """Output still to come from the org's crafts in progress, per item."""
+def craft_output(session: Session, org_id: uuid.UUID,
+                 item_ids: set[uuid.UUID]) -> dict[tuple[uuid.UUID, str], Decimal]:
+    """Output still to come from the org's planned and in-progress crafts, per (item, status)."""
     rows = session.execute(
-        select(Blueprint.output_item_id,
+        select(Blueprint.output_item_id, Craft.status,
                func.sum((Craft.runs - Craft.runs_completed) * Blueprint.output_quantity))
         .select_from(Craft)
         .join(Blueprint, Blueprint.id == Craft.blueprint_id)
-        .where(Craft.organization_id == org_id, Craft.status == "in_progress",
+        .where(Craft.organization_id == org_id, Craft.status.in_(("planned", "in_progress")),
                Blueprint.output_item_id.in_(item_ids))
-        .group_by(Blueprint.output_item_id)
+        .group_by(Blueprint.output_item_id, Craft.status)
     )
-    return {item_id: Decimal(qty or 0) for item_id, qty in rows}
+    return {(item_id, status): Decimal(qty or 0) for item_id, status, qty in rows}
+
+
+def held_for_plans(
+    session: Session, org_id: uuid.UUID, item_ids: set[uuid.UUID]
+) -> list[tuple[list[str], uuid.UUID, int, Decimal]]:
+    """Open reservations a plan holds for delivery (not for a craft's ingredients), as
+    (goal ids the plan was made for, item, quality, quantity)."""
+    rows = session.execute(
+        select(Plan.request, ItemStock.item_id, ItemStock.quality, StockReservation.quantity)
+        .select_from(StockReservation)
+        .join(ItemStock, ItemStock.id == StockReservation.stock_id)
+        .join(Plan, Plan.id == StockReservation.plan_id)
+        .where(StockReservation.organization_id == org_id,
+               StockReservation.craft_id.is_(None),
+               StockReservation.released_at.is_(None), StockReservation.consumed_at.is_(None),
+               ItemStock.item_id.in_(item_ids))
+    )
+    return [([str(g) for g in (request or {}).get("goal_ids") or []], item_id, quality,
+             Decimal(qty)) for request, item_id, quality, qty in rows]

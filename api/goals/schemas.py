@@ -50,16 +50,24 @@ class GoalIn(BaseModel):
 
 
 class TargetProgress(BaseModel):
-    """A target with its computed progress: ``have`` = usable org stock + output of crafts
-    in progress, capped at nothing (may exceed ``quantity``)."""
+    """A target with its computed progress. ``free``: unreserved org stock at or above the
+    quality; ``reserved``: stock a plan made for this goal holds for delivery; ``in_crafts``:
+    output still to come from planned and in-progress crafts. ``have`` is their sum (may
+    exceed ``quantity``), ``progress`` = min(have, quantity) / quantity. ``met`` (what
+    completes the goal) counts held stock and in-progress crafts, not merely planned ones."""
 
     item_id: uuid.UUID
+    item_name: str | None = None
+    item_unit: str | None = None
     quantity: float
     min_quality: int
-    in_stock: float
+    free: float
+    reserved: float
+    in_stock: float = Field(description="free + reserved")
     in_crafts: float
     have: float
     remaining: float
+    progress: float
     met: bool
 
 

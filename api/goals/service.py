@@ -14,6 +14,7 @@ from api.core.errors import Conflict, InvalidInput, NotFound
 from api.goals import repository
 from api.goals.schemas import GoalIn, TargetProgress
 from api.items import service as items
+from api.names import service as names
 from models.planning import Goal, GoalTarget
 
 # Reads with no rule beyond tenant scoping, which the repository's statement owns: the
@@ -35,29 +36,41 @@ def _dec(value: float) -> Decimal:
 
 
 def compute_progress(session: Session, goals: Sequence[Goal]) -> dict[uuid.UUID, GoalProgress]:
-    """Progress of each goal: usable org stock at or above the target's quality plus the
-    output of the org's crafts in progress (counted at any quality)."""
+    """Progress of each goal: free org stock at or above the target's quality, stock held
+    for the goal by an applied plan, and the output of planned and in-progress crafts
+    (counted at any quality) — so applying a plan never makes progress drop."""
     out: dict[uuid.UUID, GoalProgress] = {}
     by_org: dict[uuid.UUID, list[Goal]] = {}
     for goal in goals:
         by_org.setdefault(goal.organization_id, []).append(goal)
+    found = names.resolve(session, items=(t.item_id for g in goals for t in g.targets))
     for org_id, org_goals in by_org.items():
         item_ids = {t.item_id for g in org_goals for t in g.targets}
         stock = repository.stock_by_quality(session, org_id, item_ids)
-        crafting = repository.in_progress_output(session, org_id, item_ids)
+        crafting = repository.craft_output(session, org_id, item_ids)
+        held = repository.held_for_plans(session, org_id, item_ids)
         for goal in org_goals:
             lines = []
             wanted = done = 0.0
             for t in goal.targets:
-                in_stock = float(sum((q for quality, q in stock.get(t.item_id, [])
-                                      if quality >= t.min_quality), Decimal(0)))
-                in_crafts = float(crafting.get(t.item_id, Decimal(0)))
-                have = in_stock + in_crafts
+                free = float(sum((q for quality, q in stock.get(t.item_id, [])
+                                  if quality >= t.min_quality), Decimal(0)))
+                reserved = float(sum(
+                    (q for goal_ids, item_id, quality, q in held
+                     if str(goal.id) in goal_ids and item_id == t.item_id
+                     and quality >= t.min_quality), Decimal(0)))
+                started = float(crafting.get((t.item_id, "in_progress"), Decimal(0)))
+                in_crafts = started + float(crafting.get((t.item_id, "planned"), Decimal(0)))
+                have = free + reserved + in_crafts
                 quantity = float(t.quantity)
                 lines.append(TargetProgress(
-                    item_id=t.item_id, quantity=quantity, min_quality=t.min_quality,
-                    in_stock=in_stock, in_crafts=in_crafts, have=have,
-                    remaining=max(0.0, quantity - have), met=have >= quantity - 1e-9))
+                    item_id=t.item_id, item_name=found.item(t.item_id),
+                    item_unit=found.unit(t.item_id), quantity=quantity,
+                    min_quality=t.min_quality, free=free, reserved=reserved,
+                    in_stock=free + reserved, in_crafts=in_crafts, have=have,
+                    remaining=max(0.0, quantity - have),
+                    progress=min(have, quantity) / quantity if quantity else 1.0,
+                    met=free + reserved + started >= quantity - 1e-9))
                 wanted += quantity
                 done += min(have, quantity)
             out[goal.id] = GoalProgress(

@@ -77,8 +77,44 @@ class PlanRequestIn(BaseModel):
         return self
 
 
+class ItemName(BaseModel):
+    """An item's display name and unit (``scu`` or ``piece``)."""
+
+    name: str
+    unit: str
+
+
+class PlaceName(BaseModel):
+    """A location's name and full path."""
+
+    name: str
+    path: str
+
+
+class SourceName(BaseModel):
+    """A supply the plan draws on: readable name, tier, item and location."""
+
+    name: str
+    tier: str
+    item_id: str
+    location_id: str
+
+
+class PlanNames(BaseModel):
+    """Display names of every id the plan and its explanation use, keyed by that id (as the
+    plan spells it: item and location UUIDs, ``own:…``/``member:…``/``market:…`` sources,
+    blueprint UUIDs, ``goal:…``/``demand:…`` demands), taken from the stored problem."""
+
+    items: dict[str, ItemName] = Field(default_factory=dict)
+    locations: dict[str, PlaceName] = Field(default_factory=dict)
+    sources: dict[str, SourceName] = Field(default_factory=dict)
+    blueprints: dict[str, str] = Field(default_factory=dict)
+    demands: dict[str, str] = Field(default_factory=dict)
+
+
 class PlanOut(BaseModel):
-    """A plan request and, once solved, the engine's plan and explanation."""
+    """A plan request and, once solved, the engine's plan and explanation; ``names`` holds
+    the display name of every id they mention (full reads only)."""
 
     id: uuid.UUID
     organization_id: uuid.UUID
@@ -87,6 +123,7 @@ class PlanOut(BaseModel):
     plan: dict[str, Any] | None = Field(default=None,
                                         description="quartermaster.plan/1 document")
     explanation: dict[str, Any] | None = None
+    names: PlanNames | None = None
     error: str | None = None
     attempts: int
     created_at: datetime

@@ -30,14 +30,19 @@ from api.crafts.service import create_craft
 from api.goals import repository as goals_repo
 from api.goals.service import compute_progress
 from api.live.hub import publish_after_commit
+from api.locations.service import MAX_DEPTH, PATH_SEPARATOR
 from api.plans import repository
 from api.plans.schemas import (
     AppliedCraft,
     AppliedReservation,
     ApplyOut,
+    ItemName,
+    PlaceName,
+    PlanNames,
     PlanRequestIn,
     RefineryJob,
     ShoppingLine,
+    SourceName,
     TripLine,
     VariantOut,
     WhatIfIn,
@@ -205,6 +210,47 @@ def _admit(session: Session, org_id: uuid.UUID, *, adding: int, cap: int,
             retry_after=ADMISSION_RETRY_AFTER,
             limit="whatif_max_active_per_org" if variants else "plan_max_active_per_org",
             active=active, max_active=cap)
+
+
+_TIER_NAMES = {"own": "Org stock", "member": "Member stock", "market": "Market"}
+
+
+def plan_names(problem: dict[str, Any] | None) -> PlanNames | None:
+    """Names of the ids a plan uses, from its stored problem (a snapshot: the names as they
+    were when the plan was made, with no query). Location paths follow the snapshot's parent
+    links; a source reads as its holder (terminal or member) at the location's name."""
+    if not problem:
+        return None
+    items = {i["id"]: ItemName(name=i.get("name") or i["id"], unit=i.get("unit", "scu"))
+             for i in problem.get("items", [])}
+    locs = {loc["id"]: loc for loc in problem.get("locations", [])}
+
+    def path(loc_id: str) -> str:
+        parts: list[str] = []
+        node = locs.get(loc_id)
+        while node is not None and len(parts) <= MAX_DEPTH:
+            parts.append(node.get("name") or node["id"])
+            node = locs.get(node.get("parent") or "")
+        return PATH_SEPARATOR.join(reversed(parts))
+
+    places = {lid: PlaceName(name=loc.get("name") or lid, path=path(lid))
+              for lid, loc in locs.items()}
+    sources = {}
+    for src in problem.get("sources", []):
+        place = places.get(src["location"])
+        holder = src.get("holder") or _TIER_NAMES.get(src.get("tier", ""), src["id"])
+        sources[src["id"]] = SourceName(
+            name=f"{holder} @ {place.name}" if place else holder, tier=src.get("tier", ""),
+            item_id=src["item"], location_id=src["location"])
+    demands = {}
+    for d in problem.get("demands", []):
+        item = items.get(d["item"])
+        demands[d["id"]] = f"{d['quantity']:g} {item.name if item else d['item']}"
+    return PlanNames(
+        items=items, locations=places, sources=sources,
+        blueprints={bp["id"]: bp.get("name") or bp["id"] for bp in problem.get("blueprints", [])},
+        demands=demands,
+    )
 
 
 def request_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,

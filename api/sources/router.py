@@ -21,21 +21,8 @@ Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.SOURCES_WRITE))]
 
 
-def _out(src: ResourceSource, rel: tuple[float, int]) -> SourceOut:
-    return SourceOut.model_validate({
-        **{c: getattr(src, c) for c in ("id", "organization_id", "item_id", "location_id",
-                                         "quality", "holder_name", "last_verified_at",
-                                         "verified_by", "created_at", "updated_at")},
-        "price": float(src.price),
-        "available": None if src.available is None else float(src.available),
-        "lot_size": None if src.lot_size is None else float(src.lot_size),
-        "reliability": rel[0],
-        "votes": rel[1],
-    })
-
-
 def _one(session: DbSession, src: ResourceSource) -> SourceOut:
-    return _out(src, service.reliabilities(session, [src.id])[src.id])
+    return service.describe(session, [src])[0]
 
 
 @router.get("/orgs/{org_id}/sources", response_model=Page[SourceOut],
@@ -50,8 +37,7 @@ def list_sources(
     """The org's and shared listings, cheapest first, with derived reliability."""
     rows, total = service.list_sources(session, access.org_id, item_id=item_id,
                                        location_id=location_id, page=page)
-    rel = service.reliabilities(session, [r.id for r in rows])
-    return page.page_of(rows, total, lambda r: _out(r, rel[r.id]))
+    return page.page(service.describe(session, rows), total)
 
 
 @router.post("/orgs/{org_id}/sources", response_model=SourceOut,

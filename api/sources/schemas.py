@@ -63,7 +63,11 @@ class SourceOut(BaseModel):
     id: uuid.UUID
     organization_id: uuid.UUID | None
     item_id: uuid.UUID
+    item_name: str | None = None
+    item_unit: str | None = None
     location_id: uuid.UUID
+    location_name: str | None = None
+    location_path: str | None = None
     price: float
     available: float | None
     lot_size: float | None

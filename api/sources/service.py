@@ -12,7 +12,7 @@ drives it towards 0 (never to 0: the engine needs reliability > 0), fresh "accur
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, InvalidInput, NotFound
 from api.items import service as items
+from api.names import service as names
 from api.sources import repository
-from api.sources.schemas import SourceIn, VoteIn
+from api.sources.schemas import SourceIn, SourceOut, VoteIn
 from models.planning import ResourceSource, SourceVerification
 
 # Reads with no rule beyond tenant scoping, which the repository's statement owns: the
@@ -45,6 +46,29 @@ def reliability_from_votes(votes: Iterable[tuple[bool, datetime]], now: datetime
         if accurate:
             good += weight
     return good / total
+
+
+def describe(session: Session, sources: Sequence[ResourceSource]) -> list[SourceOut]:
+    """Response bodies of listings: reliability, item name and unit, location name and path."""
+    rel = reliabilities(session, [s.id for s in sources])
+    found = names.resolve(session, items=(s.item_id for s in sources),
+                          locations=(s.location_id for s in sources))
+    return [
+        SourceOut.model_validate({
+            **{c: getattr(src, c) for c in ("id", "organization_id", "item_id", "location_id",
+                                             "quality", "holder_name", "last_verified_at",
+                                             "verified_by", "created_at", "updated_at")},
+            "item_name": found.item(src.item_id), "item_unit": found.unit(src.item_id),
+            "location_name": found.location(src.location_id),
+            "location_path": found.path(src.location_id),
+            "price": float(src.price),
+            "available": None if src.available is None else float(src.available),
+            "lot_size": None if src.lot_size is None else float(src.lot_size),
+            "reliability": rel[src.id][0],
+            "votes": rel[src.id][1],
+        })
+        for src in sources
+    ]
 
 
 def reliabilities(session: Session, source_ids: Iterable[uuid.UUID],
