@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -71,6 +72,27 @@ def owned_clause(owner: Owner) -> ColumnElement[bool]:
 def visible_clause(owner: Owner) -> ColumnElement[bool]:
     """The one tenant rule for reads: the shared universe plus the owner's own locations."""
     return or_(is_universe(), owned_clause(owner))
+
+
+def readable_clause(owner: Owner) -> ColumnElement[bool]:
+    """THE rule for reading one location: the visible ones, plus — for an org — any location
+    holding a stock row the org sees (a member's shared stock in their personal hangar).
+    Whoever may see a stock row may see the name and path of where it sits, read-only; it
+    does not join the org's listings, nor become a parent or destination for its records."""
+    if owner.kind != "org":
+        return visible_clause(owner)
+    holds_org_stock = exists().where(
+        ItemStock.location_id == Location.id,
+        or_(ItemStock.organization_id == owner.id, ItemStock.shared_with_org_id == owner.id),
+    )
+    return or_(visible_clause(owner), holds_org_stock)
+
+
+def get_readable(session: Session, owner: Owner, location_id: uuid.UUID) -> Location | None:
+    """A location the owner may read (see :func:`readable_clause`), or None."""
+    return session.scalar(
+        select(Location).where(Location.id == location_id, readable_clause(owner))
+    )
 
 
 def get_visible(session: Session, owner: Owner, location_id: uuid.UUID) -> Location | None:

@@ -129,8 +129,9 @@ def create_org_location(
 
 @router.get("/orgs/{org_id}/locations/{location_id}", summary="One location with its path")
 def get_org_location(location_id: uuid.UUID, session: DbSession, access: OrgRead) -> LocationOut:
-    """A universe node or one of the org's locations."""
-    loc = service.get_visible(session, Owner.org(access.org_id), location_id)
+    """A universe node, one of the org's locations, or (read-only) a member's location
+    holding stock shared with the org."""
+    loc = service.get_readable(session, Owner.org(access.org_id), location_id)
     return service.to_out(loc, service.path_of(session, loc.id))
 
 

@@ -91,11 +91,24 @@ def get_visible(session: Session, owner: Owner, location_id: uuid.UUID) -> Locat
     return loc
 
 
+def get_readable(session: Session, owner: Owner, location_id: uuid.UUID) -> Location:
+    """A location the owner may read: visible ones, and (for an org) those holding stock the
+    org sees; 404 otherwise."""
+    loc = repo.get_readable(session, owner, location_id)
+    if loc is None:
+        raise NotFound("location", location_id)
+    return loc
+
+
 def get_owned(session: Session, owner: Owner, location_id: uuid.UUID) -> Location:
-    """A location the owner may change: 403 for universe nodes, 404 for others' ids."""
-    loc = get_visible(session, owner, location_id)
+    """A location the owner may change: 403 for universe nodes and for a member's location
+    the org may only read, 404 for others' ids."""
+    loc = get_readable(session, owner, location_id)
     if owner_of(loc) == "universe":
         raise Forbidden("The shared universe is read-only", record=f"location/{location_id}")
+    if owner_of(loc) != owner.kind:
+        raise Forbidden("Another member's location is read-only for the organisation",
+                        record=f"location/{location_id}")
     return loc
 
 
@@ -250,7 +263,7 @@ def ancestors(session: Session, owner: Owner | None, location_id: uuid.UUID) -> 
         if repo.get_universe(session, location_id) is None:
             raise NotFound("location", location_id)
     else:
-        get_visible(session, owner, location_id)
+        get_readable(session, owner, location_id)
     return repo.ancestors(session, location_id)
 
 

@@ -125,3 +125,41 @@ def test_transfer_answer_names_both_rows(client: TestClient, place: Place) -> No
     assert body["destination"]["location_path"].endswith("Org Hangar / Annex")
     assert {h["item_unit"] for h in body["history"]} == {"piece"}
     assert {h["location_name"] for h in body["history"]} == {"Org Hangar", "Annex"}
+
+
+def test_org_reads_the_location_of_a_members_shared_stock(
+    client: TestClient, place: Place, make_user: Callable[..., Any],
+    make_org: Callable[..., Any],
+) -> None:
+    p = place
+    vault_path = f"Stanton {p.tag} / ArcCorp / Area 18 / Vault"
+    loc_url = f"{API}/orgs/{p.org.id}/locations/{p.personal}"
+    row = _adjust(client, p, p.member, p.ore, p.personal, "12", owner="me")["stock"]
+    # Unshared personal stock: the org sees neither the row nor where it is.
+    assert client.get(loc_url, headers=p.owner.headers).status_code == 404
+    r = client.post(p.url(f"/stock/{row['id']}/share"), headers=p.member.headers)
+    assert r.status_code == 200, r.text
+
+    listed = client.get(p.url("/stock"), headers=p.owner.headers).json()["items"]
+    assert [(s["location_name"], s["location_path"], s["owner_name"]) for s in listed] == [
+        ("Vault", vault_path, p.member.user.username)
+    ]
+    r = client.get(loc_url, headers=p.owner.headers)
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["path"], r.json()["owner"]) == ("Vault", vault_path, "user")
+    up = client.get(f"{loc_url}/ancestors", headers=p.owner.headers).json()
+    assert [a["name"] for a in up][-2:] == ["Area 18", "Vault"]
+    # Read-only: the org can neither edit it nor does it join the org's own listing.
+    r = client.patch(loc_url, headers=p.owner.headers, json={"name": "Mine now"})
+    assert r.status_code == 403, r.text
+    own = client.get(f"{API}/orgs/{p.org.id}/locations?include_universe=false",
+                     headers=p.owner.headers).json()["items"]
+    assert str(p.personal) not in {loc["id"] for loc in own}
+    # Another org sees nothing; once withdrawn, the org's view goes too.
+    stranger = make_user()
+    other = make_org(stranger)
+    r = client.get(f"{API}/orgs/{other.id}/locations/{p.personal}", headers=stranger.headers)
+    assert r.status_code == 404
+    r = client.post(p.url(f"/stock/{row['id']}/withdraw"), headers=p.member.headers)
+    assert r.status_code == 200, r.text
+    assert client.get(loc_url, headers=p.owner.headers).status_code == 404
