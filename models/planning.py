@@ -114,6 +114,7 @@ class Craft(UUIDPrimaryKey, Timestamps, Base):
         ),
         Index("ix_crafts_org_status", "organization_id", "status"),
         Index("ix_crafts_plan", "plan_id"),
+        Index("ix_crafts_org_crafter", "organization_id", "crafter_id"),
     )
 
     blueprint_id: Mapped[uuid.UUID] = mapped_column(
@@ -128,6 +129,10 @@ class Craft(UUIDPrimaryKey, Timestamps, Base):
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id", ondelete="RESTRICT"))
     requested_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # The org member who runs the craft in the game (their queue); NULL = unassigned.
+    crafter_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
     plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))

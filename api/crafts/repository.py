@@ -28,9 +28,12 @@ def get(session: Session, org_id: uuid.UUID, craft_id: uuid.UUID) -> Craft | Non
 
 
 def list_crafts(session: Session, org_id: uuid.UUID, *, status: str | None,
-                plan_id: uuid.UUID | None, page: PageParams) -> tuple[list[Craft], int]:
+                plan_id: uuid.UUID | None, crafter_id: uuid.UUID | None = None,
+                page: PageParams) -> tuple[list[Craft], int]:
     """A page of the org's crafts, by priority then newest first, and the total."""
     stmt = scoped(org_id)
+    if crafter_id is not None:
+        stmt = stmt.where(Craft.crafter_id == crafter_id)
     if status is not None:
         stmt = stmt.where(Craft.status == status)
     if plan_id is not None:

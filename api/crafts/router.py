@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, status
 
@@ -12,7 +12,7 @@ from api.core.deps import OrgAccess, org_member
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.crafts import service
-from api.crafts.schemas import CompleteIn, CraftIn, CraftOut, CraftStatus
+from api.crafts.schemas import CompleteIn, CraftIn, CraftOut, CraftPatch, CraftStatus
 
 router = APIRouter(tags=["crafts"])
 
@@ -38,11 +38,26 @@ def list_crafts(
     access: Reader, session: DbSession, page: Paging,
     status_: Annotated[CraftStatus | None, Query(alias="status")] = None,
     plan_id: uuid.UUID | None = None,
+    crafter: Annotated[
+        Literal["me"] | uuid.UUID | None,
+        Query(description="`me` (your queue) or a member's user id"),
+    ] = None,
 ) -> Page[CraftOut]:
-    """Crafts by priority, newest first; filter by status or by the plan that made them."""
+    """Crafts by priority, newest first; filter by status, by the plan that made them or by
+    crafter (``crafter=me``: your queue)."""
+    crafter_id = access.user.id if crafter == "me" else crafter
     rows, total = service.list_crafts(session, access.org_id, status=status_, plan_id=plan_id,
-                                      page=page)
+                                      crafter_id=crafter_id, page=page)
     return page.page(service.describe_many(session, rows), total)
+
+
+@router.patch("/orgs/{org_id}/crafts/{craft_id}", response_model=CraftOut,
+              summary="Assign the crafter (an org member) or change the priority")
+def update_craft(access: Writer, session: DbSession, craft_id: uuid.UUID,
+                 body: CraftPatch) -> CraftOut:
+    """``{"crafter_id": …}`` assigns (a non-member is a 422 naming it), ``null`` unassigns."""
+    return service.describe(session, service.update_craft(session, access.org_id, craft_id,
+                                                          body))
 
 
 @router.get("/orgs/{org_id}/crafts/{craft_id}", response_model=CraftOut, summary="One craft")

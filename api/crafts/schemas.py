@@ -26,6 +26,19 @@ class CraftIn(BaseModel):
     runs: int = Field(ge=1, le=MAX_RUNS)
     location_id: uuid.UUID
     priority: int = Field(default=0, ge=-1000, le=1000)
+    crafter_id: uuid.UUID | None = Field(
+        default=None, description="The org member who runs it (their queue); must be a member"
+    )
+
+
+class CraftPatch(BaseModel):
+    """Assign (or with ``null`` unassign) the crafter, or change the priority."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "crafter_id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"}]})
+
+    crafter_id: uuid.UUID | None = None
+    priority: int | None = Field(default=None, ge=-1000, le=1000)
 
 
 class CompleteIn(BaseModel):
@@ -85,6 +98,12 @@ class CraftOut(BaseModel):
     plan_id: uuid.UUID | None
     requested_by: uuid.UUID | None
     requested_by_name: str | None = None
+    crafter_id: uuid.UUID | None = None
+    crafter_name: str | None = None
+    minutes: Decimal = Field(description="Blueprint minutes per run × runs")
+    eta: datetime | None = Field(
+        description="started_at + minutes while in progress; null until started"
+    )
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None

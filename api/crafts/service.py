@@ -25,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -33,10 +33,17 @@ from sqlalchemy.orm import Session
 from api.blueprints import repository as blueprints_repo
 from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from api.crafts import repository as repo
-from api.crafts.schemas import CraftIn, CraftIngredientOut, CraftOut, CraftReservationOut
+from api.crafts.schemas import (
+    CraftIn,
+    CraftIngredientOut,
+    CraftOut,
+    CraftPatch,
+    CraftReservationOut,
+)
 from api.goals.service import refresh_org_goals
 from api.live.hub import publish_after_commit
 from api.names import service as names
+from api.orgs.service import is_member
 from api.stock import repository as stock_repo
 from api.stock.service import (
     add_output,
@@ -65,6 +72,28 @@ def get_craft(session: Session, org_id: uuid.UUID, craft_id: uuid.UUID) -> Craft
     return craft
 
 
+def _require_member(session: Session, org_id: uuid.UUID, crafter_id: uuid.UUID | None) -> None:
+    if crafter_id is not None and not is_member(session, org_id, crafter_id):
+        raise InvalidInput("The crafter must be a member of the organisation",
+                           field="crafter_id", record=f"user/{crafter_id}")
+
+
+def update_craft(session: Session, org_id: uuid.UUID, craft_id: uuid.UUID,
+                 data: CraftPatch) -> Craft:
+    """Assign or clear the crafter (a member) and/or change the priority of an open craft."""
+    craft = get_craft(session, org_id, craft_id)
+    if craft.status in ("completed", "cancelled"):
+        raise Conflict(f"A {craft.status} craft cannot be changed", craft_id=craft_id,
+                       state=craft.status)
+    if "crafter_id" in data.model_fields_set:
+        _require_member(session, org_id, data.crafter_id)
+        craft.crafter_id = data.crafter_id
+    if data.priority is not None:
+        craft.priority = data.priority
+    session.flush()
+    return craft
+
+
 def create_craft(session: Session, org_id: uuid.UUID, user_id: uuid.UUID | None,
                  data: CraftIn, *, plan_id: uuid.UUID | None = None) -> Craft:
     """A ``planned`` craft of ``data.runs`` runs; ingredient needs are fixed now (runs ×
@@ -74,9 +103,11 @@ def create_craft(session: Session, org_id: uuid.UUID, user_id: uuid.UUID | None,
         raise NotFound("blueprint", data.blueprint_id)
     if repo.craft_location(session, org_id, data.location_id) is None:
         raise NotFound("location", data.location_id)
+    _require_member(session, org_id, data.crafter_id)
     craft = Craft(id=uuid.uuid4(), blueprint_id=blueprint.id, organization_id=org_id,
                   runs=data.runs, status="planned", priority=data.priority,
-                  location_id=data.location_id, requested_by=user_id, plan_id=plan_id)
+                  location_id=data.location_id, requested_by=user_id, plan_id=plan_id,
+                  crafter_id=data.crafter_id)
     craft.ingredients = [
         CraftIngredient(position=ing.position, item_id=ing.item_id, min_quality=ing.min_quality,
                         required_quantity=ing.quantity * data.runs,
@@ -286,13 +317,14 @@ def describe_many(session: Session, crafts: list[Craft]) -> list[CraftOut]:
         + [stock.item_id for rows in held.values() for _, stock in rows],
         locations=[c.location_id for c in crafts]
         + [stock.location_id for rows in held.values() for _, stock in rows],
-        people=[c.requested_by for c in crafts],
+        people=[c.requested_by for c in crafts] + [c.crafter_id for c in crafts],
     )
     return [_describe(c, blueprints[c.id], held[c.id], found) for c in crafts]
 
 
 def _describe(craft: Craft, blueprint: Blueprint,
               held: Sequence[tuple[StockReservation, ItemStock]], found: names.Names) -> CraftOut:
+    minutes = blueprint.minutes * craft.runs
     reservations = []
     for res, stock in held:
         state = "consumed" if res.consumed_at else "released" if res.released_at else "active"
@@ -314,6 +346,10 @@ def _describe(craft: Craft, blueprint: Blueprint,
         location_name=found.location(craft.location_id),
         location_path=found.path(craft.location_id), plan_id=craft.plan_id,
         requested_by=craft.requested_by, requested_by_name=found.person(craft.requested_by),
+        crafter_id=craft.crafter_id, crafter_name=found.person(craft.crafter_id),
+        minutes=minutes,
+        eta=craft.started_at + timedelta(minutes=float(minutes))
+        if craft.started_at is not None and craft.status == "in_progress" else None,
         created_at=craft.created_at,
         started_at=craft.started_at, completed_at=craft.completed_at,
         cancelled_at=craft.cancelled_at,

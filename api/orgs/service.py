@@ -215,3 +215,8 @@ def _user(session: Session, user_id: uuid.UUID) -> User:
     if user is None:
         raise NotFound("user", user_id)
     return user
+
+
+def is_member(session: Session, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """True when ``user_id`` belongs to the org (any role)."""
+    return repo.get_member(session, org_id, user_id) is not None
