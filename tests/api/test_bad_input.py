@@ -63,6 +63,7 @@ VALID: dict[tuple[str, str], Body] = {
         "name": "QA neutral", "kind": "storage", "parent_id": w.station},
     ("POST", "/users/me/ships"): lambda d, w: {"name": "QA neutral", "ship_type": "C2 Hercules"},
     ("POST", "/orgs/{org_id}/crafts/{craft_id}/complete"): lambda d, w: {"runs": 1},
+    ("PATCH", "/orgs/{org_id}/crafts/{craft_id}"): lambda d, w: {"priority": 1},
 }
 
 # Bad values inside nested objects and lists: (route, path into the body, value).

@@ -164,6 +164,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/orgs/{org_id}/crafts"): Spec(foreign=lambda w: [
         Variant(query={"plan_id": w.b["plan_id"]})]),
     ("GET", "/orgs/{org_id}/crafts/{craft_id}"): Spec(),
+    ("PATCH", "/orgs/{org_id}/crafts/{craft_id}"): Spec(body=_const({"priority": 1})),
     ("POST", "/orgs/{org_id}/crafts/{craft_id}/start"): Spec(),
     ("POST", "/orgs/{org_id}/crafts/{craft_id}/complete"): Spec(),
     ("POST", "/orgs/{org_id}/crafts/{craft_id}/cancel"): Spec(),
