@@ -5,7 +5,7 @@ The UI shows each member their queue (``?crafter=me``) and an ETA from the bluep
 unassigned, never deleted. Batch mode so SQLite recreates the table for the foreign key.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-02 14:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0003"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
