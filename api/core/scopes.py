@@ -167,6 +167,7 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "GET /api/v1/orgs/{org_id}/crafts": _PLAN_R,
     "POST /api/v1/orgs/{org_id}/crafts": _PLAN_W,
     "GET /api/v1/orgs/{org_id}/crafts/{craft_id}": _PLAN_R,
+    "PATCH /api/v1/orgs/{org_id}/crafts/{craft_id}": _PLAN_W,
     "POST /api/v1/orgs/{org_id}/crafts/{craft_id}/start": _PLAN_AND_STOCK,
     "POST /api/v1/orgs/{org_id}/crafts/{craft_id}/complete": _PLAN_AND_STOCK,
     "POST /api/v1/orgs/{org_id}/crafts/{craft_id}/cancel": _PLAN_AND_STOCK,
