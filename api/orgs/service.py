@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from api.core.deps import OrgAccess
 from api.core.errors import Conflict, FieldError, Forbidden, NotFound
 from api.core.permissions import Role, can_assign_role
+from api.live.hub import announce_access_changed
 from api.orgs import repository as repo
 from api.orgs.schemas import MemberOut, MemberPatch, OrgCreate, OrgOut, OrgPatch
 from models.accounts import User
@@ -82,8 +83,10 @@ def update_org(session: Session, access: OrgAccess, data: OrgPatch) -> OrgOut:
 
 
 def delete_org(session: Session, access: OrgAccess) -> None:
-    """Delete the organisation and all its data."""
-    repo.delete_org_data(session, _org(session, access).id)
+    """Delete the organisation and all its data; its members' live sockets close."""
+    org = _org(session, access)
+    announce_access_changed(session, [m.user_id for m, _ in repo.list_members(session, org.id)])
+    repo.delete_org_data(session, org.id)
 
 
 def list_members(session: Session, access: OrgAccess) -> list[MemberOut]:
@@ -184,6 +187,7 @@ def change_role(session: Session, access: OrgAccess, user_id: uuid.UUID, role: s
     if member.role == Role.OWNER.value:
         _ensure_not_last_owner(session, access.org_id, user_id)
     member.role = role
+    announce_access_changed(session, [user_id])
     session.flush()
     return _member_out(member, _user(session, user_id))
 
@@ -197,8 +201,7 @@ def remove_member(session: Session, access: OrgAccess, user_id: uuid.UUID) -> No
     _forbid_role_change(access, member.role, None)
     if member.role == Role.OWNER.value:
         _ensure_not_last_owner(session, access.org_id, user_id)
-    session.delete(member)
-    session.flush()
+    _part(session, member, actor_id=access.user.id)
 
 
 def leave(session: Session, access: OrgAccess) -> None:
@@ -206,7 +209,13 @@ def leave(session: Session, access: OrgAccess) -> None:
     member = _target(session, access, access.user.id)
     if member.role == Role.OWNER.value:
         _ensure_not_last_owner(session, access.org_id, access.user.id)
+    _part(session, member, actor_id=access.user.id)
+
+
+def _part(session: Session, member: OrganizationMember, *, actor_id: uuid.UUID) -> None:
+    """End a membership (leave or removal); the member's open live sockets close."""
     session.delete(member)
+    announce_access_changed(session, [member.user_id])
     session.flush()
 
 
