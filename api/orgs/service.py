@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from api.core.deps import OrgAccess
 from api.core.errors import Conflict, FieldError, Forbidden, NotFound
 from api.core.permissions import Role, can_assign_role
-from api.live.hub import announce_access_changed
+from api.live.hub import announce, announce_access_changed
 from api.orgs import repository as repo
 from api.orgs.schemas import MemberOut, MemberPatch, OrgCreate, OrgOut, OrgPatch
+from api.stock import service as stock_service
 from models.accounts import User
 from models.orgs import Organization, OrganizationMember
 
@@ -213,9 +214,32 @@ def leave(session: Session, access: OrgAccess) -> None:
 
 
 def _part(session: Session, member: OrganizationMember, *, actor_id: uuid.UUID) -> None:
-    """End a membership (leave or removal); the member's open live sockets close."""
+    """End a membership (leave or removal), in the caller's transaction.
+
+    The member's stock shared with the org goes back to them (the org's reservations of it
+    are released; ``stock.return_member_stock``), the org is told which crafts and plans lost
+    inputs (live event ``member.left``), and the member's open live sockets close.
+    """
+    org_id, user_id = member.organization_id, member.user_id
+    returned = stock_service.return_member_stock(
+        session, org_id=org_id, user_id=user_id, actor_id=actor_id
+    )
     session.delete(member)
-    announce_access_changed(session, [member.user_id])
+    announce_access_changed(session, [user_id])
+    announce(session, org_id, {
+        "type": "member.left",
+        "user_id": str(user_id),
+        "removed_by": None if actor_id == user_id else str(actor_id),
+        "returned_stock_ids": [str(i) for i in returned.stock_ids],
+        "released_reservations": [
+            {"reservation_id": str(x.reservation_id), "stock_id": str(x.stock_id),
+             "item_id": str(x.item_id), "quantity": str(x.quantity),
+             "craft_id": x.craft_id and str(x.craft_id), "plan_id": x.plan_id and str(x.plan_id)}
+            for x in returned.lost
+        ],
+        "crafts_lost_inputs": sorted({str(x.craft_id) for x in returned.lost if x.craft_id}),
+        "plans_lost_inputs": sorted({str(x.plan_id) for x in returned.lost if x.plan_id}),
+    })
     session.flush()
 
 
