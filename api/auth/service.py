@@ -318,9 +318,13 @@ def delete_account(session: Session, user: User, password: str, settings: Settin
         )
     # Imported here: orgs depends on auth's users, not the other way round at import time.
     from api.orgs.repository import delete_org_data
+    from api.orgs.service import part_everywhere
 
     for org_id in repo.orgs_with_sole_member(session, user.id):
         delete_org_data(session, org_id)
+    # The remaining orgs get the member's shared stock released and recorded before the
+    # personal rows (and, by cascade, the reservations of them) are deleted.
+    part_everywhere(session, user.id)
     repo.delete_personal_data(session, user.id)
     now = _now()
     user.username = f"deleted-{user.id.hex}"[:64]

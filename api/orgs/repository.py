@@ -79,6 +79,16 @@ def get_member(
     return session.scalar(stmt)
 
 
+def memberships_of_user(session: Session, user_id: uuid.UUID) -> list[OrganizationMember]:
+    """Every membership of one user (their own rows only), by org id."""
+    stmt = (
+        select(OrganizationMember)
+        .where(OrganizationMember.user_id == user_id)
+        .order_by(OrganizationMember.organization_id)
+    )
+    return list(session.scalars(stmt))
+
+
 def lock_owners(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
     """Lock the org's owner memberships (in id order) and return the owners' user ids.
 

@@ -352,6 +352,14 @@ def leave(session: Session, access: OrgAccess) -> None:
     _part(session, member, actor_id=access.user.id)
 
 
+def part_everywhere(session: Session, user_id: uuid.UUID) -> None:
+    """End every membership of a user whose account is being deleted, as leaving does:
+    their shared stock is returned (the orgs' reservations of it released and recorded) and
+    each org is told which crafts and plans lost inputs."""
+    for member in repo.memberships_of_user(session, user_id):
+        _part(session, member, actor_id=user_id)
+
+
 def _part(session: Session, member: OrganizationMember, *, actor_id: uuid.UUID) -> None:
     """End a membership (leave or removal), in the caller's transaction.
 

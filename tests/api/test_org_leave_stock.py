@@ -28,6 +28,7 @@ from models.planning import Plan
 from tests.api import test_stock
 from tests.api.test_stock import World
 from tests.api.test_stock_concurrency import parallel, pg  # noqa: F401  (fixture)
+from tests.conftest import TEST_PASSWORD
 
 world = test_stock.world
 
@@ -41,6 +42,15 @@ def _share(client: TestClient, w: World, quantity: int) -> str:
     stock_id = str(res.json()["stock"]["id"])
     assert client.post(w.url(f"/{stock_id}/share"), headers=w.member.headers).status_code == 200
     return stock_id
+
+
+def _events_so_far(ws: Any, org_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The events delivered so far: everything announced before a marker published now."""
+    publish(org_id, {"type": "test.marker"}, redis_url=None)
+    events = []
+    while (event := ws.receive_json())["type"] != "test.marker":
+        events.append(event)
+    return events
 
 
 def _sums(database: Database, stock_id: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
@@ -77,11 +87,7 @@ def test_leaving_returns_shared_stock_and_releases_reservations(
             res = client.delete(f"/api/v1/orgs/{w.org.id}/members/{w.member.id}",
                                 headers=w.owner.headers)
         assert res.status_code == 204, res.text
-        # Everything announced by the leave arrives before this marker.
-        publish(w.org.id, {"type": "test.marker"}, redis_url=None)
-        events = []
-        while (event := ws.receive_json())["type"] != "test.marker":
-            events.append(event)
+        events = _events_so_far(ws, w.org.id)
     left = [e for e in events if e["type"] == "member.left"]
     assert len(left) == 1, events
     event = left[0]
@@ -178,3 +184,35 @@ def test_leave_racing_reservations_loses_nothing(
         releases = s.scalar(select(func.count()).select_from(ItemHistory).where(
             ItemHistory.stock_id == stock_id, ItemHistory.kind == "release"))
         assert releases == len(made)
+
+
+def test_deleting_the_account_tells_the_org_what_it_lost(
+    client: TestClient, world: World, database: Database
+) -> None:
+    """Account deletion ends every membership as leaving does: the org's reservations of the
+    deleted member's shared stock are released and recorded before the rows go."""
+    w = world
+    stock_id = _share(client, w, 6)
+    with database.session_scope() as s:
+        plan = Plan(organization_id=w.org.id)
+        s.add(plan)
+    held = client.post(w.url("/reservations"), headers=w.owner.headers, json={
+        "stock_id": stock_id, "quantity": 2, "plan_id": str(plan.id)})
+    assert held.status_code == 201, held.text
+    with client.websocket_connect(
+        f"/api/v1/orgs/{w.org.id}/live?token={w.owner.token}"
+    ) as ws:
+        assert ws.receive_json()["type"] == "hello"
+        gone = client.request("DELETE", "/api/v1/users/me", headers=w.member.headers,
+                              json={"password": TEST_PASSWORD})
+        assert gone.status_code == 204, gone.text
+        events = _events_so_far(ws, w.org.id)
+    left = [e for e in events if e["type"] == "member.left"]
+    assert [e["plans_lost_inputs"] for e in left] == [[str(plan.id)]]
+    with database.sessionmaker() as s:
+        releases = s.scalars(select(ItemHistory).where(
+            ItemHistory.organization_id == w.org.id, ItemHistory.kind == "release",
+            ItemHistory.plan_id == plan.id)).all()
+        assert [(r.reserved_delta, r.note) for r in releases] == \
+            [(Decimal(-2), stock_service.LEFT_NOTE)]
+        assert s.get(ItemStock, uuid.UUID(stock_id)) is None  # the personal row is erased
