@@ -110,7 +110,7 @@ def test_revoked_pat_and_logged_out_session_close_with_4401(
     owner, member = make_user(), make_user()
     org = make_org(owner, members={member: "member"})
     made = client.post("/api/v1/users/me/tokens", headers=member.headers,
-                       json={"name": "feed", "scopes": ["org:read"]}).json()
+                       json={"name": "feed", "scopes": ["inventory:read", "planning:read"]}).json()
     name = member.user.username
     session_a, session_b = _login(client, name), _login(client, name)
     with ExitStack() as stack:
