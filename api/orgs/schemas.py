@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.auth.schemas import Email
-
 from api.core.fields import Number
 
 RoleName = Literal["owner", "admin", "member", "viewer"]
