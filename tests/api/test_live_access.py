@@ -19,8 +19,7 @@ from api.core.db import Database
 from api.core.settings import Settings
 from api.live.hub import publish
 from models.orgs import OrganizationMember
-from tests.conftest import TEST_PASSWORD
-from tests.workers.test_redis_worker import REDIS_URL, _redis_up
+from tests.conftest import REDIS_URL, TEST_PASSWORD, redis_available, service_missing
 
 
 def _closed_with(ws: Any, org_id: uuid.UUID, redis_url: str | None) -> int | None:
@@ -134,8 +133,8 @@ def test_revoked_pat_and_logged_out_session_close_with_4401(
 @pytest.fixture
 def redis_client(settings: Settings, database: Database) -> Iterator[TestClient]:
     """An app whose live feed goes through Redis pub/sub (the production path)."""
-    if not _redis_up():
-        pytest.skip("Redis not reachable")
+    if not redis_available():
+        service_missing(f"needs Redis at {REDIS_URL}")
     with_redis = settings.model_copy(update={"redis_url": REDIS_URL})
     db = Database(database.url, with_redis)
     try:
