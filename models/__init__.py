@@ -14,7 +14,7 @@ from models.inventory import (
     StockReservation,
 )
 from models.jobs import OutboxJob
-from models.orgs import Organization, OrganizationMember
+from models.orgs import Organization, OrganizationInvitation, OrganizationMember
 from models.planning import (
     Blueprint,
     BlueprintIngredient,
@@ -45,6 +45,7 @@ __all__ = [
     "ItemStock",
     "Location",
     "Organization",
+    "OrganizationInvitation",
     "OrganizationMember",
     "OutboxJob",
     "PersonalAccessToken",

@@ -14,6 +14,7 @@ from api.auth.schemas import PatCreateIn, RegisterIn, TokenPair, UserPatch
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthorized
 from api.core.ratelimit import LoginAttempts, RateLimiter
 from api.core.security import (
+    FAMILY_CLAIM,
     PAT_PREFIX,
     REFRESH_PREFIX,
     create_access_token,
@@ -24,6 +25,7 @@ from api.core.security import (
     verify_password,
 )
 from api.core.settings import Settings
+from api.live.hub import announce_access_changed
 from models.accounts import PersonalAccessToken, RefreshToken, User
 
 # A user with hundreds of live tokens is a leak waiting to happen; keep the table bounded.
@@ -116,11 +118,17 @@ def authenticate(session: Session, login: str, password: str, settings: Settings
     return user
 
 
-def _access_token(user_id: uuid.UUID, settings: Settings) -> tuple[str, int]:
+def _access_token(
+    user_id: uuid.UUID, settings: Settings, family_id: uuid.UUID
+) -> tuple[str, int]:
     # iat_ms lets a token minted just after a password change outlive the cut-off while
     # older tokens from the same second do not (see api.core.deps._authenticate_jwt).
+    # fid names the refresh family (the login session): logging that session out closes
+    # live sockets opened with its access tokens (api.live.router).
     issued_ms = int(_now().timestamp() * 1000)
-    token = create_access_token(user_id, settings, {"iat_ms": issued_ms})
+    token = create_access_token(
+        user_id, settings, {"iat_ms": issued_ms, FAMILY_CLAIM: str(family_id)}
+    )
     return token.token, settings.access_token_minutes * 60
 
 
@@ -157,8 +165,9 @@ def issue_tokens(
     session: Session, user: User, settings: Settings, user_agent: str | None = None
 ) -> TokenPair:
     """A new session: an access token and the first refresh token of a new family."""
-    _, refresh = _new_refresh(session, user, settings, uuid.uuid4(), user_agent)
-    return _pair(_access_token(user.id, settings), refresh, settings)
+    family_id = uuid.uuid4()
+    _, refresh = _new_refresh(session, user, settings, family_id, user_agent)
+    return _pair(_access_token(user.id, settings, family_id), refresh, settings)
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,7 @@ def refresh(
     now = _now()
     if row.used_at is not None or row.revoked_at is not None:
         repo.revoke_family(session, row.user_id, row.family_id, now)
+        announce_access_changed(session, [row.user_id])
         return RefreshOutcome(reuse=True)
     if row.expires_at <= now:
         raise Unauthorized("Refresh token expired")
@@ -200,12 +210,15 @@ def refresh(
     if not repo.mark_refresh_used(session, row.id, now):
         # Lost a race with a concurrent refresh of the same token: that is a replay too.
         repo.revoke_family(session, row.user_id, row.family_id, now)
+        announce_access_changed(session, [row.user_id])
         return RefreshOutcome(reuse=True)
     new_row, new_token = _new_refresh(session, user, settings, row.family_id, user_agent)
     row.replaced_by_id = new_row.id
     row.used_at = now
     session.flush()
-    return RefreshOutcome(tokens=_pair(_access_token(user.id, settings), new_token, settings))
+    return RefreshOutcome(
+        tokens=_pair(_access_token(user.id, settings, row.family_id), new_token, settings)
+    )
 
 
 def logout(session: Session, token: str, *, all_sessions: bool = False) -> None:
@@ -228,6 +241,7 @@ def logout(session: Session, token: str, *, all_sessions: bool = False) -> None:
             user.tokens_valid_after = now
     else:
         repo.revoke_family(session, row.user_id, row.family_id, now)
+    announce_access_changed(session, [row.user_id])
     session.flush()
 
 
@@ -268,6 +282,7 @@ def change_password(
     user.password_hash = hash_password(new, settings)
     user.tokens_valid_after = now
     repo.revoke_all_families(session, user.id, now)
+    announce_access_changed(session, [user.id])
     session.flush()
     return issue_tokens(session, user, settings)
 
@@ -303,9 +318,13 @@ def delete_account(session: Session, user: User, password: str, settings: Settin
         )
     # Imported here: orgs depends on auth's users, not the other way round at import time.
     from api.orgs.repository import delete_org_data
+    from api.orgs.service import part_everywhere
 
     for org_id in repo.orgs_with_sole_member(session, user.id):
         delete_org_data(session, org_id)
+    # The remaining orgs get the member's shared stock released and recorded before the
+    # personal rows (and, by cascade, the reservations of them) are deleted.
+    part_everywhere(session, user.id)
     repo.delete_personal_data(session, user.id)
     now = _now()
     user.username = f"deleted-{user.id.hex}"[:64]
@@ -317,6 +336,7 @@ def delete_account(session: Session, user: User, password: str, settings: Settin
     user.tokens_valid_after = now
     user.deleted_at = now
     user.anonymised_at = now
+    announce_access_changed(session, [user.id])
     session.flush()
 
 
@@ -352,4 +372,5 @@ def revoke_pat(session: Session, user: User, pat_id: uuid.UUID) -> None:
         raise NotFound("personal_access_token", pat_id)
     if pat.revoked_at is None:
         pat.revoked_at = _now()
+        announce_access_changed(session, [user.id])
     session.flush()

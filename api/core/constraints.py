@@ -39,6 +39,12 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
     "uq_locations_code": ("code", "A location with this code already exists."),
     "ck_organization_members_role_valid": ("role", "The role is not one of the allowed "
                                                    "values."),
+    "ck_organization_invitations_role_valid": (
+        "role", "An invitation's role must be admin, member or viewer (never owner)."),
+    "ck_organization_invitations_one_invitee": (
+        "username", "An invitation is addressed to exactly one of a username or an email."),
+    "ck_organization_invitations_one_outcome": (
+        None, "The invitation was already accepted, declined or revoked."),
     "uq_organization_members_organization_id_user_id": (
         "username", "This user is already a member of the org."),
     "ck_plans_status_valid": ("status", "The plan status is not one of the allowed values."),

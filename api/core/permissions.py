@@ -54,7 +54,8 @@ MATRIX: dict[Action, tuple[Role, str]] = {
     Action.MEMBERS_READ: (Role.VIEWER, "List members and roles"),
     Action.MEMBERS_MANAGE: (
         Role.ADMIN,
-        "Add/remove members, change roles (only owners grant, change or remove `owner`)",
+        "Invite (never as `owner`), list/revoke invitations, remove members, change roles "
+        "(only owners grant, change or remove `owner`)",
     ),
     Action.INVENTORY_READ: (
         Role.VIEWER,

@@ -23,6 +23,8 @@ from api.core.settings import Settings
 PAT_PREFIX = "qm_pat_"
 REFRESH_PREFIX = "qm_rt_"
 ACCESS_TOKEN_TYPE = "access"
+# Access-token claim naming the refresh-token family (login session) it was issued with.
+FAMILY_CLAIM = "fid"
 
 
 @lru_cache(maxsize=2)
@@ -112,14 +114,20 @@ def create_access_token(
     return AccessToken(token=token, jti=jti, expires_at=expires)
 
 
-def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
-    """Verify signature, expiry and type; raise :class:`Unauthorized` otherwise."""
+def decode_access_token(
+    token: str, settings: Settings, *, verify_exp: bool = True
+) -> dict[str, Any]:
+    """Verify signature, expiry and type; raise :class:`Unauthorized` otherwise.
+
+    ``verify_exp=False`` is for re-checking a live WebSocket that was authenticated while
+    the token was fresh: the socket outlives the token, revocation still applies.
+    """
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             settings.secret_key,
             algorithms=[settings.jwt_algorithm],  # never trust the header's alg
-            options={"require": ["sub", "exp", "iat", "jti", "type"]},
+            options={"require": ["sub", "exp", "iat", "jti", "type"], "verify_exp": verify_exp},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("Access token expired") from exc

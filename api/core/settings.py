@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
     # /docs, /redoc and /openapi.json; None = on, except in production.
     api_docs: bool | None = None
+    # Open live sockets re-check their access this often even without an access-change
+    # message (a backstop: the message normally closes them within milliseconds).
+    live_recheck_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # An org invitation not accepted or declined within this many days lapses.
+    invitation_days: int = Field(default=7, ge=1, le=90)
 
     # Rate limits ("N/second|minute|hour|day", or "N/15 minutes"): moving windows counted in
     # rate_limit_storage_url (default: Redis when redis_url is set, else this process' memory).

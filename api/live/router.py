@@ -6,6 +6,11 @@ subscribed; anyone else is closed with code 4404 (as for an org that does not ex
 token with 4401, a personal access token without this route's scopes (``ROUTE_SCOPES``) with
 4403. When the event source fails (Redis went away) the socket is closed with 1011 so the
 client reconnects.
+
+Access is re-checked while the socket is open: when a change that can take access away is
+committed (``api.live.hub.announce_access_changed``), and every ``live_recheck_seconds`` as a
+backstop for a lost pub/sub message. Lost membership or read role closes with 4403, lost
+authentication (token or session revoked, password changed, account deleted) with 4401.
 """
 
 from __future__ import annotations
@@ -15,19 +20,21 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.core.db import Database
-from api.core.deps import _authenticate_jwt, _authenticate_pat, route_requirement
+from api.core.deps import _authenticate_pat, _jwt_context, _jwt_user_id, route_requirement
 from api.core.errors import ProblemError
+from api.core.permissions import Action, can
 from api.core.scopes import Requirement
-from api.core.security import PAT_PREFIX
+from api.core.security import FAMILY_CLAIM, PAT_PREFIX, decode_access_token
 from api.core.settings import Settings
-from api.live.hub import channel, memory_hub
+from api.live.hub import Feed, user_channel
+from models.accounts import RefreshToken, User
 from models.orgs import OrganizationMember
 
 logger = logging.getLogger(__name__)
@@ -40,52 +47,58 @@ CLOSE_NOT_FOUND = 4404
 FIRST_MESSAGE_TIMEOUT = 10.0
 
 
-def _authorise(db: Database, settings: Settings, token: str, org_id: uuid.UUID,
-               requirement: Requirement | None) -> int | None:
-    """None when the token's user is a member of the org and the token may read the feed
-    (``requirement``), else the close code."""
+def _family_revoked(session: Session, user_id: uuid.UUID, family: object) -> bool:
+    try:
+        family_id = uuid.UUID(str(family))
+    except ValueError:
+        return True
+    stmt = select(exists().where(
+        RefreshToken.user_id == user_id,
+        RefreshToken.family_id == family_id,
+        RefreshToken.revoked_at.is_not(None),
+    ))
+    return bool(session.scalar(stmt))
+
+
+def _authorise(
+    db: Database,
+    settings: Settings,
+    token: str,
+    org_id: uuid.UUID,
+    requirement: Requirement | None,
+    *,
+    connected: bool = False,
+) -> tuple[int | None, uuid.UUID | None]:
+    """``(None, user_id)`` when the token's user is a member who may read the org's feed and
+    the token may too (``requirement``), else the close code.
+
+    ``connected`` is the re-check of an open socket: an access token that merely expired
+    keeps its socket (revocation still closes it), and lost access is 4403, not 4404.
+    """
     with db.session_scope() as session:
         try:
             if token.startswith(PAT_PREFIX):
                 ctx = _authenticate_pat(session, token)
             else:
-                ctx = _authenticate_jwt(session, token, settings)
+                claims = decode_access_token(token, settings, verify_exp=not connected)
+                ctx = _jwt_context(session.get(User, _jwt_user_id(claims)), claims)
+                family = claims.get(FAMILY_CLAIM)
+                # The login session the token came from was logged out (or its refresh token
+                # replayed): the socket goes with it.
+                if family is not None and _family_revoked(session, ctx.user.id, family):
+                    return CLOSE_UNAUTHORIZED, None
         except ProblemError:
-            return CLOSE_UNAUTHORIZED
+            return CLOSE_UNAUTHORIZED, None
         if not ctx.user.is_active or ctx.user.deleted_at is not None:
-            return CLOSE_UNAUTHORIZED
-        member = session.scalar(select(OrganizationMember.id).where(
+            return CLOSE_UNAUTHORIZED, None
+        role = session.scalar(select(OrganizationMember.role).where(
             OrganizationMember.organization_id == org_id,
             OrganizationMember.user_id == ctx.user.id))
-        if member is None:
-            return CLOSE_NOT_FOUND
-        return None if ctx.allows(requirement) else CLOSE_FORBIDDEN
-
-
-async def _memory_events(org_id: str) -> AsyncIterator[str]:
-    queue = memory_hub.subscribe(org_id)
-    try:
-        while True:
-            yield await queue.get()
-    finally:
-        memory_hub.unsubscribe(org_id, queue)
-
-
-async def _redis_events(redis_url: str, org_id: str) -> AsyncIterator[str]:
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(redis_url)
-    pubsub = client.pubsub()
-    await pubsub.subscribe(channel(org_id))
-    try:
-        async for message in pubsub.listen():
-            if message.get("type") == "message":
-                data = message["data"]
-                yield data.decode() if isinstance(data, bytes) else str(data)
-    finally:
-        await pubsub.unsubscribe()
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
-        await client.aclose()
+        if role is None or not can(role, Action.ORG_READ):
+            return (CLOSE_FORBIDDEN if connected else CLOSE_NOT_FOUND), None
+        if not ctx.allows(requirement):
+            return CLOSE_FORBIDDEN, None
+        return None, ctx.user.id
 
 
 @router.websocket("/orgs/{org_id}/live")
@@ -101,42 +114,70 @@ async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None
     settings: Settings = websocket.app.state.settings
     db: Database = websocket.app.state.db
     requirement = route_requirement(websocket)
-    code = await run_in_threadpool(_authorise, db, settings, token, org_id, requirement) \
-        if token else CLOSE_UNAUTHORIZED
-    if code is not None:
-        await websocket.close(code=code)
+    code, user_id = (
+        await run_in_threadpool(_authorise, db, settings, token, org_id, requirement)
+        if token else (CLOSE_UNAUTHORIZED, None)
+    )
+    if code is not None or user_id is None:
+        await websocket.close(code=code or CLOSE_UNAUTHORIZED)
         return
-    events = (_redis_events(settings.redis_url, str(org_id)) if settings.redis_url
-              else _memory_events(str(org_id)))
-    await websocket.send_json({"type": "hello", "org_id": str(org_id)})
+    feed = Feed(settings.redis_url, org_id, user_id)
+    control = user_channel(user_id)
 
-    async def forward() -> None:
-        async for message in events:
-            await websocket.send_text(message)
+    async def recheck() -> int | None:
+        code, _ = await run_in_threadpool(
+            _authorise, db, settings, token, org_id, requirement, connected=True)
+        return code
 
-    async def drain() -> None:
+    async def forward() -> int | None:
+        await feed.open()
+        # Access may have changed between the first check and the subscription going live.
+        if (code := await recheck()) is not None:
+            return code
+        await websocket.send_json({"type": "hello", "org_id": str(org_id)})
+        while True:
+            name, message = await feed.next()
+            if name == control:
+                # Only control messages cost a database check; events are forwarded as is.
+                if (code := await recheck()) is not None:
+                    return code
+            else:
+                await websocket.send_text(message)
+
+    async def backstop() -> int | None:
+        # Pub/sub is at-most-once: a control message lost in a Redis blip is caught here.
+        while True:
+            await asyncio.sleep(settings.live_recheck_seconds)
+            if (code := await recheck()) is not None:
+                return code
+
+    async def drain() -> int | None:
         # Client messages are ignored; this notices the disconnect.
         with contextlib.suppress(WebSocketDisconnect):
             while True:
                 await websocket.receive_text()
+        return None
 
     pump, listen = asyncio.create_task(forward()), asyncio.create_task(drain())
-    tasks = [pump, listen]
+    tasks = [pump, asyncio.create_task(backstop()), listen]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        if pump.done() and not listen.done():
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        closing = next((t.result() for t in done if not t.cancelled() and t.exception() is None
+                        and t.result() is not None), None)
+        if closing is None and pump.done() and not listen.done():
             # The event source failed (Redis went away) or ended: say so with a close frame,
             # so clients reconnect instead of waiting on a half-dead socket.
             if not pump.cancelled() and pump.exception() is not None:
                 logger.warning("live: event stream failed", extra={
                     "org_id": str(org_id), "error": repr(pump.exception())})
+            closing = CLOSE_STREAM_LOST
+        if closing is not None:
             with contextlib.suppress(Exception):
-                await websocket.close(code=CLOSE_STREAM_LOST, reason="event stream lost")
+                await websocket.close(code=closing)
     finally:
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
-        with contextlib.suppress(BaseException):
-            await events.aclose()  # type: ignore[attr-defined]
+        await feed.close()

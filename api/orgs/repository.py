@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.accounts import User
 from models.integrations import Integration
 from models.inventory import Item, ItemHistory, ItemStock, Location, Ship, StockReservation
-from models.orgs import Organization, OrganizationMember
+from models.orgs import Organization, OrganizationInvitation, OrganizationMember
 from models.planning import Blueprint, BlueprintIngredient, Craft, Goal, GoalTarget
 
 
@@ -78,6 +79,16 @@ def get_member(
     return session.scalar(stmt)
 
 
+def memberships_of_user(session: Session, user_id: uuid.UUID) -> list[OrganizationMember]:
+    """Every membership of one user (their own rows only), by org id."""
+    stmt = (
+        select(OrganizationMember)
+        .where(OrganizationMember.user_id == user_id)
+        .order_by(OrganizationMember.organization_id)
+    )
+    return list(session.scalars(stmt))
+
+
 def lock_owners(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
     """Lock the org's owner memberships (in id order) and return the owners' user ids.
 
@@ -102,6 +113,115 @@ def user_by_username(session: Session, username: str) -> User | None:
             User.is_active.is_(True),
         )
     )
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+def _invitations(org_id: uuid.UUID) -> Select[OrganizationInvitation]:
+    # The readable statement for an org's admins: its own invitations only.
+    return select(OrganizationInvitation).where(OrganizationInvitation.organization_id == org_id)
+
+
+def _addressed_to(username: str, email: str | None) -> ColumnElement[bool]:
+    # Addresses are stored lower-cased, as typed; an anonymised account (no email, a
+    # ``deleted-…`` username) matches nothing anyone typed.
+    by_name = OrganizationInvitation.invitee_username == username.lower()
+    if email is None:
+        return by_name
+    return or_(by_name, OrganizationInvitation.invitee_email == email.lower())
+
+
+def _pending(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        OrganizationInvitation.accepted_at.is_(None),
+        OrganizationInvitation.declined_at.is_(None),
+        OrganizationInvitation.revoked_at.is_(None),
+        OrganizationInvitation.expires_at > now,
+    )
+
+
+def list_invitations(
+    session: Session, org_id: uuid.UUID, now: datetime, *, include_closed: bool
+) -> list[OrganizationInvitation]:
+    """The org's invitations, newest first (only pending ones unless ``include_closed``)."""
+    stmt = _invitations(org_id)
+    if not include_closed:
+        stmt = stmt.where(_pending(now))
+    stmt = stmt.order_by(OrganizationInvitation.created_at.desc(), OrganizationInvitation.id)
+    return list(session.scalars(stmt.limit(500)))
+
+
+def get_invitation(
+    session: Session, org_id: uuid.UUID, invitation_id: uuid.UUID
+) -> OrganizationInvitation | None:
+    """One of the org's invitations."""
+    return session.scalar(_invitations(org_id).where(OrganizationInvitation.id == invitation_id))
+
+
+def pending_invitation_exists(
+    session: Session, org_id: uuid.UUID, now: datetime, *, username: str | None,
+    email: str | None,
+) -> bool:
+    """True when the org already has a pending invitation for this address."""
+    address = (OrganizationInvitation.invitee_username == username if username is not None
+               else OrganizationInvitation.invitee_email == email)
+    stmt = _invitations(org_id).where(address, _pending(now)).with_only_columns(
+        OrganizationInvitation.id)
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def member_with_username(session: Session, org_id: uuid.UUID, username: str) -> bool:
+    """True when a member of the org has this username (the org's admins see them anyway)."""
+    stmt = (
+        _members(org_id)
+        .join(User, User.id == OrganizationMember.user_id)
+        .where(func.lower(User.username) == username.lower())
+        .with_only_columns(OrganizationMember.id)
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def my_pending_invitations(
+    session: Session, username: str, email: str | None, now: datetime
+) -> list[tuple[OrganizationInvitation, str, str | None]]:
+    """Pending invitations addressed to the caller, with org name and inviter's username."""
+    inviter = User.__table__.alias("inviter")
+    stmt = (
+        select(OrganizationInvitation, Organization.name, inviter.c.username)
+        .join(Organization, Organization.id == OrganizationInvitation.organization_id)
+        .outerjoin(inviter, inviter.c.id == OrganizationInvitation.invited_by)
+        .where(_addressed_to(username, email), _pending(now))
+        .order_by(OrganizationInvitation.created_at.desc(), OrganizationInvitation.id)
+    )
+    return [(inv, name, by) for inv, name, by in session.execute(stmt.limit(500)).all()]
+
+
+def my_invitation(
+    session: Session, invitation_id: uuid.UUID, username: str, email: str | None
+) -> OrganizationInvitation | None:
+    """An invitation addressed to the caller (any state); None for anyone else's."""
+    return session.scalar(
+        select(OrganizationInvitation).where(
+            OrganizationInvitation.id == invitation_id, _addressed_to(username, email)
+        ).execution_options(populate_existing=True)
+    )
+
+
+def close_invitation(
+    session: Session, invitation_id: uuid.UUID, now: datetime, **outcome: object
+) -> bool:
+    """Set the outcome of a still-pending invitation, once; False when it was not pending.
+
+    One conditional UPDATE, so two accepts (or an accept racing a revoke) cannot both win.
+    """
+    result = session.execute(
+        update(OrganizationInvitation)
+        .where(OrganizationInvitation.id == invitation_id, _pending(now))
+        .values(**outcome)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def delete_org_data(session: Session, org_id: uuid.UUID) -> None:

@@ -8,10 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from api.core.db import DbSession
-from api.core.deps import Auth, OrgAccess, org_member
+from api.core.deps import AppSettings, Auth, OrgAccess, org_member
 from api.core.permissions import Action
 from api.orgs import service
-from api.orgs.schemas import MemberAdd, MemberOut, MemberPatch, OrgCreate, OrgOut, OrgPatch
+from api.orgs.schemas import (
+    InvitationCreate,
+    InvitationOut,
+    MemberOut,
+    MemberPatch,
+    MyInvitationOut,
+    OrgCreate,
+    OrgOut,
+    OrgPatch,
+)
 
 _RESPONSES: dict[int | str, dict[str, str]] = {
     401: {"description": "Not authenticated"},
@@ -19,7 +28,7 @@ _RESPONSES: dict[int | str, dict[str, str]] = {
     404: {"description": "No such organisation, or you are not a member of it"},
 }
 
-router = APIRouter(prefix="/orgs", tags=["orgs"], responses=_RESPONSES)
+orgs_router = APIRouter(prefix="/orgs", tags=["orgs"], responses=_RESPONSES)
 
 CanRead = Annotated[OrgAccess, Depends(org_member(action=Action.ORG_READ))]
 CanUpdate = Annotated[OrgAccess, Depends(org_member(action=Action.ORG_UPDATE))]
@@ -30,7 +39,7 @@ CanManageMembers = Annotated[OrgAccess, Depends(org_member(action=Action.MEMBERS
 IsMember = Annotated[OrgAccess, Depends(org_member(action=Action.ORG_READ))]
 
 
-@router.post(
+@orgs_router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create an organisation",
@@ -45,7 +54,7 @@ def create_org(
     return service.create_org(session, auth.user, body)
 
 
-@router.get("", summary="My organisations")
+@orgs_router.get("", summary="My organisations")
 def list_orgs(
     session: DbSession, auth: Auth
 ) -> list[OrgOut]:
@@ -53,19 +62,19 @@ def list_orgs(
     return service.list_my_orgs(session, auth.user)
 
 
-@router.get("/{org_id}", summary="An organisation")
+@orgs_router.get("/{org_id}", summary="An organisation")
 def get_org(org_id: uuid.UUID, access: CanRead, session: DbSession) -> OrgOut:
     """The organisation (members only)."""
     return service.get_org(session, access)
 
 
-@router.patch("/{org_id}", summary="Rename or re-describe an organisation")
+@orgs_router.patch("/{org_id}", summary="Rename or re-describe an organisation")
 def update_org(org_id: uuid.UUID, body: OrgPatch, access: CanUpdate, session: DbSession) -> OrgOut:
     """Change name or description (admin or owner)."""
     return service.update_org(session, access, body)
 
 
-@router.delete(
+@orgs_router.delete(
     "/{org_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an organisation"
 )
 def delete_org(org_id: uuid.UUID, access: CanDelete, session: DbSession) -> Response:
@@ -74,26 +83,59 @@ def delete_org(org_id: uuid.UUID, access: CanDelete, session: DbSession) -> Resp
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{org_id}/members", summary="Members and roles")
+@orgs_router.get("/{org_id}/members", summary="Members and roles")
 def list_members(org_id: uuid.UUID, access: CanReadMembers, session: DbSession) -> list[MemberOut]:
     """Every member with their role."""
     return service.list_members(session, access)
 
 
-@router.post(
-    "/{org_id}/members",
+@orgs_router.post(
+    "/{org_id}/invitations",
     status_code=status.HTTP_201_CREATED,
-    summary="Add a member",
-    responses={409: {"description": "Already a member"}},
+    summary="Invite someone (by username or email)",
+    responses={409: {"description": "Already a member, or a pending invitation exists"}},
 )
-def add_member(
-    org_id: uuid.UUID, body: MemberAdd, access: CanManageMembers, session: DbSession
-) -> MemberOut:
-    """Add an existing user by username with a role (only owners grant ``owner``)."""
-    return service.add_member(session, access, body.username, body.role)
+def invite(
+    org_id: uuid.UUID,
+    body: InvitationCreate,
+    access: CanManageMembers,
+    session: DbSession,
+    settings: AppSettings,
+) -> InvitationOut:
+    """Invite a username or email address to join with a role (``admin``, ``member`` or
+    ``viewer``; owners are made from members). They join only by accepting it
+    (``POST /users/me/invitations/{id}/accept``). The answer never says whether an account
+    with that username or email exists."""
+    return service.invite(session, access, body, valid_days=settings.invitation_days)
 
 
-@router.patch(
+@orgs_router.get("/{org_id}/invitations", summary="The organisation's invitations")
+def list_invitations(
+    org_id: uuid.UUID,
+    access: CanManageMembers,
+    session: DbSession,
+    include_closed: bool = False,
+) -> list[InvitationOut]:
+    """Pending invitations, newest first; ``include_closed`` adds accepted, declined, revoked
+    and expired ones."""
+    return service.list_invitations(session, access, include_closed=include_closed)
+
+
+@orgs_router.delete(
+    "/{org_id}/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a pending invitation",
+    responses={409: {"description": "No longer pending"}},
+)
+def revoke_invitation(
+    org_id: uuid.UUID, invitation_id: uuid.UUID, access: CanManageMembers, session: DbSession
+) -> Response:
+    """Withdraw an invitation that was not accepted or declined yet."""
+    service.revoke_invitation(session, access, invitation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@orgs_router.patch(
     "/{org_id}/members/{user_id}",
     summary="Change a member's role or stock reliability",
     responses={409: {"description": "Would leave the org without an owner"}},
@@ -110,7 +152,7 @@ def change_role(
     return service.update_member(session, access, user_id, body)
 
 
-@router.delete(
+@orgs_router.delete(
     "/{org_id}/members/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a member",
@@ -125,7 +167,7 @@ def remove_member(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
+@orgs_router.post(
     "/{org_id}/leave",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Leave an organisation",
@@ -135,3 +177,57 @@ def leave(org_id: uuid.UUID, access: IsMember, session: DbSession) -> Response:
     """Leave the organisation; the last owner must hand over ownership first."""
     service.leave(session, access)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+invitations_router = APIRouter(
+    prefix="/users/me/invitations", tags=["orgs"], responses={401: _RESPONSES[401]}
+)
+
+
+@invitations_router.get("", summary="My pending invitations")
+def my_invitations(
+    session: DbSession, auth: Auth
+) -> list[MyInvitationOut]:
+    """Pending invitations addressed to your username or email, with the org and inviter."""
+    return service.my_invitations(session, auth.user)
+
+
+@invitations_router.post(
+    "/{invitation_id}/accept",
+    summary="Accept an invitation (join the organisation)",
+    responses={
+        404: {"description": "No such invitation addressed to you"},
+        409: {"description": "No longer pending, or already a member"},
+    },
+)
+def accept_invitation(
+    invitation_id: uuid.UUID,
+    session: DbSession,
+    auth: Auth,
+) -> OrgOut:
+    """Join the organisation with the invitation's role; returns the org as you now see it."""
+    return service.accept_invitation(session, auth.user, invitation_id)
+
+
+@invitations_router.post(
+    "/{invitation_id}/decline",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Decline an invitation",
+    responses={
+        404: {"description": "No such invitation addressed to you"},
+        409: {"description": "No longer pending"},
+    },
+)
+def decline_invitation(
+    invitation_id: uuid.UUID,
+    session: DbSession,
+    auth: Auth,
+) -> Response:
+    """Say no; the org's admins see the invitation as declined."""
+    service.decline_invitation(session, auth.user, invitation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+router = APIRouter()
+router.include_router(orgs_router)
+router.include_router(invitations_router)

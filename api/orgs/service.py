@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -10,10 +11,21 @@ from sqlalchemy.orm import Session
 from api.core.deps import OrgAccess
 from api.core.errors import Conflict, FieldError, Forbidden, NotFound
 from api.core.permissions import Role, can_assign_role
+from api.live.hub import announce, announce_access_changed
 from api.orgs import repository as repo
-from api.orgs.schemas import MemberOut, MemberPatch, OrgCreate, OrgOut, OrgPatch
+from api.orgs.schemas import (
+    InvitationCreate,
+    InvitationOut,
+    MemberOut,
+    MemberPatch,
+    MyInvitationOut,
+    OrgCreate,
+    OrgOut,
+    OrgPatch,
+)
+from api.stock import service as stock_service
 from models.accounts import User
-from models.orgs import Organization, OrganizationMember
+from models.orgs import Organization, OrganizationInvitation, OrganizationMember
 
 
 def _name_conflict(name: str) -> Conflict:
@@ -82,8 +94,10 @@ def update_org(session: Session, access: OrgAccess, data: OrgPatch) -> OrgOut:
 
 
 def delete_org(session: Session, access: OrgAccess) -> None:
-    """Delete the organisation and all its data."""
-    repo.delete_org_data(session, _org(session, access).id)
+    """Delete the organisation and all its data; its members' live sockets close."""
+    org = _org(session, access)
+    announce_access_changed(session, [m.user_id for m, _ in repo.list_members(session, org.id)])
+    repo.delete_org_data(session, org.id)
 
 
 def list_members(session: Session, access: OrgAccess) -> list[MemberOut]:
@@ -136,19 +150,148 @@ def _ensure_not_last_owner(session: Session, org_id: uuid.UUID, user_id: uuid.UU
         )
 
 
-def add_member(session: Session, access: OrgAccess, username: str, role: str) -> MemberOut:
-    """Add an existing user by username; 404 for unknown users, 409 when already a member."""
-    _forbid_role_change(access, None, role)
-    user = repo.user_by_username(session, username)
-    if user is None:
-        raise NotFound("user", username)
-    if repo.get_member(session, access.org_id, user.id) is not None:
-        detail = f"'{user.username}' is already a member"
-        raise Conflict(detail, errors=[FieldError(detail, field="username")], field="username")
-    member = OrganizationMember(organization_id=access.org_id, user_id=user.id, role=role)
-    session.add(member)
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _status(inv: OrganizationInvitation, now: datetime) -> str:
+    if inv.accepted_at is not None:
+        return "accepted"
+    if inv.declined_at is not None:
+        return "declined"
+    if inv.revoked_at is not None:
+        return "revoked"
+    return "expired" if inv.expires_at <= now else "pending"
+
+
+def _invitation_out(inv: OrganizationInvitation, now: datetime) -> InvitationOut:
+    return InvitationOut(
+        id=inv.id,
+        organization_id=inv.organization_id,
+        username=inv.invitee_username,
+        email=inv.invitee_email,
+        role=inv.role,
+        status=_status(inv, now),
+        invited_by=inv.invited_by,
+        created_at=inv.created_at,
+        expires_at=inv.expires_at,
+    )
+
+
+def invite(
+    session: Session, access: OrgAccess, data: InvitationCreate, *, valid_days: int
+) -> InvitationOut:
+    """Invite a username or an email address to join with ``data.role`` (never owner).
+
+    The answer is the same whether or not an account has that username or email: nothing is
+    looked up except the org's own members (whom its admins can list anyway) and its
+    pending invitations. 409 when the username is already a member or the address already
+    has a pending invitation.
+    """
+    _forbid_role_change(access, None, data.role)
+    username = data.username.lower() if data.username is not None else None
+    email = data.email.lower() if data.email is not None else None
+    field = "username" if username is not None else "email"
+    if username is not None and repo.member_with_username(session, access.org_id, username):
+        detail = f"'{data.username}' is already a member"
+        raise Conflict(detail, errors=[FieldError(detail, field=field)], field=field)
+    now = _now()
+    if repo.pending_invitation_exists(session, access.org_id, now, username=username,
+                                      email=email):
+        detail = "A pending invitation for this address exists; revoke it first"
+        raise Conflict(detail, errors=[FieldError(detail, field=field)], field=field)
+    inv = OrganizationInvitation(
+        organization_id=access.org_id,
+        invitee_username=username,
+        invitee_email=email,
+        role=data.role,
+        invited_by=access.user.id,
+        created_at=now,
+        expires_at=now + timedelta(days=valid_days),
+    )
+    session.add(inv)
     session.flush()
-    return _member_out(member, user)
+    return _invitation_out(inv, now)
+
+
+def list_invitations(
+    session: Session, access: OrgAccess, *, include_closed: bool
+) -> list[InvitationOut]:
+    """The org's invitations (pending only unless ``include_closed``)."""
+    now = _now()
+    rows = repo.list_invitations(session, access.org_id, now, include_closed=include_closed)
+    return [_invitation_out(inv, now) for inv in rows]
+
+
+def _not_pending(inv: OrganizationInvitation, now: datetime) -> Conflict:
+    state = _status(inv, now)
+    detail = f"The invitation is {state}, no longer pending"
+    return Conflict(detail, errors=[FieldError(detail, record=f"organization_invitation/{inv.id}")],
+                    status_of_invitation=state)
+
+
+def revoke_invitation(session: Session, access: OrgAccess, invitation_id: uuid.UUID) -> None:
+    """Withdraw a pending invitation (404 for other orgs' ids, 409 when no longer pending)."""
+    inv = repo.get_invitation(session, access.org_id, invitation_id)
+    if inv is None:
+        raise NotFound("organization_invitation", invitation_id)
+    now = _now()
+    if not repo.close_invitation(session, inv.id, now, revoked_at=now):
+        raise _not_pending(inv, now)
+    session.flush()
+
+
+def my_invitations(session: Session, user: User) -> list[MyInvitationOut]:
+    """Pending invitations addressed to the caller's username or email."""
+    rows = repo.my_pending_invitations(session, user.username, user.email, _now())
+    return [
+        MyInvitationOut(
+            id=inv.id,
+            organization_id=inv.organization_id,
+            organization_name=name,
+            role=inv.role,
+            invited_by=by,
+            created_at=inv.created_at,
+            expires_at=inv.expires_at,
+        )
+        for inv, name, by in rows
+    ]
+
+
+def _mine(session: Session, user: User, invitation_id: uuid.UUID) -> OrganizationInvitation:
+    inv = repo.my_invitation(session, invitation_id, user.username, user.email)
+    if inv is None:  # someone else's, or no such id: the same answer
+        raise NotFound("organization_invitation", invitation_id)
+    return inv
+
+
+def accept_invitation(session: Session, user: User, invitation_id: uuid.UUID) -> OrgOut:
+    """Join the org with the invitation's role; 409 when it is no longer pending or the
+    caller is already a member."""
+    inv = _mine(session, user, invitation_id)
+    now = _now()
+    if repo.get_member(session, inv.organization_id, user.id) is not None:
+        detail = "You are already a member of this organisation"
+        record = f"organization/{inv.organization_id}"
+        raise Conflict(detail, errors=[FieldError(detail, record=record)],
+                       organization_id=str(inv.organization_id))
+    if not repo.close_invitation(session, inv.id, now, accepted_at=now, accepted_by=user.id):
+        raise _not_pending(inv, now)
+    session.add(OrganizationMember(organization_id=inv.organization_id, user_id=user.id,
+                                   role=inv.role))
+    session.flush()
+    org = repo.org_by_id(session, inv.organization_id)
+    assert org is not None  # the invitation cascades away with its org
+    return _out(org, inv.role, repo.member_counts(session, [org.id]).get(org.id, 0))
+
+
+def decline_invitation(session: Session, user: User, invitation_id: uuid.UUID) -> None:
+    """Say no to an invitation (409 when it is no longer pending)."""
+    inv = _mine(session, user, invitation_id)
+    now = _now()
+    if not repo.close_invitation(session, inv.id, now, declined_at=now):
+        raise _not_pending(inv, now)
+    session.flush()
 
 
 def _target(session: Session, access: OrgAccess, user_id: uuid.UUID) -> OrganizationMember:
@@ -184,6 +327,7 @@ def change_role(session: Session, access: OrgAccess, user_id: uuid.UUID, role: s
     if member.role == Role.OWNER.value:
         _ensure_not_last_owner(session, access.org_id, user_id)
     member.role = role
+    announce_access_changed(session, [user_id])
     session.flush()
     return _member_out(member, _user(session, user_id))
 
@@ -197,8 +341,7 @@ def remove_member(session: Session, access: OrgAccess, user_id: uuid.UUID) -> No
     _forbid_role_change(access, member.role, None)
     if member.role == Role.OWNER.value:
         _ensure_not_last_owner(session, access.org_id, user_id)
-    session.delete(member)
-    session.flush()
+    _part(session, member, actor_id=access.user.id)
 
 
 def leave(session: Session, access: OrgAccess) -> None:
@@ -206,7 +349,44 @@ def leave(session: Session, access: OrgAccess) -> None:
     member = _target(session, access, access.user.id)
     if member.role == Role.OWNER.value:
         _ensure_not_last_owner(session, access.org_id, access.user.id)
+    _part(session, member, actor_id=access.user.id)
+
+
+def part_everywhere(session: Session, user_id: uuid.UUID) -> None:
+    """End every membership of a user whose account is being deleted, as leaving does:
+    their shared stock is returned (the orgs' reservations of it released and recorded) and
+    each org is told which crafts and plans lost inputs."""
+    for member in repo.memberships_of_user(session, user_id):
+        _part(session, member, actor_id=user_id)
+
+
+def _part(session: Session, member: OrganizationMember, *, actor_id: uuid.UUID) -> None:
+    """End a membership (leave or removal), in the caller's transaction.
+
+    The member's stock shared with the org goes back to them (the org's reservations of it
+    are released; ``stock.return_member_stock``), the org is told which crafts and plans lost
+    inputs (live event ``member.left``), and the member's open live sockets close.
+    """
+    org_id, user_id = member.organization_id, member.user_id
+    returned = stock_service.return_member_stock(
+        session, org_id=org_id, user_id=user_id, actor_id=actor_id
+    )
     session.delete(member)
+    announce_access_changed(session, [user_id])
+    announce(session, org_id, {
+        "type": "member.left",
+        "user_id": str(user_id),
+        "removed_by": None if actor_id == user_id else str(actor_id),
+        "returned_stock_ids": [str(i) for i in returned.stock_ids],
+        "released_reservations": [
+            {"reservation_id": str(x.reservation_id), "stock_id": str(x.stock_id),
+             "item_id": str(x.item_id), "quantity": str(x.quantity),
+             "craft_id": x.craft_id and str(x.craft_id), "plan_id": x.plan_id and str(x.plan_id)}
+            for x in returned.lost
+        ],
+        "crafts_lost_inputs": sorted({str(x.craft_id) for x in returned.lost if x.craft_id}),
+        "plans_lost_inputs": sorted({str(x.plan_id) for x in returned.lost if x.plan_id}),
+    })
     session.flush()
 
 

@@ -544,6 +544,38 @@ def set_shared(
     return _one_row(session.execute(stmt))
 
 
+def lock_shared_of_member(
+    session: Session, org_id: uuid.UUID, user_id: uuid.UUID
+) -> list[ItemStock]:
+    """Lock the member's rows shared with ``org_id`` ``FOR UPDATE`` in id order.
+
+    The fixed order of :func:`lock_stocks`; a reservation racing a member's departure either
+    commits first (and is then released) or waits and finds the row no longer shared.
+    """
+    stmt = (
+        select(ItemStock)
+        .where(ItemStock.owner_user_id == user_id, ItemStock.shared_with_org_id == org_id)
+        .order_by(ItemStock.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(stmt))
+
+
+def open_reservations_on(
+    session: Session, org_id: uuid.UUID, stock_ids: list[uuid.UUID]
+) -> list[StockReservation]:
+    """The org's open reservations of these rows, oldest first."""
+    if not stock_ids:
+        return []
+    stmt = readable_reservations(org_id).where(
+        StockReservation.stock_id.in_(stock_ids),
+        StockReservation.released_at.is_(None),
+        StockReservation.consumed_at.is_(None),
+    ).order_by(StockReservation.created_at, StockReservation.id)
+    return list(session.scalars(stmt))
+
+
 def add_history(session: Session, **fields: Any) -> ItemHistory:
     """Append one history row (flushed with the change it records)."""
     row = ItemHistory(**fields)

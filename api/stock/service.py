@@ -8,6 +8,7 @@ These are the functions other packages reuse (crafts, plan apply); see docs/inve
 * :func:`transfer_stock` — move units between locations (row locks in id order).
 * :func:`reserve_stock`, :func:`release_reservation`, :func:`consume_reservation`.
 * :func:`share_stock`, :func:`withdraw_stock` — member stock shared with an org.
+* :func:`return_member_stock` — a leaving member's shared stock goes back to them.
 """
 
 from __future__ import annotations
@@ -439,7 +440,11 @@ def reserve_stock(
         )
     items.require_whole_pieces(session, [(stock.item_id, quantity, "quantity")])
     if not repo.add_reserved(session, stock_id, quantity, org_id, actor_id):
-        raise _insufficient(session, repo.get_stock(session, stock_id), quantity, "reserve")
+        current = repo.get_stock(session, stock_id)
+        if current.organization_id != org_id and current.shared_with_org_id != org_id:
+            # Withdrawn, or its owner left the org, while we were deciding: gone for the org.
+            raise NotFound("stock", stock_id)
+        raise _insufficient(session, current, quantity, "reserve")
     reservation = StockReservation(
         stock_id=stock_id,
         organization_id=org_id,
@@ -468,6 +473,7 @@ def _close(
     org_id: uuid.UUID | None,
     *,
     consume: bool,
+    note: str | None = None,
 ) -> StockReservation:
     reservation = repo.get_reservation(session, reservation_id, org_id)
     if reservation is None:
@@ -491,6 +497,7 @@ def _close(
         kind="consume" if consume else "release", actor_id=actor_id,
         delta=-q if consume else Decimal(0), reserved_delta=-q,
         reservation_id=reservation.id, craft_id=reservation.craft_id, plan_id=reservation.plan_id,
+        note=note,
     )
     session.flush()
     fresh = repo.get_reservation(session, reservation_id)
@@ -565,6 +572,57 @@ def withdraw_stock(
     history = _record(session, stock, org_id, kind="unshare", actor_id=user_id)
     session.flush()
     return StockChange(repo.get_stock(session, stock_id), [history])
+
+
+LEFT_NOTE = "owner left the organisation"
+
+
+@dataclass(frozen=True)
+class LostInput:
+    """A reservation released because the stock's owner left: what the org lost."""
+
+    reservation_id: uuid.UUID
+    stock_id: uuid.UUID
+    item_id: uuid.UUID
+    quantity: Decimal
+    craft_id: uuid.UUID | None
+    plan_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class ReturnedStock:
+    """What :func:`return_member_stock` did: rows unshared and reservations released."""
+
+    stock_ids: list[uuid.UUID]
+    lost: list[LostInput]
+
+
+def return_member_stock(
+    session: Session, *, org_id: uuid.UUID, user_id: uuid.UUID, actor_id: uuid.UUID | None
+) -> ReturnedStock:
+    """Give a leaving (or removed) member's shared stock back to them, in the caller's
+    transaction: the org's open reservations of it are released, then every row is unshared.
+
+    Rows are locked in id order first (the stock code's fixed order), so a concurrent
+    reservation either committed before (and is released here) or finds the row unshared.
+    History: one ``release`` row per reservation (with its craft/plan) and one ``unshare``
+    row per stock row, recorded for the org and noted :data:`LEFT_NOTE`.
+    """
+    rows = repo.lock_shared_of_member(session, org_id, user_id)
+    lost: list[LostInput] = []
+    for res in repo.open_reservations_on(session, org_id, [r.id for r in rows]):
+        stock = next(r for r in rows if r.id == res.stock_id)
+        _close(session, res.id, actor_id, org_id, consume=False, note=LEFT_NOTE)
+        lost.append(LostInput(res.id, res.stock_id, stock.item_id, res.quantity,
+                              res.craft_id, res.plan_id))
+    for stock in rows:
+        if not repo.set_shared(session, stock.id, user_id, org_id, share=False):
+            # pragma: no cover - reserved == Σ open reservations, all released just above
+            raise Conflict("Shared stock still reserved after releasing", stock_id=stock.id)
+        # ``stock`` still shows the row as shared, so the org's history records the return.
+        _record(session, stock, org_id, kind="unshare", actor_id=actor_id, note=LEFT_NOTE)
+    session.flush()
+    return ReturnedStock([r.id for r in rows], lost)
 
 
 def get_visible_stock(

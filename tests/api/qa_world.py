@@ -162,6 +162,9 @@ def seed_org(
     if crafts.status_code != 404:  # the crafts router exists (it is being written concurrently)
         d.ids["craft_id"] = _ok(crafts, 201)["id"]
         post(f"{o}/crafts/{d['craft_id']}/start", None, status=200)
+    d.ids["invitation_id"] = post(
+        f"{o}/invitations", {"email": f"guest-{uuid.uuid4().hex[:8]}@example.test"}
+    )["id"]
     d.ids["token_id"] = post(
         f"{API}/users/me/tokens", {"name": f"{tag} pat", "scopes": ["inventory:read"]},
         headers=mh,

@@ -506,7 +506,7 @@ def test_pat_scopes_enforced_on_org_routes(
     assert body["required_scope"] == "org:admin"
     assert_problem(
         client.post(
-            f"/api/v1/orgs/{org.id}/members",
+            f"/api/v1/orgs/{org.id}/invitations",
             json={"username": "scope_member", "role": "member"},
             headers=read_only,
         ),
@@ -517,14 +517,16 @@ def test_pat_scopes_enforced_on_org_routes(
         client.patch(f"/api/v1/orgs/{org.id}", json={"description": "x"}, headers=admin).status_code
         == 200
     )
-    assert (
-        client.post(
-            f"/api/v1/orgs/{org.id}/members",
-            json={"username": "scope_member", "role": "member"},
-            headers=admin,
-        ).status_code
-        == 201
+    invited = client.post(
+        f"/api/v1/orgs/{org.id}/invitations",
+        json={"username": "scope_member", "role": "member"},
+        headers=admin,
     )
+    assert invited.status_code == 201
+    accepted = client.post(
+        f"/api/v1/users/me/invitations/{invited.json()['id']}/accept", headers=member.headers
+    )
+    assert accepted.status_code == 200
     # Scopes never widen a role: a member's org:admin token still cannot manage.
     resp = client.post(
         "/api/v1/users/me/tokens",

@@ -90,8 +90,8 @@ NESTED: list[tuple[tuple[str, str], tuple[str | int, ...], Any]] = [
     (("POST", "/orgs/{org_id}/stock/adjust"), ("delta",), "-1000"),  # below what is held
     (("POST", "/orgs/{org_id}/stock/transfer"), ("quantity",), "1000"),  # more than held
     (("POST", "/orgs/{org_id}/stock/reservations"), ("quantity",), "1000"),
-    (("POST", "/orgs/{org_id}/members"), ("username",), "nobody_" + "z" * 20),
-    (("POST", "/orgs/{org_id}/members"), ("role",), "superuser"),
+    (("POST", "/orgs/{org_id}/invitations"), ("role",), "owner"),
+    (("POST", "/orgs/{org_id}/invitations"), ("email",), "not-an-address"),
 ]
 
 

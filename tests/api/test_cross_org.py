@@ -20,6 +20,7 @@ covered or explicitly reviewed.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -234,8 +235,14 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PATCH", "/orgs/{org_id}"): Spec(body=_const({"description": "QA neutral"})),
     ("DELETE", "/orgs/{org_id}"): Spec(),
     ("GET", "/orgs/{org_id}/members"): Spec(),
-    ("POST", "/orgs/{org_id}/members"): Spec(
-        body=lambda d, w: {"username": w.outsider.user.username, "role": "viewer"}),
+    ("POST", "/orgs/{org_id}/invitations"): Spec(
+        body=lambda d, w: {"email": f"qa-{uuid.uuid4().hex[:8]}@example.test", "role": "viewer"}),
+    ("GET", "/orgs/{org_id}/invitations"): Spec(),
+    ("DELETE", "/orgs/{org_id}/invitations/{invitation_id}"): Spec(),
+    # Addressed to a guest nobody is: every caller gets the same 404 as for a foreign id.
+    ("GET", "/users/me/invitations"): Spec(),
+    ("POST", "/users/me/invitations/{invitation_id}/accept"): Spec(control=False),
+    ("POST", "/users/me/invitations/{invitation_id}/decline"): Spec(control=False),
     ("PATCH", "/orgs/{org_id}/members/{user_id}"): Spec(body=_const({"role": "viewer"})),
     ("DELETE", "/orgs/{org_id}/members/{user_id}"): Spec(),
     ("POST", "/orgs/{org_id}/leave"): Spec(),

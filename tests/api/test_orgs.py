@@ -118,7 +118,7 @@ MATRIX: dict[str, set[str]] = {
     "get": set(ROLES),
     "members": set(ROLES),
     "update": {"owner", "admin"},
-    "add_member": {"owner", "admin"},
+    "invite": {"owner", "admin"},
     "change_role": {"owner", "admin"},
     "remove_member": {"owner", "admin"},
     "delete": {"owner"},
@@ -139,8 +139,8 @@ def _call(
         "get": lambda: client.get(base, headers=h),
         "members": lambda: client.get(f"{base}/members", headers=h),
         "update": lambda: client.patch(base, json={"description": "new"}, headers=h),
-        "add_member": lambda: client.post(
-            f"{base}/members",
+        "invite": lambda: client.post(
+            f"{base}/invitations",
             json={"username": newcomer.user.username, "role": "member"},
             headers=h,
         ),
@@ -199,12 +199,13 @@ def test_only_owners_touch_owners(
         client.patch(f"{base}/members/{owner.id}", json={"role": "admin"}, headers=h), 403
     )
     assert_problem(client.delete(f"{base}/members/{owner.id}", headers=h), 403)
-    assert_problem(
-        client.post(
-            f"{base}/members", json={"username": newcomer.user.username, "role": "owner"}, headers=h
-        ),
-        403,
-    )
+    # Nobody is invited as owner (issue 8.5): owners are made from members who accepted.
+    for headers in (h, owner.headers):
+        body = assert_problem(client.post(
+            f"{base}/invitations", json={"username": newcomer.user.username, "role": "owner"},
+            headers=headers,
+        ), 422)
+        assert body["errors"][0]["field"] == "role"
     # Owners may.
     assert client.patch(
         f"{base}/members/{member.id}", json={"role": "owner"}, headers=owner.headers
@@ -252,35 +253,6 @@ def test_members_leave_and_get_removed(
     assert body["errors"][0]["record"] == f"organization_member/{member.id}"
 
 
-def test_add_member_rules(
-    client: TestClient, session: Session, make_user: MakeUser, make_org: MakeOrg
-) -> None:
-    owner, newcomer = make_user(), make_user("Newcomer_1")
-    org = make_org(owner)
-    url = f"/api/v1/orgs/{org.id}/members"
-    resp = client.post(
-        url, json={"username": "newcomer_1", "role": "viewer"}, headers=owner.headers
-    )
-    assert resp.status_code == 201 and resp.json()["role"] == "viewer"
-    dup = client.post(url, json={"username": "Newcomer_1"}, headers=owner.headers)
-    assert assert_problem(dup, 409)["field"] == "username"
-    assert_problem(client.post(url, json={"username": "ghost"}, headers=owner.headers), 404)
-    for bad in [
-        {},
-        {"username": "x", "role": "emperor"},
-        {"username": "u" * 65},
-        {"username": ["x"]},
-    ]:
-        assert_problem(client.post(url, json=bad, headers=owner.headers), 422)
-    assert_problem(
-        client.patch(f"{url}/{newcomer.id}", json={"role": "god"}, headers=owner.headers), 422
-    )
-    assert_problem(
-        client.patch(f"{url}/not-a-uuid", json={"role": "admin"}, headers=owner.headers), 422
-    )
-    assert members_of(session, org.id) == {owner.id: "owner", newcomer.id: "viewer"}
-
-
 # --- cross-org access: 404 on every route ---------------------------------------------------
 
 
@@ -296,7 +268,9 @@ def test_cross_org_access_is_404_everywhere(
         ("PATCH", base, {"description": "pwned"}),
         ("DELETE", base, None),
         ("GET", f"{base}/members", None),
-        ("POST", f"{base}/members", {"username": alice.user.username, "role": "owner"}),
+        ("POST", f"{base}/invitations", {"username": alice.user.username, "role": "admin"}),
+        ("GET", f"{base}/invitations", None),
+        ("DELETE", f"{base}/invitations/{uuid.uuid4()}", None),
         ("PATCH", f"{base}/members/{carol.id}", {"role": "viewer"}),
         ("DELETE", f"{base}/members/{carol.id}", None),
         ("POST", f"{base}/leave", None),
