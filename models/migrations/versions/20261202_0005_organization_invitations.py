@@ -7,7 +7,7 @@ when, and the outcome (accepted, declined or revoked; at most one). Batch mode f
 indexes so the revision runs unchanged on SQLite.
 
 Revision ID: 0005
-Revises: 0007
+Revises: 0004
 Create Date: 2026-12-02 14:20:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0007"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
