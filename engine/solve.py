@@ -206,7 +206,9 @@ def extract(f: Formulation, values: list[float]
     runs: dict[str, float] = {}
     for bp_id, col in f.runs_var.items():
         if problem.blueprint(bp_id).continuous:
-            value = _snap(max(0.0, values[col]))
+            # Not snapped: runs are multiplied by the output quantity, so snapping 0.75571509
+            # to 0.755715 would turn 40 SCU into 39.999995 and report a shortfall.
+            value = max(0.0, values[col])
             runs[bp_id] = 0.0 if value < SNAP else value
         else:
             runs[bp_id] = round(values[col])

@@ -37,13 +37,13 @@ def _solved(problem: Problem) -> Plan:
     return plan
 
 
-def _refinery(ore: float, demand: float, *, continuous: bool) -> Problem:
-    # Quantanium refined at 90 % yield, a refinery job sized for 100 SCU of ore.
+def _refinery(ore: float, demand: float, *, continuous: bool, out: float = 90) -> Problem:
+    # Quantanium refined at 90 % yield (or ``out`` %), a refinery job sized for 100 SCU of ore.
     return parse_problem({
         "items": [{"id": "quan-ore"}, {"id": "quantanium"}],
         "locations": [{"id": "hangar"}],
         "blueprints": [{"id": "refine", "continuous": continuous,
-                        "output": {"item": "quantanium", "quantity": 90},
+                        "output": {"item": "quantanium", "quantity": out},
                         "ingredients": [{"item": "quan-ore", "quantity": 100}],
                         "run_cost": 500}],
         "sources": [{"id": "ore", "item": "quan-ore", "location": "hangar", "tier": "own",
@@ -64,6 +64,16 @@ def test_24_scu_of_ore_refined_to_meet_a_20_scu_demand() -> None:
     # In whole 100 SCU batches the same ore cannot make a single run.
     batch = _solved(_refinery(24, 20, continuous=False))
     assert not batch.complete and batch.crafts == []
+
+
+def test_fractional_runs_are_not_rounded_into_a_shortfall() -> None:
+    # 40 / 52.93 = 0.75571509...: rounded to 6 decimals the runs made 39.999995 SCU and the
+    # plan reported a 5e-6 SCU shortfall (seen as "short 0 SCU" in the UI).
+    problem = _refinery(100, 40, continuous=True, out=52.93)
+    plan = _solved(problem)
+    assert plan.complete and plan.shortfalls == []
+    made = sum(c.runs for c in plan.crafts) * 52.93
+    assert made >= 40 - 1e-9
 
 
 def test_fractional_runs_of_a_continuous_blueprint_pass_the_checker_only_there() -> None:
