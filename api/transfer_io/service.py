@@ -348,6 +348,7 @@ class _Items:
     by_key: dict[str, set[uuid.UUID]]
     display: dict[str, str]
     names: dict[uuid.UUID, str]
+    units: dict[uuid.UUID, str]
 
     @classmethod
     def load(cls, session: Session, org_id: uuid.UUID) -> _Items:
@@ -362,7 +363,7 @@ class _Items:
             for alias in aliases:
                 by_key.setdefault(_key(alias), set()).add(item_id)
                 display.setdefault(_key(alias), f"{alias} ({names[item_id]})")
-        return cls(by_key, display, names)
+        return cls(by_key, display, names, {i.id: i.unit for i in found})
 
     def resolve(self, plan: _Plan, row: int, column: str, name: str) -> uuid.UUID | None:
         ids = self.by_key.get(_key(name), set())
@@ -396,6 +397,11 @@ def _plan_stock(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
         quantity = _decimal(plan, number, "quantity", v["quantity"])
         if quantity is not None and not Decimal(0) <= quantity <= stock.MAX_QUANTITY:
             plan.error(number, "quantity", v["quantity"], f"must be within 0..{stock.MAX_QUANTITY}")
+        if (quantity is not None and item_id is not None
+                and known_items.units[item_id] == items.PIECE_UNIT
+                and quantity != quantity.to_integral_value()):
+            plan.error(number, "quantity", v["quantity"],
+                       f"{known_items.names[item_id]} is counted in whole pieces")
         if len(plan.errors) > before or item_id is None or location_id is None or quantity is None:
             continue
         key = (item_id, location_id, quality)

@@ -39,7 +39,7 @@ SHIPS_CSV = (
 STOCK_CSV = (
     "item,location,quality,quantity\n"
     "Org Trophy,Stanton > ArcCorp > Area 18 > Org Hangar,0,3\n"
-    "cup,Stanton > ArcCorp > Area 18 > Org Hangar > Bay 2,500,1.5\n"
+    "cup,Stanton > ArcCorp > Area 18 > Org Hangar > Bay 2,500,2\n"
     "Quantainium,Stanton > ArcCorp > Area 18 > Org Hangar > Big Red cargo grid,0,32\n"
 )
 
@@ -120,7 +120,7 @@ def test_full_import_creates_everything_with_history_then_is_idempotent(
     assert notes == {"import"}
     bay = session.scalar(select(ItemStock).where(
         ItemStock.organization_id == org.id, ItemStock.quality == 500))
-    assert bay is not None and bay.quantity == Decimal("1.5")
+    assert bay is not None and bay.quantity == Decimal("2")
     for kind, body in (("items", ITEMS_CSV), ("locations", LOCATIONS_CSV),
                        ("ships", SHIPS_CSV), ("stock", STOCK_CSV)):
         again = _import(client, org, owner, kind, body, apply=True).json()
@@ -158,11 +158,13 @@ def test_bad_rows_are_all_reported_with_suggestions_and_apply_writes_nothing(
         "Quantanum,Stanton > ArcCorp > Area 18 > Org Hangar,0,1\n"    # misspelt item
         "Org Trophy,Stanton > ArcCorp > Area18 > Org Hangar,0,1\n"     # misspelt path
         "Hull Plate,Stanton > ArcCorp > Area 18 > Org Hangar,1001,x\n" # two bad values
+        "cup,Stanton > ArcCorp > Area 18 > Org Hangar,0,0.5\n"         # half a trophy
     )
     report = _import(client, org, owner, "stock", bad).json()
     assert report["valid"] is False
     found = {(e["row"], e["column"]) for e in report["errors"]}
-    assert found == {(3, "item"), (4, "location"), (5, "quality"), (5, "quantity")}
+    assert found == {(3, "item"), (4, "location"), (5, "quality"), (5, "quantity"),
+                     (6, "quantity")}
     by_column = {e["column"]: e for e in report["errors"] if e["row"] in (3, 4)}
     assert "Quantanium" in by_column["item"]["suggestions"]
     assert by_column["location"]["suggestions"][0] == "Stanton > ArcCorp > Area 18 > Org Hangar"
@@ -173,7 +175,8 @@ def test_bad_rows_are_all_reported_with_suggestions_and_apply_writes_nothing(
     assert resp.headers["content-type"].startswith("application/problem+json")
     problem = resp.json()
     assert {(e["field"], e["record"]) for e in problem["errors"]} == {
-        ("item", "row 3"), ("location", "row 4"), ("quality", "row 5"), ("quantity", "row 5")}
+        ("item", "row 3"), ("location", "row 4"), ("quality", "row 5"), ("quantity", "row 5"),
+        ("quantity", "row 6")}
     assert _counts(session, org.id) == before
 
 
@@ -282,7 +285,7 @@ def test_round_trip_into_an_empty_org_reproduces_the_data(
         assert again.content == exported[kind], kind
     if file_format == "json":
         stock = json.loads(exported["stock"])
-        assert {"item": "Org Trophy", "quality": "500", "quantity": "1.5",
+        assert {"item": "Org Trophy", "quality": "500", "quantity": "2",
                 "location": "Stanton > ArcCorp > Area 18 > Org Hangar > Bay 2"} in stock
     assert _counts(session, target.id)[:3] == _counts(session, source.id)[:3]
     session.commit()
