@@ -5,7 +5,7 @@ UV := .tools/bin/uv
 UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint typecheck unit bench services
+.PHONY: install run test lint typecheck unit bench services ui frontend-check e2e openapi
 
 $(UV):
 	$(PY) -m venv .tools
@@ -15,9 +15,42 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen --python $(PY)
 
-## run: install, migrate the embedded SQLite database, seed the demo org, serve on :8000
-run: install
+## run: install, build the web UI when its sources changed, migrate, seed the demo org, serve :8000
+run: install ui
 	$(VENV)/bin/quartermaster serve --seed-demo
+
+# --- web UI (frontend/) -------------------------------------------------------------------------
+FE := frontend
+FE_SOURCES := $(shell find $(FE)/src $(FE)/public -type f 2>/dev/null) \
+	$(FE)/index.html $(FE)/package.json $(FE)/vite.config.ts $(FE)/tsconfig.json
+
+# npm ci only when the lock file changed (npm writes node_modules/.package-lock.json).
+$(FE)/node_modules/.package-lock.json: $(FE)/package-lock.json
+	cd $(FE) && npm ci --no-audit --no-fund
+	touch $@
+
+# The build is redone only when a source, the lock or the config is newer than it.
+$(FE)/dist/index.html: $(FE)/node_modules/.package-lock.json $(FE_SOURCES)
+	cd $(FE) && npm run build
+	touch $@
+
+## ui: build the web UI into frontend/dist (skipped when it is current)
+ui: $(FE)/dist/index.html
+
+## openapi: refresh frontend/openapi.json from the app and regenerate the UI's API types
+openapi: install $(FE)/node_modules/.package-lock.json
+	$(VENV)/bin/python -c "import json; from api.app import create_app; \
+	print(json.dumps(create_app().openapi(), indent=1))" > $(FE)/openapi.json
+	cd $(FE) && npm run gen:api
+
+## frontend-check: type-check, lint, unit tests (vitest), build, end-to-end (playwright)
+frontend-check: install ui
+	cd $(FE) && npm run typecheck && npm run lint && npm test
+	cd $(FE) && npm run e2e
+
+## e2e: the Playwright journeys against a real server (embedded SQLite, in-process worker)
+e2e: install ui
+	cd $(FE) && npm run e2e
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -28,8 +61,8 @@ typecheck: install
 unit: install
 	$(VENV)/bin/pytest -q
 
-## test: lint, type-check and the whole test suite (SQLite and PostgreSQL/Redis)
-test: lint typecheck unit
+## test: lint, type-check, the whole Python suite (SQLite and PostgreSQL/Redis), then the UI's checks
+test: lint typecheck unit frontend-check
 
 ## bench: the benchmark suites (figures go to docs/)
 bench: install

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
 from api.core.db import Database
 from api.core.deps import install_route_scopes
 from api.core.errors import install_error_handlers
+from api.core.frontend import mount_frontend
 from api.core.guard import RequestGuardMiddleware
 from api.core.jobs import JobDispatcher
 from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware, configure_logging
@@ -136,7 +138,11 @@ def create_app(
             if database is None:  # only dispose what we created
                 db.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from the package's own copies of their
+    # assets: /docs works without internet. It needs a schema URL, so without docs the plain
+    # FastAPI class is used.
+    factory: Callable[..., FastAPI] = FastAPIOffline if settings.docs_enabled else FastAPI
+    app = factory(
         title="Quartermaster API",
         version="0.1.0",
         summary="Inventory and planning for Star Citizen organisations",
@@ -206,4 +212,6 @@ def create_app(
 
     # After every route is added: the token-scope look-up of api.core.deps, keyed by endpoint.
     install_route_scopes(app)
+    # Last: the UI's catch-all must not shadow any API or platform route.
+    mount_frontend(app, settings.frontend_dist)
     return app

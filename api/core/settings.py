@@ -6,6 +6,7 @@ Every field here is listed in ``.env.sample`` at the repository root; keep the t
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -15,6 +16,7 @@ DEV_SECRET_KEY = "dev-insecure-change-me-0123456789abcdef"
 # The largest request body the API reads (the biggest real ones, a plan with 500 demands or a
 # what-if with 20 variants, are well under 200 KiB); deploy/nginx/nginx.conf matches it.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 
 class Settings(BaseSettings):
@@ -58,6 +60,8 @@ class Settings(BaseSettings):
     live_recheck_seconds: float = Field(default=30.0, gt=0, le=3600)
     # An org invitation not accepted or declined within this many days lapses.
     invitation_days: int = Field(default=7, ge=1, le=90)
+    # The built web UI served at "/" (``make run`` builds it); missing means a "not built" page.
+    frontend_dist: Path = DEFAULT_FRONTEND_DIST
 
     # Rate limits ("N/second|minute|hour|day", or "N/15 minutes"): moving windows counted in
     # rate_limit_storage_url (default: Redis when redis_url is set, else this process' memory).

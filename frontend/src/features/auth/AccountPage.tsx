@@ -1,0 +1,170 @@
+import { Button, Callout, Card, Checkbox, H4, HTMLTable, InputGroup, Intent, Tag } from "@blueprintjs/core";
+import { useState, type FormEvent } from "react";
+import { useNavigate } from "react-router";
+import { Field, useFieldErrors } from "@/components/forms";
+import { PageHeader } from "@/components/PageHeader";
+import { SkeletonRows } from "@/components/Skeleton";
+import { formatDateTime } from "@/lib/format";
+import { toastSuccess } from "@/lib/toast";
+import { useCreateToken, useDeleteAccount, useMe, usePasswordChange, useRevokeToken, useScopes, useTokens } from "./api";
+
+function PasswordCard() {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const change = usePasswordChange();
+  const { errors, handle, clear } = useFieldErrors();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    change.mutate(
+      { current_password: current, new_password: next },
+      {
+        onSuccess: () => {
+          setCurrent("");
+          setNext("");
+          toastSuccess("Password changed");
+        },
+        onError: (error) => handle(error, ["current_password", "new_password"]),
+      },
+    );
+  };
+  return (
+    <Card>
+      <H4>Password</H4>
+      <form onSubmit={submit} aria-label="Change password">
+        <Field label="Current password" id="pw-current" error={errors.current_password}>
+          <InputGroup id="pw-current" type="password" autoComplete="current-password" value={current} onValueChange={setCurrent} />
+        </Field>
+        <Field label="New password" id="pw-new" error={errors.new_password}>
+          <InputGroup id="pw-new" type="password" autoComplete="new-password" value={next} onValueChange={setNext} />
+        </Field>
+        <Button type="submit" text="Change password" loading={change.isPending} />
+      </form>
+    </Card>
+  );
+}
+
+function TokensCard() {
+  const tokens = useTokens();
+  const scopes = useScopes();
+  const create = useCreateToken();
+  const revoke = useRevokeToken();
+  const [name, setName] = useState("");
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [shown, setShown] = useState<string | null>(null);
+  const { errors, handle, clear } = useFieldErrors();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    create.mutate(
+      { name, scopes: chosen },
+      {
+        onSuccess: (created) => {
+          setShown(created.token);
+          setName("");
+        },
+        onError: (error) => handle(error, ["name", "scopes"]),
+      },
+    );
+  };
+  return (
+    <Card>
+      <H4>Personal access tokens</H4>
+      {shown && (
+        <Callout intent={Intent.SUCCESS} title="Copy your token now: it is shown only once">
+          <code className="qm-token">{shown}</code>{" "}
+          <Button small icon="clipboard" text="Copy" onClick={() => void navigator.clipboard?.writeText(shown)} />
+        </Callout>
+      )}
+      {tokens.isPending ? (
+        <SkeletonRows rows={2} />
+      ) : (
+        <HTMLTable compact className="qm-table">
+          <thead>
+            <tr><th>Name</th><th>Prefix</th><th>Scopes</th><th>Created</th><th>Status</th><th /></tr>
+          </thead>
+          <tbody>
+            {(tokens.data ?? []).map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td><code>{t.token_prefix}</code></td>
+                <td>{t.scopes.join(", ")}</td>
+                <td>{formatDateTime(t.created_at)}</td>
+                <td>{t.revoked_at ? <Tag>revoked</Tag> : <Tag intent={Intent.SUCCESS}>active</Tag>}</td>
+                <td>
+                  {!t.revoked_at && (
+                    <Button small intent={Intent.DANGER} text="Revoke" onClick={() => revoke.mutate(t.id)} />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </HTMLTable>
+      )}
+      <form onSubmit={submit} aria-label="Create token">
+        <Field label="Token name" id="pat-name" error={errors.name}>
+          <InputGroup id="pat-name" value={name} onValueChange={setName} />
+        </Field>
+        <fieldset className="qm-fieldset">
+          <legend>Scopes</legend>
+          {(scopes.data ?? []).map((s) => (
+            <Checkbox
+              key={s.name}
+              inline
+              label={s.name}
+              title={s.description}
+              checked={chosen.includes(s.name)}
+              onChange={(e) =>
+                setChosen((c) => (e.currentTarget.checked ? [...c, s.name] : c.filter((x) => x !== s.name)))
+              }
+            />
+          ))}
+          {errors.scopes && <p className="qm-error">{errors.scopes}</p>}
+        </fieldset>
+        <Button type="submit" text="Create token" loading={create.isPending} />
+      </form>
+    </Card>
+  );
+}
+
+function DeleteCard() {
+  const [password, setPassword] = useState("");
+  const remove = useDeleteAccount();
+  const navigate = useNavigate();
+  const { errors, handle, clear } = useFieldErrors();
+  return (
+    <Card>
+      <H4>Delete my account</H4>
+      <p>Your personal data is erased; organisations you own must have another owner first.</p>
+      <form
+        aria-label="Delete account"
+        onSubmit={(e) => {
+          e.preventDefault();
+          clear();
+          remove.mutate(password, { onSuccess: () => void navigate("/signin"), onError: (error) => handle(error, ["password"]) });
+        }}
+      >
+        <Field label="Password" id="del-password" error={errors.password}>
+          <InputGroup id="del-password" type="password" value={password} onValueChange={setPassword} />
+        </Field>
+        <Button type="submit" intent={Intent.DANGER} text="Delete account" loading={remove.isPending} />
+      </form>
+    </Card>
+  );
+}
+
+export default function AccountPage() {
+  const me = useMe();
+  return (
+    <div className="qm-page">
+      <PageHeader title="Account">
+        {me.data && <Tag large minimal>{me.data.display_name ?? me.data.username}</Tag>}
+      </PageHeader>
+      <div className="qm-grid-2">
+        <PasswordCard />
+        <TokensCard />
+        <DeleteCard />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "@/lib/api/client";
+import { ApiError } from "@/lib/api/problem";
+import type { components } from "@/lib/api/schema";
+import { readTokens, tokensFromPair, writeTokens } from "@/lib/auth/session";
+import { meKey } from "@/lib/queryKeys";
+
+export type RegisterIn = components["schemas"]["RegisterIn"];
+
+export async function signIn(username: string, password: string): Promise<void> {
+  const body = new URLSearchParams({ username, password, grant_type: "password" });
+  const response = await fetch("/api/v1/auth/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body,
+  });
+  const json: unknown = await response.json();
+  if (!response.ok) throw new ApiError(response.status, json as ApiError["problem"]);
+  writeTokens(tokensFromPair(json as { access_token: string; refresh_token: string; expires_in: number }));
+}
+
+export async function signOut(): Promise<void> {
+  const tokens = readTokens();
+  writeTokens(null);
+  if (tokens) {
+    // Best effort: the local session is gone either way.
+    await fetch("/api/v1/auth/logout", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: tokens.refreshToken }),
+    }).catch(() => undefined);
+  }
+}
+
+export function useMe(enabled = true) {
+  return useQuery({ queryKey: meKey, queryFn: () => unwrap(api.GET("/api/v1/users/me")), enabled });
+}
+
+export function useRegister() {
+  return useMutation({
+    mutationFn: async (body: RegisterIn) => {
+      await unwrap(api.POST("/api/v1/auth/register", { body }));
+      await signIn(body.username, body.password);
+    },
+  });
+}
+
+export function useSignIn() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ username, password }: { username: string; password: string }) => signIn(username, password),
+    onSuccess: () => client.clear(),
+  });
+}
+
+export function usePasswordChange() {
+  return useMutation({
+    mutationFn: (body: components["schemas"]["PasswordChangeIn"]) =>
+      unwrap(api.POST("/api/v1/users/me/password", { body })),
+  });
+}
+
+const tokensKey = ["me", "tokens"];
+
+export function useTokens() {
+  return useQuery({ queryKey: tokensKey, queryFn: () => unwrap(api.GET("/api/v1/users/me/tokens")) });
+}
+
+export function useScopes() {
+  return useQuery({ queryKey: ["scopes"], queryFn: () => unwrap(api.GET("/api/v1/auth/scopes")), staleTime: Infinity });
+}
+
+export function useCreateToken() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: components["schemas"]["PatCreateIn"]) => unwrap(api.POST("/api/v1/users/me/tokens", { body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: tokensKey }),
+  });
+}
+
+export function useRevokeToken() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE("/api/v1/users/me/tokens/{token_id}", { params: { path: { token_id: id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: tokensKey }),
+  });
+}
+
+export function useDeleteAccount() {
+  return useMutation({
+    mutationFn: async (password: string) => {
+      await unwrap(api.DELETE("/api/v1/users/me", { body: { password } }));
+      writeTokens(null);
+    },
+  });
+}

@@ -1,0 +1,40 @@
+import { Card, H4, HTMLSelect } from "@blueprintjs/core";
+import { useMemo, useState } from "react";
+import { Field } from "@/components/forms";
+import { SkeletonRows } from "@/components/Skeleton";
+import { itemLabel, useItems } from "@/lib/lookups";
+import { useBlueprints } from "./api";
+import { bomGraph } from "./bom";
+import { BomGraph } from "./BomGraph";
+
+/** Pick a blueprint, see its bill of materials (alternatives, refining steps, quality floors). */
+export function BlueprintsBrowser({ orgId }: { orgId: string }) {
+  const blueprints = useBlueprints(orgId);
+  const items = useItems(orgId);
+  const list = useMemo(() => [...(blueprints.data ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [blueprints.data]);
+  const [chosen, setChosen] = useState("");
+  const root = list.find((b) => b.id === chosen) ?? list.find((b) => b.kind === "craft") ?? list[0];
+  const graph = useMemo(
+    () => (root ? bomGraph(root, list, (id) => itemLabel(items.byId, id)) : null),
+    [root, list, items.byId],
+  );
+  return (
+    <Card>
+      <H4>Blueprints</H4>
+      {blueprints.isPending ? (
+        <SkeletonRows />
+      ) : (
+        <>
+          <Field label="Blueprint" id="bp-choose">
+            <HTMLSelect id="bp-choose" value={root?.id ?? ""} onChange={(e) => setChosen(e.currentTarget.value)}>
+              {list.map((b) => (
+                <option key={b.id} value={b.id}>{b.name} ({b.kind})</option>
+              ))}
+            </HTMLSelect>
+          </Field>
+          {graph && <BomGraph nodes={graph.nodes} edges={graph.edges} />}
+        </>
+      )}
+    </Card>
+  );
+}

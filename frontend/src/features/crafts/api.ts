@@ -1,0 +1,42 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "@/lib/api/client";
+import type { components } from "@/lib/api/schema";
+import { orgKey } from "@/lib/queryKeys";
+
+export type Craft = components["schemas"]["CraftOut"];
+export type CraftStatus = Craft["status"];
+
+export function useCrafts(orgId: string) {
+  return useQuery({
+    queryKey: orgKey(orgId, "crafts", "list"),
+    queryFn: () => unwrap(api.GET("/api/v1/orgs/{org_id}/crafts", { params: { path: { org_id: orgId }, query: { limit: 200 } } })),
+  });
+}
+
+type Action = "start" | "complete" | "cancel";
+
+export function useCraftAction(orgId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action, runs }: { id: string; action: Action; runs?: number }) => {
+      const params = { path: { org_id: orgId, craft_id: id } };
+      if (action === "start") return unwrap(api.POST("/api/v1/orgs/{org_id}/crafts/{craft_id}/start", { params }));
+      if (action === "cancel") return unwrap(api.POST("/api/v1/orgs/{org_id}/crafts/{craft_id}/cancel", { params }));
+      return unwrap(api.POST("/api/v1/orgs/{org_id}/crafts/{craft_id}/complete", { params, body: { runs: runs ?? null } }));
+    },
+    onSuccess: () => {
+      for (const d of ["crafts", "stock", "history", "goals", "reservations"] as const) {
+        void client.invalidateQueries({ queryKey: orgKey(orgId, d) });
+      }
+    },
+  });
+}
+
+export const COLUMNS: { status: CraftStatus; title: string }[] = [
+  { status: "planned", title: "Planned" },
+  { status: "in_progress", title: "In progress" },
+  { status: "completed", title: "Completed" },
+  { status: "cancelled", title: "Cancelled" },
+];
+
+export { useBlueprintList as useBlueprints } from "@/lib/lookups";

@@ -1,0 +1,64 @@
+import { Button, Card, HTMLSelect, HTMLTable, InputGroup, Tag } from "@blueprintjs/core";
+import { useState, type FormEvent } from "react";
+import { Field, useFieldErrors } from "@/components/forms";
+import { PageHeader } from "@/components/PageHeader";
+import { SkeletonRows } from "@/components/Skeleton";
+import { formatDateTime } from "@/lib/format";
+import { useOrgId } from "@/lib/org";
+import { useCan } from "@/lib/role";
+import { useAddMember, useMembers } from "./api";
+
+export default function MembersPage() {
+  const orgId = useOrgId();
+  const members = useMembers(orgId);
+  const add = useAddMember(orgId);
+  const manage = useCan(orgId, "manage");
+  const [username, setUsername] = useState("");
+  const [role, setRole] = useState<"member" | "viewer" | "admin">("member");
+  const { errors, handle, clear } = useFieldErrors();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    add.mutate({ username, role }, { onSuccess: () => setUsername(""), onError: (error) => handle(error, ["username", "role"]) });
+  };
+  return (
+    <div className="qm-page">
+      <PageHeader title="Members" />
+      {members.isPending ? (
+        <SkeletonRows />
+      ) : (
+        <HTMLTable compact striped className="qm-table">
+          <thead>
+            <tr><th>Member</th><th>Role</th><th>Joined</th></tr>
+          </thead>
+          <tbody>
+            {(members.data ?? []).map((m) => (
+              <tr key={m.user_id}>
+                <td>{m.display_name ?? m.username} <span className="qm-muted">@{m.username}</span></td>
+                <td><Tag minimal>{m.role}</Tag></td>
+                <td>{formatDateTime(m.joined_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </HTMLTable>
+      )}
+      {manage && (
+        <Card className="qm-narrow">
+          <form onSubmit={submit} aria-label="Add member">
+            <Field label="Username" id="member-username" error={errors.username}>
+              <InputGroup id="member-username" value={username} onValueChange={setUsername} />
+            </Field>
+            <Field label="Role" id="member-role" error={errors.role}>
+              <HTMLSelect id="member-role" value={role} onChange={(e) => setRole(e.currentTarget.value as typeof role)}>
+                <option value="viewer">viewer</option>
+                <option value="member">member</option>
+                <option value="admin">admin</option>
+              </HTMLSelect>
+            </Field>
+            <Button type="submit" text="Add member" loading={add.isPending} />
+          </form>
+        </Card>
+      )}
+    </div>
+  );
+}

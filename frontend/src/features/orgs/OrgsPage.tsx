@@ -1,0 +1,67 @@
+import { Button, Card, H4, InputGroup, Intent, Tag } from "@blueprintjs/core";
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate } from "react-router";
+import { EmptyState } from "@/components/EmptyState";
+import { Field, useFieldErrors } from "@/components/forms";
+import { PageHeader } from "@/components/PageHeader";
+import { SkeletonRows } from "@/components/Skeleton";
+import { useCreateOrg, useOrgs } from "./api";
+
+export function CreateOrgForm() {
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const create = useCreateOrg();
+  const navigate = useNavigate();
+  const { errors, handle, clear } = useFieldErrors();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    create.mutate(
+      { name, description: description || null },
+      { onSuccess: (org) => void navigate(`/orgs/${org.id}`), onError: (error) => handle(error, ["name", "description"]) },
+    );
+  };
+  return (
+    <form onSubmit={submit} aria-label="Create organisation">
+      <Field label="Organisation name" id="org-name" error={errors.name}>
+        <InputGroup id="org-name" value={name} onValueChange={setName} />
+      </Field>
+      <Field label="Description (optional)" id="org-description" error={errors.description}>
+        <InputGroup id="org-description" value={description} onValueChange={setDescription} />
+      </Field>
+      <Button type="submit" intent={Intent.PRIMARY} text="Create organisation" loading={create.isPending} />
+    </form>
+  );
+}
+
+export default function OrgsPage() {
+  const orgs = useOrgs();
+  return (
+    <div className="qm-page">
+      <PageHeader title="Organisations" />
+      <div className="qm-grid-2">
+        <Card>
+          <H4>Your organisations</H4>
+          {orgs.isPending ? (
+            <SkeletonRows rows={3} />
+          ) : (orgs.data ?? []).length === 0 ? (
+            <EmptyState icon="people" title="No organisation yet" next="Create one to start tracking stock and planning." />
+          ) : (
+            <ul className="qm-list">
+              {(orgs.data ?? []).map((o) => (
+                <li key={o.id}>
+                  <Link to={`/orgs/${o.id}`}>{o.name}</Link> <Tag minimal>{o.role}</Tag>{" "}
+                  <span className="qm-muted">{o.member_count} members</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card>
+          <H4>New organisation</H4>
+          <CreateOrgForm />
+        </Card>
+      </div>
+    </div>
+  );
+}

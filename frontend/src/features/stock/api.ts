@@ -1,0 +1,80 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "@/lib/api/client";
+import type { components, paths } from "@/lib/api/schema";
+import { fetchAllPages } from "@/lib/pages";
+import { orgKey } from "@/lib/queryKeys";
+
+export type StockRow = components["schemas"]["StockOut"];
+export type HistoryRow = components["schemas"]["HistoryOut"];
+export type AdjustIn = components["schemas"]["AdjustIn"];
+export type TransferIn = components["schemas"]["TransferIn"];
+type HistoryKind = NonNullable<NonNullable<paths["/api/v1/orgs/{org_id}/stock/history"]["get"]["parameters"]["query"]>["kind"]>;
+
+/** Every visible stock row of the org (paged reads of 500). */
+export function useStock(orgId: string) {
+  return useQuery({
+    queryKey: orgKey(orgId, "stock", "all"),
+    queryFn: () =>
+      fetchAllPages(
+        (offset, limit) =>
+          unwrap(api.GET("/api/v1/orgs/{org_id}/stock", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
+        500,
+      ),
+  });
+}
+
+export interface HistoryFilter {
+  item_id?: string;
+  location_id?: string;
+  kind?: HistoryKind | "";
+}
+
+export function useHistory(orgId: string, filter: HistoryFilter) {
+  return useQuery({
+    queryKey: orgKey(orgId, "history", filter),
+    queryFn: () =>
+      fetchAllPages(
+        (offset, limit) =>
+          unwrap(
+            api.GET("/api/v1/orgs/{org_id}/stock/history", {
+              params: {
+                path: { org_id: orgId },
+                query: {
+                  offset,
+                  limit,
+                  item_id: filter.item_id || undefined,
+                  location_id: filter.location_id || undefined,
+                  kind: filter.kind || undefined,
+                },
+              },
+            }),
+          ),
+        500,
+        5000,
+      ),
+  });
+}
+
+function useStockMutation<TBody, TOut>(orgId: string, call: (body: TBody) => Promise<TOut>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: call,
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: orgKey(orgId, "stock") });
+      void client.invalidateQueries({ queryKey: orgKey(orgId, "history") });
+      void client.invalidateQueries({ queryKey: orgKey(orgId, "goals") });
+    },
+  });
+}
+
+export function useAdjust(orgId: string) {
+  return useStockMutation(orgId, (body: AdjustIn) =>
+    unwrap(api.POST("/api/v1/orgs/{org_id}/stock/adjust", { params: { path: { org_id: orgId } }, body })),
+  );
+}
+
+export function useTransfer(orgId: string) {
+  return useStockMutation(orgId, (body: TransferIn) =>
+    unwrap(api.POST("/api/v1/orgs/{org_id}/stock/transfer", { params: { path: { org_id: orgId } }, body })),
+  );
+}
