@@ -19,6 +19,13 @@ RESERVED_PREFIXES = (
     "api/", "docs", "redoc", "openapi.json", "static-offline-docs/", "health", "ready",
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The UI loads only its own files; React and the chart/graph libraries set style attributes,
+# hence 'unsafe-inline' for styles only. connect-src covers the API and the org WebSocket.
+UI_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 NO_CACHE = "no-cache"
 
 NOT_BUILT_PAGE = """<!doctype html>
@@ -52,14 +59,19 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
         index = root / "index.html"
         if not index.is_file():
             return HTMLResponse(
-                NOT_BUILT_PAGE, status_code=503, headers={"Cache-Control": NO_CACHE}
+                NOT_BUILT_PAGE, status_code=503,
+                headers={"Cache-Control": NO_CACHE, "Content-Security-Policy": UI_CSP},
             )
         if path:
             target = (root / path).resolve()
             if _inside(root, target) and target.is_file():
                 cache = IMMUTABLE if path.startswith("assets/") else NO_CACHE
-                return FileResponse(target, headers={"Cache-Control": cache})
+                return FileResponse(
+                    target, headers={"Cache-Control": cache, "Content-Security-Policy": UI_CSP}
+                )
             if path.startswith("assets/"):
                 # A missing hashed asset is an old build's file: 404, not the app shell.
                 raise StarletteHTTPException(status_code=404)
-        return FileResponse(index, headers={"Cache-Control": NO_CACHE})
+        return FileResponse(
+            index, headers={"Cache-Control": NO_CACHE, "Content-Security-Policy": UI_CSP}
+        )

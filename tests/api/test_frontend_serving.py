@@ -1,4 +1,4 @@
-"""The built UI is served at / with client-side routes falling back to index.html; /docs is local."""
+"""The built UI is served at /, client-side routes fall back to index.html; /docs is local."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from api.core.db import Database
 from api.core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-INDEX = '<!doctype html><html><body><div id="root"></div><script src="/assets/app-3f2a.js"></script></body></html>'
+INDEX = (
+    '<!doctype html><html><body><div id="root"></div>'
+    '<script src="/assets/app-3f2a.js"></script></body></html>'
+)
 
 
 @pytest.fixture
@@ -105,4 +108,14 @@ def test_committed_frontend_schema_matches_the_app(app: object) -> None:
     """
     committed = json.loads((REPO / "frontend" / "openapi.json").read_text())
     live = app.openapi()  # type: ignore[attr-defined]
-    assert committed == json.loads(json.dumps(live)), "frontend/openapi.json is stale: run `make openapi`"
+    stale = "frontend/openapi.json is stale: run `make openapi`"
+    assert committed == json.loads(json.dumps(live)), stale
+
+
+def test_ui_pages_may_load_their_own_scripts_and_styles(ui: TestClient) -> None:
+    """The API's default CSP (``default-src 'none'``) would leave the UI a blank page."""
+    for path in ("/", "/orgs/x/inventory"):
+        csp = ui.get(path).headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "style-src 'self'" in csp, csp
+        assert "default-src 'none'" not in csp
+    assert "default-src 'none'" in ui.get("/health").headers["content-security-policy"]
