@@ -104,7 +104,7 @@ export function Shell() {
       <div className="qm-body">
         {orgId && (
           <nav className="qm-sidebar" aria-label="Sections">
-            <Menu>
+            <ul className="bp6-menu qm-nav">
               {SECTIONS.map((s) => (
                 <li key={s.path}>
                   <NavLink
@@ -117,7 +117,7 @@ export function Shell() {
                   </NavLink>
                 </li>
               ))}
-            </Menu>
+            </ul>
           </nav>
         )}
         <main className="qm-main" id="main">
