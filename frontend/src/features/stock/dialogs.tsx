@@ -1,4 +1,4 @@
-import { Button, Dialog, DialogBody, DialogFooter, HTMLSelect, InputGroup, Intent, NumericInput } from "@blueprintjs/core";
+import { Button, Dialog, DialogBody, DialogFooter, HTMLSelect, InputGroup, Intent } from "@blueprintjs/core";
 import { useState, type FormEvent } from "react";
 import { Field, useFieldErrors } from "@/components/forms";
 import { ItemPicker, LocationPicker } from "@/components/pickers";
@@ -46,7 +46,7 @@ export function AdjustDialog(props: { orgId: string; open: boolean; onClose: () 
             <InputGroup id="adj-delta" inputMode="decimal" value={delta} onValueChange={setDelta} placeholder="e.g. 12 or -0.5" />
           </Field>
           <Field label="Quality (0–1000)" id="adj-quality" error={errors.quality}>
-            <NumericInput id="adj-quality" min={0} max={1000} value={quality} onValueChange={(_, s) => setQuality(s)} fill />
+            <InputGroup id="adj-quality" inputMode="numeric" value={quality} onValueChange={setQuality} />
           </Field>
           <Field label="Owner" id="adj-owner" error={errors.owner}>
             <HTMLSelect id="adj-owner" value={owner} onChange={(e) => setOwner(e.currentTarget.value as "org" | "me")}>

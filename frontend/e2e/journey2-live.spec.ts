@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import { createOrg, nav, pickItem, register, selectByLabel, uniqueName } from "./helpers";
+
+// Journey 2: two members in two browsers; one moves stock, the other sees it without reloading.
+test("a stock change in one browser shows up live in the other", async ({ browser }) => {
+  const owner = await browser.newContext();
+  const member = await browser.newContext();
+  const a = await owner.newPage();
+  const b = await member.newPage();
+
+  const memberName = uniqueName("mate");
+  await register(b, memberName);
+  await register(a, uniqueName("boss"));
+  const orgId = await createOrg(a, "Live Org");
+
+  // A hangar, then the second player joins as a member.
+  await nav(a, "Locations & ships");
+  await a.getByLabel("Name", { exact: true }).fill("Shared Hangar");
+  await selectByLabel(a, "loc-parent", /Area ?18$/);
+  await a.getByRole("button", { name: "Add location" }).click();
+  await expect(a.getByRole("table", { name: "Org locations" })).toContainText("Shared Hangar");
+  await a.getByLabel("Name", { exact: true }).fill("Back Room");
+  await selectByLabel(a, "loc-kind", "storage");
+  await selectByLabel(a, "loc-parent", /Shared Hangar$/);
+  await a.getByRole("button", { name: "Add location" }).click();
+  await expect(a.getByRole("table", { name: "Org locations" })).toContainText("Back Room");
+  await nav(a, "Members");
+  await a.getByLabel("Username").fill(memberName);
+  await a.getByRole("button", { name: "Add member" }).click();
+  await expect(a.getByRole("table")).toContainText(memberName);
+
+  // The member opens the org's (empty) inventory and waits for the live feed.
+  await b.goto(`/orgs/${orgId}/inventory`);
+  await expect(b.getByText("No stock yet")).toBeVisible();
+  await expect(b.getByTestId("live-state")).toHaveText("live");
+
+  // The owner adds stock; the member's table fills in without a reload.
+  await nav(a, "Inventory");
+  await a.getByRole("button", { name: "Adjust stock" }).first().click();
+  await pickItem(a, "adj-item", "Iron");
+  await selectByLabel(a, "adj-location", /Shared Hangar$/);
+  await a.getByLabel("Change (+ adds, − removes)").fill("12");
+  await a.getByRole("button", { name: "Save" }).click();
+  await expect(a.getByRole("table", { name: "Stock" })).toContainText("12 SCU");
+
+  const memberTable = b.getByRole("table", { name: "Stock" });
+  await expect(memberTable).toContainText("Iron");
+  await expect(memberTable).toContainText("12 SCU");
+
+  // A move by the owner splits the row in the member's view too.
+  await a.getByRole("button", { name: "Move Iron" }).click();
+  await selectByLabel(a, "tr-to", /Back Room$/);
+  await a.getByLabel("Quantity").fill("5");
+  await a.getByRole("button", { name: "Move", exact: true }).click();
+  await expect(memberTable.getByRole("row").filter({ hasText: "Back Room" })).toContainText("5 SCU");
+  await expect(memberTable.getByRole("row").filter({ hasText: /Shared Hangar$/ })).toContainText("7 SCU");
+
+  await owner.close();
+  await member.close();
+});

@@ -1,0 +1,81 @@
+import { expect, test, type Page } from "@playwright/test";
+import { createOrg, expectAccessible, nav, pickItem, register, selectByLabel, uniqueName } from "./helpers";
+
+/** The form group of a labelled control shows the API's message for that field. */
+async function expectFieldError(page: Page, controlId: string, message: RegExp): Promise<void> {
+  const group = page.locator(".bp6-form-group", { has: page.locator(`#${controlId}`) });
+  await expect(group).toHaveClass(/bp6-intent-danger/);
+  await expect(group.locator(".bp6-form-helper-text")).toHaveText(message);
+}
+
+// Journey 3: bad input in the forms gives a field-level error and changes nothing.
+test("bad input lands on the field it concerns and changes nothing", async ({ page }) => {
+  // Register: a short password is refused on the password field.
+  await page.goto("/register");
+  const username = uniqueName("strict");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Email").fill(`${username}@example.org`);
+  await page.getByLabel("Password", { exact: true }).fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expectFieldError(page, "reg-password", /at least 10 characters/i);
+  await expect(page).toHaveURL(/\/register$/);
+  await expectAccessible(page);
+
+  await register(page, username);
+  await createOrg(page, "Strict Org");
+
+  // A location without a parent.
+  await nav(page, "Locations & ships");
+  await page.getByLabel("Name", { exact: true }).fill("Nowhere");
+  await page.getByRole("button", { name: "Add location" }).click();
+  await expectFieldError(page, "loc-parent", /UUID/i);
+  await expect(page.getByText("No org location yet")).toBeVisible();
+  await expectAccessible(page);
+
+  // A ship with no type.
+  await page.getByLabel("Ship name").fill("Ghost");
+  await page.getByRole("button", { name: "Add ship" }).click();
+  await expectFieldError(page, "ship-type", /.+/);
+  await expect(page.getByText("No ship yet")).toBeVisible();
+
+  // A real location, then stock with a quantity that is not a number, and a quality > 1000.
+  await page.getByLabel("Name", { exact: true }).fill("Real Hangar");
+  await selectByLabel(page, "loc-parent", /Area ?18$/);
+  await page.getByRole("button", { name: "Add location" }).click();
+  await expect(page.getByRole("table", { name: "Org locations" })).toContainText("Real Hangar");
+  await nav(page, "Inventory");
+  await page.getByRole("button", { name: "Adjust stock" }).first().click();
+  await pickItem(page, "adj-item", "Iron");
+  await selectByLabel(page, "adj-location", /Real Hangar$/);
+  await page.getByLabel("Change (+ adds, − removes)").fill("lots");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expectFieldError(page, "adj-delta", /.+/);
+  await page.getByLabel("Change (+ adds, − removes)").fill("5");
+  await page.getByLabel("Quality (0–1000)").fill("1200");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expectFieldError(page, "adj-quality", /1000/);
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByText("No stock yet")).toBeVisible();
+
+  // A goal with a negative quantity.
+  await nav(page, "Goals");
+  await page.getByRole("button", { name: "New goal" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Impossible");
+  await pickItem(page, "goal-t0-item", "Iron");
+  await page.locator("#goal-t0-qty").fill("-3");
+  await page.getByRole("button", { name: "Save goal" }).click();
+  await expectFieldError(page, "goal-t0-qty", /greater than/i);
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByText("No goal yet")).toBeVisible();
+
+  // A plan with no delivery location.
+  await nav(page, "Plans");
+  await page.getByRole("button", { name: "Add demand" }).click();
+  await pickItem(page, "dem-0-item", "Iron");
+  await page.locator("#dem-0-qty").fill("2");
+  await page.getByRole("button", { name: "Request plan" }).click();
+  await expectFieldError(page, "plan-delivery", /UUID/i);
+  await expect(page.getByText("No plan yet")).toBeVisible();
+  await expectAccessible(page);
+});
