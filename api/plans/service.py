@@ -455,8 +455,11 @@ def request_variants(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID, bo
         if variant.name in taken:
             raise Conflict(f"Variant {variant.name!r} exists for this plan",
                            field=f"variants.{k}.name", plan_id=plan.id)
+    # Store only the fields the caller gave (and the kind): the worker re-parses these, and an
+    # explicit null means "set to null" (a set_policy would wipe every other policy field).
     rows = [PlanVariant(id=uuid.uuid4(), plan_id=plan.id, name=v.name, status="queued",
-                        changes=[c.model_dump(mode="json") for c in v.changes])
+                        changes=[{**c.model_dump(mode="json", exclude_unset=True), "kind": c.kind}
+                                 for c in v.changes])
             for v in parsed.variants]
     session.add_all(rows)
     session.flush()

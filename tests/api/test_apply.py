@@ -153,7 +153,9 @@ def test_whatif_variants(client: TestClient, session: Session, make_user: Any,
         {"name": "alu x3", "changes": [{"kind": "scale_price", "item": str(w["alu"].id),
                                         "factor": 3}]},
         {"name": "more rifles", "changes": [{"kind": "set_demand", "demand": "demand:0",
-                                             "quantity": 6}]}]})
+                                             "quantity": 6}]},
+        # Only the fields given change: the stored change must not null the other policy fields.
+        {"name": "small ship", "changes": [{"kind": "set_policy", "ship_capacity_scu": 2}]}]})
     assert r.status_code == 202, r.text
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
