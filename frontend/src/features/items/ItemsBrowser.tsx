@@ -18,7 +18,7 @@ export function ItemsBrowser({ orgId }: { orgId: string }) {
       {items.isPending ? (
         <SkeletonRows />
       ) : (
-        <div className="qm-scroll">
+        <div className="qm-scroll" tabIndex={0} role="region" aria-label="Items list">
           <HTMLTable compact striped className="qm-table" aria-label="Items">
             <thead>
               <tr><th>Name</th><th>Category</th><th>Unit</th><th>Aliases</th></tr>

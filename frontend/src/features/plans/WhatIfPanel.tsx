@@ -59,7 +59,10 @@ export function WhatIfPanel({ orgId, planId }: { orgId: string; planId: string }
             {variants.map((v) => (
               <tr key={v.id}>
                 <td>{v.name}</td>
-                <td><PlanStatusTag status={v.status} /></td>
+                <td>
+                  <PlanStatusTag status={v.status} />
+                  {v.error && <div className="qm-error qm-small">{v.error}</div>}
+                </td>
                 <td>{v.objective !== null && v.objective !== undefined ? formatAuec(v.objective) : "—"}</td>
                 <td>
                   {v.objective_delta !== null && v.objective_delta !== undefined && (

@@ -26,13 +26,16 @@ export function StockTable(props: {
   });
   return (
     <div className="qm-vtable" role="table" aria-label="Stock" aria-rowcount={props.rows.length + 1}>
-      <div className="qm-vrow qm-vhead" role="row" style={{ gridTemplateColumns: COLUMNS }}>
-        {["Item", "Quality", "Quantity", "Reserved", "Available", "Owner", "Location", ""].map((h, i) => (
-          <div role="columnheader" key={i}>{h}</div>
-        ))}
+      <div role="rowgroup">
+        <div className="qm-vrow qm-vhead" role="row" style={{ gridTemplateColumns: COLUMNS }}>
+          {["Item", "Quality", "Quantity", "Reserved", "Available", "Owner", "Location", "Move"].map((h) => (
+            <div role="columnheader" key={h}>{h}</div>
+          ))}
+        </div>
       </div>
-      <div ref={parent} className="qm-vbody" data-testid="stock-scroll">
-        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+      {/* Focusable so keyboard users can scroll it (axe: scrollable-region-focusable). */}
+      <div ref={parent} className="qm-vbody" data-testid="stock-scroll" role="rowgroup" tabIndex={0}>
+        <div role="presentation" style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {virtualizer.getVirtualItems().map((v) => {
             const row = props.rows[v.index] as StockRow;
             const item = props.items.get(row.item_id);
