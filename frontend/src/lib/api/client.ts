@@ -30,7 +30,8 @@ export async function authFetch(input: Request): Promise<Response> {
   return fetch(retry);
 }
 
-export const api = createClient<paths>({ baseUrl: "", fetch: authFetch });
+// Absolute base: the same origin that served the UI (fetch outside a page needs a full URL).
+export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? "", fetch: authFetch });
 
 interface Result<T> {
   data?: T;
