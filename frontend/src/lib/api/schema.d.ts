@@ -1599,10 +1599,10 @@ export interface components {
             location_id: string;
             /**
              * Quality
-             * @default 0
+             * @description Omit to mean the only quality held there (422 listing them when several are held; adding where nothing is held starts quality 0)
              * @example 750
              */
-            quality?: number;
+            quality?: number | null;
             /**
              * Delta
              * @example -3
@@ -3491,8 +3491,8 @@ export interface components {
          * TransferIn
          * @description Move units of one stock row to another location (same item, quality and owner).
          *
-         *     Name the source row by ``stock_id``, or by ``item_id`` + ``from_location_id`` +
-         *     ``quality`` (+ ``owner``).
+         *     Name the source row by ``stock_id``, or by ``item_id`` + ``from_location_id`` (+ ``owner``,
+         *     + ``quality``, which may be omitted when one quality is held there).
          * @example {
          *       "note": "to the Caterpillar",
          *       "quantity": "10",
@@ -3509,10 +3509,10 @@ export interface components {
             from_location_id?: string | null;
             /**
              * Quality
-             * @default 0
+             * @description Omit to mean the only quality held there (422 listing them when several are held; adding where nothing is held starts quality 0)
              * @example 750
              */
-            quality?: number;
+            quality?: number | null;
             /**
              * Owner
              * @default org
