@@ -327,3 +327,9 @@ def test_writes_are_rate_limited_reads_are_not(proxy: Proxy) -> None:
     _assert_rate_limited(responses[-1])
     assert _refused_by(proxy, "qm_writes")
     assert proxy.get("/api/v1/orgs/0b6c/stock").status == 200
+
+
+def test_offline_docs_assets_reach_the_api(proxy: Proxy) -> None:
+    """/docs loads its Swagger UI files from the API (no CDN); they must not get index.html."""
+    response = proxy.get("/static-offline-docs/swagger-ui-bundle.js")
+    assert _echo(response)["path"] == "/static-offline-docs/swagger-ui-bundle.js"
