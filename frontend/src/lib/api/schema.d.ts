@@ -482,6 +482,10 @@ export interface paths {
         /**
          * Log in (OAuth2 password flow)
          * @description Exchange username (or email) and password for an access token and a refresh token.
+         *
+         *     429 (``Retry-After``) after too many attempts from this client, or too many wrong
+         *     passwords for the account (from this client, or from anywhere); the windows slide, so a
+         *     lock ends by itself.
          */
         post: operations["token_api_v1_auth_token_post"];
         delete?: never;
@@ -3960,6 +3964,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
+            /** @description Rate limit or the org's cap of queued/solving jobs reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     get_plan_api_v1_orgs__org_id__plans__plan_id__get: {
@@ -4123,6 +4134,13 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
+            };
+            /** @description Rate limit or the org's cap of queued/solving jobs reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4966,6 +4984,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
+            /** @description Rate limit reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every password-hashing slot busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     token_api_v1_auth_token_post: {
@@ -5006,6 +5038,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
+            /** @description Rate limit reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every password-hashing slot busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     refresh_api_v1_auth_refresh_post: {
@@ -5045,6 +5091,13 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
+            };
+            /** @description Rate limit reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
