@@ -62,7 +62,9 @@ export async function selectByLabel(page: Page, id: string, label: string | RegE
 
 /** No serious or critical accessibility violation on the page as it is now. */
 export async function expectAccessible(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
+  // A toast half-way through its fade has, for that instant, low contrast: axe checks toasts
+  // at rest only.
+  const results = await new AxeBuilder({ page }).exclude(".bp6-toast-enter").exclude(".bp6-toast-exit").analyze();
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(
     bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")}`),
