@@ -212,6 +212,7 @@ def create_app(
 
     # After every route is added: the token-scope look-up of api.core.deps, keyed by endpoint.
     install_route_scopes(app)
-    # Last: the UI's catch-all must not shadow any API or platform route.
+    # Last: the UI's catch-all must not shadow any API or platform route. It needs no scope
+    # row: it serves files and never authenticates.
     mount_frontend(app, settings.frontend_dist)
     return app
