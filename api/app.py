@@ -210,9 +210,8 @@ def create_app(
             status_code=200 if at_head else 503,
         )
 
+    # The UI answers what no route matches (the router's fallback, not a catch-all route).
+    mount_frontend(app, settings.frontend_dist)
     # After every route is added: the token-scope look-up of api.core.deps, keyed by endpoint.
     install_route_scopes(app)
-    # Last: the UI's catch-all must not shadow any API or platform route. It needs no scope
-    # row: it serves files and never authenticates.
-    mount_frontend(app, settings.frontend_dist)
     return app

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 # Paths the UI fallback must never swallow: an unknown /api/… route is a 404 problem document.
 RESERVED_PREFIXES = (
@@ -49,13 +49,17 @@ def _inside(root: Path, candidate: Path) -> bool:
 
 
 def mount_frontend(app: FastAPI, dist: Path) -> None:
-    """Add the UI routes to ``app``; call after every API router so those match first."""
-    root = dist.resolve()
+    """Serve the UI from ``app``'s router fallback: whatever no route matches.
 
-    @app.get("/{path:path}", include_in_schema=False)
-    def ui(path: str, request: Request) -> Response:
+    Not a catch-all route, so routes added later (tests add some) still match first, and an
+    unknown ``/api/…`` path keeps its 404 problem document.
+    """
+    root = dist.resolve()
+    not_found = app.router.not_found
+
+    def respond(path: str) -> Response | None:
         if path.startswith(RESERVED_PREFIXES):
-            raise StarletteHTTPException(status_code=404)
+            return None
         index = root / "index.html"
         if not index.is_file():
             return HTMLResponse(
@@ -71,7 +75,17 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
                 )
             if path.startswith("assets/"):
                 # A missing hashed asset is an old build's file: 404, not the app shell.
-                raise StarletteHTTPException(status_code=404)
+                return None
         return FileResponse(
             index, headers={"Cache-Control": NO_CACHE, "Content-Security-Policy": UI_CSP}
         )
+
+    async def ui(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            response = respond(scope["path"].lstrip("/"))
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await not_found(scope, receive, send)
+
+    app.router.default = ui

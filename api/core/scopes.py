@@ -58,6 +58,10 @@ _PLAN_AND_STOCK = (_PLAN_W, _INV_W)
 ROUTE_SCOPES: dict[str, Requirement] = {
     "GET /health": PUBLIC,
     "GET /ready": PUBLIC,
+    # API docs, their assets served locally (api/app.py: FastAPIOffline)
+    "GET /docs": PUBLIC,
+    "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /redoc": PUBLIC,
     # accounts
     "POST /api/v1/auth/register": PUBLIC,
     "POST /api/v1/auth/token": PUBLIC,

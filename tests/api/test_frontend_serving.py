@@ -119,3 +119,17 @@ def test_ui_pages_may_load_their_own_scripts_and_styles(ui: TestClient) -> None:
         assert "script-src 'self'" in csp and "style-src 'self'" in csp, csp
         assert "default-src 'none'" not in csp
     assert "default-src 'none'" in ui.get("/health").headers["content-security-policy"]
+
+
+def test_routes_added_later_are_not_shadowed_by_the_ui(
+    settings: Settings, database: Database, dist: Path
+) -> None:
+    app = create_app(settings.model_copy(update={"frontend_dist": dist}), database)
+
+    @app.get("/api/v1/test/late")
+    def late() -> dict[str, str]:
+        return {"late": "yes"}
+
+    with TestClient(app) as client:
+        assert client.get("/api/v1/test/late").json() == {"late": "yes"}
+        assert client.post("/orgs/x").status_code in (404, 405)
