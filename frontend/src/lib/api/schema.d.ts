@@ -748,8 +748,9 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a member's role
-         * @description Change a member's role; only owners change or grant ``owner``; the last owner stays.
+         * Change a member's role or stock reliability
+         * @description Change a member's role (only owners change or grant ``owner``; the last owner stays)
+         *     and/or the reliability of their shared stock in plans.
          */
         patch: operations["change_role_api_v1_orgs__org_id__members__user_id__patch"];
         trace?: never;
@@ -1719,6 +1720,11 @@ export interface components {
             applied_at: string;
             /** Crafts */
             crafts: components["schemas"]["AppliedCraft"][];
+            /**
+             * Refinery Jobs
+             * @default []
+             */
+            refinery_jobs?: components["schemas"]["RefineryJob"][];
             /** Reservations */
             reservations: components["schemas"]["AppliedReservation"][];
             /** Shopping List */
@@ -2223,7 +2229,7 @@ export interface components {
              */
             unit?: "scu" | "piece";
             /** Volume Scu */
-            volume_scu?: number | string | null;
+            volume_scu?: (number | string) | null;
             /**
              * Category
              * @default misc
@@ -2306,7 +2312,7 @@ export interface components {
             /** Unit */
             unit?: ("scu" | "piece") | null;
             /** Volume Scu */
-            volume_scu?: number | string | null;
+            volume_scu?: (number | string) | null;
             /** Category */
             category?: string | null;
             /** Subcategory */
@@ -2342,7 +2348,7 @@ export interface components {
              * Trip Cost
              * @description Cost of a trip there (planning)
              */
-            trip_cost?: number | string | null;
+            trip_cost?: (number | string) | null;
         };
         /**
          * LocationNode
@@ -2482,7 +2488,7 @@ export interface components {
             /** Parent Id */
             parent_id?: string | null;
             /** Trip Cost */
-            trip_cost?: number | string | null;
+            trip_cost?: (number | string) | null;
         };
         /**
          * LogoutIn
@@ -2550,20 +2556,24 @@ export interface components {
              * Format: date-time
              */
             joined_at: string;
+            /** Stock Reliability */
+            stock_reliability?: number | null;
         };
         /**
          * MemberPatch
-         * @description A member's new role.
+         * @description A member's new role and/or stock reliability (omitted fields stay as they are).
          * @example {
          *       "role": "admin"
          *     }
          */
         MemberPatch: {
+            /** Role */
+            role?: ("owner" | "admin" | "member" | "viewer") | null;
             /**
-             * Role
-             * @enum {string}
+             * Stock Reliability
+             * @description How reliable this member's shared stock is in plans; null = the org's member_stock_reliability
              */
-            role: "owner" | "admin" | "member" | "viewer";
+            stock_reliability?: number | null;
         };
         /**
          * OrgCreate
@@ -2613,6 +2623,8 @@ export interface components {
             role: "owner" | "admin" | "member" | "viewer";
             /** Member Count */
             member_count: number;
+            /** Member Stock Reliability */
+            member_stock_reliability: number;
         };
         /**
          * OrgPatch
@@ -2626,6 +2638,11 @@ export interface components {
             name?: string | null;
             /** Description */
             description?: string | null;
+            /**
+             * Member Stock Reliability
+             * @description How reliable members' shared stock is in plans, unless a member has their own figure (default 0.9)
+             */
+            member_stock_reliability?: number | null;
         };
         /** Page[HistoryOut] */
         Page_HistoryOut_: {
@@ -2939,6 +2956,29 @@ export interface components {
             strict_priority?: boolean | null;
         };
         /**
+         * RefineryJob
+         * @description A refining job of a fractional number of runs (a refinery takes any quantity of ore).
+         *
+         *     Crafts count whole runs, so such a job is not recorded as a craft: its ore is reserved for
+         *     the plan, and the job is listed here for the crew to start at the refinery.
+         */
+        RefineryJob: {
+            /**
+             * Blueprint Id
+             * Format: uuid
+             */
+            blueprint_id: string;
+            /** Runs */
+            runs: number;
+            /**
+             * Output Item Id
+             * Format: uuid
+             */
+            output_item_id: string;
+            /** Output Quantity */
+            output_quantity: number;
+        };
+        /**
          * RefiningIn
          * @description Make a refining blueprint from one of the game's refining methods.
          * @example {
@@ -3132,7 +3172,7 @@ export interface components {
              * Cargo Capacity Scu
              * @description Required for ship types not in GET /ship-types
              */
-            cargo_capacity_scu?: number | string | null;
+            cargo_capacity_scu?: (number | string) | null;
             /**
              * Current Location Id
              * @description Where the ship is parked
@@ -3228,7 +3268,7 @@ export interface components {
             /** Ship Type */
             ship_type?: string | null;
             /** Cargo Capacity Scu */
-            cargo_capacity_scu?: number | string | null;
+            cargo_capacity_scu?: (number | string) | null;
             /** Current Location Id */
             current_location_id?: string | null;
         };
