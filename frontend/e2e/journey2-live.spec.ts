@@ -26,8 +26,15 @@ test("a stock change in one browser shows up live in the other", async ({ browse
   await expect(a.getByRole("table", { name: "Org locations" })).toContainText("Back Room");
   await nav(a, "Members");
   await a.getByLabel("Username").fill(memberName);
-  await a.getByRole("button", { name: "Add member" }).click();
-  await expect(a.getByRole("table")).toContainText(memberName);
+  await a.getByRole("button", { name: "Invite member" }).click();
+  await expect(a.getByRole("table", { name: "Pending invitations" })).toContainText(memberName);
+  // Membership is by invitation: the player accepts it on their organisations page.
+  await b.goto("/orgs");
+  await expect(b.getByRole("list", { name: "Invitations" })).toContainText("Live Org");
+  await b.getByRole("button", { name: "Accept" }).click();
+  await expect(b.getByRole("link", { name: "Live Org" })).toBeVisible();
+  await a.reload();
+  await expect(a.getByRole("table", { name: "Members" })).toContainText(memberName);
 
   // The member opens the org's (empty) inventory and waits for the live feed.
   await b.goto(`/orgs/${orgId}/inventory`);

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { api, unwrap } from "@/lib/api/client";
 import type { components } from "@/lib/api/schema";
-import { fetchAllPages } from "@/lib/pages";
+import { fetchAllPages, PAGE_MAX } from "@/lib/pages";
 import { orgKey } from "@/lib/queryKeys";
 
 export type Item = components["schemas"]["ItemOut"];
@@ -17,7 +17,7 @@ export function useItems(orgId: string) {
       fetchAllPages(
         (offset, limit) =>
           unwrap(api.GET("/api/v1/orgs/{org_id}/items", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
-        200,
+        PAGE_MAX,
       ),
     staleTime: 5 * 60_000,
   });
@@ -36,7 +36,7 @@ export function useLocations(orgId: string) {
               params: { path: { org_id: orgId }, query: { offset, limit, include_universe: true } },
             }),
           ),
-        200,
+        PAGE_MAX,
       ),
     staleTime: 60_000,
   });
@@ -69,7 +69,11 @@ export function useBlueprintList(orgId: string) {
   return useQuery({
     queryKey: orgKey(orgId, "blueprints", "list"),
     queryFn: () =>
-      unwrap(api.GET("/api/v1/orgs/{org_id}/blueprints", { params: { path: { org_id: orgId }, query: { limit: 500 } } })),
+      fetchAllPages(
+        (offset, limit) =>
+          unwrap(api.GET("/api/v1/orgs/{org_id}/blueprints", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
+        PAGE_MAX,
+      ),
     staleTime: 60_000,
   });
 }
@@ -79,6 +83,10 @@ export function useGoalList(orgId: string) {
   return useQuery({
     queryKey: orgKey(orgId, "goals", "list"),
     queryFn: () =>
-      unwrap(api.GET("/api/v1/orgs/{org_id}/goals", { params: { path: { org_id: orgId }, query: { limit: 500 } } })),
+      fetchAllPages(
+        (offset, limit) =>
+          unwrap(api.GET("/api/v1/orgs/{org_id}/goals", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
+        PAGE_MAX,
+      ),
   });
 }

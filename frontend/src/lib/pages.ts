@@ -8,6 +8,9 @@ interface PageLike<T> {
   offset: number;
 }
 
+/** The API's largest page (`limit` above it is a 422). */
+export const PAGE_MAX = 500;
+
 /** Read every page of a list endpoint, `limit` rows at a time. */
 export async function fetchAllPages<T>(
   fetchPage: (offset: number, limit: number) => Promise<PageLike<T>>,

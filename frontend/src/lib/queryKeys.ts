@@ -12,6 +12,7 @@ export type Domain =
   | "sources"
   | "blueprints"
   | "members"
+  | "invitations"
   | "reservations";
 
 export function orgKey(orgId: string, domain: Domain, ...rest: unknown[]): unknown[] {

@@ -36,7 +36,8 @@ export default function OrgHome() {
   const goals = useGoalList(orgId);
   const plans = useQuery({
     queryKey: orgKey(orgId, "plans", "list"),
-    queryFn: () => unwrap(api.GET("/api/v1/orgs/{org_id}/plans", { params: { path: { org_id: orgId }, query: { limit: 50 } } })),
+    queryFn: async () =>
+      (await unwrap(api.GET("/api/v1/orgs/{org_id}/plans", { params: { path: { org_id: orgId }, query: { limit: 50 } } }))).items,
   });
   if (locations.isPending || stock.isPending || goals.isPending || plans.isPending) return <SkeletonRows rows={6} />;
   const steps = onboardingSteps(orgId, {

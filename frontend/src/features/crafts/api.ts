@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api/client";
 import type { components } from "@/lib/api/schema";
+import { fetchAllPages, PAGE_MAX } from "@/lib/pages";
 import { orgKey } from "@/lib/queryKeys";
 
 export type Craft = components["schemas"]["CraftOut"];
@@ -9,7 +10,12 @@ export type CraftStatus = Craft["status"];
 export function useCrafts(orgId: string) {
   return useQuery({
     queryKey: orgKey(orgId, "crafts", "list"),
-    queryFn: () => unwrap(api.GET("/api/v1/orgs/{org_id}/crafts", { params: { path: { org_id: orgId }, query: { limit: 200 } } })),
+    queryFn: () =>
+      fetchAllPages(
+        (offset, limit) =>
+          unwrap(api.GET("/api/v1/orgs/{org_id}/crafts", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
+        PAGE_MAX,
+      ),
   });
 }
 

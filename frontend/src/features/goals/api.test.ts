@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { targetShares } from "./api";
 
-const target = { item_id: "i", quantity: 10, min_quality: 0, have: 0, remaining: 0, met: false };
+const target = { item_id: "i", quantity: 10, min_quality: 0, free: 0, reserved: 0, have: 0, remaining: 0, progress: 0, met: false };
 
 describe("goal progress bars", () => {
   it("shows free stock and crafts under way apart, never past the target", () => {

@@ -6,13 +6,16 @@ import { SkeletonRows } from "@/components/Skeleton";
 import { formatDateTime } from "@/lib/format";
 import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
-import { useAddMember, useMembers } from "./api";
+import { useInvitations, useInvite, useMembers, useRevokeInvitation } from "./api";
 
 export default function MembersPage() {
   const orgId = useOrgId();
   const members = useMembers(orgId);
-  const add = useAddMember(orgId);
   const manage = useCan(orgId, "manage");
+  const add = useInvite(orgId);
+  const invitations = useInvitations(orgId, manage);
+  const revoke = useRevokeInvitation(orgId);
+  const pending = (invitations.data ?? []).filter((i) => i.status === "pending");
   const [username, setUsername] = useState("");
   const [role, setRole] = useState<"member" | "viewer" | "admin">("member");
   const { errors, handle, clear } = useFieldErrors();
@@ -27,7 +30,7 @@ export default function MembersPage() {
       {members.isPending ? (
         <SkeletonRows />
       ) : (
-        <HTMLTable compact striped className="qm-table">
+        <HTMLTable compact striped className="qm-table" aria-label="Members">
           <thead>
             <tr><th>Member</th><th>Role</th><th>Joined</th></tr>
           </thead>
@@ -42,9 +45,26 @@ export default function MembersPage() {
           </tbody>
         </HTMLTable>
       )}
+      {manage && pending.length > 0 && (
+        <HTMLTable compact striped className="qm-table" aria-label="Pending invitations">
+          <thead>
+            <tr><th>Invited</th><th>Role</th><th>Expires</th><th /></tr>
+          </thead>
+          <tbody>
+            {pending.map((i) => (
+              <tr key={i.id}>
+                <td>{i.username ?? i.email}</td>
+                <td><Tag minimal>{i.role}</Tag></td>
+                <td>{formatDateTime(i.expires_at)}</td>
+                <td><Button small minimal text="Revoke" loading={revoke.isPending} onClick={() => revoke.mutate(i.id)} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </HTMLTable>
+      )}
       {manage && (
         <Card className="qm-narrow">
-          <form onSubmit={submit} aria-label="Add member">
+          <form onSubmit={submit} aria-label="Invite member">
             <Field label="Username" id="member-username" error={errors.username}>
               <InputGroup id="member-username" value={username} onValueChange={setUsername} />
             </Field>
@@ -55,7 +75,7 @@ export default function MembersPage() {
                 <option value="admin">admin</option>
               </HTMLSelect>
             </Field>
-            <Button type="submit" text="Add member" loading={add.isPending} />
+            <Button type="submit" text="Invite member" loading={add.isPending} />
           </form>
         </Card>
       )}

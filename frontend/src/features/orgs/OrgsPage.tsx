@@ -5,7 +5,7 @@ import { EmptyState } from "@/components/EmptyState";
 import { Field, useFieldErrors } from "@/components/forms";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
-import { useCreateOrg, useOrgs } from "./api";
+import { useAnswerInvitation, useCreateOrg, useMyInvitations, useOrgs } from "./api";
 
 export function CreateOrgForm() {
   const [name, setName] = useState("");
@@ -34,11 +34,33 @@ export function CreateOrgForm() {
   );
 }
 
+function MyInvitations() {
+  const invitations = useMyInvitations();
+  const answer = useAnswerInvitation();
+  const rows = invitations.data ?? [];
+  if (rows.length === 0) return null;
+  return (
+    <Card>
+      <H4>Invitations</H4>
+      <ul className="qm-list" aria-label="Invitations">
+        {rows.map((i) => (
+          <li key={i.id}>
+            {i.organization_name} <Tag minimal>{i.role}</Tag>{" "}
+            <Button small intent={Intent.PRIMARY} text="Accept" loading={answer.isPending} onClick={() => answer.mutate({ id: i.id, accept: true })} />{" "}
+            <Button small minimal text="Decline" loading={answer.isPending} onClick={() => answer.mutate({ id: i.id, accept: false })} />
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
 export default function OrgsPage() {
   const orgs = useOrgs();
   return (
     <div className="qm-page">
       <PageHeader title="Organisations" />
+      <MyInvitations />
       <div className="qm-grid-2">
         <Card>
           <H4>Your organisations</H4>

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api/client";
 import type { components } from "@/lib/api/schema";
-import { orgKey, orgsKey } from "@/lib/queryKeys";
+import { meKey, orgKey, orgsKey } from "@/lib/queryKeys";
 
 export type Org = components["schemas"]["OrgOut"];
 export type Role = Org["role"];
@@ -25,12 +25,54 @@ export function useMembers(orgId: string) {
   });
 }
 
-export function useAddMember(orgId: string) {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: (body: components["schemas"]["MemberAdd"]) =>
-      unwrap(api.POST("/api/v1/orgs/{org_id}/members", { params: { path: { org_id: orgId } }, body })),
-    onSuccess: () => client.invalidateQueries({ queryKey: orgKey(orgId, "members") }),
+export type Invitation = components["schemas"]["InvitationOut"];
+
+/** The org's invitations (admins see them on the members page). */
+export function useInvitations(orgId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: orgKey(orgId, "invitations"),
+    queryFn: () => unwrap(api.GET("/api/v1/orgs/{org_id}/invitations", { params: { path: { org_id: orgId } } })),
+    enabled,
   });
 }
 
+/** Membership is by invitation: the invited player accepts it from their organisations page. */
+export function useInvite(orgId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: components["schemas"]["InvitationCreate"]) =>
+      unwrap(api.POST("/api/v1/orgs/{org_id}/invitations", { params: { path: { org_id: orgId } }, body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: orgKey(orgId, "invitations") }),
+  });
+}
+
+export function useRevokeInvitation(orgId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE("/api/v1/orgs/{org_id}/invitations/{invitation_id}", { params: { path: { org_id: orgId, invitation_id: id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: orgKey(orgId, "invitations") }),
+  });
+}
+
+const MY_INVITATIONS = [...meKey, "invitations"] as const;
+
+export function useMyInvitations() {
+  return useQuery({ queryKey: MY_INVITATIONS, queryFn: () => unwrap(api.GET("/api/v1/users/me/invitations")) });
+}
+
+export function useAnswerInvitation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, accept }: { id: string; accept: boolean }) => {
+      const params = { path: { invitation_id: id } };
+      return accept
+        ? unwrap(api.POST("/api/v1/users/me/invitations/{invitation_id}/accept", { params }))
+        : unwrap(api.POST("/api/v1/users/me/invitations/{invitation_id}/decline", { params }));
+    },
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: MY_INVITATIONS });
+      void client.invalidateQueries({ queryKey: orgsKey });
+    },
+  });
+}

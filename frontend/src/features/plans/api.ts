@@ -14,7 +14,8 @@ const ACTIVE = new Set(["queued", "solving"]);
 export function usePlans(orgId: string) {
   return useQuery({
     queryKey: orgKey(orgId, "plans", "list"),
-    queryFn: () => unwrap(api.GET("/api/v1/orgs/{org_id}/plans", { params: { path: { org_id: orgId }, query: { limit: 50 } } })),
+    queryFn: async () =>
+      (await unwrap(api.GET("/api/v1/orgs/{org_id}/plans", { params: { path: { org_id: orgId }, query: { limit: 50 } } }))).items,
   });
 }
 

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api/client";
 import type { components } from "@/lib/api/schema";
-import { fetchAllPages } from "@/lib/pages";
+import { fetchAllPages, PAGE_MAX } from "@/lib/pages";
 import { orgKey } from "@/lib/queryKeys";
 
 export type Ship = components["schemas"]["ShipOut"];
@@ -13,7 +13,7 @@ export function useShips(orgId: string) {
       fetchAllPages(
         (offset, limit) =>
           unwrap(api.GET("/api/v1/orgs/{org_id}/ships", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
-        200,
+        PAGE_MAX,
       ),
   });
 }
@@ -34,7 +34,7 @@ export function useCargo(orgId: string, cargoLocationId: string) {
               params: { path: { org_id: orgId }, query: { location_id: cargoLocationId, offset, limit } },
             }),
           ),
-        500,
+        PAGE_MAX,
       ),
   });
 }

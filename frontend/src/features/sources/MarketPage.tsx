@@ -7,6 +7,7 @@ import { api, unwrap } from "@/lib/api/client";
 import { formatAuec, formatDateTime, formatPercent, formatQuality, formatQuantity } from "@/lib/format";
 import { itemLabel, locationLabel, useItems, useLocations } from "@/lib/lookups";
 import { useOrgId } from "@/lib/org";
+import { fetchAllPages, PAGE_MAX } from "@/lib/pages";
 import { orgKey } from "@/lib/queryKeys";
 import { useCan } from "@/lib/role";
 import { toastError, toastSuccess } from "@/lib/toast";
@@ -14,7 +15,12 @@ import { toastError, toastSuccess } from "@/lib/toast";
 function useSources(orgId: string) {
   return useQuery({
     queryKey: orgKey(orgId, "sources", "list"),
-    queryFn: () => unwrap(api.GET("/api/v1/orgs/{org_id}/sources", { params: { path: { org_id: orgId }, query: { limit: 500 } } })),
+    queryFn: () =>
+      fetchAllPages(
+        (offset, limit) =>
+          unwrap(api.GET("/api/v1/orgs/{org_id}/sources", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
+        PAGE_MAX,
+      ),
   });
 }
 

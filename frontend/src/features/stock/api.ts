@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api/client";
 import type { components, paths } from "@/lib/api/schema";
-import { fetchAllPages } from "@/lib/pages";
+import { fetchAllPages, PAGE_MAX } from "@/lib/pages";
 import { orgKey } from "@/lib/queryKeys";
 
 export type StockRow = components["schemas"]["StockOut"];
@@ -18,7 +18,7 @@ export function useStock(orgId: string) {
       fetchAllPages(
         (offset, limit) =>
           unwrap(api.GET("/api/v1/orgs/{org_id}/stock", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
-        500,
+        PAGE_MAX,
       ),
   });
 }

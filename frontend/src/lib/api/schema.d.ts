@@ -123,7 +123,8 @@ export interface paths {
         };
         /**
          * The org's crafts
-         * @description Crafts by priority, newest first; filter by status or by the plan that made them.
+         * @description Crafts by priority, newest first; filter by status, by the plan that made them or by
+         *     crafter (``crafter=me``: your queue).
          */
         get: operations["list_crafts_api_v1_orgs__org_id__crafts_get"];
         put?: never;
@@ -155,7 +156,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Assign the crafter (an org member) or change the priority
+         * @description ``{"crafter_id": …}`` assigns (a non-member is a 422 naming it), ``null`` unassigns.
+         */
+        patch: operations["update_craft_api_v1_orgs__org_id__crafts__craft_id__patch"];
         trace?: never;
     };
     "/api/v1/orgs/{org_id}/crafts/{craft_id}/start": {
@@ -718,12 +723,56 @@ export interface paths {
          */
         get: operations["list_members_api_v1_orgs__org_id__members_get"];
         put?: never;
-        /**
-         * Add a member
-         * @description Add an existing user by username with a role (only owners grant ``owner``).
-         */
-        post: operations["add_member_api_v1_orgs__org_id__members_post"];
+        post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's invitations
+         * @description Pending invitations, newest first; ``include_closed`` adds accepted, declined, revoked
+         *     and expired ones.
+         */
+        get: operations["list_invitations_api_v1_orgs__org_id__invitations_get"];
+        put?: never;
+        /**
+         * Invite someone (by username or email)
+         * @description Invite a username or email address to join with a role (``admin``, ``member`` or
+         *     ``viewer``; owners are made from members). They join only by accepting it
+         *     (``POST /users/me/invitations/{id}/accept``). The answer never says whether an account
+         *     with that username or email exists.
+         */
+        post: operations["invite_api_v1_orgs__org_id__invitations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a pending invitation
+         * @description Withdraw an invitation that was not accepted or declined yet.
+         */
+        delete: operations["revoke_invitation_api_v1_orgs__org_id__invitations__invitation_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -769,6 +818,66 @@ export interface paths {
          * @description Leave the organisation; the last owner must hand over ownership first.
          */
         post: operations["leave_api_v1_orgs__org_id__leave_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My pending invitations
+         * @description Pending invitations addressed to your username or email, with the org and inviter.
+         */
+        get: operations["my_invitations_api_v1_users_me_invitations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/invitations/{invitation_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation (join the organisation)
+         * @description Join the organisation with the invitation's role; returns the org as you now see it.
+         */
+        post: operations["accept_invitation_api_v1_users_me_invitations__invitation_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/invitations/{invitation_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline an invitation
+         * @description Say no; the org's admins see the invitation as declined.
+         */
+        post: operations["decline_invitation_api_v1_users_me_invitations__invitation_id__decline_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1094,7 +1203,8 @@ export interface paths {
         };
         /**
          * One location with its path
-         * @description A universe node or one of the org's locations.
+         * @description A universe node, one of the org's locations, or (read-only) a member's location
+         *     holding stock shared with the org.
          */
         get: operations["get_org_location_api_v1_orgs__org_id__locations__location_id__get"];
         put?: never;
@@ -1541,6 +1651,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org_id}/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a CSV or JSON file (dry run unless apply=true)
+         * @description Validate every row and report what would change; with ``apply=true``, change it.
+         */
+        post: operations["import_file_api_v1_orgs__org_id__imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the org's records as CSV or JSON (the import layout)
+         * @description The org's own items, locations, ships or stock, by name and path.
+         */
+        get: operations["export_file_api_v1_orgs__org_id__exports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1841,6 +1991,14 @@ export interface components {
              */
             updated_at: string;
         };
+        /** Body_import_file_api_v1_orgs__org_id__imports_post */
+        Body_import_file_api_v1_orgs__org_id__imports_post: {
+            /**
+             * File
+             * @description CSV (header row) or JSON array, UTF-8
+             */
+            file: string;
+        };
         /** Body_token_api_v1_auth_token_post */
         Body_token_api_v1_auth_token_post: {
             /**
@@ -1897,6 +2055,11 @@ export interface components {
              * @default 0
              */
             priority?: number;
+            /**
+             * Crafter Id
+             * @description The org member who runs it (their queue); must be a member
+             */
+            crafter_id?: string | null;
         };
         /**
          * CraftIngredientOut
@@ -1908,6 +2071,10 @@ export interface components {
              * Format: uuid
              */
             item_id: string;
+            /** Item Name */
+            item_name?: string | null;
+            /** Item Unit */
+            item_unit?: string | null;
             /** Min Quality */
             min_quality: number;
             /** Required Quantity */
@@ -1937,11 +2104,17 @@ export interface components {
              * Format: uuid
              */
             blueprint_id: string;
+            /** Blueprint Name */
+            blueprint_name?: string | null;
             /**
              * Output Item Id
              * Format: uuid
              */
             output_item_id: string;
+            /** Output Item Name */
+            output_item_name?: string | null;
+            /** Output Item Unit */
+            output_item_unit?: string | null;
             /** Output Quantity Per Run */
             output_quantity_per_run: string;
             /** Runs */
@@ -1960,10 +2133,30 @@ export interface components {
              * Format: uuid
              */
             location_id: string;
+            /** Location Name */
+            location_name?: string | null;
+            /** Location Path */
+            location_path?: string | null;
             /** Plan Id */
             plan_id: string | null;
             /** Requested By */
             requested_by: string | null;
+            /** Requested By Name */
+            requested_by_name?: string | null;
+            /** Crafter Id */
+            crafter_id?: string | null;
+            /** Crafter Name */
+            crafter_name?: string | null;
+            /**
+             * Minutes
+             * @description Blueprint minutes per run × runs
+             */
+            minutes: string;
+            /**
+             * Eta
+             * @description started_at + minutes while in progress; null until started
+             */
+            eta: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1979,6 +2172,19 @@ export interface components {
             ingredients: components["schemas"]["CraftIngredientOut"][];
             /** Reservations */
             reservations: components["schemas"]["CraftReservationOut"][];
+        };
+        /**
+         * CraftPatch
+         * @description Assign (or with ``null`` unassign) the crafter, or change the priority.
+         * @example {
+         *       "crafter_id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+         *     }
+         */
+        CraftPatch: {
+            /** Crafter Id */
+            crafter_id?: string | null;
+            /** Priority */
+            priority?: number | null;
         };
         /**
          * CraftReservationOut
@@ -2000,6 +2206,10 @@ export interface components {
              * Format: uuid
              */
             location_id: string;
+            /** Location Name */
+            location_name?: string | null;
+            /** Location Path */
+            location_path?: string | null;
             /** Quality */
             quality: number;
             /**
@@ -2007,6 +2217,10 @@ export interface components {
              * Format: uuid
              */
             item_id: string;
+            /** Item Name */
+            item_name?: string | null;
+            /** Item Unit */
+            item_unit?: string | null;
             /** Quantity */
             quantity: string;
             /**
@@ -2121,9 +2335,30 @@ export interface components {
         };
         /**
          * HistoryOut
-         * @description One history row.
+         * @description One history row; ``actor_name`` is who made the change.
          */
         HistoryOut: {
+            /**
+             * Item Name
+             * @example Quantanium
+             */
+            item_name?: string | null;
+            /**
+             * Item Unit
+             * @description `scu` or `piece`
+             * @example scu
+             */
+            item_unit?: string | null;
+            /**
+             * Location Name
+             * @example Org Hangar
+             */
+            location_name?: string | null;
+            /**
+             * Location Path
+             * @example Stanton / ArcCorp / Area 18 / Org Hangar
+             */
+            location_path?: string | null;
             /**
              * Id
              * Format: uuid
@@ -2151,6 +2386,8 @@ export interface components {
             kind: string;
             /** Actor Id */
             actor_id: string | null;
+            /** Actor Name */
+            actor_name?: string | null;
             /** Organization Id */
             organization_id: string | null;
             /** Owner User Id */
@@ -2170,6 +2407,35 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * ImportReport
+         * @description The outcome of a dry run or an apply: every bad row, and every row's effect.
+         */
+        ImportReport: {
+            /** Kind */
+            kind: ("items" | "locations" | "ships" | "stock") | "uex-prices";
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "json";
+            /** Applied */
+            applied: boolean;
+            /** Valid */
+            valid: boolean;
+            /** Rows */
+            rows: number;
+            /** Created */
+            created: number;
+            /** Updated */
+            updated: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Errors */
+            errors: components["schemas"]["RowError"][];
+            /** Changes */
+            changes: components["schemas"]["RowChange"][];
         };
         /**
          * IngredientIn
@@ -2207,6 +2473,82 @@ export interface components {
             min_quality: number;
         };
         /**
+         * InvitationCreate
+         * @description Invite someone by username or by email address (exactly one).
+         * @example {
+         *       "role": "member",
+         *       "username": "cmdr_vex"
+         *     }
+         * @example {
+         *       "email": "vex@example.org",
+         *       "role": "viewer"
+         *     }
+         */
+        InvitationCreate: {
+            /** Username */
+            username?: string | null;
+            /** Email */
+            email?: string | null;
+            /**
+             * Role
+             * @default member
+             * @enum {string}
+             */
+            role?: "admin" | "member" | "viewer";
+        };
+        /**
+         * InvitationOut
+         * @description An invitation as the org's admins see it (the address as typed, never an account).
+         * @example {
+         *       "created_at": "2026-12-02T10:00:00Z",
+         *       "expires_at": "2026-12-09T10:00:00Z",
+         *       "id": "6a1e1c9e-3b0e-4a59-9a77-0f1c2d3e4f50",
+         *       "invited_by": "0b6f1f5e-8d5e-4f43-9d1c-5b0f5c1e2a10",
+         *       "organization_id": "3f0e8a52-5c1b-4c36-9e55-1e6c1b2f9a77",
+         *       "role": "member",
+         *       "status": "pending",
+         *       "username": "cmdr_vex"
+         *     }
+         */
+        InvitationOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Username */
+            username: string | null;
+            /** Email */
+            email: string | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "member" | "viewer";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+            /** Invited By */
+            invited_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
          * ItemCreate
          * @description A new org-private item.
          * @example {
@@ -2241,6 +2583,16 @@ export interface components {
             description?: string | null;
             /** Aliases */
             aliases?: string[];
+        };
+        /**
+         * ItemName
+         * @description An item's display name and unit (``scu`` or ``piece``).
+         */
+        ItemName: {
+            /** Name */
+            name: string;
+            /** Unit */
+            unit: string;
         };
         /**
          * ItemOut
@@ -2508,24 +2860,6 @@ export interface components {
             all_sessions?: boolean;
         };
         /**
-         * MemberAdd
-         * @description Add an existing user by username.
-         * @example {
-         *       "role": "member",
-         *       "username": "cmdr_vex"
-         *     }
-         */
-        MemberAdd: {
-            /** Username */
-            username: string;
-            /**
-             * Role
-             * @default member
-             * @enum {string}
-             */
-            role?: "owner" | "admin" | "member" | "viewer";
-        };
-        /**
          * MemberOut
          * @description A member and their role.
          * @example {
@@ -2574,6 +2908,50 @@ export interface components {
              * @description How reliable this member's shared stock is in plans; null = the org's member_stock_reliability
              */
             stock_reliability?: number | null;
+        };
+        /**
+         * MyInvitationOut
+         * @description A pending invitation addressed to the caller.
+         * @example {
+         *       "created_at": "2026-12-02T10:00:00Z",
+         *       "expires_at": "2026-12-09T10:00:00Z",
+         *       "id": "6a1e1c9e-3b0e-4a59-9a77-0f1c2d3e4f50",
+         *       "invited_by": "demo",
+         *       "organization_id": "3f0e8a52-5c1b-4c36-9e55-1e6c1b2f9a77",
+         *       "organization_name": "Hurston Haulers",
+         *       "role": "member"
+         *     }
+         */
+        MyInvitationOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Organization Name */
+            organization_name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "member" | "viewer";
+            /** Invited By */
+            invited_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
         };
         /**
          * OrgCreate
@@ -2644,15 +3022,80 @@ export interface components {
              */
             member_stock_reliability?: number | null;
         };
-        /** Page[HistoryOut] */
-        Page_HistoryOut_: {
+        /** Page[BlueprintOut] */
+        Page_BlueprintOut_: {
             /** Items */
-            items: components["schemas"]["HistoryOut"][];
+            items: components["schemas"]["BlueprintOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
-            /** Next Offset */
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
+        };
+        /** Page[CraftOut] */
+        Page_CraftOut_: {
+            /** Items */
+            items: components["schemas"]["CraftOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
+        };
+        /** Page[GoalOut] */
+        Page_GoalOut_: {
+            /** Items */
+            items: components["schemas"]["GoalOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
+        };
+        /** Page[HistoryOut] */
+        Page_HistoryOut_: {
+            /** Items */
+            items: components["schemas"]["HistoryOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
             next_offset: number | null;
         };
         /** Page[ItemOut] */
@@ -2668,6 +3111,11 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
         };
         /** Page[LocationOut] */
         Page_LocationOut_: {
@@ -2682,16 +3130,48 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
+        };
+        /** Page[PlanOut] */
+        Page_PlanOut_: {
+            /** Items */
+            items: components["schemas"]["PlanOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
         };
         /** Page[ReservationOut] */
         Page_ReservationOut_: {
             /** Items */
             items: components["schemas"]["ReservationOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
-            /** Next Offset */
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
             next_offset: number | null;
         };
         /** Page[ShipOut] */
@@ -2707,27 +3187,67 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
+        };
+        /** Page[SourceOut] */
+        Page_SourceOut_: {
+            /** Items */
+            items: components["schemas"]["SourceOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
         };
         /** Page[StockOut] */
         Page_StockOut_: {
             /** Items */
             items: components["schemas"]["StockOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
-            /** Next Offset */
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
             next_offset: number | null;
         };
         /** Page[WhereIsRow] */
         Page_WhereIsRow_: {
             /** Items */
             items: components["schemas"]["WhereIsRow"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
-            /** Next Offset */
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
             next_offset: number | null;
         };
         /**
@@ -2844,8 +3364,47 @@ export interface components {
             revoked_at: string | null;
         };
         /**
+         * PlaceName
+         * @description A location's name and full path.
+         */
+        PlaceName: {
+            /** Name */
+            name: string;
+            /** Path */
+            path: string;
+        };
+        /**
+         * PlanNames
+         * @description Display names of every id the plan and its explanation use, keyed by that id (as the
+         *     plan spells it: item and location UUIDs, ``own:…``/``member:…``/``market:…`` sources,
+         *     blueprint UUIDs, ``goal:…``/``demand:…`` demands), taken from the stored problem.
+         */
+        PlanNames: {
+            /** Items */
+            items?: {
+                [key: string]: components["schemas"]["ItemName"];
+            };
+            /** Locations */
+            locations?: {
+                [key: string]: components["schemas"]["PlaceName"];
+            };
+            /** Sources */
+            sources?: {
+                [key: string]: components["schemas"]["SourceName"];
+            };
+            /** Blueprints */
+            blueprints?: {
+                [key: string]: string;
+            };
+            /** Demands */
+            demands?: {
+                [key: string]: string;
+            };
+        };
+        /**
          * PlanOut
-         * @description A plan request and, once solved, the engine's plan and explanation.
+         * @description A plan request and, once solved, the engine's plan and explanation; ``names`` holds
+         *     the display name of every id they mention (full reads only).
          */
         PlanOut: {
             /**
@@ -2878,6 +3437,7 @@ export interface components {
             explanation?: {
                 [key: string]: unknown;
             } | null;
+            names?: components["schemas"]["PlanNames"] | null;
             /** Error */
             error?: string | null;
             /** Attempts */
@@ -3080,9 +3640,31 @@ export interface components {
         };
         /**
          * ReservationOut
-         * @description One reservation; ``active`` until released or consumed.
+         * @description One reservation; ``active`` until released or consumed. ``item_id``, ``location_id``
+         *     and ``quality`` are those of the reserved stock row.
          */
         ReservationOut: {
+            /**
+             * Item Name
+             * @example Quantanium
+             */
+            item_name?: string | null;
+            /**
+             * Item Unit
+             * @description `scu` or `piece`
+             * @example scu
+             */
+            item_unit?: string | null;
+            /**
+             * Location Name
+             * @example Org Hangar
+             */
+            location_name?: string | null;
+            /**
+             * Location Path
+             * @example Stanton / ArcCorp / Area 18 / Org Hangar
+             */
+            location_path?: string | null;
             /**
              * Id
              * Format: uuid
@@ -3093,6 +3675,12 @@ export interface components {
              * Format: uuid
              */
             stock_id: string;
+            /** Item Id */
+            item_id?: string | null;
+            /** Location Id */
+            location_id?: string | null;
+            /** Quality */
+            quality?: number | null;
             /** Organization Id */
             organization_id: string | null;
             /** Quantity */
@@ -3105,6 +3693,8 @@ export interface components {
             plan_id: string | null;
             /** Reserved By */
             reserved_by: string | null;
+            /** Reserved By Name */
+            reserved_by_name?: string | null;
             /** Released At */
             released_at: string | null;
             /** Consumed At */
@@ -3143,6 +3733,45 @@ export interface components {
             craft_id?: string | null;
             /** Plan Id */
             plan_id?: string | null;
+        };
+        /**
+         * RowChange
+         * @description What importing one row does (or would do, in a dry run).
+         */
+        RowChange: {
+            /** Row */
+            row: number;
+            /** Record */
+            record: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "create" | "update" | "unchanged";
+            /** Detail */
+            detail?: string | null;
+        };
+        /**
+         * RowError
+         * @description One bad value: where it is, what it was and why it is refused.
+         */
+        RowError: {
+            /**
+             * Row
+             * @description CSV: line number (header is 1); JSON: 1-based array index
+             */
+            row: number;
+            /** Column */
+            column: string;
+            /** Value */
+            value?: string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Suggestions
+             * @description Closest known names
+             */
+            suggestions?: string[];
         };
         /**
          * ScopeOut
@@ -3350,6 +3979,20 @@ export interface components {
             holder_name?: string | null;
         };
         /**
+         * SourceName
+         * @description A supply the plan draws on: readable name, tier, item and location.
+         */
+        SourceName: {
+            /** Name */
+            name: string;
+            /** Tier */
+            tier: string;
+            /** Item Id */
+            item_id: string;
+            /** Location Id */
+            location_id: string;
+        };
+        /**
          * SourceOut
          * @description A listing with its derived reliability (see docs/planning.md).
          */
@@ -3366,11 +4009,19 @@ export interface components {
              * Format: uuid
              */
             item_id: string;
+            /** Item Name */
+            item_name?: string | null;
+            /** Item Unit */
+            item_unit?: string | null;
             /**
              * Location Id
              * Format: uuid
              */
             location_id: string;
+            /** Location Name */
+            location_name?: string | null;
+            /** Location Path */
+            location_path?: string | null;
             /** Price */
             price: number;
             /** Available */
@@ -3414,9 +4065,31 @@ export interface components {
         };
         /**
          * StockOut
-         * @description One stock row; ``available = quantity - reserved``.
+         * @description One stock row; ``available = quantity - reserved``; ``owner_name`` is the org's name
+         *     or the member's display name.
          */
         StockOut: {
+            /**
+             * Item Name
+             * @example Quantanium
+             */
+            item_name?: string | null;
+            /**
+             * Item Unit
+             * @description `scu` or `piece`
+             * @example scu
+             */
+            item_unit?: string | null;
+            /**
+             * Location Name
+             * @example Org Hangar
+             */
+            location_name?: string | null;
+            /**
+             * Location Path
+             * @example Stanton / ArcCorp / Area 18 / Org Hangar
+             */
+            location_path?: string | null;
             /**
              * Id
              * Format: uuid
@@ -3440,6 +4113,8 @@ export interface components {
             owner_user_id: string | null;
             /** Shared With Org Id */
             shared_with_org_id: string | null;
+            /** Owner Name */
+            owner_name?: string | null;
             /** Quantity */
             quantity: string;
             /** Reserved */
@@ -3474,8 +4149,11 @@ export interface components {
         };
         /**
          * TargetProgress
-         * @description A target with its computed progress: ``have`` = usable org stock + output of crafts
-         *     in progress, capped at nothing (may exceed ``quantity``).
+         * @description A target with its computed progress. ``free``: unreserved org stock at or above the
+         *     quality; ``reserved``: stock a plan made for this goal holds for delivery; ``in_crafts``:
+         *     output still to come from planned and in-progress crafts. ``have`` is their sum (may
+         *     exceed ``quantity``), ``progress`` = min(have, quantity) / quantity. ``met`` (what
+         *     completes the goal) counts held stock and in-progress crafts, not merely planned ones.
          */
         TargetProgress: {
             /**
@@ -3483,11 +4161,22 @@ export interface components {
              * Format: uuid
              */
             item_id: string;
+            /** Item Name */
+            item_name?: string | null;
+            /** Item Unit */
+            item_unit?: string | null;
             /** Quantity */
             quantity: number;
             /** Min Quality */
             min_quality: number;
-            /** In Stock */
+            /** Free */
+            free: number;
+            /** Reserved */
+            reserved: number;
+            /**
+             * In Stock
+             * @description free + reserved
+             */
             in_stock: number;
             /** In Crafts */
             in_crafts: number;
@@ -3495,6 +4184,8 @@ export interface components {
             have: number;
             /** Remaining */
             remaining: number;
+            /** Progress */
+            progress: number;
             /** Met */
             met: boolean;
         };
@@ -3811,6 +4502,10 @@ export interface components {
              * Format: uuid
              */
             location_id: string;
+            /** Location Name */
+            location_name?: string | null;
+            /** Location Path */
+            location_path?: string | null;
             /** Quality */
             quality: number;
             /**
@@ -3940,7 +4635,9 @@ export interface operations {
     list_plans_api_v1_orgs__org_id__plans_get: {
         parameters: {
             query?: {
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -3957,7 +4654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PlanOut"][];
+                    "application/json": components["schemas"]["Page_PlanOut_"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -4189,7 +4886,11 @@ export interface operations {
             query?: {
                 status?: ("planned" | "in_progress" | "completed" | "cancelled") | null;
                 plan_id?: string | null;
+                /** @description `me` (your queue) or a member's user id */
+                crafter?: "me" | string | null;
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -4206,7 +4907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CraftOut"][];
+                    "application/json": components["schemas"]["Page_CraftOut_"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -4266,6 +4967,42 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CraftOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    update_craft_api_v1_orgs__org_id__crafts__craft_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                craft_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CraftPatch"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -4392,7 +5129,9 @@ export interface operations {
             query?: {
                 item_id?: string | null;
                 location_id?: string | null;
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -4409,7 +5148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SourceOut"][];
+                    "application/json": components["schemas"]["Page_SourceOut_"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -4596,7 +5335,9 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("active" | "completed" | "cancelled") | null;
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -4613,7 +5354,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GoalOut"][];
+                    "application/json": components["schemas"]["Page_GoalOut_"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -4787,7 +5528,9 @@ export interface operations {
             query?: {
                 output_item_id?: string | null;
                 kind?: ("craft" | "refine") | null;
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -4804,7 +5547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BlueprintOut"][];
+                    "application/json": components["schemas"]["Page_BlueprintOut_"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -5808,28 +6551,26 @@ export interface operations {
             };
         };
     };
-    add_member_api_v1_orgs__org_id__members_post: {
+    list_invitations_api_v1_orgs__org_id__invitations_get: {
         parameters: {
-            query?: never;
+            query?: {
+                include_closed?: boolean;
+            };
             header?: never;
             path: {
                 org_id: string;
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MemberAdd"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberOut"];
+                    "application/json": components["schemas"]["InvitationOut"][];
                 };
             };
             /** @description Not authenticated */
@@ -5853,7 +6594,121 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Already a member */
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    invite_api_v1_orgs__org_id__invitations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role (or token scope) does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such organisation, or you are not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already a member, or a pending invitation exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    revoke_invitation_api_v1_orgs__org_id__invitations__invitation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role (or token scope) does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such organisation, or you are not a member of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No longer pending */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6050,6 +6905,135 @@ export interface operations {
             };
         };
     };
+    my_invitations_api_v1_users_me_invitations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyInvitationOut"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    accept_invitation_api_v1_users_me_invitations__invitation_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such invitation addressed to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No longer pending, or already a member */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    decline_invitation_api_v1_users_me_invitations__invitation_id__decline_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such invitation addressed to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No longer pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     adjust_api_v1_orgs__org_id__stock_adjust_post: {
         parameters: {
             query?: never;
@@ -6161,8 +7145,9 @@ export interface operations {
                 craft_id?: string | null;
                 plan_id?: string | null;
                 active?: boolean | null;
-                /** @description page size */
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -6398,8 +7383,9 @@ export interface operations {
                 location_id?: string | null;
                 item_id?: string | null;
                 include_empty?: boolean;
-                /** @description page size */
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -6434,8 +7420,9 @@ export interface operations {
         parameters: {
             query: {
                 item_id: string;
-                /** @description page size */
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -6476,8 +7463,9 @@ export interface operations {
                 actor_id?: string | null;
                 since?: string | null;
                 until?: string | null;
-                /** @description page size */
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -6563,6 +7551,7 @@ export interface operations {
                 format?: "flat" | "tree";
                 /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -6697,6 +7686,7 @@ export interface operations {
                 include_universe?: boolean;
                 /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -6937,6 +7927,7 @@ export interface operations {
                 include_universe?: boolean;
                 /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -7181,7 +8172,9 @@ export interface operations {
     list_org_ships_api_v1_orgs__org_id__ships_get: {
         parameters: {
             query?: {
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -7384,7 +8377,9 @@ export interface operations {
     list_my_ships_api_v1_users_me_ships_get: {
         parameters: {
             query?: {
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -7584,7 +8579,9 @@ export interface operations {
                 /** @description Substring of the name */
                 q?: string | null;
                 category?: string | null;
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -7653,7 +8650,9 @@ export interface operations {
                 q?: string | null;
                 category?: string | null;
                 scope?: "all" | "shared" | "org";
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -7868,6 +8867,98 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    import_file_api_v1_orgs__org_id__imports_post: {
+        parameters: {
+            query: {
+                /** @description what the file holds */
+                kind: ("items" | "locations" | "ships" | "stock") | "uex-prices";
+                /** @description write the file; false: report only */
+                apply?: boolean;
+                /** @description default: from the file name */
+                format?: ("csv" | "json") | null;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_file_api_v1_orgs__org_id__imports_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description The file is larger than an import accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    export_file_api_v1_orgs__org_id__exports_get: {
+        parameters: {
+            query: {
+                /** @description what to export */
+                kind: "items" | "locations" | "ships" | "stock";
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>[];
+                    "text/csv": string;
+                };
+            };
+            /** @description The file is larger than an import accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
