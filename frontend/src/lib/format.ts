@@ -24,6 +24,11 @@ export function formatQuantity(value: string | number | null | undefined, unit?:
   return formatScu(value);
 }
 
+/** Runs of a blueprint: whole for crafts, fractional for continuous refining. */
+export function formatRuns(value: number): string {
+  return scuFmt.format(value);
+}
+
 export function formatQuality(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : `Q${Math.round(value)}`;
 }

@@ -5,7 +5,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { ApiError } from "@/lib/api/problem";
-import { formatAuec, formatPercent, formatQuality, formatQuantity, formatScu } from "@/lib/format";
+import { formatAuec, formatPercent, formatQuality, formatQuantity, formatRuns, formatScu } from "@/lib/format";
 import { itemLabel, locationLabel, parseSourceKey, useItems, useLocations, type Item, type Location } from "@/lib/lookups";
 import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
@@ -128,13 +128,26 @@ interface Change {
   reason: string;
 }
 
-function ApplyResult({ result }: { result: ApplyOut }) {
+function ApplyResult({ result, names }: { result: ApplyOut; names: Names }) {
+  const jobs = result.refinery_jobs ?? [];
   return (
     <Callout intent={Intent.SUCCESS} title="Plan applied" icon="tick-circle">
       <p>
         {result.crafts.length} craft(s) planned, {result.reservations.length} reservation(s) made, shopping total {formatAuec(result.shopping_total)}.
       </p>
       {result.crafts.length > 0 && <Link to="../../crafts" relative="path">Go to the crafts board</Link>}
+      {/* Refining is continuous (any quantity of ore), so it is not a whole-run craft: the
+          crew starts these at the refinery; their ore is reserved for the plan. */}
+      {jobs.length > 0 && (
+        <ul aria-label="Refinery jobs">
+          {jobs.map((j, i) => (
+            <li key={i}>
+              refinery: {formatRuns(j.runs)} run(s) of {names.blueprints.get(j.blueprint_id) ?? j.blueprint_id.slice(0, 8)} →{" "}
+              {formatQuantity(j.output_quantity, names.items.get(j.output_item_id)?.unit)} {itemLabel(names.items, j.output_item_id)}
+            </li>
+          ))}
+        </ul>
+      )}
       {result.reservations.length > 0 && (
         <ul>
           {result.reservations.map((r) => (
@@ -192,9 +205,13 @@ export default function PlanPage() {
     () => ({
       items: items.byId,
       locations: locations.byId,
-      blueprints: new Map((blueprints.data ?? []).map((b) => [b.id, b.name])),
+      // The plan names its own blueprints: one created since the list was cached still reads.
+      blueprints: new Map([
+        ...(blueprints.data ?? []).map((b): [string, string] => [b.id, b.name]),
+        ...Object.entries(plan.data?.names?.blueprints ?? {}),
+      ]),
     }),
-    [items.byId, locations.byId, blueprints.data],
+    [items.byId, locations.byId, blueprints.data, plan.data?.names],
   );
 
   if (plan.isPending) return <div className="qm-page"><SkeletonRows rows={10} /></div>;
@@ -246,7 +263,7 @@ export default function PlanPage() {
         </Card>
       )}
       {p.status === "failed" && <Callout intent={Intent.DANGER} title="The plan failed">{p.error}</Callout>}
-      {applied && <ApplyResult result={applied} />}
+      {applied && <ApplyResult result={applied} names={names} />}
       {conflict && <ConflictView error={conflict} names={names} />}
       {engine && explanation && (
         <>

@@ -28,7 +28,8 @@ function toTreeNodes(nodes: TreeNode[], expanded: Set<string>, selected: string 
 }
 
 function ownerName(row: StockRow): string {
-  return row.shared_with_org_id ? "member (shared)" : "member";
+  const who = row.owner_name ?? "member";
+  return row.shared_with_org_id ? `${who} (shared)` : who;
 }
 
 export default function InventoryPage() {

@@ -47,7 +47,7 @@ export function StockTable(props: {
                 className="qm-vrow"
                 style={{ gridTemplateColumns: COLUMNS, transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
               >
-                <div role="cell">{item?.name ?? row.item_id.slice(0, 8)}</div>
+                <div role="cell">{row.item_name ?? item?.name ?? row.item_id.slice(0, 8)}</div>
                 <div role="cell">{formatQuality(row.quality)}</div>
                 <div role="cell" className="qm-num">{formatQuantity(row.quantity, item?.unit)}</div>
                 <div role="cell" className="qm-num">{formatQuantity(row.reserved, item?.unit)}</div>
@@ -59,8 +59,8 @@ export function StockTable(props: {
                     {row.organization_id ? "org" : props.ownerName(row)}
                   </span>
                 </div>
-                <div role="cell" className="qm-ellipsis" title={locationLabel(props.locations, row.location_id)}>
-                  {locationLabel(props.locations, row.location_id)}
+                <div role="cell" className="qm-ellipsis" title={row.location_path ?? locationLabel(props.locations, row.location_id)}>
+                  {row.location_path ?? locationLabel(props.locations, row.location_id)}
                 </div>
                 <div role="cell">
                   {props.onTransfer && (
