@@ -54,9 +54,15 @@ export async function selectByLabel(page: Page, id: string, label: string | RegE
     await select.selectOption({ label });
     return;
   }
-  const options = await select.locator("option").allTextContents();
-  const found = options.find((o) => label.test(o));
-  if (!found) throw new Error(`no option matching ${label} in #${id}: ${options.join(" | ")}`);
+  // A dialog's options come from a query that may still be loading when it opens.
+  let options: string[] = [];
+  await expect
+    .poll(async () => {
+      options = await select.locator("option").allTextContents();
+      return options.some((o) => label.test(o));
+    }, { message: `an option matching ${label} in #${id}` })
+    .toBe(true);
+  const found = options.find((o) => label.test(o)) ?? "";
   await select.selectOption({ label: found });
 }
 
