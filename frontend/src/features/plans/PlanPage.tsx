@@ -27,7 +27,7 @@ function SupplyLine({ s, names }: { s: Supply; names: Names }) {
     return (
       <li>
         <Tag minimal intent={Intent.PRIMARY}>craft</Tag> {formatQuantity(s.quantity, unit)} {itemLabel(names.items, s.item)} by{" "}
-        <strong>{names.blueprints.get(s.blueprint ?? "") ?? "blueprint"}</strong> × {s.total_runs ?? s.runs} runs
+        <strong>{names.blueprints.get(s.blueprint ?? "") ?? "blueprint"}</strong> × {formatRuns(s.total_runs ?? s.runs ?? 0)} runs
         {s.cost > 0 && <span className="qm-muted"> · {formatAuec(s.cost)}</span>}
         <ul>
           {s.ingredients.map((ing) => (
