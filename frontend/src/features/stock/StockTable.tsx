@@ -52,8 +52,10 @@ export function StockTable(props: {
                 <div role="cell" className="qm-num">{formatQuantity(row.quantity, item?.unit)}</div>
                 <div role="cell" className="qm-num">{formatQuantity(row.reserved, item?.unit)}</div>
                 <div role="cell" className="qm-num">{formatQuantity(row.available, item?.unit)}</div>
-                <div role="cell">
-                  {/* Tag's classes without <Tag>: it measures its text on mount (a forced
+                <div role="cell" className="qm-ellipsis" title={row.organization_id ? "org" : props.ownerName(row)}>
+                  {/* One line like every other cell (rows have a fixed height in the virtual
+                      list: a wrapped "Name (shared)" overlapped the next row).
+                      Tag's classes without <Tag>: it measures its text on mount (a forced
                       layout per row), which made scrolling 10,000 rows stutter. */}
                   <span className={row.organization_id ? "bp6-tag bp6-minimal" : "bp6-tag bp6-minimal bp6-intent-primary"}>
                     {row.organization_id ? "org" : props.ownerName(row)}
