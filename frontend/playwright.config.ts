@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -15,7 +15,13 @@ process.env.QM_E2E_PORT ??= execFileSync(python, [
 ])
   .toString()
   .trim();
-process.env.QM_E2E_DIR ??= mkdtempSync(join(tmpdir(), "qm-e2e-"));
+if (process.env.QM_E2E_DIR === undefined) {
+  const dir = mkdtempSync(join(tmpdir(), "qm-e2e-"));
+  process.env.QM_E2E_DIR = dir;
+  // Only the process that made the folder removes it, when it exits (after the web server has
+  // been stopped); test workers inherit QM_E2E_DIR and never get here.
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+}
 const port = process.env.QM_E2E_PORT;
 const baseURL = `http://127.0.0.1:${port}`;
 
