@@ -105,6 +105,10 @@ function CostCharts({ explanation, names }: { explanation: Explanation; names: N
       ].map((chart) => (
         <Card key={chart.title} aria-label={chart.title}>
           <H4>{chart.title}</H4>
+          {chart.data.every((d) => d.cost === 0) ? (
+            // Empty axes tell nothing; say why there is nothing to draw.
+            <p className="qm-muted">Nothing to pay: the plan uses stock you already hold.</p>
+          ) : (
           <ResponsiveContainer width="100%" height={180}>
             <BarChart data={chart.data}>
               <CartesianGrid strokeDasharray="3 3" opacity={0.3} />
@@ -114,6 +118,7 @@ function CostCharts({ explanation, names }: { explanation: Explanation; names: N
               <Bar dataKey="cost" fill="#4c90f0" isAnimationActive={false} />
             </BarChart>
           </ResponsiveContainer>
+          )}
         </Card>
       ))}
     </div>
