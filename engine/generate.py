@@ -114,19 +114,101 @@ PRESETS["large"] = Sizes(ores=160, gems=40, materials=240, parts=560, products=4
                          blueprints=1600, sources=6000, demands=160, stations=60, members=100)
 
 
+
+@dataclass(frozen=True, slots=True)
+class Hardness:
+    """Game features that make a problem harder than the presets (issue 13); all off = presets.
+
+    whole_scu_lots: commodities sold in whole SCU (lot size 1) at many terminals (every
+    station trades). own_quality: every source its own quality, uniform 0-1000.
+    continuous_refining: two refining methods per ore at yields 0.37-0.53, continuous runs.
+    quality_floors: fractional SCU ingredients carry floors 200/400/600 beside whole pieces.
+    small_ship: a 32 SCU ship and trip costs 400-4,000, so trips dominate.
+    member_prices: member stock with and without a price, over many stations.
+    """
+
+    whole_scu_lots: bool = False
+    own_quality: bool = False
+    continuous_refining: bool = False
+    quality_floors: bool = False
+    small_ship: bool = False
+    member_prices: bool = False
+
+
+ALL_HARD = Hardness(True, True, True, True, True, True)
+SMALL_SHIP_SCU = 32.0
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A benchmark family: sizes between ``low`` and ``high`` (drawn per seed) and features."""
+
+    low: Sizes
+    high: Sizes
+    hardness: Hardness
+
+    def sizes(self, seed: int) -> Sizes:
+        """The sizes of this family's problem for ``seed``: one draw between low and high."""
+        t = random.Random(f"quartermaster-family/{seed}/{self.low}").random()
+
+        def at(a: int, b: int) -> int:
+            return a + round((b - a) * t)
+        lo, hi = self.low, self.high
+        return Sizes(ores=at(lo.ores, hi.ores), gems=at(lo.gems, hi.gems),
+                     materials=at(lo.materials, hi.materials), parts=at(lo.parts, hi.parts),
+                     products=at(lo.products, hi.products),
+                     blueprints=at(lo.blueprints, hi.blueprints),
+                     sources=at(lo.sources, hi.sources), demands=at(lo.demands, hi.demands),
+                     stations=at(lo.stations, hi.stations), members=at(lo.members, hi.members))
+
+
+_CRAFT_SIZE = Sizes(ores=8, gems=2, materials=10, parts=15, products=10, blueprints=45,
+                    sources=210, demands=10, stations=20, members=10)
+# Org size: 130-260 items, 140-270 blueprints, 540-1,070 sources, 15-30 demands.
+_ORG_LOW = Sizes(ores=15, gems=4, materials=22, parts=52, products=37, blueprints=140,
+                 sources=540, demands=15, stations=20, members=12)
+_ORG_HIGH = Sizes(ores=30, gems=7, materials=45, parts=104, products=74, blueprints=270,
+                  sources=1070, demands=30, stations=30, members=25)
+# Twice org size: 528 items, 562 blueprints, 2,303 sources, 60 demands.
+_ORG2_SIZE = Sizes(ores=60, gems=15, materials=90, parts=211, products=152, blueprints=562,
+                   sources=2303, demands=60, stations=40, members=40)
+
+# Issue 13's families, each reported on its own in docs/engine/benchmarks.md.
+FAMILIES: dict[str, Family] = {
+    "craft-hard": Family(_CRAFT_SIZE, _CRAFT_SIZE, ALL_HARD),
+    "org-lots": Family(_ORG_LOW, _ORG_HIGH, Hardness(whole_scu_lots=True, own_quality=True)),
+    "org-refine": Family(_ORG_LOW, _ORG_HIGH,
+                         Hardness(continuous_refining=True, quality_floors=True,
+                                  own_quality=True)),
+    "org-trips": Family(_ORG_LOW, _ORG_HIGH, Hardness(small_ship=True, member_prices=True)),
+    "org-hard": Family(_ORG_LOW, _ORG_HIGH, ALL_HARD),
+    "org2-hard": Family(_ORG2_SIZE, _ORG2_SIZE, ALL_HARD),
+}
+
+
 def generate(preset: str, seed: int) -> Problem:
-    """A problem of a named preset (small, craft, org, large), deterministic for ``seed``."""
+    """A problem of a named preset (small, craft, org, large) or family, deterministic."""
+    if preset in FAMILIES:
+        return generate_family(preset, seed)
     try:
         sizes = PRESETS[preset]
     except KeyError:
-        raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}") \
-            from None
+        choices = ", ".join([*PRESETS, *FAMILIES])
+        raise ValueError(f"unknown preset {preset!r}; choose from {choices}") from None
     return generate_sized(sizes, seed, name=f"{preset} preset, seed {seed}")
 
 
-def generate_sized(sizes: Sizes, seed: int, *, name: str | None = None) -> Problem:
+def generate_family(family: str, seed: int) -> Problem:
+    """A problem of a named benchmark family (:data:`FAMILIES`), deterministic for ``seed``."""
+    fam = FAMILIES[family]
+    return generate_sized(fam.sizes(seed), seed, name=f"{family} family, seed {seed}",
+                          hardness=fam.hardness)
+
+
+def generate_sized(sizes: Sizes, seed: int, *, name: str | None = None,
+                   hardness: Hardness | None = None) -> Problem:
     """A problem of the given sizes, deterministic for ``seed`` (validated by parse_problem)."""
-    return parse_problem(generate_document(sizes, seed, name=name))
+    return parse_problem(generate_document(sizes, seed, name=name, hardness=hardness))
 
 
 def scaled(sizes: Sizes, factor: float) -> Sizes:
@@ -140,9 +222,11 @@ def scaled(sizes: Sizes, factor: float) -> Sizes:
                    members=f(sizes.members))
 
 
-def generate_document(sizes: Sizes, seed: int, *, name: str | None = None) -> dict[str, Any]:
+def generate_document(sizes: Sizes, seed: int, *, name: str | None = None,
+                      hardness: Hardness | None = None) -> dict[str, Any]:
     """The problem document (a plain dict) behind :func:`generate_sized`."""
-    return _Generator(sizes, seed).build(name or f"generated problem, seed {seed}")
+    return _Generator(sizes, seed, hardness or Hardness()).build(
+        name or f"generated problem, seed {seed}")
 
 
 @dataclass
@@ -157,10 +241,15 @@ class _ItemInfo:
 
 
 class _Generator:
-    def __init__(self, sizes: Sizes, seed: int) -> None:
+    def __init__(self, sizes: Sizes, seed: int, hardness: Hardness) -> None:
         self.sizes = sizes
-        # Seed from a string so presets with the same seed still differ in their draws.
-        self.rng = random.Random(f"quartermaster/{seed}/{sizes}")
+        self.hard = hardness
+        # Seed from a string so presets with the same seed still differ in their draws (the
+        # presets' draws stay what they were: the features join the seed only when set).
+        key = f"quartermaster/{seed}/{sizes}"
+        if hardness != Hardness():
+            key += f"/{hardness}"
+        self.rng = random.Random(key)
         self.items: list[_ItemInfo] = []
         self.by_level: dict[int, list[_ItemInfo]] = {lvl: [] for lvl in range(5)}
         self.locations: list[dict[str, Any]] = []
@@ -222,16 +311,19 @@ class _Generator:
                 cost = rng.randrange(800, 2001, 50)
             else:
                 cost = rng.randrange(200, 601, 25)
+            if self.hard.small_ship:
+                cost = rng.randrange(400, 4001, 50)
             record: dict[str, Any] = {"id": slug(station), "name": station,
                                       "parent": slug(planet)}
             # Leave some on the policy default, as real files would.
-            if rng.random() < 0.85:
+            if rng.random() < 0.85 or self.hard.small_ship:
                 record["trip_cost"] = cost
             self.locations.append(record)
             self.stations.append(record["id"])
             if any(mark in station for mark in REFINERY_MARK):
                 self.refineries.append(record["id"])
-            if station in LANDING_ZONES or "Station" in station or "Point" in station:
+            if (station in LANDING_ZONES or "Station" in station or "Point" in station
+                    or self.hard.whole_scu_lots):
                 self.markets.append(record["id"])
         if not self.refineries:
             self.refineries.append(self.stations[-1])
@@ -288,6 +380,19 @@ class _Generator:
         method, yld, minutes, cost = self.rng.choice(REFINING_METHODS)
         batch = self.rng.choice((1, 1, 2, 4, 8))
         k = self.recipes_of.get(material.id, 0)
+        if self.hard.continuous_refining:
+            # Any quantity of ore: one SCU per (real-valued) run, a yield of 0.37-0.53.
+            yld, batch = self.q(0.37, 0.53, 4), 1
+            return {
+                "id": f"refine-{material.id}" + (f"-alt{k + 1}" if k else ""),
+                "name": f"{method}: {ore.id} -> {material.id}",
+                "output": {"item": material.id, "quantity": yld},
+                "ingredients": [{"item": ore.id, "quantity": 1,
+                                 "min_quality": self.floor(0.15)}],
+                "run_cost": round(ore.value * 0.04 * cost, 2),
+                "minutes": round(minutes * 10, 2),
+                "continuous": True,
+            }
         return {
             "id": f"refine-{material.id}" + (f"-alt{k + 1}" if k else ""),
             "name": f"{method}: {ore.id} -> {material.id}",
@@ -313,8 +418,10 @@ class _Generator:
                 quantity: float = rng.randint(1, 8 if ing.level == 1 else 3)
             else:
                 quantity = self.q(0.01, 0.5)
-            ingredients.append({"item": ing.id, "quantity": quantity,
-                                "min_quality": self.floor(0.25)})
+            floor = self.floor(0.25)
+            if self.hard.quality_floors and not ing.piece:
+                floor = rng.choice((0, 200, 400, 600))
+            ingredients.append({"item": ing.id, "quantity": quantity, "min_quality": floor})
         out_qty: float = 1 if item.piece else self.q(0.25, 1.0)
         if item.piece and rng.random() < 0.15:
             out_qty = rng.choice((2, 4))
@@ -334,6 +441,11 @@ class _Generator:
                 return
             ore = next(o for o in self.by_level[0] if o.id == item.ore)
             bp = self.refining(item, ore)
+            if self.hard.continuous_refining and item.id not in self.recipes_of:
+                # Two methods per ore: the second one joins the first.
+                self.blueprints.append(bp)
+                self.recipes_of[item.id] = 1
+                bp = self.refining(item, ore)
         else:
             bp = self.recipe(item)
         self.blueprints.append(bp)
@@ -357,6 +469,8 @@ class _Generator:
         candidates = [i for i in firsts if i.id in self.recipes_of]
         while len(self.blueprints) < budget and candidates:
             self.add_blueprint(rng.choice(candidates))
+        # Two refining methods at once can overshoot by one: drop that second method.
+        del self.blueprints[budget:]
 
     def value_items(self) -> None:
         """Market value of parts and products: their cheapest recipe's inputs plus a margin."""
@@ -387,6 +501,8 @@ class _Generator:
                                             and rng.random() < 0.6 else self.stations)
             record["holder"] = f"{rng.choice(MEMBER_NAMES)}-{rng.randrange(self.sizes.members)}"
             record["reliability"] = self.q(0.8, 1.0)
+            if self.hard.member_prices and rng.random() < 0.5:
+                record["unit_price"] = round(item.value * rng.uniform(0.4, 1.0), 2)
         else:
             pool = self.refineries if item.level == 0 else self.markets
             location = rng.choice(pool)
@@ -401,7 +517,13 @@ class _Generator:
             amount = self.q(0.5, 40 if item.level == 0 else 12)
         if tier != "market" or rng.random() < 0.3:
             record["available"] = amount
-        if tier == "market" and not item.piece and rng.random() < 0.5:
+        if tier == "market" and not item.piece and self.hard.whole_scu_lots:
+            # Whole SCU at most terminals, boxes at the rest.
+            lot = 1 if rng.random() < 0.8 else rng.choice(BOX_SIZES[1:4])
+            record["lot_size"] = lot
+            if "available" in record:
+                record["available"] = lot * rng.randint(1, 40)
+        elif tier == "market" and not item.piece and rng.random() < 0.5:
             lot = rng.choice(BOX_SIZES[:4] if item.level >= 2 else BOX_SIZES)
             record["lot_size"] = lot
             if "available" in record:
@@ -411,7 +533,9 @@ class _Generator:
             record["lot_size"] = lot_pieces
             if "available" in record:
                 record["available"] = lot_pieces * rng.randint(1, 4)
-        if rng.random() < 0.9:
+        if self.hard.own_quality:
+            record["quality"] = rng.randint(0, 1000)
+        elif rng.random() < 0.9:
             record["quality"] = self.quality()
         return record
 
@@ -476,7 +600,8 @@ class _Generator:
             "demands": demands,
             "policy": {
                 "delivery_location": "org-hangar",
-                "ship_capacity_scu": self.rng.choice(SHIP_CAPACITIES),
+                "ship_capacity_scu": (SMALL_SHIP_SCU if self.hard.small_ship
+                                      else self.rng.choice(SHIP_CAPACITIES)),
                 "member_unit_cost": 1.0,
                 "reliability_weight": 1.0,
                 "default_trip_cost": 1000,

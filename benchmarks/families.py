@@ -1,0 +1,212 @@
+"""Issue 13's harder benchmark families, side by side in one run, into docs/engine/benchmarks.md.
+
+    .venv/bin/python -m benchmarks.families --seeds 10 --limit 60 [--families org-hard ...]
+
+For every family (``engine.generate.FAMILIES``) and seed: the whole CLI process
+(``python -m engine plan FILE --format json``, start-up included) is timed, then the plain
+pair model (``engine.reference.solve_reference``), the naive greedy and the make-or-buy
+baseline run on the same problem in this process. Every solve has the same time limit, so a
+capped run reports its gap and makes a ratio a bound. Every plan goes through the checker.
+The table between the ``families`` markers in the document is replaced; the rest is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from engine.baselines import make_or_buy_plan
+from engine.checker import check
+from engine.generate import FAMILIES, generate_family
+from engine.greedy import greedy_plan
+from engine.plan import Plan, parse_plan
+from engine.problem import Problem
+from engine.reference import solve_reference
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "engine" / "benchmarks.md"
+START = "<!-- families:start -->"
+END = "<!-- families:end -->"
+
+
+@dataclass
+class Row:
+    """One family, one seed."""
+
+    family: str
+    seed: int
+    items: int
+    blueprints: int
+    sources: int
+    demands: int
+    cli_wall: float
+    cli_status: str
+    cli_objective: float | None
+    cli_gap: float | None
+    cli_ok: bool
+    plain_wall: float
+    plain_status: str
+    plain_objective: float | None
+    plain_gap: float | None
+    plain_ok: bool
+    greedy_objective: float | None
+    greedy_ok: bool
+    mob_objective: float | None
+    mob_ok: bool
+
+    @property
+    def ratio(self) -> float:
+        """Plain-model wall seconds over the whole CLI process's."""
+        return self.plain_wall / max(self.cli_wall, 1e-9)
+
+
+def run_cli(problem: Problem, limit: float) -> tuple[Plan | None, float]:
+    """The CLI as a user runs it, in a fresh process; (plan, wall seconds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "problem.json"
+        path.write_text(json.dumps(problem.to_document()), encoding="utf-8")
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "engine", "plan", str(path), "--format",
+                               "json", "--time-limit", str(limit)],
+                              capture_output=True, text=True, check=False, cwd=ROOT)
+        wall = time.perf_counter() - started
+    try:
+        return parse_plan(json.loads(done.stdout)), wall
+    except ValueError:
+        return None, wall
+
+
+def measure(family: str, seed: int, limit: float) -> Row:
+    """The CLI, the plain model and both baselines on one problem of ``family``."""
+    problem = generate_family(family, seed)
+    cli, cli_wall = run_cli(problem, limit)
+    started = time.perf_counter()
+    plain = solve_reference(problem, time_limit=limit)
+    plain_wall = time.perf_counter() - started
+    greedy = greedy_plan(problem)
+    mob = make_or_buy_plan(problem)
+    return Row(
+        family=family, seed=seed, items=len(problem.items),
+        blueprints=len(problem.blueprints), sources=len(problem.sources),
+        demands=len(problem.demands), cli_wall=cli_wall,
+        cli_status=cli.status.value if cli else "crashed",
+        cli_objective=cli.objective if cli else None,
+        cli_gap=cli.stats.gap if cli else None, cli_ok=bool(cli and check(problem, cli).ok),
+        plain_wall=plain_wall, plain_status=plain.status.value,
+        plain_objective=plain.objective, plain_gap=plain.stats.gap,
+        plain_ok=check(problem, plain).ok,
+        greedy_objective=greedy.objective, greedy_ok=check(problem, greedy).ok,
+        mob_objective=mob.objective, mob_ok=check(problem, mob).ok)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.2f}%"
+
+
+def _vs(base: float | None, main: float | None) -> str:
+    """How much cheaper the CLI's plan is than ``base`` (weighted objective)."""
+    if base is None or main is None or base == 0:
+        return "—"
+    return f"{100 * (base - main) / abs(base):.1f}%"
+
+
+def render(rows: list[Row], limit: float, command: str) -> str:
+    """The markdown section: one summary line per family, then every seed."""
+    out = [START, "", "## Harder families (issue 13)", "",
+           f"Written by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+           f"Each solve capped at {limit:g} s; `ratio` = plain-model wall s / whole CLI "
+           "process wall s (start-up included), measured one after the other on the same "
+           "problem. A capped plain run makes its ratio a lower bound. Objectives are the "
+           "spec's weighted objective; `saves` is the CLI plan's saving against each "
+           "baseline. Machine: 2 logical cores shared with other work while measured.", "",
+           "| family | seeds | items | CLI median s | CLI worst s | plain median s | "
+           "ratio median | ratio worst | CLI proven | plain proven | CLI worst gap | "
+           "saves vs make-or-buy (median) | saves vs greedy (median) | checker |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for family in dict.fromkeys(r.family for r in rows):
+        rs = [r for r in rows if r.family == family]
+        gaps = [r.cli_gap for r in rs if r.cli_gap is not None]
+        mob = [100 * (r.mob_objective - r.cli_objective) / abs(r.mob_objective)
+               for r in rs if r.mob_objective and r.cli_objective is not None]
+        grd = [100 * (r.greedy_objective - r.cli_objective) / abs(r.greedy_objective)
+               for r in rs if r.greedy_objective and r.cli_objective is not None]
+        ok = all(r.cli_ok and r.plain_ok and r.greedy_ok and r.mob_ok for r in rs)
+        sizes = sorted({r.items for r in rs})
+        mob_median = f"{statistics.median(mob):.1f}%" if mob else "—"
+        grd_median = f"{statistics.median(grd):.1f}%" if grd else "—"
+        out.append(
+            f"| {family} | {len(rs)} | {sizes[0]}–{sizes[-1]} | "
+            f"{statistics.median(r.cli_wall for r in rs):.2f} | "
+            f"{max(r.cli_wall for r in rs):.2f} | "
+            f"{statistics.median(r.plain_wall for r in rs):.2f} | "
+            f"{statistics.median(r.ratio for r in rs):.1f}× | "
+            f"{min(r.ratio for r in rs):.1f}× | "
+            f"{sum(r.cli_status == 'optimal' for r in rs)}/{len(rs)} | "
+            f"{sum(r.plain_status == 'optimal' for r in rs)}/{len(rs)} | "
+            f"{_pct(max(gaps) if gaps else None)} | {mob_median} | {grd_median} | "
+            f"{'all pass' if ok else 'FAILURES'} |")
+    out += ["", "### Every seed", "",
+            "| family | seed | items | bps | sources | demands | CLI s | CLI status | CLI gap "
+            "| plain s | plain status | plain gap | ratio | CLI − plain objective | "
+            "saves vs make-or-buy | saves vs greedy |",
+            "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        diff = ("—" if r.cli_objective is None or r.plain_objective is None
+                else f"{r.cli_objective - r.plain_objective:+,.2f}")
+        out.append(
+            f"| {r.family} | {r.seed} | {r.items} | {r.blueprints} | {r.sources} | "
+            f"{r.demands} | {r.cli_wall:.2f} | {r.cli_status} | {_pct(r.cli_gap)} | "
+            f"{r.plain_wall:.2f} | {r.plain_status} | {_pct(r.plain_gap)} | {r.ratio:.1f}× | "
+            f"{diff} | {_vs(r.mob_objective, r.cli_objective)} | "
+            f"{_vs(r.greedy_objective, r.cli_objective)} |")
+    out += ["", END]
+    return "\n".join(out)
+
+
+def write_section(section: str, doc: Path = DOC) -> None:
+    """Replace the families section of ``doc`` (or append it)."""
+    text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    doc.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    """Measure the chosen families and write the section (rows also go to --json)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", nargs="*", default=list(FAMILIES))
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--limit", type=float, default=60.0)
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--output", type=Path, default=DOC)
+    args = parser.parse_args()
+    rows: list[Row] = []
+    if args.json and args.json.exists():
+        rows = [Row(**json.loads(line)) for line in args.json.read_text().splitlines()]
+    done = {(r.family, r.seed) for r in rows}
+    for family in args.families:
+        for seed in range(1, args.seeds + 1):
+            if (family, seed) in done:
+                continue
+            row = measure(family, seed, args.limit)
+            rows.append(row)
+            print(json.dumps(asdict(row)), flush=True)
+            if args.json:
+                with args.json.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(asdict(row)) + "\n")
+    command = "python -m benchmarks.families " + " ".join(sys.argv[1:])
+    write_section(render(rows, args.limit, command), args.output)
+
+
+if __name__ == "__main__":
+    main()
