@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine.formulation import LinearModel
+from engine.tolerances import (
+    MIP_ABS_GAP,
+    MIP_FEASIBILITY,
+    MIP_REL_GAP,
+    SCIP_FEASIBILITY,
+    TINY_DIVISOR,
+)
 
 BACKENDS: tuple[str, ...] = ("highs", "ortools-scip", "ortools-cbc", "ortools-highs")
 ALIASES: dict[str, str] = {
@@ -39,7 +46,7 @@ class Result:
             return 0.0
         if not math.isfinite(self.bound) or not math.isfinite(self.objective):
             return math.inf
-        return max(0.0, self.objective - self.bound) / max(abs(self.objective), 1e-9)
+        return max(0.0, self.objective - self.bound) / max(abs(self.objective), TINY_DIVISOR)
 
 
 class Backend(Protocol):
@@ -125,10 +132,9 @@ class OrToolsBackend:
                 row.SetCoefficient(self._vars[col], coef)
         solver.SetNumThreads(1)
         if engine == "SCIP":
-            # Feasibility at 1e-9 as for HiGHS: at SCIP's default 1e-6 a strict-priority stage's
-            # optimum came back 3.7e-7 low and the next stage, held to it, had no solution.
+            # engine.tolerances.SCIP_FEASIBILITY says why SCIP runs tighter than its default.
             solver.SetSolverSpecificParametersAsString(
-                "randomization/randomseedshift = 0\nnumerics/feastol = 1e-9\n")
+                f"randomization/randomseedshift = 0\nnumerics/feastol = {SCIP_FEASIBILITY!r}\n")
 
     def set_objective(self, coefs: dict[int, float]) -> None:
         """Minimise Σ coef·x."""
@@ -161,7 +167,7 @@ class OrToolsBackend:
         if time_limit is not None:
             solver.SetTimeLimit(max(1, int(time_limit * 1000)))
         params = pywraplp.MPSolverParameters()
-        params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+        params.SetDoubleParam(params.RELATIVE_MIP_GAP, MIP_REL_GAP)
         started = time.perf_counter()
         status = solver.Solve(params)
         seconds = time.perf_counter() - started
@@ -180,6 +186,29 @@ class OrToolsBackend:
         return Result(kind, values, objective, bound, seconds)
 
 
+def new_highs(*, tight: bool) -> Any:
+    """The one HiGHS driver set-up, shared by :class:`HighsBackend` and the plain model.
+
+    One thread and a fixed seed (the same input gives the same plan) and a zero relative gap
+    (proven optimal). ``tight`` runs the MIP at ``MIP_FEASIBILITY`` instead of HiGHS'
+    defaults; engine/tolerances.py says which driver needs which, and why.
+    """
+    import highspy
+
+    # The public highspy.Highs() prints a banner on stdout when constructed, which would
+    # corrupt `plan --format json`; the core class stays silent once output_flag is off.
+    h = getattr(highspy._core, "_Highs", highspy.Highs)()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+    if tight:
+        h.setOptionValue("primal_feasibility_tolerance", MIP_FEASIBILITY)
+        h.setOptionValue("mip_feasibility_tolerance", MIP_FEASIBILITY)
+    return h
+
+
 class HighsBackend:
     """HiGHS through highspy, the model passed as column-wise arrays."""
 
@@ -191,19 +220,7 @@ class HighsBackend:
 
         self._hp = highspy
         self._np = np
-        # The public highspy.Highs() prints a banner on stdout when constructed, which would
-        # corrupt `plan --format json`; the core class stays silent once output_flag is off.
-        h = getattr(highspy._core, "_Highs", highspy.Highs)()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", 1)
-        h.setOptionValue("random_seed", 0)
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", 1e-9)
-        # Default tolerances (1e-7 primal, 1e-6 integrality) leave values such as 0.999999
-        # that the plan then carries as noise lines or an extra trip; the model is small and
-        # well scaled, so tight tolerances cost little.
-        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+        h = new_highs(tight=True)
         # The root reduced-cost heuristic (a sub-MIP on the columns the root LP keeps at zero
         # reduced cost) cost org-sized models 30 % of their CPU time for no better incumbent
         # (8 of 8 seeds faster without it) but helped the 4x larger models (2 of 2 slower
@@ -236,7 +253,6 @@ class HighsBackend:
                       np.asarray(coef, dtype=np.float64))
         self._h = h
         self._n = n
-        self._hint: list[float] | None = None
 
     def set_objective(self, coefs: dict[int, float]) -> None:
         """Minimise Σ coef·x."""
@@ -263,18 +279,12 @@ class HighsBackend:
         "optimal" at 1028, below the true optimum 1033 (the start's point, misvalued). Without
         the start it proves 1033 in milliseconds, so a start is not worth the risk.
         """
-        self._hint = None
 
     def solve(self, time_limit: float | None) -> Result:
         """Solve to a zero relative gap, or until the time limit."""
         hp = self._hp
         h = self._h
         h.setOptionValue("time_limit", float(time_limit) if time_limit is not None else math.inf)
-        if self._hint is not None:
-            solution = hp.HighsSolution()
-            solution.col_value = list(self._hint)
-            solution.value_valid = True
-            h.setSolution(solution)
         started = time.perf_counter()
         h.run()
         seconds = time.perf_counter() - started

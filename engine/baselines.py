@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 import time
 
-from engine.greedy import _Greedy, assemble_plan
+from engine.assemble import assemble_plan
+from engine.greedy import _Greedy, lines_of
 from engine.plan import Plan, PlanStatus, Stats
 from engine.problem import Blueprint, Problem
 
@@ -73,6 +74,7 @@ def make_or_buy_plan(problem: Problem) -> Plan:
     walk = _MakeOrBuy(problem)
     walk.run()
     st = walk.state
-    return assemble_plan(problem, st.taken, st.allocations, st.runs, status=PlanStatus.FEASIBLE,
+    return assemble_plan(problem, st.taken, st.runs, lines_of(st.allocations),
+                         status=PlanStatus.FEASIBLE,
                          stats=Stats(solver="make-or-buy", build_seconds=0.0,
                                      solve_seconds=time.perf_counter() - started, gap=None))

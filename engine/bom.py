@@ -12,11 +12,11 @@ plain Python, which keeps a one-shot CLI run from paying half a second to import
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from engine.problem import Blueprint, Problem
+from engine.tolerances import ceil_whole
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -207,12 +207,12 @@ def max_runs_and_needs(problem: Problem) -> tuple[dict[str, int], dict[str, floa
     for item_id in topological_items(problem):
         total = need.get(item_id, 0.0)
         for bp in makers.get(item_id, []):
-            r = math.ceil(total / bp.output.quantity - 1e-9) if total > 0 else 0
+            r = ceil_whole(total / bp.output.quantity) if total > 0 else 0
             runs[bp.id] = r
             for ing in bp.ingredients:
                 line = ing.quantity * r
                 if ing.item in piece:
-                    line = float(math.ceil(line - 1e-9))
+                    line = float(ceil_whole(line))
                 need[ing.item] = need.get(ing.item, 0.0) + line
     return runs, need
 

@@ -20,9 +20,10 @@ from pydantic import BaseModel, Field
 from engine.plan import PLAN_FORMAT, Allocation, Costs, Plan, PlanStatus
 from engine.problem import Problem
 from engine.quantity import format_quantity
+from engine.tolerances import CHECK_ABS, CHECK_REL
 
-ABS_TOL = 1e-6
-REL_TOL = 1e-9
+ABS_TOL = CHECK_ABS
+REL_TOL = CHECK_REL
 
 # Statuses a plan with lines may carry; `invalid`/`infeasible` plans are answers without a
 # plan and cannot be checked against the rules.

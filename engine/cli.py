@@ -120,8 +120,8 @@ def _plan_errors(plan: Plan) -> list[str]:
 
 def resolve_solver(name: str) -> tuple[Solver, str]:
     """The solve function for ``--solver``: ``reference``/``plain`` is the plain HiGHS model,
-    anything else goes to :func:`engine.solve.solve` (falling back to the plain model while the
-    main solver is not installed)."""
+    anything else goes to :func:`engine.solve.solve` (both imported on use: the solver stack is
+    most of a trivial run's start-up)."""
     def reference(problem: Problem, *, time_limit: float | None = None,
                   **_: Any) -> Plan:
         # Imported on use: HiGHS and numpy cost half a second of start-up.
@@ -131,14 +131,10 @@ def resolve_solver(name: str) -> tuple[Solver, str]:
 
     if name in ("reference", "plain"):
         return reference, name
-    try:
-        from engine.solve import solve
-    except ModuleNotFoundError as exc:
-        if exc.name != "engine.solve":
-            raise
-        return reference, "reference"
 
     def main(problem: Problem, *, time_limit: float | None = None, **kw: Any) -> Plan:
+        from engine.solve import solve
+
         return solve(problem, solver=name, time_limit=time_limit, **kw)
 
     return main, name

@@ -26,8 +26,9 @@ import math
 from dataclasses import dataclass, field
 
 from engine.bom import max_runs_and_needs
-from engine.problem import Problem, Tier
+from engine.problem import Blueprint, Problem, Tier
 from engine.reduce import Pool, drop_dominated, pool_sources, take_cap, use_thresholds
+from engine.tolerances import WHOLE, ceil_whole, floor_whole
 
 INF = math.inf
 
@@ -124,110 +125,142 @@ def build_formulation(problem: Problem, *, strict: bool | None = None,
     f.pools = pool_sources(problem, strict=strict, pool=pool)
     if dominance:
         f.pools = drop_dominated(problem, f.pools, strict=strict)
-    for p in f.pools:
-        f.take_var[p.id] = f.model.add_var(f"take[{p.id}]", 0.0, INF, False)
-        f.take_scale[p.id] = 1.0
-    lot_sizes(f)
-    supply_limits(f)
-    craft_runs(f)
-    shortfalls(f)
+    declare_variables(f)
     piece_line_rounding(f)
     piece_output_rounding(f)
-    piece_integrality(f)
     quality_coverage(f)
     trip_capacity(f)
     f.objectives = {"weighted": weighted_objective(f), **priority_objectives(f)}
     return f
 
 
-# -- constraint families ------------------------------------------------------------------
+# -- columns (docs/engine/formulation.md §2), all declared before any row -----------------
 
-def lot_sizes(f: Formulation) -> None:
-    """taken(p) = L·n(p) with n(p) a whole number: the column counts lots, scaled by L."""
+def declare_variables(f: Formulation) -> None:
+    """Every column of §2's table, with its bounds and domain, in this order: x(p), r(b),
+    z(d), w(b,k), h(b), t(l). Each bound only reads columns declared before it, so the row
+    families after this can be added in any order."""
+    take_columns(f)
+    run_columns(f)
+    shortfall_columns(f)
+    line_columns(f)
+    output_columns(f)
+    trip_columns(f)
+
+
+def take_columns(f: Formulation) -> None:
+    """x(p) per pool (lot_sizes, supply_limits, piece_integrality of §3).
+
+    taken(p) = L·x(p) with x(p) a whole number when p has a lot size (the column counts lots);
+    taken(p) <= available(p) rounded down to whole lots / pieces, and <= the most any use could
+    need (an exact bound); x(p) is whole for piece items.
+    """
     for p in f.pools:
-        if p.lot is not None:
-            col = f.take_var[p.id]
-            f.take_scale[p.id] = p.lot
-            f.model.integer[col] = True
-            f.model.names[col] = f"lots[{p.id}]"
-
-
-def supply_limits(f: Formulation) -> None:
-    """taken(p) <= available(p), and <= the most any use could need (an exact bound)."""
-    for p in f.pools:
-        col = f.take_var[p.id]
-        scale = f.take_scale[p.id]
         piece = f.problem.item(p.item).is_piece
+        scale = float(p.lot) if p.lot is not None else 1.0
         cap = take_cap(f.max_need.get(p.item, 0.0), piece=piece, lot=p.lot)
         if p.available is not None:
             limit = p.available
             if p.lot is not None:
                 # Only whole lots fit under the availability.
-                limit = p.lot * math.floor(p.available / p.lot + 1e-9)
+                limit = p.lot * floor_whole(p.available / p.lot)
             elif piece:
-                limit = float(math.floor(p.available + 1e-9))
+                limit = float(floor_whole(p.available))
             cap = min(cap, limit)
-        f.model.ub[col] = max(0.0, cap / scale if p.lot is not None else cap)
+        ub = max(0.0, cap / scale if p.lot is not None else cap)
         if p.lot is not None:
-            f.model.ub[col] = float(round(f.model.ub[col]))
+            ub = float(round(ub))
+        name = f"lots[{p.id}]" if p.lot is not None else f"take[{p.id}]"
+        f.take_var[p.id] = f.model.add_var(name, 0.0, ub, p.lot is not None or piece)
+        f.take_scale[p.id] = scale
 
 
-def craft_runs(f: Formulation) -> None:
-    """runs(b) between 0 and the most runs any use could absorb; whole unless b is continuous."""
+def run_columns(f: Formulation) -> None:
+    """r(b) between 0 and the most runs any use could absorb; whole unless b is continuous."""
     for bp in sorted(f.problem.blueprints, key=lambda b: b.id):
         f.runs_var[bp.id] = f.model.add_var(
             f"runs[{bp.id}]", 0.0, float(f.max_runs.get(bp.id, 0)), not bp.continuous)
 
 
-def shortfalls(f: Formulation) -> None:
-    """0 <= shortfall(d) <= quantity(d) (integral for piece items, see piece_integrality)."""
+def shortfall_columns(f: Formulation) -> None:
+    """0 <= z(d) <= quantity(d), whole for piece items."""
     for d in sorted(f.problem.demands, key=lambda d: d.id):
-        f.shortfall_var[d.id] = f.model.add_var(f"shortfall[{d.id}]", 0.0, d.quantity, False)
+        f.shortfall_var[d.id] = f.model.add_var(f"shortfall[{d.id}]", 0.0, d.quantity,
+                                                f.problem.item(d.item).is_piece)
 
+
+def _rounded_lines(f: Formulation) -> list[tuple[Blueprint, int, float]]:
+    """Piece lines met with whole pieces: fractional quantity, or of a continuous blueprint.
+
+    Lines with whole quantities of whole-run blueprints need nothing extra (quantity × whole
+    runs is whole).
+    """
+    return [(bp, k, ing.quantity)
+            for bp in sorted(f.problem.blueprints, key=lambda b: b.id)
+            for k, ing in enumerate(bp.ingredients)
+            if f.problem.item(ing.item).is_piece and (bp.continuous or not _whole(ing.quantity))]
+
+
+def line_columns(f: Formulation) -> None:
+    """w(b,k): whole pieces for each rounded piece line, up to the line's most need."""
+    for bp, k, quantity in _rounded_lines(f):
+        ub = float(ceil_whole(quantity * f.max_runs.get(bp.id, 0)))
+        f.line_var[(bp.id, k)] = f.model.add_var(f"line[{bp.id},{k}]", 0.0, ub, True)
+
+
+def _piece_makers(f: Formulation) -> list[Blueprint]:
+    """Continuous blueprints making a piece item (their output is handed in whole pieces)."""
+    return [bp for bp in sorted(f.problem.blueprints, key=lambda b: b.id)
+            if bp.continuous and f.problem.item(bp.output.item).is_piece]
+
+
+def output_columns(f: Formulation) -> None:
+    """h(b): whole pieces a continuous blueprint making a piece item hands on."""
+    for bp in _piece_makers(f):
+        ub = float(floor_whole(bp.output.quantity * f.model.ub[f.runs_var[bp.id]]))
+        f.output_var[bp.id] = f.model.add_var(f"output[{bp.id}]", 0.0, ub, True)
+
+
+def _pools_by_stop(f: Formulation) -> dict[str, list[Pool]]:
+    """Pools that travel, by stop (pools inside the delivery location have none)."""
+    by_location: dict[str, list[Pool]] = {}
+    for p in f.pools:
+        if p.stop is not None:
+            by_location.setdefault(p.stop, []).append(p)
+    return {loc: by_location[loc] for loc in sorted(by_location)}
+
+
+def trip_columns(f: Formulation) -> None:
+    """t(l) per stop, bounded by ceil(largest possible volume / cap), which keeps every optimum."""
+    cap = f.problem.policy.ship_capacity_scu
+    for loc, pools in _pools_by_stop(f).items():
+        max_volume = sum(f.problem.item(p.item).volume * f.take_scale[p.id]
+                         * f.model.ub[f.take_var[p.id]] for p in pools)
+        ub = float(ceil_whole(max_volume / cap))
+        f.trips_var[loc] = f.model.add_var(f"trips[{loc}]", 0.0, ub, True)
+
+
+# -- constraint families ------------------------------------------------------------------
 
 def piece_line_rounding(f: Formulation) -> None:
-    """w(b,k) >= quantity(b,k)·runs(b), w integral, for piece lines with a fractional quantity.
+    """w(b,k) >= quantity(b,k)·runs(b) for every rounded piece line.
 
-    A piece line is met with whole pieces, so its effective need is the next whole number;
-    lines with whole quantities of whole-run blueprints need nothing extra (quantity × whole
-    runs is whole). A continuous blueprint's piece lines are always rounded.
+    A piece line is met with whole pieces, so its effective need is the next whole number.
     """
-    for bp in sorted(f.problem.blueprints, key=lambda b: b.id):
-        for k, ing in enumerate(bp.ingredients):
-            fractional = bp.continuous or not _whole(ing.quantity)
-            if f.problem.item(ing.item).is_piece and fractional:
-                runs = f.runs_var[bp.id]
-                ub = float(math.ceil(ing.quantity * f.max_runs.get(bp.id, 0) - 1e-9))
-                col = f.model.add_var(f"line[{bp.id},{k}]", 0.0, ub, True)
-                f.line_var[(bp.id, k)] = col
-                f.model.add_row(f"round[{bp.id},{k}]", 0.0, INF,
-                                {col: 1.0, runs: -ing.quantity})
+    for bp, k, quantity in _rounded_lines(f):
+        f.model.add_row(f"round[{bp.id},{k}]", 0.0, INF,
+                        {f.line_var[(bp.id, k)]: 1.0, f.runs_var[bp.id]: -quantity})
 
 
 def piece_output_rounding(f: Formulation) -> None:
-    """h(b) <= out(b)·runs(b), h integral, for continuous blueprints that make piece items.
+    """h(b) <= out(b)·runs(b) for continuous blueprints that make piece items.
 
     Fractional runs make fractional pieces, but uses are handed whole pieces: what b can hand
     on is the whole part of its output, which the coverage rows count instead of out·runs.
     """
-    for bp in sorted(f.problem.blueprints, key=lambda b: b.id):
-        if bp.continuous and f.problem.item(bp.output.item).is_piece:
-            runs = f.runs_var[bp.id]
-            ub = float(math.floor(bp.output.quantity * f.model.ub[runs] + 1e-9))
-            col = f.model.add_var(f"output[{bp.id}]", 0.0, ub, True)
-            f.output_var[bp.id] = col
-            f.model.add_row(f"output[{bp.id}]", 0.0, INF,
-                            {runs: bp.output.quantity, col: -1.0})
-
-
-def piece_integrality(f: Formulation) -> None:
-    """Takes and shortfalls of piece items are whole numbers (runs already are)."""
-    for p in f.pools:
-        if f.problem.item(p.item).is_piece:
-            f.model.integer[f.take_var[p.id]] = True
-    for d in f.problem.demands:
-        if f.problem.item(d.item).is_piece:
-            f.model.integer[f.shortfall_var[d.id]] = True
+    for bp in _piece_makers(f):
+        f.model.add_row(f"output[{bp.id}]", 0.0, INF,
+                        {f.runs_var[bp.id]: bp.output.quantity, f.output_var[bp.id]: -1.0})
 
 
 def quality_coverage(f: Formulation) -> None:
@@ -288,30 +321,18 @@ def quality_coverage(f: Formulation) -> None:
 def trip_capacity(f: Formulation) -> None:
     """cap·trips(l) >= Σ_{p hauled from l} volume(item)·taken(p) for every stop l.
 
-    Pools inside the delivery location have no stop and need no trip. trips(l) is bounded by
-    ceil(largest possible volume / cap), which keeps every optimum.
+    Pools inside the delivery location have no stop and need no trip.
     """
     problem = f.problem
     cap = problem.policy.ship_capacity_scu
-    by_location: dict[str, list[Pool]] = {}
-    for p in f.pools:
-        if p.stop is not None:
-            by_location.setdefault(p.stop, []).append(p)
-    for loc in sorted(by_location):
-        terms: dict[int, float] = {}
-        max_volume = 0.0
-        for p in by_location[loc]:
-            col = f.take_var[p.id]
-            per_unit = problem.item(p.item).volume * f.take_scale[p.id]
-            terms[col] = -per_unit
-            max_volume += per_unit * f.model.ub[col]
-        ub = float(math.ceil(max_volume / cap - 1e-9))
-        trips = f.model.add_var(f"trips[{loc}]", 0.0, ub, True)
-        f.trips_var[loc] = trips
+    for loc, pools in _pools_by_stop(f).items():
+        trips = f.trips_var[loc]
+        terms: dict[int, float] = {
+            f.take_var[p.id]: -problem.item(p.item).volume * f.take_scale[p.id] for p in pools}
         terms[trips] = cap
         f.model.add_row(f"trips[{loc}]", 0.0, INF, terms)
         if STRENGTHEN_TRIPS:
-            for p in by_location[loc]:
+            for p in pools:
                 trip_opening(f, p, trips)
 
 
@@ -374,4 +395,4 @@ STAGES: tuple[str, ...] = ("shortfall", "market", "member", "weighted")
 
 
 def _whole(value: float) -> bool:
-    return abs(value - round(value)) <= 1e-9
+    return abs(value - round(value)) <= WHOLE

@@ -17,24 +17,19 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from engine.assemble import assemble_plan, clean
 from engine.plan import (
     Allocation,
-    Costs,
-    CraftRuns,
     FromRef,
     Plan,
     PlanStatus,
-    Shortfall,
     Stats,
-    Surplus,
-    Take,
     ToRef,
-    Trip,
 )
 from engine.problem import Blueprint, Problem, Source, Tier
+from engine.tolerances import DUST, WHOLE, ceil_whole, floor_whole
 
-# Quantities below this are float dust, not need.
-EPS = 1e-9
+EPS = DUST
 # Retries of one craft with fewer runs before the blueprint is given up for this need.
 MAX_CRAFT_ATTEMPTS = 20
 
@@ -46,45 +41,16 @@ UseKey = tuple[str, str, int]
 _TIER_ORDER = {Tier.OWN: 0, Tier.MEMBER: 1, Tier.MARKET: 2}
 
 
-def _clean(value: float) -> float:
-    """Snap float dust from repeated subtraction back to the nearest round figure."""
-    rounded = round(value, 9)
-    return 0.0 if abs(rounded) < EPS else rounded
-
-
 def _whole_if_close(value: float) -> float:
     """A real number of runs, snapped to the whole number it is within float dust of (so that
     3.0000000004 runs do not ask for a fourth whole piece)."""
     return float(round(value)) if abs(value - round(value)) <= EPS else value
 
 
-def assemble_plan(
-    problem: Problem,
-    taken: Mapping[str, float],
-    allocations: Mapping[tuple[SupplyKey, UseKey], float],
-    runs: Mapping[str, float],
-    *,
-    status: PlanStatus = PlanStatus.FEASIBLE,
-    stats: Stats | None = None,
-) -> Plan:
-    """Build a spec plan from takes, allocations and runs: trips, costs, surplus, shortfalls.
-
-    Trips are the fewest that carry each stop's volume; shortfalls are each demand's
-    quantity minus what is allocated to it; surplus is what is taken or made and not handed
-    on; the objective is recomputed from these lines.
-    """
-    items = {i.id: i for i in problem.items}
-    sources = {s.id: s for s in problem.sources}
-    blueprints = {b.id: b for b in problem.blueprints}
-    policy = problem.policy
-
-    takes = [Take(source=s, quantity=q) for s, q in sorted(taken.items()) if q > EPS]
-    crafts = [CraftRuns(blueprint=b, runs=r) for b, r in sorted(runs.items()) if r > 0]
+def lines_of(allocations: Mapping[tuple[SupplyKey, UseKey], float]) -> list[Allocation]:
+    """The walk's (supply, use) -> quantity map as plan lines."""
     lines: list[Allocation] = []
-    handed_source: dict[str, float] = defaultdict(float)
-    handed_blueprint: dict[str, float] = defaultdict(float)
-    to_demand: dict[str, float] = defaultdict(float)
-    for (supply, use), q in sorted(allocations.items()):
+    for (supply, use), q in allocations.items():
         if q <= EPS:
             continue
         from_ref = FromRef(source=supply[1]) if supply[0] == "source" \
@@ -92,63 +58,7 @@ def assemble_plan(
         to_ref = ToRef(demand=use[1]) if use[0] == "demand" \
             else ToRef(blueprint=use[1], ingredient=use[2])
         lines.append(Allocation(from_=from_ref, to=to_ref, quantity=q))
-        if supply[0] == "source":
-            handed_source[supply[1]] += q
-        else:
-            handed_blueprint[supply[1]] += q
-        if use[0] == "demand":
-            to_demand[use[1]] += q
-
-    volumes: dict[str, float] = defaultdict(float)
-    for take in takes:
-        src = sources[take.source]
-        stop = problem.stop(src.location)
-        if stop is not None:
-            volumes[stop] += take.quantity * items[src.item].volume
-    trip_lines: list[Trip] = []
-    for loc, volume in sorted(volumes.items()):
-        if volume <= EPS:
-            continue
-        # Divide with a little slack so float dust (2.0000000001 loads) costs no extra trip.
-        n = max(1, math.ceil(volume / policy.ship_capacity_scu - 1e-9))
-        trip_lines.append(Trip(location=loc, trips=n, volume_scu=_clean(volume)))
-
-    shortfalls = []
-    for dem in problem.demands:
-        short = _clean(dem.quantity - to_demand.get(dem.id, 0.0))
-        if short > 0:
-            shortfalls.append(Shortfall(demand=dem.id, item=dem.item, quantity=short))
-
-    surplus_by_item: dict[str, float] = defaultdict(float)
-    for take in takes:
-        surplus_by_item[sources[take.source].item] += \
-            take.quantity - handed_source.get(take.source, 0.0)
-    for craft in crafts:
-        bp = blueprints[craft.blueprint]
-        surplus_by_item[bp.output.item] += \
-            bp.output.quantity * craft.runs - handed_blueprint.get(craft.blueprint, 0.0)
-    surplus = [Surplus(item=i, quantity=_clean(q)) for i, q in sorted(surplus_by_item.items())
-               if _clean(q) > 0]
-
-    costs = Costs(
-        sourcing=sum(problem.effective_cost(sources[t.source]) * t.quantity for t in takes),
-        crafting=sum(blueprints[c.blueprint].run_cost * c.runs for c in crafts),
-        trips=sum(problem.trip_cost(t.location) * t.trips for t in trip_lines),
-        shortfall=policy.shortfall_penalty * sum(s.quantity for s in shortfalls),
-    )
-    return Plan.model_validate({
-        "status": status,
-        "objective": costs.total,
-        "complete": not shortfalls,
-        "costs": costs,
-        "takes": takes,
-        "allocations": lines,
-        "crafts": crafts,
-        "trips": trip_lines,
-        "shortfalls": shortfalls,
-        "surplus": surplus,
-        "stats": stats or Stats(),
-    })
+    return lines
 
 
 @dataclass
@@ -167,9 +77,9 @@ class _State:
 
     def allocate(self, supply: SupplyKey, use: UseKey, q: float) -> None:
         key = (supply, use)
-        self.allocations[key] = _clean(self.allocations.get(key, 0.0) + q)
+        self.allocations[key] = clean(self.allocations.get(key, 0.0) + q)
         book = self.handed_source if supply[0] == "source" else self.handed_blueprint
-        book[supply[1]] = _clean(book.get(supply[1], 0.0) + q)
+        book[supply[1]] = clean(book.get(supply[1], 0.0) + q)
 
 
 class _Greedy:
@@ -202,7 +112,7 @@ class _Greedy:
     def whole(self, item_id: str, q: float) -> float:
         """A need in the item's unit: whole pieces are rounded up."""
         if self.items[item_id].is_piece:
-            return float(math.ceil(q - 1e-9))
+            return float(ceil_whole(q))
         return q
 
     def fulfil(self, item_id: str, need: float, floor: int, use: UseKey,
@@ -215,11 +125,11 @@ class _Greedy:
         def give(supply: SupplyKey, q: float) -> None:
             nonlocal got
             if piece:
-                q = math.floor(q + 1e-9)
+                q = floor_whole(q)
             if q <= EPS:
                 return
             self.state.allocate(supply, use, q)
-            got = _clean(got + q)
+            got = clean(got + q)
 
         # 1. Leftovers already paid for: surplus crafted output, then surplus taken stock.
         # (self.state is re-read everywhere: a failed craft below swaps in a restored copy.)
@@ -277,16 +187,16 @@ class _Greedy:
         q = self.whole(src.item, want)
         if src.lot_size is not None:
             lot = src.lot_size
-            lots = math.ceil(q / lot - 1e-9)
-            if lots * lot > room + 1e-9:
-                lots = math.floor(room / lot + 1e-9)
+            lots = ceil_whole(q / lot)
+            if lots * lot > room + WHOLE:
+                lots = floor_whole(room / lot)
             q = lots * lot
         else:
             q = min(q, room)
-        q = _clean(q)
+        q = clean(q)
         if q <= EPS:
             return 0.0
-        st.taken[src.id] = _clean(already + q)
+        st.taken[src.id] = clean(already + q)
         return q
 
     def craft(self, bp: Blueprint, want: float, path: frozenset[str]) -> float:
@@ -298,7 +208,7 @@ class _Greedy:
         """
         runs: float = _whole_if_close(want / bp.output.quantity)
         if not bp.continuous:
-            runs = math.ceil(runs - 1e-9)
+            runs = ceil_whole(runs)
         for _ in range(MAX_CRAFT_ATTEMPTS):
             if runs <= EPS:
                 return 0.0
@@ -311,10 +221,10 @@ class _Greedy:
                 need = self.whole(ing.item, ing.quantity * (before + runs)) - \
                     self.whole(ing.item, ing.quantity * before)
                 got = self.fulfil(ing.item, need, ing.min_quality, ("blueprint", bp.id, k), path)
-                if got < need - 1e-9:
+                if got < need - DUST:
                     limit = _whole_if_close(got / ing.quantity)
                     if not bp.continuous:
-                        limit = min(runs - 1, math.floor(limit + 1e-9))
+                        limit = min(runs - 1, floor_whole(limit))
                     break
             if limit == runs:
                 self.state.runs[bp.id] = self.state.runs.get(bp.id, 0) + runs
@@ -340,7 +250,7 @@ def greedy_plan(problem: Problem) -> Plan:
     walk.run()
     st = walk.state
     elapsed = time.perf_counter() - started
-    return assemble_plan(problem, st.taken, st.allocations, st.runs,
-                         status=PlanStatus.FEASIBLE,
+    return assemble_plan(problem, {s: q for s, q in st.taken.items() if q > EPS}, st.runs,
+                         lines_of(st.allocations), status=PlanStatus.FEASIBLE,
                          stats=Stats(solver="greedy", build_seconds=0.0, solve_seconds=elapsed,
                                      gap=None))

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from engine.tolerances import WHOLE
+
 PROBLEM_FORMAT: Literal["quartermaster.problem/1"] = "quartermaster.problem/1"
 
 # Collection name in the file -> record kind used in error messages.
@@ -30,7 +32,7 @@ RECORD_KINDS: dict[str, str] = {
 }
 
 # Tolerance for "is this quantity a whole number" checks on piece items.
-INTEGRALITY_TOLERANCE = 1e-9
+INTEGRALITY_TOLERANCE = WHOLE
 
 
 class _Strict(BaseModel):

@@ -7,11 +7,11 @@ docs/engine/formulation.md, section "Reductions").
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.problem import Problem, Source, Tier
+from engine.tolerances import ceil_whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,9 +156,9 @@ def take_cap(need: float, *, piece: bool, lot: float | None) -> float:
     use, at no higher cost, so the smallest whole unit / whole lot >= need is enough.
     """
     if lot is not None:
-        return lot * math.ceil(need / lot - 1e-9)
+        return lot * ceil_whole(need / lot)
     if piece:
-        return float(math.ceil(need - 1e-9))
+        return float(ceil_whole(need))
     return need
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from engine.backends import new_highs
 from engine.bom import find_cycles
 from engine.plan import (
     Allocation,
@@ -38,18 +39,18 @@ from engine.plan import (
     Trip,
 )
 from engine.problem import Problem, Tier
+from engine.tolerances import (
+    PIECE_ROUNDING,
+    POLISH_FEASIBILITY,
+    SNAP,
+    STAGE_ABS,
+    STAGE_REL,
+    TINY_DIVISOR,
+    ceil_whole,
+    floor_whole,
+)
 
 SOLVER_NAME = "highs (plain model)"
-# Solver values closer than this to a whole number / zero are float noise.
-SNAP = 1e-6
-# Slack of a staged-solve bound, far inside the checking tolerance so a later stage cannot trade
-# away an earlier optimum, but enough that rounding never makes a later stage infeasible.
-STAGE_ABS = 1e-9
-# Whole pieces handed to a line exceed its need by less than one piece (the rounded-up need).
-# The margin is well above the checking tolerance, which reads a need within 1e-6 of a whole
-# number as that number: a run of 1e-6 must not be handed a whole piece.
-PIECE_ROUNDING = 1.0 - 1e-4
-STAGE_REL = 1e-12
 
 # A use: ("demand", demand_id, -1) or ("blueprint", blueprint_id, ingredient_index).
 Use = tuple[str, str, int]
@@ -128,7 +129,7 @@ def build_model(problem: Problem) -> _Model:
         upper = inf if src.available is None else src.available / scale
         integer = piece or src.lot_size is not None
         if integer and math.isfinite(upper):
-            upper = math.floor(upper + 1e-9)
+            upper = floor_whole(upper)
         m.take_col[src.id] = m.column(problem.effective_cost(src) * scale, 0.0, upper, integer)
         m.take_scale[src.id] = scale
     for bp in problem.blueprints:
@@ -231,18 +232,10 @@ def _highs(m: _Model) -> highspy.Highs:
     lp.a_matrix_.num_row_ = m.num_rows
     lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                        for i in m.integer]
-    # highspy.Highs() prints a banner on stdout when constructed, which would corrupt
-    # `plan --format json`; the core class it wraps is silent once output_flag is off.
-    h: highspy.Highs = getattr(highspy._core, "_Highs", highspy.Highs)()
-    h.setOptionValue("output_flag", False)
-    # One thread and a fixed seed: the same input gives the same plan.
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 1e-6)
-    # Default feasibility tolerances on purpose: with 1e-9 HiGHS 1.16 was seen to report as
-    # proven optimal a plan 1.31 dearer than a feasible one (generate("craft", 1)). The float
-    # noise the defaults leave is removed afterwards by an LP polish with integers fixed.
+    # The shared driver set-up at HiGHS' default feasibility tolerances (engine/tolerances.py
+    # says why); the noise they leave is removed afterwards by an LP polish with the integers
+    # fixed (_polish).
+    h: highspy.Highs = new_highs(tight=False)
     h.passModel(lp)
     return h
 
@@ -284,7 +277,7 @@ def _solve_stages(problem: Problem, m: _Model, deadline: float | None) -> _Resul
         if status != highspy.HighsModelStatus.kOptimal:
             proven = False
             bound = info.mip_dual_bound
-            gap = (max(0.0, value - bound) / max(abs(value), 1e-9)
+            gap = (max(0.0, value - bound) / max(abs(value), TINY_DIVISOR)
                    if math.isfinite(bound) else None)
         if index + 1 < len(stages):
             # Keep this stage's optimum for the stages after it.
@@ -309,8 +302,8 @@ def _polish(h: highspy.Highs, m: _Model, values: list[float]) -> list[float]:
     h.changeColsIntegrality(len(ints), ints,
                             np.full(len(ints), highspy.HighsVarType.kContinuous))
     h.changeColsBounds(len(ints), ints, fixed, fixed)
-    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
-    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    h.setOptionValue("primal_feasibility_tolerance", POLISH_FEASIBILITY)
+    h.setOptionValue("dual_feasibility_tolerance", POLISH_FEASIBILITY)
     h.setOptionValue("time_limit", math.inf)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -413,7 +406,7 @@ def _plan_from_values(problem: Problem, m: _Model, values: list[float]) -> Plan:
         if volume[loc] <= 0:
             continue
         # A hair of slack so float dust never costs a whole extra trip.
-        count = max(1, math.ceil(volume[loc] / policy.ship_capacity_scu - 1e-9))
+        count = max(1, ceil_whole(volume[loc] / policy.ship_capacity_scu))
         trips.append(Trip(location=loc, trips=count, volume_scu=round(volume[loc], 9)))
 
     shortfalls = []

@@ -17,35 +17,34 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from engine.assemble import assemble_plan
 from engine.backends import Backend, Result, canonical, make_backend
 from engine.bom import find_cycles, prune, topological_items
 from engine.formulation import STAGES, Formulation, build_formulation
 from engine.plan import (
     Allocation,
-    Costs,
-    CraftRuns,
     FromRef,
     Plan,
     PlanStatus,
-    Shortfall,
     Stats,
-    Surplus,
-    Take,
     ToRef,
-    Trip,
 )
 from engine.problem import Problem, Source
 from engine.reduce import split_take
+from engine.tolerances import (
+    DUST,
+    GRID_NOISE,
+    ROOM,
+    SNAP,
+    STAGE_TOLERANCE,
+    TINY_DIVISOR,
+    ceil_whole,
+    floor_whole,
+)
 
 logger = logging.getLogger(__name__)
 
-# Relative slack kept on each strict-priority stage's optimum, so that solver round-off on
-# one stage cannot make the next one infeasible.
-STAGE_TOLERANCE = 1e-9
-# Below this, a solver value is float noise around the nearest whole number / zero.
-SNAP = 1e-6
-# Quantities this small are float noise in reconstruction.
-NOISE = 1e-9
+NOISE = DUST
 
 
 def solve(problem: Problem, *, solver: str = "auto", time_limit: float | None = None,
@@ -144,7 +143,7 @@ def relative_gap(objective: float | None, bound: float) -> float:
     """(objective − bound) / |objective|, never negative; 0 for a zero-cost plan."""
     if objective is None or not math.isfinite(objective):
         return math.inf
-    if abs(objective) <= 1e-9:
+    if abs(objective) <= TINY_DIVISOR:
         return 0.0
     return max(0.0, objective - bound) / abs(objective)
 
@@ -231,7 +230,7 @@ def _snap(value: float) -> float:
     decimals, and a change below 1e-7 stays inside the checking tolerance either way.
     """
     rounded = round(value, 6)
-    return rounded if abs(value - rounded) <= 1e-7 else value
+    return rounded if abs(value - rounded) <= GRID_NOISE else value
 
 
 @dataclass
@@ -304,7 +303,7 @@ def build_plan(problem: Problem, takes: dict[str, float], runs: dict[str, float]
             ing = problem.blueprint(bp_id).ingredients[k]
             need = ing.quantity * r
             if piece:
-                need = float(math.ceil(need - 1e-9))
+                need = float(ceil_whole(need))
             uses.append((ing.min_quality, 0, bp_id, k, need))
         for d_id in demands_by_item.get(item_id, []):
             d = problem.demand(d_id)
@@ -348,14 +347,14 @@ def build_plan(problem: Problem, takes: dict[str, float], runs: dict[str, float]
                 out = bp.output.quantity
                 needed = used_from.get(f"bp:{bp_id}", 0.0) / out
                 if not bp.continuous:
-                    needed = math.ceil(needed - 1e-9)
+                    needed = ceil_whole(needed)
                 runs[bp_id] = min(r, needed)
                 produced[item_id] = produced.get(item_id, 0.0) + out * runs[bp_id]
         for s in sources_by_item.get(item_id, []):
             if s.id in takes:
                 used = used_from.get(s.id, 0.0)
                 if s.lot_size is not None:
-                    trimmed = s.lot_size * math.ceil(used / s.lot_size - 1e-9)
+                    trimmed = s.lot_size * ceil_whole(used / s.lot_size)
                 else:
                     trimmed = used
                 takes[s.id] = min(takes[s.id], trimmed)
@@ -378,7 +377,7 @@ def _hand_out(supplies: list[_Supply], piece: bool, used_from: dict[str, float],
             continue
         give = min(left, sup.left)
         if piece:
-            give = float(math.floor(give + 1e-9))
+            give = float(floor_whole(give))
         if give <= noise:
             continue
         sup.left -= give
@@ -410,7 +409,7 @@ def _top_up(problem: Problem, sources: list[Source], takes: dict[str, float], mq
         if takes.get(s.id, 0.0) <= 0 and problem.stop(s.location) is not None:
             continue
         room = math.inf if s.available is None else s.available - takes.get(s.id, 0.0)
-        if room + 1e-12 < missing:
+        if room + ROOM < missing:
             continue
         key = (problem.effective_cost(s), s.id)
         if best is None or key < (best[0], best[1]):
@@ -422,84 +421,8 @@ def _top_up(problem: Problem, sources: list[Source], takes: dict[str, float], mq
 
 def finish_plan(problem: Problem, takes: dict[str, float], runs: Mapping[str, float],
                 allocations: list[Allocation]) -> Plan:
-    """Trips, shortfalls, surplus, costs and objective from the lines; lines sorted."""
-    policy = problem.policy
-    takes = {s: q for s, q in takes.items() if q > 0}
-    runs = {b: r for b, r in runs.items() if r > 0}
-    volume: dict[str, float] = {}
-    sourcing = 0.0
-    for s_id, qty in takes.items():
-        src = problem.source(s_id)
-        sourcing += problem.effective_cost(src) * qty
-        stop = problem.stop(src.location)
-        if stop is not None:
-            volume[stop] = volume.get(stop, 0.0) + qty * problem.item(src.item).volume
-    trips: list[Trip] = []
-    trip_cost = 0.0
-    for loc in sorted(volume):
-        count = math.ceil(volume[loc] / policy.ship_capacity_scu - 1e-9)
-        if volume[loc] > 0:
-            count = max(count, 1)
-        trips.append(Trip(location=loc, trips=count, volume_scu=volume[loc]))
-        trip_cost += problem.trip_cost(loc) * count
-    crafting = sum(problem.blueprint(b).run_cost * r for b, r in runs.items())
-    served: dict[str, float] = {}
-    handed: dict[str, float] = {}
-    for a in allocations:
-        if a.to.demand is not None:
-            served[a.to.demand] = served.get(a.to.demand, 0.0) + a.quantity
-        item_id = (problem.source(a.from_.source).item if a.from_.source is not None
-                   else problem.blueprint(a.from_.blueprint or "").output.item)
-        handed[item_id] = handed.get(item_id, 0.0) + a.quantity
-    shortfalls: list[Shortfall] = []
-    for d in sorted(problem.demands, key=lambda d: d.id):
-        short = d.quantity - served.get(d.id, 0.0)
-        if short > 1e-9 * max(1.0, d.quantity):
-            shortfalls.append(Shortfall(demand=d.id, item=d.item, quantity=short))
-    total_short = sum(s.quantity for s in shortfalls)
-    supply: dict[str, float] = {}
-    for s_id, qty in takes.items():
-        item_id = problem.source(s_id).item
-        supply[item_id] = supply.get(item_id, 0.0) + qty
-    for b_id, r in runs.items():
-        bp = problem.blueprint(b_id)
-        supply[bp.output.item] = supply.get(bp.output.item, 0.0) + bp.output.quantity * r
-    surplus = [Surplus(item=i, quantity=supply[i] - handed.get(i, 0.0)) for i in sorted(supply)
-               if supply[i] - handed.get(i, 0.0) > 1e-9 * max(1.0, supply[i])]
-    costs = Costs(sourcing=sourcing, crafting=crafting, trips=trip_cost,
-                  shortfall=policy.shortfall_penalty * total_short)
-    allocations = [a for a in allocations if a.quantity > 0]
-    allocations.sort(key=_allocation_key)
-    return Plan(
-        status=PlanStatus.FEASIBLE,
-        objective=costs.total,
-        complete=not shortfalls,
-        costs=costs,
-        takes=[Take(source=s, quantity=q) for s, q in sorted(takes.items())],
-        allocations=_merge(allocations),
-        crafts=[CraftRuns(blueprint=b, runs=r) for b, r in sorted(runs.items())],
-        trips=trips,
-        shortfalls=shortfalls,
-        surplus=surplus,
-    )
-
-
-def _allocation_key(a: Allocation) -> tuple[str, str, str, str, int]:
-    return (a.from_.source or "", a.from_.blueprint or "", a.to.demand or "",
-            a.to.blueprint or "", a.to.ingredient if a.to.ingredient is not None else -1)
-
-
-def _merge(allocations: list[Allocation]) -> list[Allocation]:
-    """One line per (from, to): a top-up can split a use's share of one supply in two."""
-    merged: list[Allocation] = []
-    for a in allocations:
-        if merged and _allocation_key(merged[-1]) == _allocation_key(a):
-            last = merged[-1]
-            merged[-1] = Allocation(from_=last.from_, to=last.to,
-                                    quantity=last.quantity + a.quantity)
-        else:
-            merged.append(a)
-    return merged
+    """Trips, shortfalls, surplus, costs and objective from the lines (engine.assemble)."""
+    return assemble_plan(problem, takes, runs, allocations)
 
 
 # -- warm starts and fallbacks ------------------------------------------------------------
@@ -538,10 +461,10 @@ def hint_values(f: Formulation, plan: Plan) -> list[float]:
         values[col] = short.get(d_id, 0.0)
     for (bp_id, k), col in f.line_var.items():
         q = f.problem.blueprint(bp_id).ingredients[k].quantity
-        values[col] = float(math.ceil(q * values[f.runs_var[bp_id]] - 1e-9))
+        values[col] = float(ceil_whole(q * values[f.runs_var[bp_id]]))
     for bp_id, col in f.output_var.items():
         out = f.problem.blueprint(bp_id).output.quantity
-        values[col] = float(math.floor(out * values[f.runs_var[bp_id]] + 1e-9))
+        values[col] = float(floor_whole(out * values[f.runs_var[bp_id]]))
     cap = f.problem.policy.ship_capacity_scu
     volume: dict[str, float] = {}
     for t in plan.takes:
@@ -553,7 +476,7 @@ def hint_values(f: Formulation, plan: Plan) -> list[float]:
         if stop is not None:
             volume[stop] = volume.get(stop, 0.0) + t.quantity * f.problem.item(src.item).volume
     for loc, col in f.trips_var.items():
-        values[col] = float(math.ceil(volume.get(loc, 0.0) / cap - 1e-9))
+        values[col] = float(ceil_whole(volume.get(loc, 0.0) / cap))
     for col in range(model.num_vars):
         v = min(max(values[col], model.lb[col]), model.ub[col])
         values[col] = float(round(v)) if model.integer[col] else v

@@ -37,3 +37,12 @@ def test_more_decimals_on_request_and_huge_or_odd_values_survive() -> None:
     assert format_quantity(0.3000000012, decimals=9) == "0.300000001"
     assert format_quantity(1e30) == "1,000,000,000,000,000,000,000,000,000,000"
     assert format_quantity(float("inf"), "scu") == "inf SCU"
+
+
+def test_whole_number_rounding_forgives_float_noise_only() -> None:
+    from engine.tolerances import WHOLE, ceil_whole, floor_whole
+
+    assert ceil_whole(0.1 * 3 / 0.3) == 1          # 1.0000000000000002 is one run, not two
+    assert floor_whole(2.9999999999) == 3
+    assert ceil_whole(3 + 10 * WHOLE) == 4          # real excess still rounds up
+    assert floor_whole(3 - 10 * WHOLE) == 2
