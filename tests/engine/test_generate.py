@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from engine.bom import find_cycles
-from engine.generate import PRESETS, Sizes, generate, generate_sized, scaled
+from engine.generate import (
+    FAMILIES,
+    PRESETS,
+    Sizes,
+    generate,
+    generate_family,
+    generate_sized,
+    scaled,
+)
 from engine.problem import Tier, parse_problem
 
 TINY = Sizes(ores=2, gems=1, materials=2, parts=2, products=2, blueprints=5, sources=12,
@@ -71,3 +79,52 @@ def test_structure_follows_the_domain() -> None:
     demanded = {d.item for d in problem.demands}
     products = {b.output.item for b in problem.blueprints if not b.id.startswith("refine-")}
     assert demanded & products
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_families_are_valid_sized_and_carry_their_features(family: str) -> None:
+    fam = FAMILIES[family]
+    problem = generate(family, seed=3)
+    assert problem == generate_family(family, 3)
+    lo, hi = fam.low, fam.high
+    assert lo.items <= len(problem.items) <= hi.items
+    assert lo.blueprints <= len(problem.blueprints) <= hi.blueprints
+    assert lo.sources <= len(problem.sources) <= hi.sources
+    assert lo.demands <= len(problem.demands) <= hi.demands
+    assert find_cycles(problem) == []
+    hard = fam.hardness
+    scu = {i.id for i in problem.items if not i.is_piece}
+    market_scu = [s for s in problem.sources if s.tier is Tier.MARKET and s.item in scu]
+    if hard.whole_scu_lots:
+        whole = [s for s in market_scu if s.lot_size == 1]
+        assert len(whole) > len(market_scu) / 2
+        assert len({s.location for s in whole}) > 10
+    if hard.own_quality:
+        assert all(s.quality is not None and 0 <= s.quality <= 1000 for s in problem.sources)
+    if hard.continuous_refining:
+        refining = [b for b in problem.blueprints if b.id.startswith("refine-")]
+        assert refining and all(b.continuous for b in refining)
+        assert all(0.37 <= b.output.quantity <= 0.53 for b in refining)
+        per_ore: dict[str, int] = {}
+        for b in refining:
+            per_ore[b.output.item] = per_ore.get(b.output.item, 0) + 1
+        assert max(per_ore.values()) >= 2
+    if hard.quality_floors:
+        floors = {ing.min_quality for b in problem.blueprints for ing in b.ingredients
+                  if ing.item in scu and not ing.quantity.is_integer()}
+        assert {200, 400, 600} <= floors
+    if hard.small_ship:
+        assert problem.policy.ship_capacity_scu == 32
+        costs = [loc.trip_cost for loc in problem.locations if loc.trip_cost is not None]
+        assert costs and all(400 <= c <= 4000 for c in costs)
+    if hard.member_prices:
+        members = [s for s in problem.sources if s.tier is Tier.MEMBER]
+        assert any(s.unit_price is not None for s in members)
+        assert any(s.unit_price is None for s in members)
+
+
+def test_family_sizes_vary_with_the_seed_inside_their_range() -> None:
+    sizes = {FAMILIES["org-hard"].sizes(seed).items for seed in range(1, 11)}
+    assert len(sizes) > 3
+    assert all(130 <= n <= 260 for n in sizes)
+    assert FAMILIES["org2-hard"].sizes(1).items == 528
