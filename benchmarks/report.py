@@ -24,6 +24,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "engine" / "benchmarks.md"
+FAMILIES_START = "<!-- families:start -->"
+FAMILIES_END = "<!-- families:end -->"
 
 
 def _cpu() -> str:
@@ -363,7 +365,15 @@ def main() -> None:
         print(f"org seed {org_seed} (main solver) ...", file=sys.stderr, flush=True)
         seed_rows.append(_seed_child("org", org_seed))
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(results, args.seed, seed_rows, startup), encoding="utf-8")
+    # Keep the families section (benchmarks/families.py writes it; a separate, longer run).
+    old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    kept = ""
+    if FAMILIES_START in old and FAMILIES_END in old:
+        kept = FAMILIES_START + old.split(FAMILIES_START, 1)[1].split(FAMILIES_END, 1)[0] \
+            + FAMILIES_END + "\n"
+    text = render(results, args.seed, seed_rows, startup)
+    args.output.write_text(text.rstrip("\n") + "\n\n" + kept if kept else text,
+                           encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
 
 
