@@ -70,6 +70,15 @@ def test_plan_end_to_end(client: TestClient, session: Session, make_user: Any,
     body = wait_done(client, url, owner.headers)
     assert body["status"] == "done", body
     assert body["explanation"] is not None
+    # Per plan line, its price range, with every id it names readable from `names`.
+    ranges = body["explanation"]["sensitivity"]["lines"]
+    assert {r["source"] for r in ranges} == {t["source"] for t in body["plan"]["takes"]}
+    names = body["names"]
+    for r in ranges:
+        assert r["source"] in names["sources"] and r["location"] in names["locations"]
+        assert r["item"] in names["items"]
+        nxt = r["next_best"] or {}
+        assert nxt.get("source") is None or nxt["source"] in names["sources"]
 
     problem_doc = client.get(f"{url}/problem", headers=owner.headers).json()
     problem = parse_problem(problem_doc)
