@@ -90,6 +90,10 @@ def run(*, n_variants: int = 16, preset: str = "org", seed: int = 1,
                 for count in counts:
                     while len(workers.procs) < count:
                         workers.start()
+                    while len(workers.procs) > count:
+                        proc = workers.procs.pop()
+                        proc.terminate()
+                        proc.wait(60)
                     batch = whatif_batch(client, headers, loaded.org_id, base["plan_id"],
                                          variants, f"{count}w", events, workers=count)
                     batch.pop("results", None)
@@ -122,10 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", default="org")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--workers", default="1,2,4",
+                        help="worker process counts, in the order run (extra workers are "
+                             "stopped with SIGTERM between batches)")
     parser.add_argument("--json", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
+    counts = tuple(int(c) for c in args.workers.split(","))
     figures = run(n_variants=args.variants, preset=args.preset, seed=args.seed,
-                  time_limit=args.time_limit)
+                  time_limit=args.time_limit, counts=counts)
     report(figures, args.json)
     return 0
 
