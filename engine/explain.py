@@ -181,7 +181,8 @@ def _diagnose(problem: Problem, taken: dict[str, float], item: str, qty: float, 
             for s in eligible}
     if sum(room.values()) < qty - EPS:
         return "sources_exhausted", "sources exhausted"
-    whole = sum(r if s.lot_size is None else s.lot_size * math.floor(r / s.lot_size + 1e-9)
+    whole = sum(r if s.lot_size is None or math.isinf(r)
+                else s.lot_size * math.floor(r / s.lot_size + 1e-9)
                 for s in eligible for r in (room[s.id],))
     if whole < qty - EPS:
         return "lot_size", (f"sources exhausted in whole lots ({format_quantity(whole)} of "
