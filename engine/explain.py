@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from typing import Literal
@@ -26,6 +27,8 @@ from engine.plan import Allocation, Plan
 from engine.problem import Blueprint, Problem, Source
 from engine.quantity import format_quantity
 from engine.sensitivity import PriceRange, Sensitivity, sensitivity
+
+logger = logging.getLogger(__name__)
 
 # Attributed quantities below this are not worth a line.
 EPS = 1e-9
@@ -374,7 +377,17 @@ def explain(problem: Problem, plan: Plan, *, ranges: bool = True) -> Explanation
         status=plan.status.value, objective=plan.objective, complete=plan.complete,
         demands=ex.demands(), costs=costs, trips=trips,
         surplus=[SurplusLine(item=s.item, quantity=s.quantity) for s in plan.surplus],
-        sensitivity=sensitivity(problem, plan) if ranges else None)
+        sensitivity=_ranges(problem, plan) if ranges else None)
+
+
+def _ranges(problem: Problem, plan: Plan) -> Sensitivity:
+    """Price ranges; a failure there must not cost the rest of the explanation (nor the
+    service's plan, which stores it), so it is logged and noted instead."""
+    try:
+        return sensitivity(problem, plan)
+    except Exception as exc:
+        logger.warning("price ranges failed; explanation without them", exc_info=True)
+        return Sensitivity(note=f"price ranges could not be computed: {exc}")
 
 
 def _q(value: float) -> str:

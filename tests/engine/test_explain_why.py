@@ -113,6 +113,22 @@ def test_whole_piece_takes_are_marked_fixed() -> None:
     assert line.fixed and line.upper is None and line.note
 
 
+def test_a_failing_range_computation_keeps_the_explanation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.explain
+
+    def broken(problem: Problem, plan: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine.explain, "sensitivity", broken)
+    problem = make_problem(["ore"], [{"id": "a", "item": "ore", "tier": "market",
+                                      "unit_price": 1, "location": "hangar"}],
+                           [{"id": "d", "item": "ore", "quantity": 1}])
+    ex = explain(problem, solve(problem))
+    assert ex.demands[0].allocated == 1
+    assert ex.sensitivity is not None and "boom" in (ex.sensitivity.note or "")
+
+
 # -- the ranges hold: moving a price past a bound flips the choice, inside it does not --------
 
 @st.composite
