@@ -453,6 +453,9 @@ def render_text(explanation: Explanation) -> str:
         if ex.sensitivity.note:
             lines.append(f"  {ex.sensitivity.note}")
         lines.extend(f"  {render_range(r)}" for r in ex.sensitivity.lines)
+        lines.extend(f"  not buying {r.item} from {r.source} ({r.location}) at "
+                     f"{_money(r.unit_price)} stays optimal while its price is above "
+                     f"{_money(r.lower or 0)}" for r in ex.sensitivity.alternatives)
     return "\n".join(lines) + "\n"
 
 

@@ -67,6 +67,9 @@ class Sensitivity(BaseModel):
 
     basis: str = "LP with trips, runs, lots and whole pieces fixed as planned"
     lines: list[PriceRange] = Field(default_factory=list)
+    alternatives: list[PriceRange] = Field(default_factory=list, description=(
+        "per item the plan buys, the untaken source closest to being bought: quantity 0, "
+        "`lower` the unit price below which the plan would start buying it"))
     note: str | None = None
 
 
@@ -168,7 +171,29 @@ class _Ranger:
                 line.next_best = self._next_best(h, col, up, base)
             else:
                 line.next_best = self._entering(ranges.col_cost_up.in_var_[col])
-        return Sensitivity(lines=lines)
+        return Sensitivity(lines=lines, alternatives=self._alternatives(ranges, base))
+
+    def _alternatives(self, ranges: Any, base: list[float]) -> list[PriceRange]:
+        """Per item taken, the continuous untaken source with the highest entry price."""
+        taken = {self.problem.source(t.source).item for t in self.plan.takes}
+        best: dict[str, PriceRange] = {}
+        for p in self.f.pools:
+            col = self.f.take_var[p.id]
+            if p.item not in taken or self.f.model.integer[col] or base[col] > TOL:
+                continue
+            src = p.members[0]
+            price = self.problem.unit_price(src)
+            factor = self.f.take_scale[p.id] * (
+                1.0 + self.problem.policy.reliability_weight * (1.0 - src.reliability))
+            low = _price(ranges.col_cost_dn.value_[col], factor)
+            if low is None or low <= 0 or low > price + TOL:
+                continue
+            line = PriceRange(source=src.id, item=src.item, location=src.location,
+                              tier=src.tier.value, quantity=0.0, unit_price=price, lower=low,
+                              upper=None)
+            if p.item not in best or low > (best[p.item].lower or 0.0):
+                best[p.item] = line
+        return [best[i] for i in sorted(best)]
 
     def _next_best(self, h: Any, col: int, upper: float, base: list[float]) -> Replacement:
         """Re-solve just above ``upper``: the column that grows most replaces the take."""

@@ -93,6 +93,8 @@ def test_ranges_name_the_next_best_source() -> None:
     assert lines["a"].next_best is not None and lines["a"].next_best.source == "b"
     assert (lines["b"].lower, lines["b"].upper) == (pytest.approx(10), pytest.approx(20))
     assert lines["b"].next_best is not None and lines["b"].next_best.source == "c"
+    (alt,) = sensitivity(problem, solve(problem)).alternatives
+    assert (alt.source, alt.lower) == ("c", pytest.approx(14))
 
 
 def test_a_dear_take_is_replaced_by_falling_short() -> None:
@@ -165,7 +167,14 @@ def _take_with_price(doc: dict[str, Any], source: str, price: float) -> float:
 def test_price_ranges_hold_when_resolved(doc: dict[str, Any]) -> None:
     problem = parse_problem(doc)
     plan = solve(problem)
-    for line in sensitivity(problem, plan).lines:
+    ranged = sensitivity(problem, plan)
+    for alt in ranged.alternatives:  # an untaken source starts being bought below `lower`
+        assert alt.lower is not None and alt.lower <= alt.unit_price + 1e-9
+        step = 1e-3 * max(1.0, alt.unit_price)
+        if alt.lower - step >= 0:
+            assert _take_with_price(doc, alt.source, alt.lower - step) > 1e-6
+        assert _take_with_price(doc, alt.source, min(alt.unit_price, alt.lower + step)) == 0
+    for line in ranged.lines:
         assert not line.fixed
         taken = line.quantity
         low = line.lower if line.lower is not None else 0.0
