@@ -67,8 +67,10 @@ class IngredientNode(BaseModel):
     supplies: list[SupplyNode] = Field(default_factory=list)
 
 
+# stock_reserved is set by the service (api/plans/service.explanation_view): reserved stock
+# never reaches the engine.
 ShortCode = Literal["no_source", "recipe_cycle", "quality_floor", "lot_size",
-                    "sources_exhausted", "ship_capacity", "cost"]
+                    "sources_exhausted", "ship_capacity", "cost", "stock_reserved"]
 
 
 class RawShortage(BaseModel):
@@ -85,7 +87,7 @@ class RawShortage(BaseModel):
         "lot_size (what is left does not come in whole lots, or a whole lot costs more than "
         "falling short), sources_exhausted (eligible stock all taken), ship_capacity (the "
         "trips to haul it cost more than falling short), cost (its price is above the "
-        "shortfall penalty)"))
+        "shortfall penalty), stock_reserved (set by the service: there is stock, reserved)"))
     path: list[str] = Field(description="demand item, blueprint, item, … down to the raw item")
 
 
