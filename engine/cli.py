@@ -327,14 +327,7 @@ def check_command(
     from engine.checker import check
 
     problem = _load(problem_file)
-    try:
-        plan = parse_plan(read_document(plan_file))
-    except ProblemValidationError as exc:
-        _fail((str(issue).replace("file ", "plan file ", 1) for issue in exc.issues),
-              EXIT_INVALID)
-    except ValidationError as exc:
-        _fail((f"plan: {'.'.join(str(p) for p in e['loc']) or '-'}: {e['msg']}"
-               for e in exc.errors()), EXIT_INVALID)
+    plan = _load_plan(plan_file)
     report = check(problem, plan)
     if report.ok:
         typer.echo(f"OK objective {report.objective:.6f}")
@@ -344,6 +337,54 @@ def check_command(
     for violation in report.violations:
         typer.echo(f"  - {violation}")
     raise typer.Exit(EXIT_VIOLATIONS)
+
+
+def _load_plan(path: Path) -> Plan:
+    """A plan file, or exit 2 naming every problem with it."""
+    try:
+        return parse_plan(read_document(path))
+    except ProblemValidationError as exc:
+        _fail((str(issue).replace("file ", "plan file ", 1) for issue in exc.issues),
+              EXIT_INVALID)
+    except ValidationError as exc:
+        _fail((f"plan: {'.'.join(str(p) for p in e['loc']) or '-'}: {e['msg']}"
+               for e in exc.errors()), EXIT_INVALID)
+
+
+# -- explain ---------------------------------------------------------------------------------
+
+@app.command("explain")
+def explain_command(
+    problem_file: Annotated[Path, typer.Argument(metavar="PROBLEM",
+                                                 help="Problem file (JSON or YAML).")],
+    plan_file: Annotated[Path | None, typer.Option(
+        "--plan", help="Explain this plan file instead of solving the problem.")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f",
+                                                        help="table (text) or json")] =
+        OutputFormat.TABLE,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0,
+                                                     help="Seconds; best plan so far.")] = None,
+) -> None:
+    """Explain a plan: how each demand is met, the binding constraint of every shortfall, and
+    per take the price range over which it stays optimal and what replaces it above."""
+    from engine.explain import explain, render_text
+
+    problem = _load(problem_file)
+    if plan_file is not None:
+        plan = _load_plan(plan_file)
+    else:
+        from engine.solve import solve
+
+        plan = solve(problem, time_limit=time_limit)
+    if plan.status is PlanStatus.INVALID:
+        _fail(_plan_errors(plan), EXIT_INVALID)
+    if plan.status is PlanStatus.INFEASIBLE or plan.objective is None:
+        _fail(_plan_errors(plan) or ["no plan was found"], EXIT_NO_PLAN)
+    explanation = explain(problem, plan)
+    if output_format is OutputFormat.JSON:
+        _echo_json(explanation.model_dump(mode="json"))
+    else:
+        typer.echo(render_text(explanation), nl=False)
 
 
 # -- whatif ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from typing import Literal
@@ -23,8 +24,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from engine.plan import Allocation, Plan
-from engine.problem import Blueprint, Problem
+from engine.problem import Blueprint, Problem, Source
 from engine.quantity import format_quantity
+from engine.sensitivity import PriceRange, Sensitivity, sensitivity
+
+logger = logging.getLogger(__name__)
 
 # Attributed quantities below this are not worth a line.
 EPS = 1e-9
@@ -63,14 +67,27 @@ class IngredientNode(BaseModel):
     supplies: list[SupplyNode] = Field(default_factory=list)
 
 
+# stock_reserved is set by the service (api/plans/service.explanation_view): reserved stock
+# never reaches the engine.
+ShortCode = Literal["no_source", "recipe_cycle", "quality_floor", "lot_size",
+                    "sources_exhausted", "ship_capacity", "cost", "stock_reserved"]
+
+
 class RawShortage(BaseModel):
-    """A raw item that ran short on the way to a short demand."""
+    """A raw item that ran short on the way to a short demand, with the binding constraint."""
 
     item: str
     quantity: float = Field(description="how much more of the raw item the demand needed")
     remaining: float | None = Field(
         description="usable stock left in its sources (null = unlimited)")
     reason: str
+    code: ShortCode = Field(default="sources_exhausted", description=(
+        "the binding constraint: no_source (no source, no recipe), recipe_cycle (only "
+        "craftable from itself), quality_floor (no source meets the minimum quality), "
+        "lot_size (what is left does not come in whole lots, or a whole lot costs more than "
+        "falling short), sources_exhausted (eligible stock all taken), ship_capacity (the "
+        "trips to haul it cost more than falling short), cost (its price is above the "
+        "shortfall penalty), stock_reserved (set by the service: there is stock, reserved)"))
     path: list[str] = Field(description="demand item, blueprint, item, … down to the raw item")
 
 
@@ -122,6 +139,9 @@ class Explanation(BaseModel):
     costs: CostBreakdown
     trips: list[TripLine]
     surplus: list[SurplusLine]
+    sensitivity: Sensitivity | None = Field(default=None, description=(
+        "per take, the unit prices over which it stays optimal and what replaces it above "
+        "them (docs/engine/explain.md)"))
 
 
 SupplyNode.model_rebuild()
@@ -137,6 +157,78 @@ def _usable_left(problem: Problem, taken: dict[str, float], item: str, floor: in
             return math.inf
         left += max(0.0, src.available - taken.get(src.id, 0.0))
     return left
+
+
+# Codes that say the stock was there but falling short cost less than using it.
+_CHEAPER = frozenset({"cost", "ship_capacity"})
+
+
+def _diagnose(problem: Problem, taken: dict[str, float], item: str, qty: float, floor: int,
+              has_recipe: bool) -> tuple[ShortCode, str]:
+    """The binding constraint that left `qty` of a raw `item` (floor `floor`) short.
+
+    In order: no source at all; no source meets the quality floor; eligible stock smaller
+    than the need (exhausted); stock there but not in whole lots; then, stock usable but left
+    on cost: its price above the shortfall penalty, a whole lot dearer than falling short, or
+    the trips to haul it dearer than falling short.
+    """
+    sources = [s for s in problem.sources if s.item == item]
+    if not sources:
+        if has_recipe:
+            return "recipe_cycle", "only craftable from itself"
+        return "no_source", "no source and no recipe"
+    eligible = [s for s in sources if s.effective_quality >= floor]
+    if not eligible:
+        best = max(s.effective_quality for s in sources)
+        return "quality_floor", (f"quality floor {floor} excludes all {len(sources)} "
+                                 f"source(s) (best quality {best})")
+    room = {s.id: math.inf if s.available is None else max(0.0, s.available - taken.get(s.id, 0.0))
+            for s in eligible}
+    if sum(room.values()) < qty - EPS:
+        return "sources_exhausted", "sources exhausted"
+    whole = sum(r if s.lot_size is None or math.isinf(r)
+                else s.lot_size * math.floor(r / s.lot_size + 1e-9)
+                for s in eligible for r in (room[s.id],))
+    if whole < qty - EPS:
+        return "lot_size", (f"sources exhausted in whole lots ({format_quantity(whole)} of "
+                            "the stock left comes in whole lots)")
+    policy = problem.policy
+    penalty = policy.shortfall_penalty * qty
+    piece = problem.item(item).is_piece
+    best_option: tuple[float, float, float, Source] | None = None
+    for s in eligible:
+        units = math.ceil(qty - 1e-9) if piece else qty
+        if s.lot_size is not None:
+            units = s.lot_size * math.ceil(units / s.lot_size - 1e-9)
+        if units > room[s.id] + EPS:
+            continue
+        price = problem.effective_cost(s) * units
+        stop = problem.stop(s.location)
+        trips = 0.0
+        if stop is not None:
+            volume = units * problem.item(item).volume
+            trips = problem.trip_cost(stop) * max(1, math.ceil(volume / policy.ship_capacity_scu
+                                                               - 1e-9))
+        option = (price + trips, price, trips, s)
+        if best_option is None or option[:2] < best_option[:2]:
+            best_option = option
+    if best_option is None:
+        return "lot_size", "no single source holds the need in whole lots"
+    _, price, trips, s = best_option
+    if problem.effective_cost(s) > policy.shortfall_penalty:
+        return "cost", (f"falling short was cheaper: the cheapest eligible source {s.id} costs "
+                        f"{problem.effective_cost(s):,.2f} a unit, above the shortfall "
+                        f"penalty {policy.shortfall_penalty:,.2f}")
+    if s.lot_size is not None and price > penalty:
+        return "lot_size", (f"falling short was cheaper: a whole lot of "
+                            f"{format_quantity(s.lot_size)} from {s.id} costs {price:,.2f}, "
+                            f"more than the shortfall ({penalty:,.2f})")
+    if trips > 0:
+        return "ship_capacity", (
+            f"falling short was cheaper: hauling it from {problem.stop(s.location)} takes trips "
+            f"({format_quantity(policy.ship_capacity_scu)} SCU a load) costing {trips:,.2f}; "
+            f"with the price {price:,.2f} that is more than the shortfall ({penalty:,.2f})")
+    return "cost", "stock left untaken (falling short was cheaper)"
 
 
 class _Explainer:
@@ -211,14 +303,9 @@ class _Explainer:
         left = _usable_left(self.problem, self.taken, item, floor)
         bps = self.by_output.get(item, [])
         if not bps or item in seen or len(path) > 2 * MAX_DEPTH:
-            if left >= qty - EPS:
-                reason = "stock left untaken (falling short was cheaper)"
-            elif not any(s.item == item for s in self.problem.sources):
-                reason = "no source and no recipe" if not bps else "only craftable from itself"
-            else:
-                reason = "sources exhausted"
+            code, reason = _diagnose(self.problem, self.taken, item, qty, floor, bool(bps))
             return [RawShortage(item=item, quantity=qty, remaining=None if math.isinf(left)
-                                else left, reason=reason, path=[*path, item])]
+                                else left, reason=reason, code=code, path=[*path, item])]
         # Follow the recipe the plan relies on most (else the first): that is the path the
         # shortage took.
         bp = max(bps, key=lambda b: (self.runs.get(b.id, 0), -bps.index(b)))
@@ -227,14 +314,14 @@ class _Explainer:
             need = ing.quantity * qty / bp.output.quantity
             found.extend(self.short_raw(ing.item, need, ing.min_quality,
                                         [*path, item, bp.id], seen | {item}))
-        scarce = [r for r in found if r.reason != "stock left untaken (falling short was cheaper)"]
+        scarce = [r for r in found if r.code not in _CHEAPER]
         if scarce:
             return scarce
         # Every raw input is still available: the item itself was left short on cost.
         return [RawShortage(item=item, quantity=qty,
                             remaining=None if math.isinf(left) else left,
                             reason="inputs left untaken (falling short was cheaper)",
-                            path=[*path, item])]
+                            code="cost", path=[*path, item])]
 
     def demands(self) -> list[DemandExplanation]:
         short: dict[str, float] = defaultdict(float)
@@ -282,14 +369,27 @@ class _Explainer:
                              total=sum(tiers.values())), trips
 
 
-def explain(problem: Problem, plan: Plan) -> Explanation:
-    """Explain a plan: demand trees, costs by tier and location, trips, surplus, shortages."""
+def explain(problem: Problem, plan: Plan, *, ranges: bool = True) -> Explanation:
+    """Explain a plan: demand trees, costs by tier and location, trips, surplus, shortages
+    with their binding constraint and, with ``ranges``, each take's price range
+    (:func:`engine.sensitivity.sensitivity`)."""
     ex = _Explainer(problem, plan)
     costs, trips = ex.costs()
     return Explanation(
         status=plan.status.value, objective=plan.objective, complete=plan.complete,
         demands=ex.demands(), costs=costs, trips=trips,
-        surplus=[SurplusLine(item=s.item, quantity=s.quantity) for s in plan.surplus])
+        surplus=[SurplusLine(item=s.item, quantity=s.quantity) for s in plan.surplus],
+        sensitivity=_ranges(problem, plan) if ranges else None)
+
+
+def _ranges(problem: Problem, plan: Plan) -> Sensitivity:
+    """Price ranges; a failure there must not cost the rest of the explanation (nor the
+    service's plan, which stores it), so it is logged and noted instead."""
+    try:
+        return sensitivity(problem, plan)
+    except Exception as exc:
+        logger.warning("price ranges failed; explanation without them", exc_info=True)
+        return Sensitivity(note=f"price ranges could not be computed: {exc}")
 
 
 def _q(value: float) -> str:
@@ -333,8 +433,8 @@ def render_text(explanation: Explanation) -> str:
             lines.append(f"  SHORT {_q(dem.shortfall)} {dem.item}")
             for raw in dem.short_raw:
                 left = "unlimited" if raw.remaining is None else _q(raw.remaining)
-                lines.append(f"    raw {raw.item} short by {_q(raw.quantity)} ({raw.reason}; "
-                             f"left {left}) via {' > '.join(raw.path)}")
+                lines.append(f"    raw {raw.item} short by {_q(raw.quantity)} [{raw.code}] "
+                             f"({raw.reason}; left {left}) via {' > '.join(raw.path)}")
         lines.append("")
     lines.append("Costs by tier:")
     lines.extend(f"  {tier:<10} {_money(v):>16}" for tier, v in ex.costs.by_tier.items()
@@ -350,4 +450,35 @@ def render_text(explanation: Explanation) -> str:
     if ex.surplus:
         lines.append("Surplus:")
         lines.extend(f"  {s.item}: {_q(s.quantity)}" for s in ex.surplus)
+    if ex.sensitivity is not None and (ex.sensitivity.lines or ex.sensitivity.note):
+        lines.append(f"Price ranges ({ex.sensitivity.basis}):")
+        if ex.sensitivity.note:
+            lines.append(f"  {ex.sensitivity.note}")
+        lines.extend(f"  {render_range(r)}" for r in ex.sensitivity.lines)
+        lines.extend(f"  not buying {r.item} from {r.source} ({r.location}) at "
+                     f"{_money(r.unit_price)} stays optimal while its price is above "
+                     f"{_money(r.lower or 0)}" for r in ex.sensitivity.alternatives)
     return "\n".join(lines) + "\n"
+
+
+def render_range(r: PriceRange) -> str:
+    """One take's price range as a sentence."""
+    head = (f"buying {_q(r.quantity)} {r.item} from {r.source} ({r.location}) at "
+            f"{_money(r.unit_price)}")
+    if r.fixed or r.note:
+        return f"{head}: {r.note}"
+    low = "0" if r.lower is None else _money(r.lower)
+    if r.upper is None:
+        return f"{head} stays optimal at any price from {low} up"
+    text = f"{head} stays optimal while its price is within [{low}, {_money(r.upper)}]"
+    nb = r.next_best
+    if nb is None:
+        return text
+    if nb.kind == "source":
+        return (f"{text}; above it the next best is {nb.source} ({nb.location}) at "
+                f"{_money(nb.unit_price or 0)}")
+    if nb.kind == "craft":
+        return f"{text}; above it the next best is crafting {nb.item} by {nb.blueprint}"
+    if nb.kind == "shortfall":
+        return f"{text}; above it demand {nb.demand} falls short"
+    return f"{text}; above it less is taken"

@@ -111,6 +111,18 @@ def own_stock(session: Session, org_id: uuid.UUID) -> Sequence[ItemStock]:
     ).order_by(ItemStock.id)).all()
 
 
+def reserved_by_item(session: Session, org_id: uuid.UUID,
+                     item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    """Reserved quantity per item over the stock a plan of the org could draw on (its own
+    rows and rows shared with it); items with nothing reserved are left out."""
+    rows = session.execute(
+        select(ItemStock.item_id, func.sum(ItemStock.reserved))
+        .where(ItemStock.item_id.in_(item_ids), ItemStock.reserved > 0,
+               or_(ItemStock.organization_id == org_id, ItemStock.shared_with_org_id == org_id))
+        .group_by(ItemStock.item_id))
+    return {item_id: Decimal(total) for item_id, total in rows}
+
+
 def shared_member_stock(
         session: Session, org_id: uuid.UUID) -> Sequence[tuple[ItemStock, str, Decimal]]:
     """Members' stock shared with the org, with the holder's username and the reliability of

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from api.core.db import DbSession
 from api.core.deps import AppSettings, OrgAccess, org_member
@@ -34,11 +35,12 @@ def _url(plan: Plan) -> str:
     return f"/api/v1/orgs/{plan.organization_id}/plans/{plan.id}"
 
 
-def _out(plan: Plan, *, full: bool = True) -> PlanOut:
+def _out(plan: Plan, *, full: bool = True, session: Session | None = None) -> PlanOut:
     return PlanOut(
         id=plan.id, organization_id=plan.organization_id, status=plan.status,
         request=plan.request, plan=plan.plan if full else None,
-        explanation=plan.explanation if full else None,
+        explanation=(service.explanation_view(session, plan) if session is not None
+                     else plan.explanation) if full else None,
         names=service.plan_names(plan.problem) if full else None, error=plan.error,
         attempts=plan.attempts, created_at=plan.created_at, started_at=plan.started_at,
         finished_at=plan.finished_at, problem_url=_url(plan) + "/problem")
@@ -67,7 +69,7 @@ def list_plans(access: Reader, session: DbSession, page: Paging) -> Page[PlanOut
 @router.get("/orgs/{org_id}/plans/{plan_id}", response_model=PlanOut, summary="One plan")
 def get_plan(access: Reader, session: DbSession, plan_id: uuid.UUID) -> PlanOut:
     """Status queued → solving → done | failed; the engine's plan and explanation when done."""
-    return _out(service.get_plan(session, access.org_id, plan_id))
+    return _out(service.get_plan(session, access.org_id, plan_id), session=session)
 
 
 @router.get("/orgs/{org_id}/plans/{plan_id}/problem", summary="Download the stored problem",

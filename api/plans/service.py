@@ -15,6 +15,7 @@ straight back to rows.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -275,6 +276,48 @@ def get_plan(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID) -> Plan:
     if plan is None:
         raise NotFound("plan", plan_id)
     return plan
+
+
+# Shortfall codes that reserved stock can be the cause of (the snapshot offers only
+# quantity − reserved, so the engine cannot tell reserved stock from no stock).
+_RESERVABLE = ("sources_exhausted", "no_source")
+
+
+def explanation_view(session: Session, plan: Plan) -> dict[str, Any] | None:
+    """The stored explanation; a raw shortage of an item with stock the org could draw on but
+    that is reserved (by applied plans, crafts) now says so: code ``stock_reserved``.
+
+    Read time, not solve time: what is reserved *now* is what a planner can act on. The stored
+    document is never changed (a copy is returned when something is added).
+    """
+    explanation = plan.explanation
+    if not explanation:
+        return explanation
+    short = [raw for dem in explanation.get("demands", []) for raw in dem.get("short_raw", [])
+             if raw.get("code") in _RESERVABLE]
+    ids = {_uuid(raw.get("item")) for raw in short} - {None}
+    if not ids:
+        return explanation
+    reserved = repository.reserved_by_item(session, plan.organization_id,
+                                           sorted(i for i in ids if i is not None))
+    if not reserved:
+        return explanation
+    out = copy.deepcopy(explanation)
+    for dem in out.get("demands", []):
+        for raw in dem.get("short_raw", []):
+            held = reserved.get(_uuid(raw.get("item")))  # type: ignore[arg-type]
+            if raw.get("code") in _RESERVABLE and held:
+                raw["code"] = "stock_reserved"
+                raw["reason"] = (f"{raw.get('reason')}; {held.normalize():f} more is in stock "
+                                 "but reserved (applied plans, crafts)")
+    return out
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 # -- apply ---------------------------------------------------------------------------------------

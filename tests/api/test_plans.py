@@ -70,6 +70,15 @@ def test_plan_end_to_end(client: TestClient, session: Session, make_user: Any,
     body = wait_done(client, url, owner.headers)
     assert body["status"] == "done", body
     assert body["explanation"] is not None
+    # Per plan line, its price range, with every id it names readable from `names`.
+    ranges = body["explanation"]["sensitivity"]["lines"]
+    assert {r["source"] for r in ranges} == {t["source"] for t in body["plan"]["takes"]}
+    names = body["names"]
+    for r in ranges:
+        assert r["source"] in names["sources"] and r["location"] in names["locations"]
+        assert r["item"] in names["items"]
+        nxt = r["next_best"] or {}
+        assert nxt.get("source") is None or nxt["source"] in names["sources"]
 
     problem_doc = client.get(f"{url}/problem", headers=owner.headers).json()
     problem = parse_problem(problem_doc)
@@ -144,3 +153,27 @@ def test_unsolvable_plan_fails_with_reason(client: TestClient, session: Session,
     body = wait_done(client, r.headers["Location"], owner.headers)
     assert body["status"] == "failed"
     assert "cycle" in body["error"].lower()
+
+
+def test_shortage_of_reserved_stock_says_so(client: TestClient, session: Session,
+                                            make_user: Any, make_org: Any) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    ore, salt = make_item(session, "Quantanium"), make_item(session, "Salt")
+    hangar = make_location(session, "Hangar", kind="hangar", org_id=org.id)
+    make_stock(session, ore, hangar, 7, org_id=org.id, reserved=5)  # 5 held for another plan
+    make_stock(session, salt, hangar, 1, org_id=org.id)
+    session.commit()
+    r = client.post(f"/api/v1/orgs/{org.id}/plans", headers=owner.headers, json={
+        "demands": [{"item_id": str(ore.id), "quantity": 6},
+                    {"item_id": str(salt.id), "quantity": 3}],
+        "delivery_location_id": str(hangar.id)})
+    assert r.status_code == 202, r.text
+    body = wait_done(client, r.headers["Location"], owner.headers)
+    assert body["status"] == "done", body
+    short = {raw["item"]: raw for dem in body["explanation"]["demands"]
+             for raw in dem["short_raw"]}
+    assert short[str(ore.id)]["code"] == "stock_reserved"
+    assert "5 more is in stock but reserved" in short[str(ore.id)]["reason"]
+    # Nothing reserved: the engine's own reason stands.
+    assert short[str(salt.id)]["code"] == "sources_exhausted"
