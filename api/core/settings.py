@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET_KEY
     jwt_algorithm: Literal["HS256"] = "HS256"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Reads reuse a verified caller (token, user, membership) this long; at most 1 second so
+    # a revocation elsewhere still wins within a second; 0 turns it off (api/core/authcache.py).
+    auth_cache_seconds: float = Field(default=1.0, ge=0, le=1)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     # Comma-separated in the environment; NoDecode stops pydantic-settings expecting JSON.
     cors_origins: Annotated[list[str], NoDecode] = Field(
