@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.httpcache import conditional_json
 from api.core.pagination import Page, PageParams, Paging
 from api.core.permissions import Action
 from api.locations import service
@@ -92,16 +93,19 @@ def universe_ancestors(
 # --- org locations ---------------------------------------------------------------------------
 
 
-@router.get("/orgs/{org_id}/locations", summary="The universe plus the org's own locations")
+@router.get("/orgs/{org_id}/locations", summary="The universe plus the org's own locations",
+            response_model=Page[LocationOut])
 def list_org_locations(
+    request: Request,
     session: DbSession,
     page: Paging,
     access: OrgRead,
     kind: Kinds = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Only direct children")] = None,
     include_universe: bool = True,
-) -> Page[LocationOut]:
-    """Flat, paged, ordered by path; ``include_universe=false`` lists only the org's own."""
+) -> Response:
+    """Flat, paged, ordered by path; ``include_universe=false`` lists only the org's own.
+    Carries an ETag (304 on a matching ``If-None-Match``)."""
     rows, total = service.list_locations(
         session,
         Owner.org(access.org_id),
@@ -110,7 +114,7 @@ def list_org_locations(
         parent_id=parent_id,
         page=page,
     )
-    return _page(rows, total, page)
+    return conditional_json(request, _page(rows, total, page))
 
 
 @router.post(
