@@ -256,30 +256,30 @@ def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
         logger.warning("lost the claim before finishing", extra={"plan_id": str(plan_id)})
 
 
-def reclaim_stale_plans(database: Database, *, stale_seconds: float) -> list[uuid.UUID]:
+def reclaim_stale_plans(s: Session, *, stale_seconds: float) -> list[uuid.UUID]:
     """Plans to enqueue again: ``solving`` with a stale heartbeat (set back to ``queued``) and
-    ``queued`` ones untouched for as long (their message may have been lost)."""
+    ``queued`` ones untouched for as long (their message may have been lost). Runs in the
+    caller's transaction, which also writes their outbox rows."""
     cutoff = _now() - timedelta(seconds=stale_seconds)
-    with database.session_scope() as s:
-        stale = list(s.scalars(
-            select(Plan.id).where(Plan.status == "solving", Plan.locked_at < cutoff)
-        ))
-        if stale:
-            s.execute(
-                update(Plan)
-                .where(Plan.id.in_(stale), Plan.status == "solving", Plan.locked_at < cutoff)
-                .values(status="queued", locked_by=None, locked_at=None)
-                .execution_options(synchronize_session=False)
-            )
-        lost = list(s.scalars(
-            select(Plan.id).where(Plan.status == "queued", Plan.updated_at < cutoff)
-        ))
-        if lost:
-            # Touch them so one lost message is re-sent once per stale period, not every pass.
-            s.execute(
-                update(Plan).where(Plan.id.in_(lost)).values(updated_at=_now())
-                .execution_options(synchronize_session=False)
-            )
+    stale = list(s.scalars(
+        select(Plan.id).where(Plan.status == "solving", Plan.locked_at < cutoff)
+    ))
+    if stale:
+        s.execute(
+            update(Plan)
+            .where(Plan.id.in_(stale), Plan.status == "solving", Plan.locked_at < cutoff)
+            .values(status="queued", locked_by=None, locked_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    lost = list(s.scalars(
+        select(Plan.id).where(Plan.status == "queued", Plan.updated_at < cutoff)
+    ))
+    if lost:
+        # Touch them so one lost message is re-sent once per stale period, not every pass.
+        s.execute(
+            update(Plan).where(Plan.id.in_(lost)).values(updated_at=_now())
+            .execution_options(synchronize_session=False)
+        )
     return stale + [p for p in lost if p not in stale]
 
 
@@ -400,23 +400,23 @@ def _claim_next_variant(database: Database, message_variant_id: uuid.UUID, worke
     return None
 
 
-def reclaim_stale_variants(database: Database, *, stale_seconds: float) -> list[uuid.UUID]:
+def reclaim_stale_variants(s: Session, *, stale_seconds: float) -> list[uuid.UUID]:
     """Variants to enqueue again: ``solving`` with a stale heartbeat (back to ``queued``)
-    and ``queued`` ones untouched for a stale period (lost message)."""
+    and ``queued`` ones untouched for a stale period (lost message); in the caller's
+    transaction."""
     cutoff = _now() - timedelta(seconds=stale_seconds)
-    with database.session_scope() as s:
-        stale = list(s.scalars(select(PlanVariant.id).where(
-            PlanVariant.status == "solving", PlanVariant.locked_at < cutoff)))
-        if stale:
-            s.execute(update(PlanVariant)
-                      .where(PlanVariant.id.in_(stale), PlanVariant.status == "solving",
-                             PlanVariant.locked_at < cutoff)
-                      .values(status="queued", locked_by=None, locked_at=None)
-                      .execution_options(synchronize_session=False))
-        lost = list(s.scalars(select(PlanVariant.id).where(
-            PlanVariant.status == "queued", PlanVariant.updated_at < cutoff)))
-        if lost:
-            s.execute(update(PlanVariant).where(PlanVariant.id.in_(lost))
-                      .values(updated_at=_now())
-                      .execution_options(synchronize_session=False))
+    stale = list(s.scalars(select(PlanVariant.id).where(
+        PlanVariant.status == "solving", PlanVariant.locked_at < cutoff)))
+    if stale:
+        s.execute(update(PlanVariant)
+                  .where(PlanVariant.id.in_(stale), PlanVariant.status == "solving",
+                         PlanVariant.locked_at < cutoff)
+                  .values(status="queued", locked_by=None, locked_at=None)
+                  .execution_options(synchronize_session=False))
+    lost = list(s.scalars(select(PlanVariant.id).where(
+        PlanVariant.status == "queued", PlanVariant.updated_at < cutoff)))
+    if lost:
+        s.execute(update(PlanVariant).where(PlanVariant.id.in_(lost))
+                  .values(updated_at=_now())
+                  .execution_options(synchronize_session=False))
     return stale + [v for v in lost if v not in stale]
