@@ -38,8 +38,7 @@ def list_shared_items(
     q: Search = None,
     category: CategoryQ = None,
 ) -> Response:
-    """Ores, refined materials, crafting materials and parts; read-only. Carries an ETag:
-    send it back in ``If-None-Match`` for a 304 when nothing changed."""
+    """Ores, refined materials, crafting materials and parts; read-only."""
     items, total = service.list_items(session, None, match=match, q=q, category=category,
                                       page=page)
     return conditional_json(request, page.page(service.to_outs(session, items), total))
@@ -63,8 +62,7 @@ def list_org_items(
     category: CategoryQ = None,
     scope: Annotated[Literal["all", "shared", "org"], Query()] = "all",
 ) -> Response:
-    """``match=Quantainium`` finds Quantanium through its alias. Carries an ETag (304 on a
-    matching ``If-None-Match``)."""
+    """``match=Quantainium`` finds Quantanium through its alias."""
     items, total = service.list_items(
         session,
         access.org_id,

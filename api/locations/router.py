@@ -104,8 +104,7 @@ def list_org_locations(
     parent_id: Annotated[uuid.UUID | None, Query(description="Only direct children")] = None,
     include_universe: bool = True,
 ) -> Response:
-    """Flat, paged, ordered by path; ``include_universe=false`` lists only the org's own.
-    Carries an ETag (304 on a matching ``If-None-Match``)."""
+    """Flat, paged, ordered by path; ``include_universe=false`` lists only the org's own."""
     rows, total = service.list_locations(
         session,
         Owner.org(access.org_id),
