@@ -5,7 +5,7 @@ UV := .tools/bin/uv
 UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint typecheck unit bench services ui frontend-check e2e openapi
+.PHONY: install install-runtime run test lint typecheck unit bench services ui frontend-check e2e openapi
 
 $(UV):
 	$(PY) -m venv .tools
@@ -15,8 +15,13 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen --python $(PY)
 
+## install-runtime: the locked runtime dependencies only (no test, lint or profiling tools);
+## --inexact leaves a developer's dev tools in place when .venv already has them
+install-runtime: $(UV)
+	$(UV) sync --frozen --no-dev --inexact --python $(PY)
+
 ## run: install, build the web UI when its sources changed, migrate, seed the demo org, serve :8000
-run: install ui
+run: install-runtime ui
 	$(VENV)/bin/quartermaster serve --seed-demo
 
 # --- web UI (frontend/) -------------------------------------------------------------------------
@@ -52,8 +57,10 @@ frontend-check: install ui
 e2e: install ui
 	cd $(FE) && npm run e2e
 
+## lint: ruff, and the architecture contracts of pyproject.toml [tool.importlinter]
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(VENV)/bin/mypy engine api models workers

@@ -104,6 +104,53 @@ def _default_jobs(settings: Settings, db: Database) -> JobDispatcher:
     return make_dispatcher(settings, db)
 
 
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    """The middleware stack, innermost first (Starlette wraps each added one around the rest)."""
+    # Innermost: the guard's 413/422 and a refused write are still CORS-readable problem
+    # documents with a request id. The write limit sits outside the guard, so a flood is
+    # refused before its bodies are read.
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(WriteLimitMiddleware)
+    # Outermost last: the request id must wrap everything, including CORS preflights.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID", "Location", "ETag"],
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
+    app.add_middleware(RequestContextMiddleware)
+
+
+def _add_platform_routes(app: FastAPI, db: Database, settings: Settings) -> None:
+    """``/health`` (database and Redis) and ``/ready`` (schema at the migrations' head)."""
+
+    @app.get("/health", tags=["platform"], summary="Liveness of the database and Redis")
+    def health(request: Request) -> JSONResponse:
+        checks: dict[str, Any] = {
+            "database": _check_database(db),
+            "redis": _check_redis(request.app, settings),
+        }
+        ok = all(v != "down" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "down", "checks": checks}, status_code=200 if ok else 503
+        )
+
+    @app.get("/ready", tags=["platform"], summary="Ready to serve: database migrated to head")
+    def ready() -> JSONResponse:
+        try:
+            at_head = _schema_at_head(db)
+        except Exception as exc:
+            logger.warning("ready: check failed", extra={"error": str(exc)})
+            at_head = False
+        return JSONResponse(
+            {"status": "ready" if at_head else "not_ready", "migrated": at_head},
+            status_code=200 if at_head else 503,
+        )
+
+
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
@@ -165,50 +212,14 @@ def create_app(
     app.state.outbox = outbox
 
     install_error_handlers(app, reraise_unexpected=settings.environment == "test")
-    # Innermost: the guard's 413/422 and a refused write are still CORS-readable problem
-    # documents with a request id. The write limit sits outside the guard, so a flood is
-    # refused before its bodies are read.
-    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(WriteLimitMiddleware)
-    # Outermost last: the request id must wrap everything, including CORS preflights.
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=True,
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["X-Request-ID", "Location"],
-    )
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
-    app.add_middleware(RequestContextMiddleware)
+    _install_middleware(app, settings)
 
     api = APIRouter(prefix=API_PREFIX)
     for module_path in ROUTER_MODULES:
         api.include_router(_load_router(module_path))
     app.include_router(api)
 
-    @app.get("/health", tags=["platform"], summary="Liveness of the database and Redis")
-    def health(request: Request) -> JSONResponse:
-        checks: dict[str, Any] = {
-            "database": _check_database(db),
-            "redis": _check_redis(request.app, settings),
-        }
-        ok = all(v != "down" for v in checks.values())
-        return JSONResponse(
-            {"status": "ok" if ok else "down", "checks": checks}, status_code=200 if ok else 503
-        )
-
-    @app.get("/ready", tags=["platform"], summary="Ready to serve: database migrated to head")
-    def ready() -> JSONResponse:
-        try:
-            at_head = _schema_at_head(db)
-        except Exception as exc:
-            logger.warning("ready: check failed", extra={"error": str(exc)})
-            at_head = False
-        return JSONResponse(
-            {"status": "ready" if at_head else "not_ready", "migrated": at_head},
-            status_code=200 if at_head else 503,
-        )
+    _add_platform_routes(app, db, settings)
 
     # The UI answers what no route matches (the router's fallback, not a catch-all route).
     mount_frontend(app, settings.frontend_dist)

@@ -173,9 +173,11 @@ def build(dbname: str | None = None) -> Fixture:
 
 def serve(
     url: str, port: int, workers: int, pool_size: int, *, loop: str = "uvloop",
-    http: str = "httptools",
+    http: str = "httptools", cwd: Path = REPO,
 ) -> subprocess.Popen[bytes]:
-    """Start uvicorn (``workers`` processes) on 127.0.0.1:``port``; wait until healthy."""
+    """Start uvicorn (``workers`` processes) on 127.0.0.1:``port``; wait until healthy.
+
+    ``cwd`` is the checkout whose code is served (the old-vs-new benchmark serves two)."""
     import httpx
 
     env = {
@@ -185,13 +187,14 @@ def serve(
         "QM_LOG_LEVEL": "WARNING",
         "QM_DB_POOL_SIZE": str(pool_size),
         "QM_ACCESS_TOKEN_MINUTES": str(TOKEN_MINUTES),
+        "PYTHONPATH": str(cwd),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
          "--loop", loop, "--http", http,
          "--no-access-log", "--log-level", "warning"],
-        cwd=REPO, env=env,
+        cwd=cwd, env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

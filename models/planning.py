@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -38,7 +39,20 @@ from models.base import (
 BLUEPRINT_KINDS = ("craft", "refine")
 CRAFT_STATUSES = ("planned", "in_progress", "completed", "cancelled")
 GOAL_STATUSES = ("active", "completed", "cancelled")
-PLAN_STATUSES = ("queued", "solving", "done", "failed")
+
+
+class JobStatus(StrEnum):
+    """Where a plan or a what-if variant is in its solve: ``queued`` -> ``solving`` (a worker
+    holds it, heartbeat in ``locked_at``) -> ``done`` or ``failed``; a stale ``solving`` goes
+    back to ``queued``."""
+
+    QUEUED = "queued"
+    SOLVING = "solving"
+    DONE = "done"
+    FAILED = "failed"
+
+
+PLAN_STATUSES = tuple(s.value for s in JobStatus)
 
 
 class Blueprint(UUIDPrimaryKey, Timestamps, Base):

@@ -29,6 +29,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
 from api.core.db import Database
+from api.core.outbox import OutboxJobs, OutboxRelay
 from api.core.settings import Settings
 from api.plans import tasks
 
@@ -40,13 +41,6 @@ VARIANT_ACTOR = "solve_variant"
 # Dramatiq's own limits on a solve message; the engine's time_limit is far below this.
 SOLVE_TIME_LIMIT_MS = 15 * 60 * 1000
 SOLVE_MAX_RETRIES = 3
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 @dataclass
@@ -93,16 +87,26 @@ class Runtime:
             self._reaper.start()
 
     def reap(self) -> int:
-        """Requeue plans with a stale heartbeat (and lost queued ones); return how many."""
-        ids = tasks.reclaim_stale_plans(self.database, stale_seconds=stale_seconds())
-        for plan_id in ids:
-            self.enqueue_plan(plan_id)
-        variants = tasks.reclaim_stale_variants(self.database, stale_seconds=stale_seconds())
-        self.enqueue_variants(variants)
-        return len(ids) + len(variants)
+        """Requeue plans with a stale heartbeat (and lost queued ones); return how many.
+
+        Through the job outbox, like every enqueue: the plans go back to ``queued`` and their
+        outbox rows are written in one transaction, sent right after it commits; a broker that
+        is down leaves the rows for the outbox relays' retry loop instead of losing the jobs.
+        """
+        stale = self.settings.plan_stale_seconds
+        relay = OutboxRelay(self.database, self)  # no loop of its own: sends after commit
+        with self.database.session_scope() as session:
+            plans = tasks.reclaim_stale_plans(session, stale_seconds=stale)
+            variants = tasks.reclaim_stale_variants(session, stale_seconds=stale)
+            jobs = OutboxJobs(session, relay)
+            for plan_id in plans:
+                jobs.enqueue_plan(plan_id)
+            if variants:
+                jobs.enqueue_variants(variants)
+        return len(plans) + len(variants)
 
     def _reap_loop(self) -> None:
-        interval = _env_float("QM_REAPER_INTERVAL_SECONDS", 15.0)
+        interval = self.settings.reaper_interval_seconds
         while not self._stop.is_set():
             try:
                 count = self.reap()
@@ -125,28 +129,26 @@ class Runtime:
             _runtimes[:] = [r for r in _runtimes if r is not self]
 
 
-def heartbeat_seconds() -> float:
-    """How often a solving worker refreshes ``plans.locked_at``."""
-    return _env_float("QM_PLAN_HEARTBEAT_SECONDS", 5.0)
-
-
-def stale_seconds() -> float:
-    """A ``solving`` plan whose heartbeat is older than this is taken back."""
-    return _env_float("QM_PLAN_STALE_SECONDS", 60.0)
-
-
 def build_broker(settings: Settings) -> dramatiq.Broker:
     """RedisBroker when ``settings.redis_url`` is set, else an in-process StubBroker."""
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        # QM_DRAMATIQ_NAMESPACE separates deployments (and test runs) sharing one Redis.
         broker: dramatiq.Broker = RedisBroker(  # type: ignore[no-untyped-call]
             url=settings.redis_url, heartbeat_timeout=30_000,
-            namespace=os.environ.get("QM_DRAMATIQ_NAMESPACE", "dramatiq"),
+            namespace=settings.dramatiq_namespace,
         )
         return broker
     return StubBroker()
+
+
+def _test_solve_delay() -> float:
+    """QM_TEST_SOLVE_DELAY (test environment only): lets tests/workers/test_redis_worker.py
+    kill a worker mid-solve. Not a setting: production never reads it."""
+    try:
+        return float(os.environ.get("QM_TEST_SOLVE_DELAY", "0"))
+    except ValueError:
+        return 0.0
 
 
 def declare_actors(runtime: Runtime) -> None:
@@ -157,11 +159,10 @@ def declare_actors(runtime: Runtime) -> None:
             runtime.database,
             uuid.UUID(plan_id),
             worker_id=runtime.worker_id,
-            heartbeat_seconds=heartbeat_seconds(),
-            stale_seconds=stale_seconds(),
+            heartbeat_seconds=runtime.settings.plan_heartbeat_seconds,
+            stale_seconds=runtime.settings.plan_stale_seconds,
             redis_url=runtime.settings.redis_url,
-            test_delay=_env_float("QM_TEST_SOLVE_DELAY", 0.0)
-            if runtime.settings.environment == "test" else 0.0,
+            test_delay=_test_solve_delay() if runtime.settings.environment == "test" else 0.0,
         )
 
     def solve_variant(variant_id: str) -> None:
@@ -169,7 +170,7 @@ def declare_actors(runtime: Runtime) -> None:
             runtime.database,
             uuid.UUID(variant_id),
             worker_id=runtime.worker_id,
-            stale_seconds=stale_seconds(),
+            stale_seconds=runtime.settings.plan_stale_seconds,
             redis_url=runtime.settings.redis_url,
         )
 

@@ -1,0 +1,1 @@
+"""Shared plumbing of every domain: database sessions, auth dependencies, errors, settings."""

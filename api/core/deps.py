@@ -21,6 +21,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import and_, bindparam, select
 from starlette.requests import HTTPConnection
 
+from api.core.authcache import AuthCache, detached_copy, register
 from api.core.db import DbSession
 from api.core.errors import Forbidden, NotFound, Unauthorized
 from api.core.permissions import Action, Role, min_role_for, role_at_least
@@ -158,6 +159,22 @@ def _check_active(ctx: AuthContext) -> AuthContext:
     return ctx
 
 
+def auth_cache(request: Request, settings: Settings) -> AuthCache | None:
+    """The app's cache of verified callers, for a read with a JWT (else None)."""
+    if request.method not in SAFE_METHODS:
+        return None
+    cache: AuthCache | None = getattr(request.app.state, "auth_cache", None)
+    if cache is None:
+        cache = register(AuthCache(settings.auth_cache_seconds))
+        request.app.state.auth_cache = cache
+    return cache if cache.enabled else None
+
+
+def _cacheable(ctx: AuthContext) -> AuthContext:
+    """A copy of ``ctx`` whose user is bound to no session (safe to share between requests)."""
+    return AuthContext(detached_copy(ctx.user), ctx.method, ctx.scopes, ctx.token_id)
+
+
 def _authenticate(
     request: Request, session: DbSession, settings: Settings, token: str | None
 ) -> AuthContext:
@@ -170,7 +187,14 @@ def _authenticate(
     if token.startswith(PAT_PREFIX):
         ctx = _authenticate_pat(session, token)
     else:
-        ctx = _authenticate_jwt(session, token, settings)
+        cache = auth_cache(request, settings)
+        cached: AuthContext | None = cache.get(token, None) if cache else None
+        if cached is not None:
+            request.state.auth = cached
+            return cached
+        ctx = _check_active(_authenticate_jwt(session, token, settings))
+        if cache is not None:
+            cache.put(token, None, ctx.user.id, _cacheable(ctx))
     _remember(request, _check_active(ctx))
     return ctx
 
@@ -286,13 +310,23 @@ def _auth_and_membership(
     """
     done: AuthContext | None = getattr(request.state, "auth", None)
     if done is None and token and not token.startswith(PAT_PREFIX):
+        cache = auth_cache(request, settings)
+        hit: tuple[AuthContext, OrganizationMember | None] | None = (
+            cache.get(token, org_id) if cache else None)
+        if hit is not None:
+            request.state.auth = hit[0]
+            return hit
         claims = decode_access_token(token, settings)
         row = session.execute(
             _USER_AND_MEMBERSHIP, {"user_id": _jwt_user_id(claims), "org_id": org_id}
         ).first()
         ctx = _check_active(_jwt_context(row[0] if row else None, claims))
+        membership = row[1] if row else None
+        if cache is not None and membership is not None:  # a new member must not wait
+            cache.put(token, org_id, ctx.user.id, (
+                _cacheable(ctx), detached_copy(membership) if membership is not None else None))
         _remember(request, ctx)
-        return ctx, row[1] if row else None
+        return ctx, membership
     ctx = done or _authenticate(request, session, settings, token)
     membership = session.scalar(
         select(OrganizationMember).where(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
 import time
 import uuid
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _request_id: ContextVar[str | None] = ContextVar("qm_request_id", default=None)
@@ -21,35 +22,39 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 access_logger = logging.getLogger("quartermaster.access")
 
-# uvicorn adds an ANSI-coloured duplicate of each message; keep JSON lines plain.
-_STD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
-
 
 def get_request_id() -> str | None:
     """The id of the request being handled (None outside a request)."""
     return _request_id.get()
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id and any extras."""
+def _json_default(value: object) -> str:
+    """ISO 8601 for datetimes (the ``time`` field), ``str()`` for anything else."""
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
-    def format(self, record: logging.LogRecord) -> str:
-        """Render ``record`` as JSON."""
-        payload: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
+
+class JsonFormatter(_LibraryJsonFormatter):
+    """One JSON object per line (python-json-logger): time, level, logger, message,
+    request_id and any ``extra`` fields."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",
+            json_default=_json_default,
+            # uvicorn adds an ANSI-coloured duplicate of each message; keep JSON lines plain.
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
+        )
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        """The library's fields plus the id of the request being handled."""
+        super().add_fields(log_data, record, message_dict)
         request_id = get_request_id()
         if request_id:
-            payload["request_id"] = request_id
-        for key, value in vars(record).items():
-            if key not in _STD_ATTRS and not key.startswith("_"):
-                payload[key] = value
-        if record.exc_info:
-            payload["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str)
+            log_data["request_id"] = request_id
 
 
 class _RequestIdFilter(logging.Filter):

@@ -210,6 +210,7 @@ class WriteLimitMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Count an unsafe ``/api/`` request against its client; 429 when over the limit."""
         if (scope["type"] == "http" and scope["method"] not in SAFE_METHODS
                 and scope["path"].startswith("/api/")):
             request = Request(scope)

@@ -37,9 +37,20 @@ class Settings(BaseSettings):
     # How often the job outbox relay retries while the broker is unreachable (and looks for
     # rows other processes left); a job written while Redis is up is sent at once anyway.
     outbox_poll_seconds: float = Field(default=2.0, gt=0, le=300)
+    # Plan workers (workers/broker.py, docs/planning.md): a solving worker refreshes its
+    # heartbeat this often; a plan whose heartbeat is older than plan_stale_seconds is taken
+    # back by the reaper, which looks every reaper_interval_seconds.
+    plan_heartbeat_seconds: float = Field(default=5.0, gt=0, le=3600)
+    plan_stale_seconds: float = Field(default=60.0, gt=0, le=86400)
+    reaper_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
+    # Dramatiq's Redis key prefix: separates deployments (and test runs) sharing one Redis.
+    dramatiq_namespace: str = Field(default="dramatiq", min_length=1, max_length=100)
     secret_key: str = DEV_SECRET_KEY
     jwt_algorithm: Literal["HS256"] = "HS256"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Reads reuse a verified caller (token, user, membership) this long; at most 1 second so
+    # a revocation elsewhere still wins within a second; 0 turns it off (api/core/authcache.py).
+    auth_cache_seconds: float = Field(default=1.0, ge=0, le=1)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     # Comma-separated in the environment; NoDecode stops pydantic-settings expecting JSON.
     cors_origins: Annotated[list[str], NoDecode] = Field(

@@ -1,0 +1,1 @@
+"""The item catalogue (shared) and org-private items."""

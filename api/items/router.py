@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.httpcache import conditional_json
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.items import service
@@ -27,19 +28,20 @@ OrgRead = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))
 OrgManage = Annotated[OrgAccess, Depends(org_member(action=Action.ITEMS_MANAGE))]
 
 
-@router.get("/items", summary="The shared item catalogue")
+@router.get("/items", summary="The shared item catalogue", response_model=Page[ItemOut])
 def list_shared_items(
+    request: Request,
     session: DbSession,
     page: Paging,
     user: CurrentUser,
     match: Match = None,
     q: Search = None,
     category: CategoryQ = None,
-) -> Page[ItemOut]:
+) -> Response:
     """Ores, refined materials, crafting materials and parts; read-only."""
     items, total = service.list_items(session, None, match=match, q=q, category=category,
                                       page=page)
-    return page.page(service.to_outs(session, items), total)
+    return conditional_json(request, page.page(service.to_outs(session, items), total))
 
 
 @router.get("/items/{item_id}", summary="One shared item")
@@ -48,8 +50,10 @@ def get_shared_item(item_id: uuid.UUID, session: DbSession, user: CurrentUser) -
     return service.to_outs(session, [service.get_item(session, None, item_id)])[0]
 
 
-@router.get("/orgs/{org_id}/items", summary="Shared and org-private items; name/alias lookup")
+@router.get("/orgs/{org_id}/items", summary="Shared and org-private items; name/alias lookup",
+            response_model=Page[ItemOut])
 def list_org_items(
+    request: Request,
     session: DbSession,
     page: Paging,
     access: OrgRead,
@@ -57,7 +61,7 @@ def list_org_items(
     q: Search = None,
     category: CategoryQ = None,
     scope: Annotated[Literal["all", "shared", "org"], Query()] = "all",
-) -> Page[ItemOut]:
+) -> Response:
     """``match=Quantainium`` finds Quantanium through its alias."""
     items, total = service.list_items(
         session,
@@ -68,7 +72,7 @@ def list_org_items(
         scope=scope,
         page=page,
     )
-    return page.page(service.to_outs(session, items), total)
+    return conditional_json(request, page.page(service.to_outs(session, items), total))
 
 
 @router.post(

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api.core.authcache import forget_users
 from api.core.db import LIVE_REDIS_URL_KEY, after_commit
 
 logger = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ def announce_access_changed(session: Session, user_ids: Iterable[uuid.UUID]) -> 
         return
 
     def send() -> None:
+        forget_users(targets)  # this process's cached callers (api/core/authcache.py)
         for user_id in targets:
             message = json.dumps({"type": ACCESS_CHANGED, "user_id": user_id})
             _send(user_channel(user_id), message, redis_url)

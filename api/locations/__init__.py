@@ -1,0 +1,1 @@
+"""The location tree: the shared universe plus org and personal locations."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.httpcache import conditional_json
 from api.core.pagination import Page, PageParams, Paging
 from api.core.permissions import Action
 from api.locations import service
@@ -92,15 +93,17 @@ def universe_ancestors(
 # --- org locations ---------------------------------------------------------------------------
 
 
-@router.get("/orgs/{org_id}/locations", summary="The universe plus the org's own locations")
+@router.get("/orgs/{org_id}/locations", summary="The universe plus the org's own locations",
+            response_model=Page[LocationOut])
 def list_org_locations(
+    request: Request,
     session: DbSession,
     page: Paging,
     access: OrgRead,
     kind: Kinds = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Only direct children")] = None,
     include_universe: bool = True,
-) -> Page[LocationOut]:
+) -> Response:
     """Flat, paged, ordered by path; ``include_universe=false`` lists only the org's own."""
     rows, total = service.list_locations(
         session,
@@ -110,7 +113,7 @@ def list_org_locations(
         parent_id=parent_id,
         page=page,
     )
-    return _page(rows, total, page)
+    return conditional_json(request, _page(rows, total, page))
 
 
 @router.post(

@@ -338,6 +338,52 @@ def source_ref(source_id: str) -> tuple[str, uuid.UUID]:
     return tier, uuid.UUID(raw)
 
 
+def _refuse_changed_stock(plan_id: uuid.UUID, org_id: uuid.UUID, takes: dict[str, Decimal],
+                          stock_ids: dict[str, uuid.UUID], locked: dict[uuid.UUID, Any],
+                          snapshot: dict[str, Any]) -> None:
+    """409 ``changes`` when a locked row the plan takes is gone, no longer serves the org, or
+    has less available than the plan takes (compared with the plan's snapshot)."""
+    changes: list[dict[str, Any]] = []
+    for sid, stock_id in sorted(stock_ids.items()):
+        src = snapshot[sid]
+        row = locked.get(stock_id)
+        serves = row is not None and (row.organization_id == org_id
+                                      or row.shared_with_org_id == org_id)
+        now = (row.quantity - row.reserved) if row is not None and serves else Decimal(0)
+        if now < takes[sid]:
+            changes.append({"source": sid, "stock_id": str(stock_id), "item_id": src.item,
+                            "location_id": src.location,
+                            "snapshot_available": src.available, "now_available": float(now),
+                            "plan_takes": float(takes[sid]),
+                            "reason": "gone" if row is None else
+                            "no longer shared" if not serves else "less available"})
+    if changes:
+        raise Conflict(f"Stock changed since the plan was made ({len(changes)} row(s)); "
+                       "request a new plan", plan_id=plan_id, changes=changes)
+
+
+def _shopping_list(session: Session, problem: Any, takes: dict[str, Decimal],
+                   snapshot: dict[str, Any]) -> list[ShoppingLine]:
+    """The market takes of a plan with their expected cost, by source id."""
+    market = {sid: source_ref(sid)[1] for sid in takes if sid.startswith("market:")}
+    listings = repository.listings(session, set(market.values()))
+    names = {i.id: i.name for i in problem.items}
+    places = {loc.id: loc.name for loc in problem.locations}
+    shopping: list[ShoppingLine] = []
+    for sid, listing_id in sorted(market.items()):
+        src = snapshot[sid]
+        listing = listings.get(listing_id)
+        price = src.unit_price or 0.0
+        qty = float(takes[sid])
+        shopping.append(ShoppingLine(
+            item_id=uuid.UUID(src.item), item=names.get(src.item, src.item),
+            listing_id=listing_id,
+            terminal=(listing.holder_name if listing is not None else None) or src.holder,
+            location_id=uuid.UUID(src.location), location=places.get(src.location, src.location),
+            quantity=qty, unit_price=price, expected_cost=round(qty * price, 4)))
+    return shopping
+
+
 def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, plan_id: uuid.UUID,
                *, redis_url: str | None = None) -> ApplyOut:
     """Turn a done plan into planned crafts and reservations, in the caller's transaction.
@@ -371,23 +417,7 @@ def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, plan_id:
         takes[take.source] = takes.get(take.source, Decimal(0)) + _dec(take.quantity)
     stock_ids = {sid: source_ref(sid)[1] for sid in takes if not sid.startswith("market:")}
     locked = stock_repo.lock_stocks(session, sorted(stock_ids.values())) if stock_ids else {}
-    changes: list[dict[str, Any]] = []
-    for sid, stock_id in sorted(stock_ids.items()):
-        src = snapshot[sid]
-        row = locked.get(stock_id)
-        serves = row is not None and (row.organization_id == org_id
-                                      or row.shared_with_org_id == org_id)
-        now = (row.quantity - row.reserved) if row is not None and serves else Decimal(0)
-        if now < takes[sid]:
-            changes.append({"source": sid, "stock_id": str(stock_id), "item_id": src.item,
-                            "location_id": src.location,
-                            "snapshot_available": src.available, "now_available": float(now),
-                            "plan_takes": float(takes[sid]),
-                            "reason": "gone" if row is None else
-                            "no longer shared" if not serves else "less available"})
-    if changes:
-        raise Conflict(f"Stock changed since the plan was made ({len(changes)} row(s)); "
-                       "request a new plan", plan_id=plan.id, changes=changes)
+    _refuse_changed_stock(plan.id, org_id, takes, stock_ids, locked, snapshot)
 
     delivery = uuid.UUID(problem.policy.delivery_location)
     crafts: dict[str, Craft] = {}
@@ -432,22 +462,8 @@ def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, plan_id:
         if sid in stock_ids:
             reserve(sid, rest, None, "surplus taken by the plan")
 
-    market = {sid: source_ref(sid)[1] for sid in takes if sid.startswith("market:")}
-    listings = repository.listings(session, set(market.values()))
-    names = {i.id: i.name for i in problem.items}
+    shopping = _shopping_list(session, problem, takes, snapshot)
     places = {loc.id: loc.name for loc in problem.locations}
-    shopping: list[ShoppingLine] = []
-    for sid, listing_id in sorted(market.items()):
-        src = snapshot[sid]
-        listing = listings.get(listing_id)
-        price = src.unit_price or 0.0
-        qty = float(takes[sid])
-        shopping.append(ShoppingLine(
-            item_id=uuid.UUID(src.item), item=names.get(src.item, src.item),
-            listing_id=listing_id,
-            terminal=(listing.holder_name if listing is not None else None) or src.holder,
-            location_id=uuid.UUID(src.location), location=places.get(src.location, src.location),
-            quantity=qty, unit_price=price, expected_cost=round(qty * price, 4)))
     trips = [TripLine(location_id=uuid.UUID(t.location),
                       location=places.get(t.location, t.location),
                       trips=t.trips, volume_scu=t.volume_scu) for t in result.trips]

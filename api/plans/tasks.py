@@ -27,7 +27,7 @@ from engine.plan import PlanStatus, parse_plan
 from engine.problem import ProblemValidationError, parse_problem
 from engine.solve import solve
 from engine.whatif import WhatIfValidationError, parse_variants, run_whatif
-from models.planning import Plan, PlanVariant
+from models.planning import JobStatus, Plan, PlanVariant
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,12 @@ def claim(database: Database, plan_id: uuid.UUID, worker_id: str,
             .where(
                 Plan.id == plan_id,
                 or_(
-                    Plan.status == "queued",
-                    (Plan.status == "solving")
+                    Plan.status == JobStatus.QUEUED,
+                    (Plan.status == JobStatus.SOLVING)
                     & (Plan.locked_at < now - timedelta(seconds=stale_seconds)),
                 ),
             )
-            .values(status="solving", locked_by=worker_id, locked_at=now, started_at=now,
+            .values(status=JobStatus.SOLVING, locked_by=worker_id, locked_at=now, started_at=now,
                     attempts=Plan.attempts + 1, error=None)
             .execution_options(synchronize_session=False)
         )
@@ -99,10 +99,10 @@ def next_fair_plan(session: Session) -> uuid.UUID | None:
     """The queued plan the next free worker should solve (see "fair dispatch" above)."""
     waiting = (select(Plan.organization_id.label("org"),
                       func.min(Plan.created_at).label("oldest"))
-               .where(Plan.status == "queued").group_by(Plan.organization_id).subquery())
+               .where(Plan.status == JobStatus.QUEUED).group_by(Plan.organization_id).subquery())
     rows = session.execute(
         select(waiting.c.org,
-               func.sum(case((Plan.status == "solving", 1), else_=0)),
+               func.sum(case((Plan.status == JobStatus.SOLVING, 1), else_=0)),
                func.max(Plan.started_at), waiting.c.oldest)
         .join(Plan, Plan.organization_id == waiting.c.org)
         .group_by(waiting.c.org, waiting.c.oldest)
@@ -111,7 +111,7 @@ def next_fair_plan(session: Session) -> uuid.UUID | None:
     if org is None:
         return None
     return session.scalar(select(Plan.id).where(Plan.organization_id == org,
-                                                Plan.status == "queued")
+                                                Plan.status == JobStatus.QUEUED)
                           .order_by(Plan.created_at, Plan.id).limit(1))
 
 
@@ -121,11 +121,12 @@ def next_fair_variant(session: Session) -> uuid.UUID | None:
     waiting = (select(Plan.organization_id.label("org"),
                       func.min(PlanVariant.created_at).label("oldest"))
                .join(Plan, Plan.id == PlanVariant.plan_id)
-               .where(PlanVariant.status == "queued").group_by(Plan.organization_id).subquery())
+               .where(PlanVariant.status == JobStatus.QUEUED)
+               .group_by(Plan.organization_id).subquery())
     rows = session.execute(
         select(waiting.c.org,
-               func.sum(case((PlanVariant.status == "solving", 1), else_=0)),
-               func.max(case((PlanVariant.status != "queued", PlanVariant.updated_at))),
+               func.sum(case((PlanVariant.status == JobStatus.SOLVING, 1), else_=0)),
+               func.max(case((PlanVariant.status != JobStatus.QUEUED, PlanVariant.updated_at))),
                waiting.c.oldest)
         .join(Plan, Plan.organization_id == waiting.c.org)
         .join(PlanVariant, PlanVariant.plan_id == Plan.id)
@@ -135,7 +136,8 @@ def next_fair_variant(session: Session) -> uuid.UUID | None:
     if org is None:
         return None
     return session.scalar(select(PlanVariant.id).join(Plan, Plan.id == PlanVariant.plan_id)
-                          .where(Plan.organization_id == org, PlanVariant.status == "queued")
+                          .where(Plan.organization_id == org,
+                                 PlanVariant.status == JobStatus.QUEUED)
                           .order_by(PlanVariant.created_at, PlanVariant.id).limit(1))
 
 
@@ -162,7 +164,7 @@ def _heartbeat(database: Database, plan_id: uuid.UUID, worker_id: str, every: fl
                 s.execute(
                     update(model)
                     .where(model.id == plan_id, model.locked_by == worker_id,
-                           model.status == "solving")
+                           model.status == JobStatus.SOLVING)
                     .values(locked_at=_now())
                     .execution_options(synchronize_session=False)
                 )
@@ -176,7 +178,8 @@ def _finish(database: Database, plan_id: uuid.UUID, worker_id: str, values: dict
     with database.session_scope() as s:
         result = s.execute(
             update(Plan)
-            .where(Plan.id == plan_id, Plan.locked_by == worker_id, Plan.status == "solving")
+            .where(Plan.id == plan_id, Plan.locked_by == worker_id,
+                   Plan.status == JobStatus.SOLVING)
             .values(locked_by=None, locked_at=None, **values)
             .execution_options(synchronize_session=False)
         )
@@ -201,16 +204,16 @@ def solve_document(problem_doc: dict[str, Any], time_limit: float | None) -> dic
     try:
         problem = parse_problem(problem_doc)
     except ProblemValidationError as exc:
-        return {"status": "failed", "error": f"invalid problem: {exc}",
+        return {"status": JobStatus.FAILED, "error": f"invalid problem: {exc}",
                 "finished_at": _now()}
     plan = solve(problem, time_limit=time_limit)
     document = plan.to_document()
     if plan.status in (PlanStatus.INVALID, PlanStatus.INFEASIBLE):
         reasons = "; ".join(str(e.get("message", e)) for e in plan.errors) or plan.status.value
-        return {"status": "failed", "plan": document,
+        return {"status": JobStatus.FAILED, "plan": document,
                 "error": f"{plan.status.value}: {reasons}", "finished_at": _now()}
     explanation = explain(problem, plan).model_dump(mode="json")
-    return {"status": "done", "plan": document, "explanation": explanation,
+    return {"status": JobStatus.DONE, "plan": document, "explanation": explanation,
             "finished_at": _now()}
 
 
@@ -224,10 +227,10 @@ def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
         logger.info("no plan claimable; message ignored", extra={"plan_id": str(plan_id)})
         return
     plan_id = plan.id
-    publish(plan.organization_id, _status_event(plan_id, "solving"), redis_url=redis_url)
+    publish(plan.organization_id, _status_event(plan_id, JobStatus.SOLVING), redis_url=redis_url)
     if plan.attempts > MAX_ATTEMPTS:
         _finish(database, plan_id, worker_id,
-                {"status": "failed", "finished_at": _now(),
+                {"status": JobStatus.FAILED, "finished_at": _now(),
                  "error": f"gave up after {MAX_ATTEMPTS} attempts that did not finish"},
                 redis_url)
         return
@@ -246,7 +249,7 @@ def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
             s.execute(
                 update(Plan)
                 .where(Plan.id == plan_id, Plan.locked_by == worker_id)
-                .values(status="queued", locked_by=None, locked_at=None)
+                .values(status=JobStatus.QUEUED, locked_by=None, locked_at=None)
                 .execution_options(synchronize_session=False)
             )
         raise
@@ -256,30 +259,30 @@ def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
         logger.warning("lost the claim before finishing", extra={"plan_id": str(plan_id)})
 
 
-def reclaim_stale_plans(database: Database, *, stale_seconds: float) -> list[uuid.UUID]:
+def reclaim_stale_plans(s: Session, *, stale_seconds: float) -> list[uuid.UUID]:
     """Plans to enqueue again: ``solving`` with a stale heartbeat (set back to ``queued``) and
-    ``queued`` ones untouched for as long (their message may have been lost)."""
+    ``queued`` ones untouched for as long (their message may have been lost). Runs in the
+    caller's transaction, which also writes their outbox rows."""
     cutoff = _now() - timedelta(seconds=stale_seconds)
-    with database.session_scope() as s:
-        stale = list(s.scalars(
-            select(Plan.id).where(Plan.status == "solving", Plan.locked_at < cutoff)
-        ))
-        if stale:
-            s.execute(
-                update(Plan)
-                .where(Plan.id.in_(stale), Plan.status == "solving", Plan.locked_at < cutoff)
-                .values(status="queued", locked_by=None, locked_at=None)
-                .execution_options(synchronize_session=False)
-            )
-        lost = list(s.scalars(
-            select(Plan.id).where(Plan.status == "queued", Plan.updated_at < cutoff)
-        ))
-        if lost:
-            # Touch them so one lost message is re-sent once per stale period, not every pass.
-            s.execute(
-                update(Plan).where(Plan.id.in_(lost)).values(updated_at=_now())
-                .execution_options(synchronize_session=False)
-            )
+    stale = list(s.scalars(
+        select(Plan.id).where(Plan.status == JobStatus.SOLVING, Plan.locked_at < cutoff)
+    ))
+    if stale:
+        s.execute(
+            update(Plan)
+            .where(Plan.id.in_(stale), Plan.status == JobStatus.SOLVING, Plan.locked_at < cutoff)
+            .values(status=JobStatus.QUEUED, locked_by=None, locked_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    lost = list(s.scalars(
+        select(Plan.id).where(Plan.status == JobStatus.QUEUED, Plan.updated_at < cutoff)
+    ))
+    if lost:
+        # Touch them so one lost message is re-sent once per stale period, not every pass.
+        s.execute(
+            update(Plan).where(Plan.id.in_(lost)).values(updated_at=_now())
+            .execution_options(synchronize_session=False)
+        )
     return stale + [p for p in lost if p not in stale]
 
 
@@ -303,12 +306,12 @@ def solve_variant_document(problem_doc: dict[str, Any], base_doc: dict[str, Any]
                                    "variants": [{"name": name, "changes": changes}]})
         report = run_whatif(problem, variants, base_plan=base, time_limit=time_limit)
     except (ProblemValidationError, WhatIfValidationError) as exc:
-        return {"status": "failed", "error": f"invalid variant: {exc}"}
+        return {"status": JobStatus.FAILED, "error": f"invalid variant: {exc}"}
     result = report.variants[0].model_dump(mode="json", by_alias=True)
     result["plan"] = report.variants[0].plan.to_document()
     if result["status"] in (PlanStatus.INVALID.value, PlanStatus.INFEASIBLE.value):
-        return {"status": "failed", "result": result, "error": result["status"]}
-    return {"status": "done", "result": result}
+        return {"status": JobStatus.FAILED, "result": result, "error": result["status"]}
+    return {"status": JobStatus.DONE, "result": result}
 
 
 def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
@@ -329,10 +332,10 @@ def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
         org_id, problem_doc, base_doc = base.organization_id, base.problem, base.plan
         time_limit = (base.request or {}).get("time_limit")
         name, changes, attempts = variant.name, list(variant.changes), variant.attempts
-        event = _variant_event(variant, "solving")
+        event = _variant_event(variant, JobStatus.SOLVING)
     publish(org_id, event, redis_url=redis_url)
     if attempts > MAX_ATTEMPTS or problem_doc is None or base_doc is None:
-        values: dict[str, Any] = {"status": "failed", "error": (
+        values: dict[str, Any] = {"status": JobStatus.FAILED, "error": (
             f"gave up after {MAX_ATTEMPTS} attempts that did not finish"
             if attempts > MAX_ATTEMPTS else "the base plan has no solved plan")}
     else:
@@ -347,7 +350,7 @@ def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
                 s.execute(update(PlanVariant)
                           .where(PlanVariant.id == variant_id,
                                  PlanVariant.locked_by == worker_id)
-                          .values(status="queued", locked_by=None, locked_at=None)
+                          .values(status=JobStatus.QUEUED, locked_by=None, locked_at=None)
                           .execution_options(synchronize_session=False))
             raise
         finally:
@@ -356,7 +359,7 @@ def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
         done = s.execute(
             update(PlanVariant)
             .where(PlanVariant.id == variant_id, PlanVariant.locked_by == worker_id,
-                   PlanVariant.status == "solving")
+                   PlanVariant.status == JobStatus.SOLVING)
             .values(locked_by=None, locked_at=None, **values)
             .execution_options(synchronize_session=False)
         )
@@ -375,10 +378,10 @@ def _claim_variant(database: Database, variant_id: uuid.UUID, worker_id: str,
         claimed = s.execute(
             update(PlanVariant)
             .where(PlanVariant.id == variant_id,
-                   or_(PlanVariant.status == "queued",
-                       (PlanVariant.status == "solving")
+                   or_(PlanVariant.status == JobStatus.QUEUED,
+                       (PlanVariant.status == JobStatus.SOLVING)
                        & (PlanVariant.locked_at < now - timedelta(seconds=stale_seconds))))
-            .values(status="solving", locked_by=worker_id, locked_at=now,
+            .values(status=JobStatus.SOLVING, locked_by=worker_id, locked_at=now,
                     attempts=PlanVariant.attempts + 1, error=None)
             .execution_options(synchronize_session=False)
         )
@@ -400,23 +403,23 @@ def _claim_next_variant(database: Database, message_variant_id: uuid.UUID, worke
     return None
 
 
-def reclaim_stale_variants(database: Database, *, stale_seconds: float) -> list[uuid.UUID]:
+def reclaim_stale_variants(s: Session, *, stale_seconds: float) -> list[uuid.UUID]:
     """Variants to enqueue again: ``solving`` with a stale heartbeat (back to ``queued``)
-    and ``queued`` ones untouched for a stale period (lost message)."""
+    and ``queued`` ones untouched for a stale period (lost message); in the caller's
+    transaction."""
     cutoff = _now() - timedelta(seconds=stale_seconds)
-    with database.session_scope() as s:
-        stale = list(s.scalars(select(PlanVariant.id).where(
-            PlanVariant.status == "solving", PlanVariant.locked_at < cutoff)))
-        if stale:
-            s.execute(update(PlanVariant)
-                      .where(PlanVariant.id.in_(stale), PlanVariant.status == "solving",
-                             PlanVariant.locked_at < cutoff)
-                      .values(status="queued", locked_by=None, locked_at=None)
-                      .execution_options(synchronize_session=False))
-        lost = list(s.scalars(select(PlanVariant.id).where(
-            PlanVariant.status == "queued", PlanVariant.updated_at < cutoff)))
-        if lost:
-            s.execute(update(PlanVariant).where(PlanVariant.id.in_(lost))
-                      .values(updated_at=_now())
-                      .execution_options(synchronize_session=False))
+    stale = list(s.scalars(select(PlanVariant.id).where(
+        PlanVariant.status == JobStatus.SOLVING, PlanVariant.locked_at < cutoff)))
+    if stale:
+        s.execute(update(PlanVariant)
+                  .where(PlanVariant.id.in_(stale), PlanVariant.status == JobStatus.SOLVING,
+                         PlanVariant.locked_at < cutoff)
+                  .values(status=JobStatus.QUEUED, locked_by=None, locked_at=None)
+                  .execution_options(synchronize_session=False))
+    lost = list(s.scalars(select(PlanVariant.id).where(
+        PlanVariant.status == JobStatus.QUEUED, PlanVariant.updated_at < cutoff)))
+    if lost:
+        s.execute(update(PlanVariant).where(PlanVariant.id.in_(lost))
+                  .values(updated_at=_now())
+                  .execution_options(synchronize_session=False))
     return stale + [v for v in lost if v not in stale]

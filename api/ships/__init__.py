@@ -1,0 +1,1 @@
+"""Ships: org and personal ships, their cargo holds as stock locations."""

@@ -88,7 +88,8 @@ def test_plan_requested_while_redis_is_down_is_sent_when_it_is_back(
         body = {"demands": [{"item_id": str(ore.id), "quantity": 2}],
                 "delivery_location_id": str(here.id)}
     down = settings.model_copy(update={"redis_url": proxy.url(_redis_db()),
-                                       "outbox_poll_seconds": 0.2})
+                                       "outbox_poll_seconds": 0.2,
+                                       "dramatiq_namespace": namespace})
     app = create_app(down, database)
 
     def on_broker(plan_id: str) -> bool:
@@ -117,7 +118,8 @@ def test_rolled_back_request_leaves_no_job(
 ) -> None:
     owner = make_user()
     org = make_org(owner)
-    app = create_app(settings.model_copy(update={"redis_url": proxy.url(_redis_db())}), database)
+    app = create_app(settings.model_copy(update={"redis_url": proxy.url(_redis_db()),
+                                                 "dramatiq_namespace": namespace}), database)
     with TestClient(app) as client:
         bad = {"demands": [{"item_id": str(uuid.uuid4()), "quantity": 2}]}
         r = client.post(f"/api/v1/orgs/{org.id}/plans", headers=owner.headers, json=bad)
@@ -132,7 +134,8 @@ def test_live_feed_closes_1011_when_redis_goes_away(
     owner = make_user()
     org = make_org(owner)
     proxy.start()
-    app = create_app(settings.model_copy(update={"redis_url": proxy.url(_redis_db())}), database)
+    app = create_app(settings.model_copy(update={"redis_url": proxy.url(_redis_db()),
+                                                 "dramatiq_namespace": namespace}), database)
     with TestClient(app) as client, \
             client.websocket_connect(f"/api/v1/orgs/{org.id}/live?token={owner.token}") as ws:
         assert ws.receive_json()["type"] == "hello"
