@@ -40,6 +40,8 @@ def _out(plan: Plan, *, full: bool = True) -> PlanOut:
         request=plan.request, plan=plan.plan if full else None,
         explanation=plan.explanation if full else None,
         names=service.plan_names(plan.problem) if full else None, error=plan.error,
+        warnings=(plan.commons or {}).get("warnings", []),
+        commons_versions=(plan.commons or {}).get("versions", {}),
         attempts=plan.attempts, created_at=plan.created_at, started_at=plan.started_at,
         finished_at=plan.finished_at, problem_url=_url(plan) + "/problem")
 
