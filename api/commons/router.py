@@ -33,6 +33,7 @@ router = APIRouter(tags=["commons"])
 
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.BLUEPRINTS_WRITE))]
 PublicRead = Depends(limit("public_reads_per_client"))
+# After CurrentUser in the signature: per-account limits key on the authenticated user.
 Submitting = Depends(limit("commons_submissions_per_account"))
 
 
@@ -62,10 +63,10 @@ def _entity_out(session: DbSession, entity: CommonsEntity) -> EntityOut:
 # -- submissions and moderation ------------------------------------------------------------------
 
 @router.post("/commons/submissions", response_model=SubmissionOut,
-             status_code=status.HTTP_201_CREATED, dependencies=[Submitting],
+             status_code=status.HTTP_201_CREATED,
              summary="Submit a new public entity or a change to one (reviewed before publishing)")
-def submit(request: Request, user: CurrentUser, session: DbSession,
-           body: SubmissionIn) -> SubmissionOut:
+def submit(request: Request, user: CurrentUser, _: Annotated[None, Submitting],
+           session: DbSession, body: SubmissionIn) -> SubmissionOut:
     """Any user may submit; nothing is public until a curator or moderator approves it.
     429 with ``Retry-After`` past the rate limit or the open-submission quota."""
     settings = request.app.state.settings
