@@ -216,10 +216,10 @@ def decide(session: Session, moderator_id: uuid.UUID, submission_id: uuid.UUID,
 
     The pending -> decided step is one conditional UPDATE: of two moderators deciding at once,
     one wins and the other gets 409, so an approval publishes exactly one version."""
-    require_moderator(session, moderator_id)
     sub = repository.get_submission(session, submission_id)
     if sub is None:
         raise NotFound("submission", submission_id)
+    require_moderator(session, moderator_id)
     target: CommonsEntity | None = None
     if body.action == "merge":
         if body.merge_into is None:
@@ -345,10 +345,11 @@ def takedown(session: Session, moderator_id: uuid.UUID, entity_id: uuid.UUID,
              reason: str) -> CommonsEntity:
     """Unpublish an entity: gone from lists and new plans; pinned crafts and stored plan
     snapshots keep the version they used."""
-    require_moderator(session, moderator_id)
-    entity = repository.get_entity(session, entity_id, lock=True)
+    entity = repository.get_entity(session, entity_id)
     if entity is None:
         raise NotFound("commons entity", entity_id)
+    require_moderator(session, moderator_id)
+    entity = repository.get_entity(session, entity_id, lock=True) or entity
     if entity.status == "taken_down":
         raise Conflict("Already taken down", record=f"commons/{entity_id}")
     entity.status, entity.takedown_reason = "taken_down", reason
