@@ -16,6 +16,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -374,7 +375,9 @@ def _publish_existing() -> None:
     ents = sa.Table("commons_entities", meta, autoload_with=bind)
     vers = sa.Table("commons_versions", meta, autoload_with=bind)
 
-    def publish(kind: str, name: str, data: dict, alias: list[str], **link: object) -> None:
+    def publish(
+        kind: str, name: str, data: dict[str, Any], alias: list[str], **link: object
+    ) -> None:
         entity_id = uuid.uuid4()
         bind.execute(
             ents.insert().values(
@@ -419,7 +422,7 @@ def _publish_existing() -> None:
             alias_of.get(row.id, []),
             item_id=row.id,
         )
-    lines: dict[object, list] = {}
+    lines: dict[object, list[Any]] = {}
     for row in bind.execute(sa.select(ings).order_by(ings.c.position)):
         lines.setdefault(row.blueprint_id, []).append(row)
     for row in bind.execute(
