@@ -4,12 +4,14 @@ switch, and the public read API without authentication (``/public``)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 
 from api.commons import service
+from api.commons.cache import CACHE
 from api.commons.schemas import (
     ActionOut,
     DecisionIn,
@@ -30,6 +32,7 @@ from api.core.ratelimit import limit
 from models.commons import CommonsEntity, CommonsSubmission
 
 router = APIRouter(tags=["commons"])
+T = TypeVar("T")
 
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.BLUEPRINTS_WRITE))]
 PublicRead = Depends(limit("public_reads_per_client"))
@@ -140,9 +143,20 @@ def set_hidden(entity_id: uuid.UUID, access: Writer, session: DbSession,
 
 # -- public read API (no authentication) ---------------------------------------------------------
 
-def _page(session: DbSession, kind: str, limit_: int, offset: int) -> EntityPage:
-    rows, total = service.list_entities(session, kind, limit=limit_, offset=offset)
-    return EntityPage(items=[_entity_out(session, e) for e in rows], total=total)
+def _cached(request: Request, compute: Callable[[], T]) -> T:
+    ttl = request.app.state.settings.commons_cache_ttl_seconds
+    # Keyed by app too: each app (one per test, one per process in production) its own data.
+    key = f"{id(request.app)}:{request.url.path}?{request.url.query}"
+    return CACHE.get_or_compute(key, ttl, compute)
+
+
+def _page(request: Request, session: DbSession, kind: str, limit_: int,
+          offset: int) -> EntityPage:
+    def compute() -> EntityPage:
+        rows, total = service.list_entities(session, kind, limit=limit_, offset=offset)
+        return EntityPage(items=[_entity_out(session, e) for e in rows], total=total)
+
+    return _cached(request, compute)
 
 
 Limit = Annotated[int, Query(alias="limit", ge=1, le=200)]
@@ -151,42 +165,48 @@ Offset = Annotated[int, Query(ge=0)]
 
 @router.get("/public/items", response_model=EntityPage, dependencies=[PublicRead],
             summary="Published public items")
-def public_items(session: DbSession, limit_: Limit = 50, offset: Offset = 0) -> EntityPage:
+def public_items(request: Request, session: DbSession, limit_: Limit = 50,
+        offset: Offset = 0) -> EntityPage:
     """No authentication; rate limited per client."""
-    return _page(session, "item", limit_, offset)
+    return _page(request, session, "item", limit_, offset)
 
 
 @router.get("/public/blueprints", response_model=EntityPage, dependencies=[PublicRead],
             summary="Published public blueprints")
-def public_blueprints(session: DbSession, limit_: Limit = 50, offset: Offset = 0) -> EntityPage:
+def public_blueprints(request: Request, session: DbSession, limit_: Limit = 50,
+        offset: Offset = 0) -> EntityPage:
     """No authentication; rate limited per client."""
-    return _page(session, "blueprint", limit_, offset)
+    return _page(request, session, "blueprint", limit_, offset)
 
 
 @router.get("/public/locations", response_model=EntityPage, dependencies=[PublicRead],
             summary="Published public locations")
-def public_locations(session: DbSession, limit_: Limit = 50, offset: Offset = 0) -> EntityPage:
+def public_locations(request: Request, session: DbSession, limit_: Limit = 50,
+        offset: Offset = 0) -> EntityPage:
     """No authentication; rate limited per client."""
-    return _page(session, "location", limit_, offset)
+    return _page(request, session, "location", limit_, offset)
 
 
 @router.get("/public/tags", response_model=EntityPage, dependencies=[PublicRead],
             summary="The public tag taxonomy")
-def public_tags(session: DbSession, limit_: Limit = 50, offset: Offset = 0) -> EntityPage:
+def public_tags(request: Request, session: DbSession, limit_: Limit = 50,
+        offset: Offset = 0) -> EntityPage:
     """No authentication; rate limited per client."""
-    return _page(session, "tag", limit_, offset)
+    return _page(request, session, "tag", limit_, offset)
 
 
 @router.get("/public/search", response_model=list[EntityOut], dependencies=[PublicRead],
             summary="Full-text search over public names, aliases and tags")
 def public_search(
+    request: Request,
     session: DbSession,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     kind: Literal["item", "blueprint", "location", "tag"] | None = None,
     limit_: Annotated[int, Query(alias="limit", ge=1, le=100)] = 20,
 ) -> list[EntityOut]:
     """"quant" finds Quantanium by its name or its aliases; best match first."""
-    return [_entity_out(session, e) for e in service.search(session, q, kind=kind, limit=limit_)]
+    return _cached(request, lambda: [
+        _entity_out(session, e) for e in service.search(session, q, kind=kind, limit=limit_)])
 
 
 @router.get("/public/entities/{entity_id}/versions", response_model=list[VersionOut],

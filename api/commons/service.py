@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from api.blueprints.service import bom_cycles, engine_blueprint, refining_blueprint_in
 from api.commons import repository
+from api.commons.cache import bust_after_commit
 from api.commons.schemas import DATA_MODELS, BlueprintData, DecisionIn, ResubmitIn, SubmissionIn
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from models.commons import CommonsAction, CommonsEntity, CommonsSubmission, CommonsVersion
@@ -245,6 +246,7 @@ def decide(session: Session, moderator_id: uuid.UUID, submission_id: uuid.UUID,
         target.search_text = _search_text(target.name, target.aliases, target.tags)
         sub.entity_id = target.id
         change = {"aliases": [None, new_aliases]}
+        bust_after_commit(session)
     session.flush()
     _log(session, sub, moderator_id, body.action, body.notes, change)
     return sub
@@ -289,6 +291,7 @@ def publish(session: Session, sub: CommonsSubmission, moderator_id: uuid.UUID) -
     session.add(version)
     sub.entity_id = entity.id
     session.flush()
+    bust_after_commit(session)
     return version
 
 
@@ -357,6 +360,7 @@ def takedown(session: Session, moderator_id: uuid.UUID, entity_id: uuid.UUID,
     if current is not None:
         current.status = "taken_down"
     session.flush()
+    bust_after_commit(session)
     _log(session, None, moderator_id, "takedown", reason, {"status": ["published", "taken_down"]},
          entity_id=entity.id)
     return entity

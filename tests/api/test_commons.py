@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.core.db import Database
-from models.commons import CommonsSubmission, CommonsVersion, PlatformRole
+from models.commons import CommonsEntity, CommonsSubmission, CommonsVersion, PlatformRole
 from models.inventory import ItemStock
 from models.planning import Blueprint, BlueprintIngredient
 from tests.api.planning_helpers import make_item, make_location
@@ -363,3 +363,17 @@ def test_two_moderators_approving_at_once_publish_one_version(
             n = s.scalar(select(func.count()).select_from(CommonsVersion).where(
                 CommonsVersion.submission_id == uuid.UUID(sub["id"])))
         assert n == 1
+
+
+def test_public_answers_are_cached_and_busted_on_publish(client: TestClient, make_user: Any,
+                                                         database: Database) -> None:
+    author = make_user()
+    mod = _moderator(make_user, database)
+    assert client.get("/api/v1/public/tags").json()["total"] == 0
+    with database.session_scope() as s:  # written behind the API's back: the cache hides it
+        s.add(CommonsEntity(kind="tag", name="ghost", norm_name="ghost", search_text="ghost"))
+    assert client.get("/api/v1/public/tags").json()["total"] == 0
+    sub = _submit(client, author, "tag", {"name": "mining"})
+    assert _decide(client, mod, sub["id"], "approve").status_code == 200
+    names = {t["name"] for t in client.get("/api/v1/public/tags").json()["items"]}
+    assert names == {"ghost", "mining"}
