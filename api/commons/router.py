@@ -163,36 +163,23 @@ Limit = Annotated[int, Query(alias="limit", ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]
 
 
-@router.get("/public/items", response_model=EntityPage, dependencies=[PublicRead],
-            summary="Published public items")
-def public_items(request: Request, session: DbSession, limit_: Limit = 50,
-        offset: Offset = 0) -> EntityPage:
-    """No authentication; rate limited per client."""
-    return _page(request, session, "item", limit_, offset)
+def _lister(kind: str) -> Callable[..., EntityPage]:
+    def list_public(request: Request, session: DbSession, limit_: Limit = 50,
+                    offset: Offset = 0) -> EntityPage:
+        """No authentication; rate limited per client."""
+        return _page(request, session, kind, limit_, offset)
+
+    list_public.__name__ = f"public_{kind}s"
+    return list_public
 
 
-@router.get("/public/blueprints", response_model=EntityPage, dependencies=[PublicRead],
-            summary="Published public blueprints")
-def public_blueprints(request: Request, session: DbSession, limit_: Limit = 50,
-        offset: Offset = 0) -> EntityPage:
-    """No authentication; rate limited per client."""
-    return _page(request, session, "blueprint", limit_, offset)
-
-
-@router.get("/public/locations", response_model=EntityPage, dependencies=[PublicRead],
-            summary="Published public locations")
-def public_locations(request: Request, session: DbSession, limit_: Limit = 50,
-        offset: Offset = 0) -> EntityPage:
-    """No authentication; rate limited per client."""
-    return _page(request, session, "location", limit_, offset)
-
-
-@router.get("/public/tags", response_model=EntityPage, dependencies=[PublicRead],
-            summary="The public tag taxonomy")
-def public_tags(request: Request, session: DbSession, limit_: Limit = 50,
-        offset: Offset = 0) -> EntityPage:
-    """No authentication; rate limited per client."""
-    return _page(request, session, "tag", limit_, offset)
+for _kind, _summary in [("item", "Published public items"),
+                        ("blueprint", "Published public blueprints"),
+                        ("location", "Published public locations"),
+                        ("tag", "The public tag taxonomy")]:
+    router.add_api_route(f"/public/{_kind}s", _lister(_kind), methods=["GET"],
+                         response_model=EntityPage, dependencies=[PublicRead],
+                         summary=_summary)
 
 
 @router.get("/public/search", response_model=list[EntityOut], dependencies=[PublicRead],
