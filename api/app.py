@@ -46,6 +46,7 @@ ROUTER_MODULES: list[str] = [
     "api.ships.router",
     "api.items.router",
     "api.transfer_io.router",
+    "api.commons.router",
 ]
 
 

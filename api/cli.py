@@ -311,3 +311,31 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+commons_app = typer.Typer(help="Administer the public commons.", no_args_is_help=True)
+app.add_typer(commons_app, name="commons")
+
+
+@commons_app.command("grant")
+def commons_grant(
+    username: Annotated[str, typer.Argument(help="The user's username")],
+    role: Annotated[str, typer.Argument(help="curator or moderator")],
+    revoke: Annotated[bool, typer.Option(help="Take the role away instead")] = False,
+) -> None:
+    """Grant a platform role (no org role ever grants one): ``quartermaster commons grant alice
+    moderator``."""
+    from api.commons import service
+    from api.core.db import Database
+    from api.core.settings import get_settings
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.session_scope() as session:
+            changed = service.grant_role(session, username, role, revoke=revoke)
+    except Exception as exc:
+        raise _fail(exc) from None
+    finally:
+        db.dispose()
+    verb = "revoked from" if revoke else "granted to"
+    typer.echo(f"{role} {verb} {username}" if changed else f"{username}: nothing to change")

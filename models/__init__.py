@@ -2,6 +2,14 @@
 
 from models.accounts import PersonalAccessToken, RefreshToken, User
 from models.base import Base
+from models.commons import (
+    CommonsAction,
+    CommonsEntity,
+    CommonsHidden,
+    CommonsSubmission,
+    CommonsVersion,
+    PlatformRole,
+)
 from models.integrations import Integration, IntegrationLog, WebhookDelivery
 from models.inventory import (
     IdempotencyKey,
@@ -32,6 +40,11 @@ __all__ = [
     "Base",
     "Blueprint",
     "BlueprintIngredient",
+    "CommonsAction",
+    "CommonsEntity",
+    "CommonsHidden",
+    "CommonsSubmission",
+    "CommonsVersion",
     "Craft",
     "CraftIngredient",
     "Goal",
@@ -51,6 +64,7 @@ __all__ = [
     "PersonalAccessToken",
     "Plan",
     "PlanVariant",
+    "PlatformRole",
     "RefreshToken",
     "ResourceSource",
     "Ship",

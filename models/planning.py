@@ -309,6 +309,9 @@ class Plan(UUIDPrimaryKey, Timestamps, Base):
     problem: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Public (commons) versions the snapshot used and the public records it left out, with
+    # why: {"versions": {blueprint id: {"entity_id", "version"}}, "warnings": [...]}.
+    commons: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_by: Mapped[str | None] = mapped_column(String(200))

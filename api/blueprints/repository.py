@@ -8,20 +8,25 @@ from collections.abc import Sequence
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from api.commons.repository import public_blueprint_clause
 from api.core.pagination import PageParams, fetch_page
 from models.inventory import Item
 from models.planning import Blueprint
 
 
 def visible(org_id: uuid.UUID) -> Select[Blueprint]:
-    """Blueprints an org may read and plan with: its own, shared ones, public ones."""
+    """Blueprints an org may read and plan with: its own and the public (commons) ones it has
+    not hidden. Another org's blueprint never, whatever its flags (issue 9)."""
     return select(Blueprint).where(
-        or_(
-            Blueprint.organization_id == org_id,
-            Blueprint.organization_id.is_(None),
-            Blueprint.is_public.is_(True),
-        )
+        or_(Blueprint.organization_id == org_id, public_blueprint_clause(org_id))
     )
+
+
+def own(session: Session, org_id: uuid.UUID) -> Sequence[Blueprint]:
+    """The org's own blueprints (its data wins over public ones in BOM checks)."""
+    return session.scalars(
+        select(Blueprint).where(Blueprint.organization_id == org_id).order_by(Blueprint.id)
+    ).all()
 
 
 def get_visible(session: Session, org_id: uuid.UUID, blueprint_id: uuid.UUID) -> Blueprint | None:

@@ -25,8 +25,10 @@ def _out(bp: Blueprint) -> BlueprintOut:
     return BlueprintOut.model_validate(
         {
             **{c: getattr(bp, c) for c in (
-                "id", "name", "code", "description", "kind", "output_item_id", "is_public",
+                "id", "name", "code", "description", "kind", "output_item_id",
                 "organization_id", "created_at", "updated_at")},
+            # Public means published in the commons: a shared row, never an org's own.
+            "is_public": bp.organization_id is None,
             "output_quantity": float(bp.output_quantity),
             "minutes": float(bp.minutes),
             "run_cost": float(bp.run_cost),

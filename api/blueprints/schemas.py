@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.core.fields import Number, Quantity
 
@@ -57,8 +57,19 @@ class BlueprintIn(BaseModel):
     output_quantity: Quantity = Field(le=MAX_QUANTITY)
     minutes: Number = Field(default=0, ge=0, le=MAX_MINUTES)
     run_cost: Number = Field(default=0, ge=0, le=MAX_MONEY)
-    is_public: bool = False
+    is_public: bool = Field(
+        default=False,
+        description="Always false: publishing goes through a commons submission and review "
+                    "(POST /api/v1/commons/submissions); true is refused (422).")
     ingredients: list[IngredientIn] = Field(default_factory=list, max_length=100)
+
+    @field_validator("is_public")
+    @classmethod
+    def _not_public(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("An org blueprint cannot be made public; submit it to the commons "
+                             "for review (POST /api/v1/commons/submissions)")
+        return value
 
 
 class RefiningIn(BaseModel):

@@ -98,7 +98,9 @@ def _check_acyclic(session: Session, org_id: uuid.UUID, bp_id: uuid.UUID,
         ingredients=[ep.Ingredient(item=str(i.item_id), quantity=i.quantity,
                                    min_quality=i.min_quality) for i in data.ingredients],
     )
-    others = [engine_blueprint(bp) for bp in repository.all_visible(session, org_id)
+    # Only the org's own recipes: a public one that would close the cycle is left out of the
+    # org's plans instead (its data wins; issue 9), so it can never block the org's edits.
+    others = [engine_blueprint(bp) for bp in repository.own(session, org_id)
               if bp.id != bp_id]
     mine = [c for c in bom_cycles([*others, candidate]) if str(bp_id) in c]
     if mine:
@@ -117,7 +119,6 @@ def _apply(bp: Blueprint, data: BlueprintIn) -> None:
     bp.output_quantity = _dec(data.output_quantity)
     bp.minutes = _dec(data.minutes)
     bp.run_cost = _dec(data.run_cost)
-    bp.is_public = data.is_public
     bp.ingredients = [
         BlueprintIngredient(position=k, item_id=i.item_id, quantity=_dec(i.quantity),
                             min_quality=i.min_quality)

@@ -53,6 +53,8 @@ RuleName = Literal[
     "plans_per_client",
     "writes_per_account",
     "writes_per_client",
+    "commons_submissions_per_account",
+    "public_reads_per_client",
 ]
 RULES: tuple[RuleName, ...] = get_args(RuleName)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -69,6 +71,8 @@ _MESSAGES: dict[RuleName, str] = {
     "plans_per_client": "Too many plan requests from this client",
     "writes_per_account": "Too many changes from this account",
     "writes_per_client": "Too many changes from this client",
+    "commons_submissions_per_account": "Too many commons submissions from this account",
+    "public_reads_per_client": "Too many public catalogue reads from this client",
 }
 
 

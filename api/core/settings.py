@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     rate_limit_plans_per_client: str = "60/minute"
     rate_limit_writes_per_account: str = "300/minute"
     rate_limit_writes_per_client: str = "600/minute"
+    # The commons (docs/commons.md): submissions per user, public reads per client, and how
+    # many of a user's submissions may await a decision or their edit at once.
+    rate_limit_commons_submissions_per_account: str = "30/hour"
+    rate_limit_public_reads_per_client: str = "300/minute"
+    commons_max_open_submissions_per_user: int = Field(default=20, ge=1)
+    # Seconds a public read answer is cached (dropped at once when something is published).
+    commons_cache_ttl_seconds: float = Field(default=30, ge=0)
     # Argon2 is CPU- and memory-heavy: at most this many hashes/verifications at once per
     # process; a request waits this long for a slot, then gets 503 with Retry-After.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
@@ -119,6 +126,8 @@ class Settings(BaseSettings):
         "rate_limit_plans_per_client",
         "rate_limit_writes_per_account",
         "rate_limit_writes_per_client",
+        "rate_limit_commons_submissions_per_account",
+        "rate_limit_public_reads_per_client",
     )
     @classmethod
     def _valid_limit(cls, value: str) -> str:

@@ -42,6 +42,8 @@ def _out(plan: Plan, *, full: bool = True, session: Session | None = None) -> Pl
         explanation=(service.explanation_view(session, plan) if session is not None
                      else plan.explanation) if full else None,
         names=service.plan_names(plan.problem) if full else None, error=plan.error,
+        warnings=(plan.commons or {}).get("warnings", []),
+        commons_versions=(plan.commons or {}).get("versions", {}),
         attempts=plan.attempts, created_at=plan.created_at, started_at=plan.started_at,
         finished_at=plan.finished_at, problem_url=_url(plan) + "/problem")
 

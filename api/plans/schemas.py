@@ -124,6 +124,13 @@ class PlanOut(BaseModel):
                                         description="quartermaster.plan/1 document")
     explanation: dict[str, Any] | None = None
     names: PlanNames | None = None
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Public (commons) blueprints left out because they conflict with the "
+                    "org's own data (duplicate, BOM cycle); the plan solves without them")
+    commons_versions: dict[str, Any] = Field(
+        default_factory=dict,
+        description="blueprint id -> {entity_id, version}: the public versions the snapshot used")
     error: str | None = None
     attempts: int
     created_at: datetime

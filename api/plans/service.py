@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from api.blueprints import repository as blueprints_repo
 from api.blueprints.service import engine_blueprint
+from api.commons import service as commons
 from api.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from api.crafts.schemas import CraftIn
 from api.crafts.service import create_craft
@@ -120,8 +121,13 @@ def _locations(rows: Sequence[Location]) -> list[dict[str, Any]]:
 
 
 def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
-                     body: PlanRequestIn) -> ep.Problem:
-    """Build and validate (engine.parse_problem) the problem for a plan request."""
+                     body: PlanRequestIn, commons_info: dict[str, Any] | None = None
+                     ) -> ep.Problem:
+    """Build and validate (engine.parse_problem) the problem for a plan request.
+
+    ``commons_info`` (when given) receives the public versions used and the public records
+    left out because they conflict with the org's own data (:func:`api.commons.service.plannable`).
+    """
     delivery = repository.visible_location(session, org_id, body.delivery_location_id)
     if delivery is None:
         raise InvalidInput("Unknown location", field="delivery_location_id",
@@ -163,8 +169,10 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
         if src.holder_name:
             source["holder"] = src.holder_name
         sources.append(source)
-    blueprints = [engine_blueprint(bp).model_dump(mode="json")
-                  for bp in blueprints_repo.all_visible(session, org_id)]
+    usable, info = commons.plannable(session, org_id, blueprints_repo.all_visible(session, org_id))
+    if commons_info is not None:
+        commons_info.update(info)
+    blueprints = [engine_blueprint(bp).model_dump(mode="json") for bp in usable]
 
     item_ids = {uuid.UUID(d["item"]) for d in demands} | {uuid.UUID(s["item"]) for s in sources}
     for bp in blueprints:
@@ -260,10 +268,11 @@ def request_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
 
     429 when the org already has ``max_active`` plans queued or solving."""
     _admit(session, org_id, adding=1, cap=max_active, variants=False)
-    problem = snapshot_problem(session, org_id, user_id, body)
+    commons_info: dict[str, Any] = {}
+    problem = snapshot_problem(session, org_id, user_id, body, commons_info)
     plan = Plan(id=uuid.uuid4(), organization_id=org_id, status="queued",
                 request=body.model_dump(mode="json"), problem=problem.to_document(),
-                created_by=user_id)
+                commons=commons_info, created_by=user_id)
     session.add(plan)
     session.flush()
     enqueue(plan.id)

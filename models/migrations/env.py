@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, pool, text
 
 import models
 from models.base import UTCDateTime
+from models.commons import include_object
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", True):
@@ -44,6 +45,7 @@ def _configure(**kwargs: Any) -> None:
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode recreates tables
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
         **kwargs,
     )
 

@@ -222,6 +222,29 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/auth/logout"): Spec(public=True),
     ("GET", "/auth/scopes"): Spec(public=True),
     ("GET", "/users/me"): Spec(),
+    # The commons: not tenant data, but ids of another kind or org must answer 404 and no
+    # org route may reach another org (issue 9). Ids filled from B's blueprint: never a
+    # submission or entity, so 404.
+    ("POST", "/commons/submissions"): Spec(body=_const(
+        {"kind": "tag", "data": {"name": "QA neutral"}, "source_ref": "QA neutral"})),
+    ("GET", "/commons/submissions"): Spec(),
+    ("GET", "/commons/submissions/{submission_id}"): Spec(
+        params={"submission_id": "blueprint_id"}, control=False),
+    ("PUT", "/commons/submissions/{submission_id}"): Spec(
+        body=_const({"data": {"name": "QA neutral"}}), params={"submission_id": "blueprint_id"}),
+    ("POST", "/commons/submissions/{submission_id}/decision"): Spec(
+        body=_const({"action": "reject"}), params={"submission_id": "blueprint_id"}),
+    ("POST", "/commons/entities/{entity_id}/takedown"): Spec(
+        body=_const({"reason": "QA neutral"}), params={"entity_id": "blueprint_id"}),
+    ("PUT", "/orgs/{org_id}/commons/hidden/{entity_id}"): Spec(
+        body=_const({"hidden": True}), params={"entity_id": "blueprint_id"}),
+    ("GET", "/public/items"): Spec(public=True),
+    ("GET", "/public/blueprints"): Spec(public=True),
+    ("GET", "/public/locations"): Spec(public=True),
+    ("GET", "/public/tags"): Spec(public=True),
+    ("GET", "/public/search"): Spec(public=True),
+    ("GET", "/public/entities/{entity_id}/versions"): Spec(
+        public=True, params={"entity_id": "blueprint_id"}, control=False),
     ("PATCH", "/users/me"): Spec(),
     ("POST", "/users/me/password"): Spec(),
     ("DELETE", "/users/me"): Spec(),

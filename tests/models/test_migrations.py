@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 import models
 from api.core.db import Database, downgrade, migrate
 from models.accounts import User
+from models.commons import include_object
 from models.inventory import Item, ItemStock, Location
 from models.orgs import Organization, OrganizationMember
 
@@ -22,7 +23,8 @@ def _drift(url: str) -> list[object]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                      "include_object": include_object})
             return list(compare_metadata(ctx, models.Base.metadata))
     finally:
         engine.dispose()

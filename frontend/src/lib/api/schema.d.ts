@@ -1691,6 +1691,235 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/commons/submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My submissions, or (moderators) the moderation queue
+         * @description ``scope=queue`` (curators/moderators) lists everyone's, oldest first.
+         */
+        get: operations["list_submissions_api_v1_commons_submissions_get"];
+        put?: never;
+        /**
+         * Submit a new public entity or a change to one (reviewed before publishing)
+         * @description Any user may submit; nothing is public until a curator or moderator approves it.
+         *     429 with ``Retry-After`` past the rate limit or the open-submission quota.
+         */
+        post: operations["submit_api_v1_commons_submissions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commons/submissions/{submission_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A submission with its moderation log and duplicate hints
+         * @description Its submitter and moderators may read it; anyone else gets 404.
+         */
+        get: operations["get_submission_api_v1_commons_submissions__submission_id__get"];
+        /**
+         * Edit and resubmit after a moderator requested changes
+         * @description Back to pending; the change is logged as a diff.
+         */
+        put: operations["resubmit_api_v1_commons_submissions__submission_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commons/submissions/{submission_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve, reject, request changes or merge (curators/moderators)
+         * @description 409 when the submission was already decided (by a concurrent moderator, say).
+         */
+        post: operations["decide_api_v1_commons_submissions__submission_id__decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commons/entities/{entity_id}/takedown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpublish a public entity with a reason (curators/moderators)
+         * @description Gone from lists and new plans; running crafts and stored plans keep their version.
+         */
+        post: operations["takedown_api_v1_commons_entities__entity_id__takedown_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/commons/hidden/{entity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Hide (or show again) a public blueprint in this org
+         * @description An org that does not want a public blueprint hides it; its plans leave it out.
+         */
+        put: operations["set_hidden_api_v1_orgs__org_id__commons_hidden__entity_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Published public items
+         * @description No authentication; rate limited per client.
+         */
+        get: operations["public_items_api_v1_public_items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/blueprints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Published public blueprints
+         * @description No authentication; rate limited per client.
+         */
+        get: operations["public_blueprints_api_v1_public_blueprints_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Published public locations
+         * @description No authentication; rate limited per client.
+         */
+        get: operations["public_locations_api_v1_public_locations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public tag taxonomy
+         * @description No authentication; rate limited per client.
+         */
+        get: operations["public_tags_api_v1_public_tags_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Full-text search over public names, aliases and tags
+         * @description "quant" finds Quantanium by its name or its aliases; best match first.
+         */
+        get: operations["public_search_api_v1_public_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/entities/{entity_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a public entity
+         * @description Versions are immutable; the current one is ``status: current``.
+         */
+        get: operations["public_versions_api_v1_public_entities__entity_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1729,6 +1958,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActionOut
+         * @description One moderation log entry.
+         */
+        ActionOut: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Notes */
+            notes: string | null;
+            /** Diff */
+            diff: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /**
          * AdjustIn
          * @description Add (positive ``delta``) or remove (negative) units at a location.
@@ -1939,6 +2189,7 @@ export interface components {
             run_cost?: number;
             /**
              * Is Public
+             * @description Always false: publishing goes through a commons submission and review (POST /api/v1/commons/submissions); true is refused (422).
              * @default false
              */
             is_public?: boolean;
@@ -2230,6 +2481,24 @@ export interface components {
             state: "active" | "consumed" | "released";
         };
         /**
+         * DecisionIn
+         * @description A moderator's decision on a pending submission.
+         */
+        DecisionIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "approve" | "reject" | "request_changes" | "merge";
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Merge Into
+             * @description merge: the published entity this duplicates
+             */
+            merge_into?: string | null;
+        };
+        /**
          * DeleteAccountIn
          * @description Deleting an account needs the password again.
          * @example {
@@ -2257,6 +2526,52 @@ export interface components {
              * @default 0
              */
             min_quality?: number;
+        };
+        /**
+         * EntityOut
+         * @description A published public entity and its current version's data.
+         */
+        EntityOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Aliases */
+            aliases: string[];
+            /** Tags */
+            tags: string[];
+            /** Status */
+            status: string;
+            /** Version */
+            version: number;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Blueprint Id
+             * @description blueprints: the row of the current version (plan with it)
+             */
+            blueprint_id?: string | null;
+            /** Item Id */
+            item_id?: string | null;
+            /** Takedown Reason */
+            takedown_reason?: string | null;
+        };
+        /**
+         * EntityPage
+         * @description A page of public entities.
+         */
+        EntityPage: {
+            /** Items */
+            items: components["schemas"]["EntityOut"][];
+            /** Total */
+            total: number;
         };
         /**
          * GoalIn
@@ -2332,6 +2647,27 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * HiddenIn
+         * @description Hide a public entity from the org's lists and plans, or show it again.
+         */
+        HiddenIn: {
+            /** Hidden */
+            hidden: boolean;
+        };
+        /**
+         * HiddenOut
+         * @description Whether an org hides a public entity from its plans.
+         */
+        HiddenOut: {
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Hidden */
+            hidden: boolean;
         };
         /**
          * HistoryOut
@@ -3438,6 +3774,20 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             names?: components["schemas"]["PlanNames"] | null;
+            /**
+             * Warnings
+             * @description Public (commons) blueprints left out because they conflict with the org's own data (duplicate, BOM cycle); the plan solves without them
+             */
+            warnings?: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Commons Versions
+             * @description blueprint id -> {entity_id, version}: the public versions the snapshot used
+             */
+            commons_versions?: {
+                [key: string]: unknown;
+            };
             /** Error */
             error?: string | null;
             /** Attempts */
@@ -3733,6 +4083,20 @@ export interface components {
             craft_id?: string | null;
             /** Plan Id */
             plan_id?: string | null;
+        };
+        /**
+         * ResubmitIn
+         * @description The submitter's edit after a moderator asked for changes.
+         */
+        ResubmitIn: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Source Ref */
+            source_ref?: string | null;
+            /** Notes */
+            notes?: string | null;
         };
         /**
          * RowChange
@@ -4130,6 +4494,101 @@ export interface components {
             updated_at: string;
         };
         /**
+         * SubmissionIn
+         * @description Propose a new public entity, or (``entity_id``) a change to a published one.
+         * @example {
+         *       "data": {
+         *         "aliases": [
+         *           "Quant",
+         *           "QUAN"
+         *         ],
+         *         "name": "Quantanium",
+         *         "unit": "scu"
+         *       },
+         *       "kind": "item",
+         *       "source_ref": "https://starcitizen.tools/Quantainium"
+         *     }
+         */
+        SubmissionIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "item" | "blueprint" | "location" | "tag";
+            /** Entity Id */
+            entity_id?: string | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Source Ref
+             * @description Where the data comes from (URL, patch notes, …)
+             */
+            source_ref: string;
+            /**
+             * Anonymous
+             * @default false
+             */
+            anonymous?: boolean;
+        };
+        /**
+         * SubmissionOut
+         * @description A submission, its status, who sent it (handle or "anonymous"), duplicate hints.
+         */
+        SubmissionOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Entity Id */
+            entity_id: string | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Source Ref */
+            source_ref: string;
+            /** Submitter */
+            submitter: string;
+            /** Status */
+            status: string;
+            /** Duplicates */
+            duplicates: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Actions */
+            actions?: components["schemas"]["ActionOut"][];
+        };
+        /**
+         * SubmissionPage
+         * @description A page of submissions.
+         */
+        SubmissionPage: {
+            /** Items */
+            items: components["schemas"]["SubmissionOut"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * TakedownIn
+         * @description Unpublish an entity.
+         */
+        TakedownIn: {
+            /** Reason */
+            reason: string;
+        };
+        /**
          * TargetIn
          * @description One item and quantity the goal asks for (at or above a quality).
          */
@@ -4402,6 +4861,27 @@ export interface components {
             } | null;
             /** Error */
             error?: string | null;
+        };
+        /**
+         * VersionOut
+         * @description One version of a public entity.
+         */
+        VersionOut: {
+            /** Version */
+            version: number;
+            /** Status */
+            status: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Blueprint Id */
+            blueprint_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /**
          * VoteIn
@@ -8963,6 +9443,437 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_submissions_api_v1_commons_submissions_get: {
+        parameters: {
+            query?: {
+                scope?: "mine" | "queue";
+                status?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionPage"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    submit_api_v1_commons_submissions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmissionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_submission_api_v1_commons_submissions__submission_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    resubmit_api_v1_commons_submissions__submission_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResubmitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    decide_api_v1_commons_submissions__submission_id__decision_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    takedown_api_v1_commons_entities__entity_id__takedown_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TakedownIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    set_hidden_api_v1_orgs__org_id__commons_hidden__entity_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HiddenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HiddenOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    public_items_api_v1_public_items_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityPage"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    public_blueprints_api_v1_public_blueprints_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityPage"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    public_locations_api_v1_public_locations_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityPage"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    public_tags_api_v1_public_tags_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityPage"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    public_search_api_v1_public_search_get: {
+        parameters: {
+            query: {
+                q: string;
+                kind?: ("item" | "blueprint" | "location" | "tag") | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    public_versions_api_v1_public_entities__entity_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionOut"][];
+                };
             };
             /** @description Invalid input (problem document naming the field) */
             422: {
