@@ -78,4 +78,59 @@ test("bad input lands on the field it concerns and changes nothing", async ({ pa
   await expectFieldError(page, "plan-delivery", /UUID/i);
   await expect(page.getByText("No plan yet")).toBeVisible();
   await expectAccessible(page);
+
+  // Stock dialogs. 5 Iron of the org and 3 Gold of mine, shared with the org.
+  await nav(page, "Inventory");
+  const table = page.getByRole("table", { name: "Stock" });
+  const addStock = async (item: string, delta: string, owner: "org" | "me") => {
+    await page.getByRole("button", { name: "Adjust stock" }).first().click();
+    await pickItem(page, "adj-item", item);
+    await selectByLabel(page, "adj-location", /Real Hangar$/);
+    await page.getByLabel("Change (+ adds, − removes)").fill(delta);
+    await page.locator("#adj-owner").selectOption(owner);
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("dialog")).toHaveCount(0);
+  };
+  await addStock("Iron", "5", "org");
+  await addStock("Gold (Ore)", "3", "me");
+  await expect(table).toContainText("Gold (Ore)");
+  const ironRow = table.getByRole("row").filter({ hasText: "Iron" });
+  const goldRow = table.getByRole("row").filter({ hasText: "Gold (Ore)" });
+
+  // Reserve: not a number lands on the quantity field; more than is available is a 409 toast.
+  await page.getByRole("button", { name: "Reserve Iron" }).click();
+  await page.getByLabel("Quantity").fill("lots");
+  await page.getByRole("button", { name: "Reserve", exact: true }).click();
+  await expectFieldError(page, "res-quantity", /.+/);
+  await expectAccessible(page);
+  await page.getByLabel("Quantity").fill("50");
+  await page.getByRole("button", { name: "Reserve", exact: true }).click();
+  await expect(page.locator(".bp6-toast").filter({ hasText: "Insufficient stock" })).toBeVisible();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(ironRow.getByRole("cell").nth(3)).toHaveText("0 SCU");
+
+  // Share my Gold, have the org reserve 1 of it, then withdrawing is refused: still shared.
+  await page.getByRole("button", { name: "Share Gold (Ore) with the org" }).click();
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Share", exact: true }).click();
+  await expect(goldRow).toContainText("(shared)");
+  await page.getByRole("button", { name: "Reserve Gold (Ore)" }).click();
+  await page.getByLabel("Quantity").fill("1");
+  await page.getByRole("button", { name: "Reserve", exact: true }).click();
+  await expect(goldRow.getByRole("cell").nth(3)).toHaveText("1 SCU");
+  await page.getByRole("button", { name: "Withdraw Gold (Ore) from the org" }).click();
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Withdraw", exact: true }).click();
+  await expect(page.locator(".bp6-toast").filter({ hasText: /reserved by the organisation/ })).toBeVisible();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(goldRow).toContainText("(shared)");
+  await expect(goldRow.getByRole("cell").nth(3)).toHaveText("1 SCU");
+
+  // Where is: the org's Iron and my shared Gold, by location.
+  await page.getByRole("button", { name: "Where is…" }).click();
+  await pickItem(page, "where-item", "Gold (Ore)");
+  const where = page.getByRole("table", { name: "Where is Gold (Ore)" });
+  await expect(where).toContainText("Real Hangar");
+  await expect(where).toContainText("members (shared, 1 row)");
+  await expectAccessible(page);
 });

@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { expectAccessible, nav, screenshot, signIn } from "./helpers";
+import { expectAccessible, nav, pickItem, screenshot, signIn } from "./helpers";
 
 // The demo org, as a first-time visitor sees it after `make run`: every main page renders,
 // passes axe, and is photographed for the user guide. Load times are recorded (not asserted)
@@ -23,6 +23,13 @@ test("demo org tour: inventory, plan with what-if, catalogue BOM graph, crafts, 
   figures.inventory_load_ms = Date.now() - t0;
   await expectAccessible(page);
   await screenshot(page, "inventory-demo");
+  // Where is item X, from the inventory.
+  await page.getByRole("button", { name: "Where is…" }).click();
+  await pickItem(page, "where-item", "Agricium");
+  await expect(page.getByRole("table", { name: "Where is Agricium" })).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, "where-is");
+  await page.getByRole("button", { name: "Close", exact: true }).click();
 
   // Request a plan for the demo goal and read it.
   await nav(page, "Plans");
