@@ -29,7 +29,7 @@ test("demo org tour: inventory, plan with what-if, catalogue BOM graph, crafts, 
   await expect(page.getByRole("table", { name: "Where is Agricium" })).toBeVisible();
   await expectAccessible(page);
   await screenshot(page, "where-is");
-  await page.getByRole("button", { name: "Close", exact: true }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Close", exact: true }).last().click();
 
   // Request a plan for the demo goal and read it.
   await nav(page, "Plans");
