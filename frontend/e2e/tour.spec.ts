@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { expectAccessible, nav, pickItem, screenshot, signIn } from "./helpers";
+import { expectAccessible, nav, pickItem, screenshot, selectByLabel, signIn } from "./helpers";
 
 // The demo org, as a first-time visitor sees it after `make run`: every main page renders,
 // passes axe, and is photographed for the user guide. Load times are recorded (not asserted)
@@ -54,6 +54,14 @@ test("demo org tour: inventory, plan with what-if, catalogue BOM graph, crafts, 
   const compare = page.getByRole("table", { name: "What-if comparison" });
   await expect(compare).toContainText("Mustang only");
   await expect(compare.getByRole("row").filter({ hasText: "Mustang only" }).getByTestId("plan-status")).toHaveText("done", { timeout: 60_000 });
+  // Closing the ARC-L1 refinery storage (the Hephaestanite ore for the crafted rifles) costs more.
+  await page.locator("#wi-kind").selectOption({ label: "Closed location" });
+  await selectByLabel(page, "wi-location", /Refinery Storage$/);
+  await page.getByLabel("Variant name").fill("ARC-L1 storage closed");
+  await page.getByRole("button", { name: "Run variant" }).click();
+  const closed = compare.getByRole("row").filter({ hasText: "ARC-L1 storage closed" });
+  await expect(closed.getByTestId("plan-status")).toHaveText("done", { timeout: 60_000 });
+  await expect(closed.getByRole("cell").nth(3)).toContainText("+");
   await screenshot(page, "plan-demo");
   await compare.scrollIntoViewIfNeeded();
   await screenshot(page, "whatif");
