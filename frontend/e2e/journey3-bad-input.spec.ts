@@ -133,4 +133,15 @@ test("bad input lands on the field it concerns and changes nothing", async ({ pa
   await expect(where).toContainText("Real Hangar");
   await expect(where).toContainText("members (shared, 1 row)");
   await expectAccessible(page);
+  await page.getByRole("dialog").getByRole("button", { name: "Close", exact: true }).last().click();
+
+  // A craft planned by hand without a blueprint, then with fractional runs.
+  await nav(page, "Crafts");
+  await page.getByRole("button", { name: "Plan a craft" }).click();
+  await selectByLabel(page, "craft-location", /Real Hangar$/);
+  await page.getByRole("button", { name: "Plan craft" }).click();
+  await expectFieldError(page, "craft-blueprint", /UUID/i);
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByText("No craft yet")).toBeVisible();
 });
