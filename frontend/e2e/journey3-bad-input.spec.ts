@@ -144,4 +144,19 @@ test("bad input lands on the field it concerns and changes nothing", async ({ pa
   await expectAccessible(page);
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByText("No craft yet")).toBeVisible();
+
+  // A market listing with a price that is not a number, then a negative one.
+  await nav(page, "Market");
+  await page.getByRole("button", { name: "Add listing" }).click();
+  await pickItem(page, "src-item", "Iron");
+  await selectByLabel(page, "src-location", /Area ?18$/);
+  await page.getByLabel("Price per unit (aUEC)").fill("cheap");
+  await page.getByRole("button", { name: "Save listing" }).click();
+  await expectFieldError(page, "src-price", /number/i);
+  await page.getByLabel("Price per unit (aUEC)").fill("-5");
+  await page.getByRole("button", { name: "Save listing" }).click();
+  await expectFieldError(page, "src-price", /greater than or equal/i);
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByText("No listing yet")).toBeVisible();
 });

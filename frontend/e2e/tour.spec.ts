@@ -82,6 +82,17 @@ test("demo org tour: inventory, plan with what-if, catalogue BOM graph, crafts, 
     await expect(page.locator("[aria-busy=true]")).toHaveCount(0);
     await expectAccessible(page);
     if (section === "Goals") await screenshot(page, "goals");
+    if (section === "Market") {
+      await page.getByRole("button", { name: /^Edit listing of / }).first().click();
+      await expect(page.getByRole("dialog", { name: "Edit listing" })).toBeVisible();
+      await expectAccessible(page);
+      await page.getByRole("button", { name: "Cancel" }).click();
+    }
+    if (section === "Crafts") {
+      await page.getByRole("button", { name: "Plan a craft" }).click();
+      await expectAccessible(page);
+      await page.getByRole("button", { name: "Cancel" }).click();
+    }
     if (section === "Locations & ships") await screenshot(page, "places");
   }
   await page.goto("/account");
