@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { expectAccessible, nav, pickItem, screenshot, selectByLabel, signIn } from "./helpers";
 
@@ -7,6 +7,8 @@ import { expectAccessible, nav, pickItem, screenshot, selectByLabel, signIn } fr
 // passes axe, and is photographed for the user guide. Load times are recorded (not asserted)
 // in docs/ui/measurements.json for the README.
 test("demo org tour: inventory, plan with what-if, catalogue BOM graph, crafts, market, account", async ({ page }) => {
+  // Many forms in one journey, on a 2-core machine shared with other work.
+  test.setTimeout(240_000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   const figures: Record<string, number> = {};
@@ -95,6 +97,20 @@ test("demo org tour: inventory, plan with what-if, catalogue BOM graph, crafts, 
     }
     if (section === "Locations & ships") await screenshot(page, "places");
   }
+  // Export the stock, check the same file back in: every row unchanged, ready to import.
+  await nav(page, "Import & export");
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export stock" }).click();
+  const file = await (await download).path();
+  await page.locator("#imp-kind").selectOption("stock");
+  await page.locator("#imp-file").setInputFiles({ name: "stock.csv", mimeType: "text/csv", buffer: readFileSync(file) });
+  await page.getByRole("button", { name: "Check file" }).click();
+  const report = page.getByRole("region", { name: "Import report" });
+  await expect(report).toContainText("Ready to import");
+  await expect(report).toContainText("0 to create, 0 to update");
+  await expectAccessible(page);
+  await screenshot(page, "import");
+
   await page.goto("/account");
   await expect(page.getByRole("heading", { name: "Account", exact: true })).toBeVisible();
   await expectAccessible(page);
