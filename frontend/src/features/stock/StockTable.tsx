@@ -47,7 +47,10 @@ export function StockTable(props: {
                 className="qm-vrow"
                 style={{ gridTemplateColumns: COLUMNS, transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
               >
-                <div role="cell">{row.item_name ?? item?.name ?? row.item_id.slice(0, 8)}</div>
+                {/* One line (fixed row height): "Hephaestanite (Ore)" wrapped onto the next row. */}
+                <div role="cell" className="qm-ellipsis" title={row.item_name ?? item?.name ?? undefined}>
+                  {row.item_name ?? item?.name ?? row.item_id.slice(0, 8)}
+                </div>
                 <div role="cell">{formatQuality(row.quality)}</div>
                 <div role="cell" className="qm-num">{formatQuantity(row.quantity, item?.unit)}</div>
                 <div role="cell" className="qm-num">{formatQuantity(row.reserved, item?.unit)}</div>
