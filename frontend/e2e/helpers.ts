@@ -70,6 +70,8 @@ export async function selectByLabel(page: Page, id: string, label: string | RegE
 export async function expectAccessible(page: Page): Promise<void> {
   // A toast half-way through its fade has, for that instant, low contrast: axe checks toasts
   // at rest only.
+  // Likewise a dialog still fading in: wait until its opening transition has finished.
+  await expect(page.locator("[class*=-overlay-enter-active], [class*=-overlay-appear-active]")).toHaveCount(0);
   const results = await new AxeBuilder({ page }).exclude(".bp6-toast-enter").exclude(".bp6-toast-exit").analyze();
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(

@@ -129,6 +129,14 @@ test("register → org → hangar + ship → stock → goal → plan live → ap
   await expect(planned.locator(".qm-craft")).toContainText("0/2 runs");
   await expectAccessible(page);
 
+  // Assign it to me: my queue shows it, with the time it takes.
+  await planned.getByRole("combobox", { name: /^Crafter of / }).selectOption({ label: username });
+  await expect(page.locator(".bp6-toast").filter({ hasText: "Crafter assigned" })).toBeVisible();
+  await page.getByText("My queue").click();
+  await expect(planned.locator(".qm-craft")).toHaveCount(1);
+  await expect(planned.locator(".qm-craft")).toContainText("min once started");
+  await page.getByText("My queue").click();
+
   // Start (reserves the ore), then complete (consumes it, adds the pods).
   await planned.getByRole("button", { name: "Start" }).click();
   const running = page.getByRole("region", { name: "In progress" });

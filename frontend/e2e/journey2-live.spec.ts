@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createOrg, nav, pickItem, register, selectByLabel, uniqueName } from "./helpers";
+import { createOrg, expectAccessible, nav, pickItem, register, selectByLabel, uniqueName } from "./helpers";
 
 // Journey 2: two members in two browsers; one moves stock, the other sees it without reloading.
 test("a stock change in one browser shows up live in the other", async ({ browser }) => {
@@ -61,6 +61,33 @@ test("a stock change in one browser shows up live in the other", async ({ browse
   await a.getByRole("button", { name: "Move", exact: true }).click();
   await expect(memberTable.getByRole("row").filter({ hasText: "Back Room" })).toContainText("5 SCU");
   await expect(memberTable.getByRole("row").filter({ hasText: /Shared Hangar$/ })).toContainText("7 SCU");
+
+  // Roles: the owner makes the member a viewer; the viewer's inventory has no button that
+  // would answer 403.
+  await nav(a, "Members");
+  await a.getByLabel(`Role of ${memberName}`).selectOption("viewer");
+  await expect(a.locator(".bp6-toast").filter({ hasText: `${memberName} is now viewer` })).toBeVisible();
+  await b.reload();
+  await expect(memberTable).toContainText("Iron");
+  await expect(b.getByRole("button", { name: "Adjust stock" })).toHaveCount(0);
+  await expect(b.getByRole("button", { name: /^Move / })).toHaveCount(0);
+  await expect(b.getByRole("button", { name: "Where is…" })).toBeVisible();
+
+  // The last owner cannot leave; the viewer can, and the org is gone from their list.
+  await a.getByRole("button", { name: "Leave organisation" }).click();
+  await a.getByRole("button", { name: "Leave", exact: true }).click();
+  await expect(a.locator(".bp6-toast").filter({ hasText: /owner/i })).toBeVisible();
+  await expect(a).toHaveURL(/\/members$/);
+  await b.goto(`/orgs/${orgId}/members`);
+  await expect(b.getByLabel(`Role of ${memberName}`)).toHaveCount(0);
+  await expect(b.getByRole("button", { name: /^Remove / })).toHaveCount(0);
+  await b.getByRole("button", { name: "Leave organisation" }).click();
+  await expectAccessible(b);
+  await b.getByRole("button", { name: "Leave", exact: true }).click();
+  await expect(b).toHaveURL(/\/orgs$/);
+  await expect(b.getByRole("link", { name: "Live Org" })).toHaveCount(0);
+  await a.reload();
+  await expect(a.getByRole("table", { name: "Members" })).not.toContainText(memberName);
 
   await owner.close();
   await member.close();

@@ -72,7 +72,7 @@ def test_seed_twice_changes_nothing(database: Database, settings: Settings) -> N
         assert goals[0].due_at is not None and goals[0].due_at > utc_now()
         codes = dict(s.execute(select(Item.id, Item.code)).tuples().all())
         assert {(codes[t.item_id], float(t.quantity)) for t in goals[0].targets} == {
-            ("product.p4-ar", 10), ("product.m3a", 2)}
+            ("product.p4-ar", 16), ("product.m3a", 2)}
         owner = s.scalar(select(User).where(User.username == "demo"))
         assert owner is not None and verify_password(
             "quartermaster-demo", owner.password_hash, settings

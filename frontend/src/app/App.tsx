@@ -22,6 +22,7 @@ const PlansPage = lazy(() => import("@/features/plans/PlansPage"));
 const PlanPage = lazy(() => import("@/features/plans/PlanPage"));
 const CraftsPage = lazy(() => import("@/features/crafts/CraftsPage"));
 const MarketPage = lazy(() => import("@/features/sources/MarketPage"));
+const ImportExportPage = lazy(() => import("@/features/transfer/ImportExportPage"));
 const MembersPage = lazy(() => import("@/features/orgs/MembersPage"));
 const OrgsPage = lazy(() => import("@/features/orgs/OrgsPage"));
 const AccountPage = lazy(() => import("@/features/auth/AccountPage"));
@@ -66,6 +67,7 @@ export function App() {
                 <Route path="catalogue" element={<CataloguePage />} />
                 <Route path="market" element={<MarketPage />} />
                 <Route path="members" element={<MembersPage />} />
+                <Route path="transfer" element={<ImportExportPage />} />
               </Route>
               <Route path="*" element={<EmptyState icon="path-search" title="Page not found" next="Use the menu to find your way." />} />
             </Route>

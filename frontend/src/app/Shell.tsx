@@ -38,6 +38,7 @@ const SECTIONS: { path: string; label: string; icon: IconName }[] = [
   { path: "catalogue", label: "Catalogue", icon: "properties" },
   { path: "market", label: "Market", icon: "shop" },
   { path: "members", label: "Members", icon: "people" },
+  { path: "transfer", label: "Import & export", icon: "import" },
 ];
 
 function LiveTag({ orgId }: { orgId: string }) {

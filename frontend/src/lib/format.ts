@@ -18,9 +18,12 @@ export function formatAuec(value: string | number | null | undefined): string {
   return `${auecFmt.format(Math.round(toNumber(value)))} aUEC`;
 }
 
-/** A quantity in the item's unit: SCU for commodities, a plain count for pieces. */
+/** A quantity in the item's unit: SCU for commodities, a count with "pc"/"pcs" for pieces. */
 export function formatQuantity(value: string | number | null | undefined, unit?: string | null): string {
-  if (unit === "piece") return scuFmt.format(toNumber(value));
+  if (unit === "piece") {
+    const n = toNumber(value);
+    return `${scuFmt.format(n)} ${n === 1 ? "pc" : "pcs"}`;
+  }
   return formatScu(value);
 }
 

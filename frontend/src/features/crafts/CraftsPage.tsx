@@ -1,14 +1,18 @@
-import { Button, Card, H4, Intent, NumericInput, Tag } from "@blueprintjs/core";
+import { Button, Card, H4, HTMLSelect, Intent, NumericInput, Switch, Tag } from "@blueprintjs/core";
 import { useState } from "react";
 import { EmptyState } from "@/components/EmptyState";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { formatDateTime, formatQuality, formatQuantity, toNumber } from "@/lib/format";
 import { itemLabel, locationLabel, useItems, useLocations, type Item, type Location } from "@/lib/lookups";
+import { useMyId } from "@/lib/me";
 import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
 import { toastError, toastSuccess } from "@/lib/toast";
-import { COLUMNS, useBlueprints, useCraftAction, useCrafts, type Craft } from "./api";
+import { COLUMNS, useBlueprints, useCraftAction, useCrafters, useCrafts, useUpdateCraft, type Craft } from "./api";
+import { NewCraftDialog } from "./NewCraftDialog";
+
+type Crafter = { user_id: string; username: string; display_name?: string | null };
 
 function CraftCard(props: {
   craft: Craft;
@@ -18,21 +22,44 @@ function CraftCard(props: {
   writable: boolean;
   onAction: (action: "start" | "complete" | "cancel", runs?: number) => void;
   busy: boolean;
+  crafters: Crafter[];
+  onAssign: (crafterId: string | null) => void;
 }) {
   const c = props.craft;
   const left = c.runs - c.runs_completed;
   const [runs, setRuns] = useState(left);
-  const minutes = props.blueprint ? props.blueprint.minutes * left : null;
+  // The API's minutes cover all runs; the rest takes its share.
+  const minutes = c.runs > 0 ? Math.round((toNumber(c.minutes) * left * 10) / c.runs) / 10 : null;
+  const name = c.blueprint_name ?? props.blueprint?.name;
   const out = props.items.get(c.output_item_id);
   return (
-    <Card className="qm-craft" aria-label={`Craft ${props.blueprint?.name ?? c.id.slice(0, 8)}`}>
-      <strong>{props.blueprint?.name ?? "Craft"}</strong>
+    <Card className="qm-craft" aria-label={`Craft ${name ?? c.id.slice(0, 8)}`}>
+      <strong>{name ?? "Craft"}</strong>
       <div className="qm-muted">
         {c.runs_completed}/{c.runs} runs → {formatQuantity(toNumber(c.output_quantity_per_run) * c.runs, out?.unit)} {out?.name ?? ""}
       </div>
       <div className="qm-muted">at {locationLabel(props.locations, c.location_id)}</div>
-      {minutes !== null && c.status !== "completed" && c.status !== "cancelled" && (
-        <div className="qm-muted">ETA {minutes} min for the remaining runs</div>
+      {c.status === "in_progress" && c.eta ? (
+        <div className="qm-muted">ETA {formatDateTime(c.eta)}</div>
+      ) : (
+        minutes !== null && c.status === "planned" && <div className="qm-muted">takes {minutes} min once started</div>
+      )}
+      {props.writable && (c.status === "planned" || c.status === "in_progress") ? (
+        <HTMLSelect
+          minimal
+          aria-label={`Crafter of ${name ?? "this craft"}`}
+          value={c.crafter_id ?? ""}
+          onChange={(e) => props.onAssign(e.currentTarget.value || null)}
+        >
+          <option value="">No crafter</option>
+          {props.crafters.map((m) => (
+            <option key={m.user_id} value={m.user_id}>
+              {m.display_name ?? m.username}
+            </option>
+          ))}
+        </HTMLSelect>
+      ) : (
+        <div className="qm-muted">crafter: {c.crafter_name ?? "nobody"}</div>
       )}
       {c.plan_id && <Tag minimal>from a plan</Tag>}
       {c.reservations.filter((r) => r.state === "active").length > 0 && (
@@ -83,15 +110,32 @@ export default function CraftsPage() {
   const locations = useLocations(orgId);
   const writable = useCan(orgId, "write");
   const action = useCraftAction(orgId);
+  const update = useUpdateCraft(orgId);
+  const crafters = useCrafters(orgId);
+  const myId = useMyId();
+  const [mine, setMine] = useState(false);
+  const [creating, setCreating] = useState(false);
   const bpById = new Map((blueprints.data ?? []).map((b) => [b.id, b]));
-  const list = crafts.data ?? [];
+  const list = (crafts.data ?? []).filter((c) => !mine || c.crafter_id === myId);
   return (
     <div className="qm-page">
-      <PageHeader title="Crafts" />
+      <PageHeader
+        title="Crafts"
+        actions={
+          <>
+            <Switch label="My queue" checked={mine} onChange={(e) => setMine(e.currentTarget.checked)} className="qm-inline-switch" />
+            {writable && <Button intent={Intent.PRIMARY} icon="add" text="Plan a craft" onClick={() => setCreating(true)} />}
+          </>
+        }
+      />
       {crafts.isPending ? (
         <SkeletonRows />
       ) : list.length === 0 ? (
-        <EmptyState icon="build" title="No craft yet" next="Crafts appear here when you apply a plan that crafts something." />
+        <EmptyState
+          icon="build"
+          title={mine ? "Nothing in your queue" : "No craft yet"}
+          next={mine ? "Crafts assigned to you show here." : "Crafts appear here when you apply a plan that crafts something, or plan one by hand."}
+        />
       ) : (
         <div className="qm-board">
           {COLUMNS.map((col) => (
@@ -110,6 +154,13 @@ export default function CraftsPage() {
                     locations={locations.byId}
                     writable={writable}
                     busy={action.isPending && action.variables?.id === c.id}
+                    crafters={crafters.data ?? []}
+                    onAssign={(crafterId) =>
+                      update.mutate(
+                        { id: c.id, body: { crafter_id: crafterId } },
+                        { onSuccess: () => toastSuccess(crafterId ? "Crafter assigned" : "Crafter unassigned"), onError: toastError },
+                      )
+                    }
                     onAction={(a, runs) =>
                       action.mutate(
                         { id: c.id, action: a, runs },
@@ -122,6 +173,14 @@ export default function CraftsPage() {
           ))}
         </div>
       )}
+      <NewCraftDialog
+        orgId={orgId}
+        open={creating}
+        onClose={() => setCreating(false)}
+        blueprints={blueprints.data ?? []}
+        locations={locations.locations}
+        members={crafters.data ?? []}
+      />
     </div>
   );
 }

@@ -46,3 +46,36 @@ export const COLUMNS: { status: CraftStatus; title: string }[] = [
 ];
 
 export { useBlueprintList as useBlueprints } from "@/lib/lookups";
+
+export type CraftIn = components["schemas"]["CraftIn"];
+export type CraftPatch = components["schemas"]["CraftPatch"];
+
+function useCraftMutation<TBody>(orgId: string, call: (body: TBody) => Promise<unknown>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: call,
+    onSuccess: () => client.invalidateQueries({ queryKey: orgKey(orgId, "crafts") }),
+  });
+}
+
+/** Plan a craft by hand: N runs of a blueprint at a location, optionally with a crafter. */
+export function useCreateCraft(orgId: string) {
+  return useCraftMutation(orgId, (body: CraftIn) =>
+    unwrap(api.POST("/api/v1/orgs/{org_id}/crafts", { params: { path: { org_id: orgId } }, body })),
+  );
+}
+
+/** Assign (or with null unassign) the crafter, or change the priority. */
+export function useUpdateCraft(orgId: string) {
+  return useCraftMutation(orgId, ({ id, body }: { id: string; body: CraftPatch }) =>
+    unwrap(api.PATCH("/api/v1/orgs/{org_id}/crafts/{craft_id}", { params: { path: { org_id: orgId, craft_id: id } }, body })),
+  );
+}
+
+/** The org's members, to pick a crafter from (same query as the members page). */
+export function useCrafters(orgId: string) {
+  return useQuery({
+    queryKey: orgKey(orgId, "members"),
+    queryFn: () => unwrap(api.GET("/api/v1/orgs/{org_id}/members", { params: { path: { org_id: orgId } } })),
+  });
+}

@@ -1,17 +1,36 @@
-import { Button, Card, HTMLSelect, HTMLTable, InputGroup, Tag } from "@blueprintjs/core";
+import { Button, Card, HTMLSelect, HTMLTable, InputGroup, Intent, Tag } from "@blueprintjs/core";
 import { useState, type FormEvent } from "react";
+import { useNavigate } from "react-router";
+import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { Field, useFieldErrors } from "@/components/forms";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { formatDateTime } from "@/lib/format";
 import { useOrgId } from "@/lib/org";
-import { useCan } from "@/lib/role";
-import { useInvitations, useInvite, useMembers, useRevokeInvitation } from "./api";
+import { useMyId } from "@/lib/me";
+import { can, useRole, type Role } from "@/lib/role";
+import { toastError, toastSuccess } from "@/lib/toast";
+import { useChangeMember, useInvitations, useInvite, useLeaveOrg, useMembers, useRemoveMember, useRevokeInvitation, type Member } from "./api";
+import { memberControls } from "./members";
 
 export default function MembersPage() {
   const orgId = useOrgId();
   const members = useMembers(orgId);
-  const manage = useCan(orgId, "manage");
+  const myRole = useRole(orgId);
+  const myId = useMyId();
+  const manage = can(myRole, "manage");
+  const change = useChangeMember(orgId);
+  const removeMember = useRemoveMember(orgId);
+  const leave = useLeaveOrg(orgId);
+  const navigate = useNavigate();
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const [leaving, setLeaving] = useState(false);
+  const name = (m: Member) => m.display_name ?? m.username;
+  const setRoleOf = (m: Member, next: Role) =>
+    change.mutate(
+      { userId: m.user_id, body: { role: next } },
+      { onSuccess: () => toastSuccess(`${name(m)} is now ${next}`), onError: (error) => toastError(error) },
+    );
   const add = useInvite(orgId);
   const invitations = useInvitations(orgId, manage);
   const revoke = useRevokeInvitation(orgId);
@@ -26,22 +45,51 @@ export default function MembersPage() {
   };
   return (
     <div className="qm-page">
-      <PageHeader title="Members" />
+      <PageHeader
+        title="Members"
+        actions={myRole && <Button icon="log-out" intent={Intent.DANGER} minimal text="Leave organisation" onClick={() => setLeaving(true)} />}
+      />
       {members.isPending ? (
         <SkeletonRows />
       ) : (
         <HTMLTable compact striped className="qm-table" aria-label="Members">
           <thead>
-            <tr><th>Member</th><th>Role</th><th>Joined</th></tr>
+            <tr><th>Member</th><th>Role</th><th>Joined</th>{manage && <th>Actions</th>}</tr>
           </thead>
           <tbody>
-            {(members.data ?? []).map((m) => (
-              <tr key={m.user_id}>
-                <td>{m.display_name ?? m.username} <span className="qm-muted">@{m.username}</span></td>
-                <td><Tag minimal>{m.role}</Tag></td>
-                <td>{formatDateTime(m.joined_at)}</td>
-              </tr>
-            ))}
+            {(members.data ?? []).map((m) => {
+              const controls = memberControls(m, myRole, myId);
+              return (
+                <tr key={m.user_id}>
+                  <td>{name(m)} <span className="qm-muted">@{m.username}</span>{m.user_id === myId && <span className="qm-muted"> (you)</span>}</td>
+                  <td>
+                    {controls.roles.length > 0 ? (
+                      <HTMLSelect
+                        minimal
+                        aria-label={`Role of ${name(m)}`}
+                        value={m.role}
+                        disabled={change.isPending}
+                        onChange={(e) => setRoleOf(m, e.currentTarget.value as Role)}
+                      >
+                        {controls.roles.map((r) => (
+                          <option key={r} value={r}>{r}</option>
+                        ))}
+                      </HTMLSelect>
+                    ) : (
+                      <Tag minimal>{m.role}</Tag>
+                    )}
+                  </td>
+                  <td>{formatDateTime(m.joined_at)}</td>
+                  {manage && (
+                    <td>
+                      {controls.remove && (
+                        <Button small minimal icon="remove" intent={Intent.DANGER} aria-label={`Remove ${name(m)}`} title="Remove from the org" onClick={() => setRemoving(m)} />
+                      )}
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
           </tbody>
         </HTMLTable>
       )}
@@ -79,6 +127,54 @@ export default function MembersPage() {
           </form>
         </Card>
       )}
+      <ConfirmDialog
+        open={removing !== null}
+        title="Remove member"
+        icon="remove"
+        confirmText="Remove"
+        loading={removeMember.isPending}
+        onCancel={() => setRemoving(null)}
+        onConfirm={() =>
+          removing !== null &&
+          removeMember.mutate(removing.user_id, {
+            onSuccess: () => {
+              toastSuccess(`${name(removing)} was removed`);
+              setRemoving(null);
+            },
+            onError: (error) => {
+              toastError(error);
+              setRemoving(null);
+            },
+          })
+        }
+      >
+        <p>
+          Remove {removing ? name(removing) : ""} from the organisation? Their shared stock stops serving it and the org's
+          reservations on it are released.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={leaving}
+        title="Leave organisation"
+        icon="log-out"
+        confirmText="Leave"
+        loading={leave.isPending}
+        onCancel={() => setLeaving(false)}
+        onConfirm={() =>
+          leave.mutate(undefined, {
+            onSuccess: () => {
+              toastSuccess("You left the organisation");
+              void navigate("/orgs");
+            },
+            onError: (error) => {
+              toastError(error);
+              setLeaving(false);
+            },
+          })
+        }
+      >
+        <p>Leave the organisation? You need a new invitation to come back. The last owner must hand ownership over first.</p>
+      </ConfirmDialog>
     </div>
   );
 }

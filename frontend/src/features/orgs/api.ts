@@ -76,3 +76,40 @@ export function useAnswerInvitation() {
     },
   });
 }
+
+export type Member = components["schemas"]["MemberOut"];
+export type MemberPatch = components["schemas"]["MemberPatch"];
+
+/** Change a member's role (admins and owners; only owners grant or take `owner`). */
+export function useChangeMember(orgId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ userId, body }: { userId: string; body: MemberPatch }) =>
+      unwrap(api.PATCH("/api/v1/orgs/{org_id}/members/{user_id}", { params: { path: { org_id: orgId, user_id: userId } }, body })),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: orgKey(orgId, "members") });
+      void client.invalidateQueries({ queryKey: orgsKey });
+    },
+  });
+}
+
+export function useRemoveMember(orgId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (userId: string) =>
+      unwrap(api.DELETE("/api/v1/orgs/{org_id}/members/{user_id}", { params: { path: { org_id: orgId, user_id: userId } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: orgKey(orgId, "members") }),
+  });
+}
+
+/** Leave the org (the last owner is refused with a 409 until they hand ownership over). */
+export function useLeaveOrg(orgId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/orgs/{org_id}/leave", { params: { path: { org_id: orgId } } })),
+    onSuccess: () => {
+      client.removeQueries({ queryKey: ["org", orgId] });
+      void client.invalidateQueries({ queryKey: orgsKey });
+    },
+  });
+}

@@ -1,37 +1,16 @@
 import { Button, HTMLTable, Intent, Tag } from "@blueprintjs/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { EmptyState } from "@/components/EmptyState";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
-import { api, unwrap } from "@/lib/api/client";
 import { formatAuec, formatDateTime, formatPercent, formatQuality, formatQuantity } from "@/lib/format";
 import { itemLabel, locationLabel, useItems, useLocations } from "@/lib/lookups";
 import { useOrgId } from "@/lib/org";
-import { fetchAllPages, PAGE_MAX } from "@/lib/pages";
-import { orgKey } from "@/lib/queryKeys";
 import { useCan } from "@/lib/role";
 import { toastError, toastSuccess } from "@/lib/toast";
-
-function useSources(orgId: string) {
-  return useQuery({
-    queryKey: orgKey(orgId, "sources", "list"),
-    queryFn: () =>
-      fetchAllPages(
-        (offset, limit) =>
-          unwrap(api.GET("/api/v1/orgs/{org_id}/sources", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
-        PAGE_MAX,
-      ),
-  });
-}
-
-function useVote(orgId: string) {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: ({ id, accurate }: { id: string; accurate: boolean }) =>
-      unwrap(api.POST("/api/v1/orgs/{org_id}/sources/{source_id}/votes", { params: { path: { org_id: orgId, source_id: id } }, body: { accurate } })),
-    onSuccess: () => client.invalidateQueries({ queryKey: orgKey(orgId, "sources") }),
-  });
-}
+import { useDeleteSource, useSources, useVote, type Source } from "./api";
+import { ListingDialog } from "./ListingDialog";
 
 /** Market listings with price, lot size, reliability and votes; one vote per member per day. */
 export default function MarketPage() {
@@ -41,10 +20,17 @@ export default function MarketPage() {
   const locations = useLocations(orgId);
   const vote = useVote(orgId);
   const writable = useCan(orgId, "write");
+  const remove = useDeleteSource(orgId);
+  // null: closed; "new": adding; a listing: editing it.
+  const [editing, setEditing] = useState<Source | "new" | null>(null);
+  const [deleting, setDeleting] = useState<Source | null>(null);
   const list = sources.data ?? [];
   return (
     <div className="qm-page">
-      <PageHeader title="Market" />
+      <PageHeader
+        title="Market"
+        actions={writable && <Button intent={Intent.PRIMARY} icon="add" text="Add listing" onClick={() => setEditing("new")} />}
+      />
       {sources.isPending ? (
         <SkeletonRows />
       ) : list.length === 0 ? (
@@ -72,6 +58,13 @@ export default function MarketPage() {
                       <>
                         <Button small minimal icon="thumbs-up" aria-label="Listing is accurate" onClick={() => vote.mutate({ id: s.id, accurate: true }, { onSuccess: () => toastSuccess("Vote recorded"), onError: toastError })} />
                         <Button small minimal icon="thumbs-down" aria-label="Listing is wrong" onClick={() => vote.mutate({ id: s.id, accurate: false }, { onSuccess: () => toastSuccess("Vote recorded"), onError: toastError })} />
+                        {/* Only the org's own listings can be edited or deleted. */}
+                        {s.organization_id === orgId && (
+                          <>
+                            <Button small minimal icon="edit" aria-label={`Edit listing of ${s.item_name ?? "item"}`} onClick={() => setEditing(s)} />
+                            <Button small minimal icon="trash" intent={Intent.DANGER} aria-label={`Delete listing of ${s.item_name ?? "item"}`} onClick={() => setDeleting(s)} />
+                          </>
+                        )}
                       </>
                     )}
                   </td>
@@ -81,6 +74,43 @@ export default function MarketPage() {
           </tbody>
         </HTMLTable>
       )}
+      {editing !== null && (
+        <ListingDialog
+          key={editing === "new" ? "new" : editing.id}
+          orgId={orgId}
+          open
+          listing={editing === "new" ? null : editing}
+          onClose={() => setEditing(null)}
+          items={items.items}
+          locations={locations.locations}
+        />
+      )}
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Delete listing"
+        icon="trash"
+        confirmText="Delete"
+        loading={remove.isPending}
+        onCancel={() => setDeleting(null)}
+        onConfirm={() =>
+          deleting !== null &&
+          remove.mutate(deleting.id, {
+            onSuccess: () => {
+              toastSuccess("Listing deleted");
+              setDeleting(null);
+            },
+            onError: (error) => {
+              toastError(error);
+              setDeleting(null);
+            },
+          })
+        }
+      >
+        <p>
+          Delete the listing of {deleting?.item_name ?? "this item"} at {deleting?.holder_name ?? deleting?.location_path ?? "this terminal"}? Plans stop
+          buying from it.
+        </p>
+      </ConfirmDialog>
     </div>
   );
 }

@@ -7,11 +7,12 @@ import { SkeletonRows } from "@/components/Skeleton";
 import { formatScu } from "@/lib/format";
 import { useItems, useLocations } from "@/lib/lookups";
 import { useOrgId } from "@/lib/org";
+import { useMyId } from "@/lib/me";
 import { useCan } from "@/lib/role";
 import { useStock, type StockRow } from "./api";
-import { AdjustDialog, TransferDialog } from "./dialogs";
+import { AdjustDialog, ReserveDialog, SharingDialog, TransferDialog, WhereIsDialog } from "./dialogs";
 import { StockTable } from "./StockTable";
-import { buildTree, matchesSearch, subtreeIds, type TreeNode } from "./tree";
+import { buildTree, matchesSearch, rowActions, subtreeIds, type TreeNode } from "./tree";
 
 function toTreeNodes(nodes: TreeNode[], expanded: Set<string>, selected: string | null): TreeNodeInfo<string>[] {
   return nodes.map((n) => ({
@@ -43,6 +44,10 @@ export default function InventoryPage() {
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [adjustOpen, setAdjustOpen] = useState(false);
   const [moving, setMoving] = useState<StockRow | null>(null);
+  const [reserving, setReserving] = useState<StockRow | null>(null);
+  const [sharing, setSharing] = useState<{ row: StockRow; action: "share" | "withdraw" } | null>(null);
+  const [whereOpen, setWhereOpen] = useState(false);
+  const myId = useMyId();
 
   const rows = useMemo(() => stock.data ?? [], [stock.data]);
   const tree = useMemo(() => buildTree(locations.locations, rows, items.byId), [locations.locations, rows, items.byId]);
@@ -53,13 +58,34 @@ export default function InventoryPage() {
   }, [rows, selected, search, items.byId, locations.locations]);
   const holding = locations.locations.filter((l) => l.owner !== "universe");
 
+  const rowButtons = (row: StockRow, name: string) => {
+    const may = rowActions(row, myId);
+    return (
+      <>
+        <Button small minimal icon="swap-horizontal" aria-label={`Move ${name}`} title="Move" onClick={() => setMoving(row)} />
+        {may.reserve && <Button small minimal icon="lock" aria-label={`Reserve ${name}`} title="Reserve" onClick={() => setReserving(row)} />}
+        {may.share && (
+          <Button small minimal icon="share" aria-label={`Share ${name} with the org`} title="Share with the org" onClick={() => setSharing({ row, action: "share" })} />
+        )}
+        {may.withdraw && (
+          <Button small minimal icon="undo" aria-label={`Withdraw ${name} from the org`} title="Withdraw from the org" onClick={() => setSharing({ row, action: "withdraw" })} />
+        )}
+      </>
+    );
+  };
+
   const loading = stock.isPending || items.isPending || locations.isPending;
   return (
     <div className="qm-page">
       <PageHeader
         title="Inventory"
         actions={
-          writable && <Button intent={Intent.PRIMARY} icon="add" text="Adjust stock" onClick={() => setAdjustOpen(true)} disabled={holding.length === 0} />
+          <>
+            <Button icon="search-around" text="Where is…" onClick={() => setWhereOpen(true)} />
+            {writable && (
+              <Button intent={Intent.PRIMARY} icon="add" text="Adjust stock" onClick={() => setAdjustOpen(true)} disabled={holding.length === 0} />
+            )}
+          </>
         }
       >
         <InputGroup
@@ -111,7 +137,7 @@ export default function InventoryPage() {
               items={items.byId}
               locations={locations.byId}
               ownerName={ownerName}
-              onTransfer={writable ? setMoving : undefined}
+              actions={writable ? (row, item) => rowButtons(row, item?.name ?? "stock") : undefined}
             />
           </div>
         </div>
@@ -124,6 +150,9 @@ export default function InventoryPage() {
         item={moving ? items.byId.get(moving.item_id) : undefined}
         locations={holding}
       />
+      <ReserveDialog orgId={orgId} row={reserving} onClose={() => setReserving(null)} item={reserving ? items.byId.get(reserving.item_id) : undefined} />
+      <SharingDialog orgId={orgId} target={sharing} onClose={() => setSharing(null)} item={sharing ? items.byId.get(sharing.row.item_id) : undefined} />
+      <WhereIsDialog orgId={orgId} open={whereOpen} onClose={() => setWhereOpen(false)} items={items.items} />
     </div>
   );
 }

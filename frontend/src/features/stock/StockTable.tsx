@@ -1,13 +1,12 @@
-import { Button } from "@blueprintjs/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useRef } from "react";
+import { useRef, type ReactNode } from "react";
 import { formatQuality, formatQuantity } from "@/lib/format";
 import type { Item, Location } from "@/lib/lookups";
 import { locationLabel } from "@/lib/lookups";
 import type { StockRow } from "./api";
 
 const ROW_HEIGHT = 34;
-const COLUMNS = "2fr 0.7fr 1fr 1fr 1fr 1.1fr 3fr 90px";
+const COLUMNS = "2fr 0.7fr 1fr 1fr 1fr 1.1fr 3fr 130px";
 
 /** Stock rows, virtualised: only the rows in view are in the DOM, so 10,000+ rows scroll smoothly. */
 export function StockTable(props: {
@@ -15,7 +14,8 @@ export function StockTable(props: {
   items: Map<string, Item>;
   locations: Map<string, Location>;
   ownerName: (row: StockRow) => string;
-  onTransfer?: ((row: StockRow) => void) | undefined;
+  /** The row's buttons (move, reserve, share…); none for a viewer. */
+  actions?: ((row: StockRow, item: Item | undefined) => ReactNode) | undefined;
 }) {
   const parent = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -28,7 +28,7 @@ export function StockTable(props: {
     <div className="qm-vtable" role="table" aria-label="Stock" aria-rowcount={props.rows.length + 1}>
       <div role="rowgroup">
         <div className="qm-vrow qm-vhead" role="row" style={{ gridTemplateColumns: COLUMNS }}>
-          {["Item", "Quality", "Quantity", "Reserved", "Available", "Owner", "Location", "Move"].map((h) => (
+          {["Item", "Quality", "Quantity", "Reserved", "Available", "Owner", "Location", "Actions"].map((h) => (
             <div role="columnheader" key={h}>{h}</div>
           ))}
         </div>
@@ -47,7 +47,10 @@ export function StockTable(props: {
                 className="qm-vrow"
                 style={{ gridTemplateColumns: COLUMNS, transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
               >
-                <div role="cell">{row.item_name ?? item?.name ?? row.item_id.slice(0, 8)}</div>
+                {/* One line (fixed row height): "Hephaestanite (Ore)" wrapped onto the next row. */}
+                <div role="cell" className="qm-ellipsis" title={row.item_name ?? item?.name ?? undefined}>
+                  {row.item_name ?? item?.name ?? row.item_id.slice(0, 8)}
+                </div>
                 <div role="cell">{formatQuality(row.quality)}</div>
                 <div role="cell" className="qm-num">{formatQuantity(row.quantity, item?.unit)}</div>
                 <div role="cell" className="qm-num">{formatQuantity(row.reserved, item?.unit)}</div>
@@ -64,11 +67,7 @@ export function StockTable(props: {
                 <div role="cell" className="qm-ellipsis" title={row.location_path ?? locationLabel(props.locations, row.location_id)}>
                   {row.location_path ?? locationLabel(props.locations, row.location_id)}
                 </div>
-                <div role="cell">
-                  {props.onTransfer && (
-                    <Button small minimal icon="swap-horizontal" aria-label={`Move ${item?.name ?? "stock"}`} onClick={() => props.onTransfer?.(row)} />
-                  )}
-                </div>
+                <div role="cell" className="qm-row-actions">{props.actions?.(row, item)}</div>
               </div>
             );
           })}

@@ -3,21 +3,44 @@ import { api, unwrap } from "@/lib/api/client";
 import type { components, paths } from "@/lib/api/schema";
 import { fetchAllPages, PAGE_MAX } from "@/lib/pages";
 import { orgKey } from "@/lib/queryKeys";
+import { sortStockRows } from "./tree";
 
 export type StockRow = components["schemas"]["StockOut"];
 export type HistoryRow = components["schemas"]["HistoryOut"];
 export type AdjustIn = components["schemas"]["AdjustIn"];
 export type TransferIn = components["schemas"]["TransferIn"];
+export type ReserveIn = components["schemas"]["ReserveIn"];
+export type WhereIsRow = components["schemas"]["WhereIsRow"];
 type HistoryKind = NonNullable<NonNullable<paths["/api/v1/orgs/{org_id}/stock/history"]["get"]["parameters"]["query"]>["kind"]>;
 
-/** Every visible stock row of the org (paged reads of 500). */
+/** Every visible stock row of the org (paged reads of 500), by item name then location path. */
 export function useStock(orgId: string) {
   return useQuery({
     queryKey: orgKey(orgId, "stock", "all"),
+    queryFn: async () =>
+      sortStockRows(
+        await fetchAllPages(
+          (offset, limit) =>
+            unwrap(api.GET("/api/v1/orgs/{org_id}/stock", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
+          PAGE_MAX,
+        ),
+      ),
+  });
+}
+
+/** Where is item X: the item's totals by location, quality and tier (org / shared member stock). */
+export function useWhereIs(orgId: string, itemId: string) {
+  return useQuery({
+    queryKey: orgKey(orgId, "stock", "where", itemId),
+    enabled: itemId !== "",
     queryFn: () =>
       fetchAllPages(
         (offset, limit) =>
-          unwrap(api.GET("/api/v1/orgs/{org_id}/stock", { params: { path: { org_id: orgId }, query: { offset, limit } } })),
+          unwrap(
+            api.GET("/api/v1/orgs/{org_id}/stock/where", {
+              params: { path: { org_id: orgId }, query: { item_id: itemId, offset, limit } },
+            }),
+          ),
         PAGE_MAX,
       ),
   });
@@ -63,6 +86,7 @@ function useStockMutation<TBody, TOut>(orgId: string, call: (body: TBody) => Pro
       void client.invalidateQueries({ queryKey: orgKey(orgId, "stock") });
       void client.invalidateQueries({ queryKey: orgKey(orgId, "history") });
       void client.invalidateQueries({ queryKey: orgKey(orgId, "goals") });
+      void client.invalidateQueries({ queryKey: orgKey(orgId, "reservations") });
     },
   });
 }
@@ -76,5 +100,20 @@ export function useAdjust(orgId: string) {
 export function useTransfer(orgId: string) {
   return useStockMutation(orgId, (body: TransferIn) =>
     unwrap(api.POST("/api/v1/orgs/{org_id}/stock/transfer", { params: { path: { org_id: orgId } }, body })),
+  );
+}
+
+export function useReserve(orgId: string) {
+  return useStockMutation(orgId, (body: ReserveIn) =>
+    unwrap(api.POST("/api/v1/orgs/{org_id}/stock/reservations", { params: { path: { org_id: orgId } }, body })),
+  );
+}
+
+/** Share a personal row with the org (`share`) or take it back (`withdraw`). */
+export function useSharing(orgId: string) {
+  return useStockMutation(orgId, ({ stockId, action }: { stockId: string; action: "share" | "withdraw" }) =>
+    action === "share"
+      ? unwrap(api.POST("/api/v1/orgs/{org_id}/stock/{stock_id}/share", { params: { path: { org_id: orgId, stock_id: stockId } } }))
+      : unwrap(api.POST("/api/v1/orgs/{org_id}/stock/{stock_id}/withdraw", { params: { path: { org_id: orgId, stock_id: stockId } } })),
   );
 }

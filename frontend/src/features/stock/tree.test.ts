@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Item, Location } from "@/lib/lookups";
 import type { StockRow } from "./api";
-import { buildTree, matchesSearch, subtreeIds } from "./tree";
+import { buildTree, matchesSearch, rowActions, sortStockRows, subtreeIds } from "./tree";
 
 function loc(id: string, parent: string | null, owner: Location["owner"] = "universe"): Location {
   return { id, name: id, kind: "station", parent_id: parent, owner, path: id };
@@ -44,5 +44,38 @@ describe("location tree", () => {
     expect(matchesSearch(items.get("rifle"), "p4")).toBe(true);
     expect(matchesSearch(items.get("rifle"), "ORE")).toBe(false);
     expect(matchesSearch(items.get("ore"), "")).toBe(true);
+  });
+});
+
+describe("sortStockRows", () => {
+  it("orders by item name, then location path, then best quality first", () => {
+    const named = (id: string, name: string, path: string, quality: number): StockRow => ({
+      ...row(id, name, path, "1"), item_name: name, location_path: path, quality,
+    });
+    const rows = [
+      named("1", "Tungsten", "Stanton › Hurston › Lorville", 500),
+      named("2", "Agricium", "Stanton › microTech › New Babbage", 500),
+      named("3", "Agricium", "Stanton › ArcCorp › Area18", 300),
+      named("4", "Agricium", "Stanton › ArcCorp › Area18", 800),
+      named("5", "agricium ore", "Pyro", 500),
+    ];
+    expect(sortStockRows(rows).map((r) => r.id)).toEqual(["4", "3", "2", "5", "1"]);
+    expect(rows.map((r) => r.id)).toEqual(["1", "2", "3", "4", "5"]);
+  });
+});
+
+describe("rowActions", () => {
+  const org = row("o1", "i", "l", "5");
+  const mine = { ...row("p1", "i", "l", "5"), organization_id: null, owner_user_id: "me" };
+  it("reserves org rows with something available, never a member's unshared row", () => {
+    expect(rowActions(org, "me")).toEqual({ reserve: true, share: false, withdraw: false });
+    expect(rowActions({ ...org, available: "0" }, "me").reserve).toBe(false);
+    expect(rowActions(mine, "me")).toEqual({ reserve: false, share: true, withdraw: false });
+  });
+  it("offers withdraw only on my own shared rows", () => {
+    const shared = { ...mine, shared_with_org_id: "o" };
+    expect(rowActions(shared, "me")).toEqual({ reserve: true, share: false, withdraw: true });
+    expect(rowActions(shared, "someone-else")).toEqual({ reserve: true, share: false, withdraw: false });
+    expect(rowActions(shared, undefined).withdraw).toBe(false);
   });
 });

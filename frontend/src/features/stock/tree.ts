@@ -98,3 +98,31 @@ export function matchesSearch(item: Item | undefined, query: string): boolean {
     (item.aliases ?? []).some((a) => a.alias.toLowerCase().includes(q))
   );
 }
+
+const collator = new Intl.Collator("en-GB", { sensitivity: "base", numeric: true });
+
+/**
+ * Stock rows as a person reads them: by item name, then location path, then quality (best
+ * first), then id so equal rows keep a stable order across refetches. Returns a new array.
+ */
+export function sortStockRows(rows: StockRow[]): StockRow[] {
+  return [...rows].sort(
+    (a, b) =>
+      collator.compare(a.item_name ?? a.item_id, b.item_name ?? b.item_id) ||
+      collator.compare(a.location_path ?? a.location_id, b.location_path ?? b.location_id) ||
+      b.quality - a.quality ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+/** What the caller may do with a stock row (the API refuses the rest). */
+export function rowActions(row: StockRow, myId: string | undefined): { reserve: boolean; share: boolean; withdraw: boolean } {
+  const mine = myId !== undefined && row.owner_user_id === myId;
+  const shared = row.shared_with_org_id !== null && row.shared_with_org_id !== undefined;
+  const orgVisible = row.organization_id !== null || shared;
+  return {
+    reserve: orgVisible && Number(row.available) > 0,
+    share: mine && !shared,
+    withdraw: mine && shared,
+  };
+}
