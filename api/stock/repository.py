@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -574,6 +575,54 @@ def open_reservations_on(
         StockReservation.consumed_at.is_(None),
     ).order_by(StockReservation.created_at, StockReservation.id)
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class LockedLevel:
+    """One of the org's stock rows as locked for a bulk change."""
+
+    id: uuid.UUID
+    quantity: Decimal
+    reserved: Decimal
+
+
+def lock_org_stock(
+    session: Session, org_id: uuid.UUID
+) -> dict[tuple[uuid.UUID, uuid.UUID, int], LockedLevel]:
+    """Lock every stock row of the org (``FOR UPDATE``, in id order: the fixed order every
+    multi-row change uses) and return (item, location, quality) -> the row as locked."""
+    stmt = (
+        select(ItemStock.id, ItemStock.item_id, ItemStock.location_id, ItemStock.quality,
+               ItemStock.quantity, ItemStock.reserved)
+        .where(ItemStock.organization_id == org_id)
+        .order_by(ItemStock.id)
+        .with_for_update()
+    )
+    return {(i, loc, q): LockedLevel(sid, qty, res)
+            for sid, i, loc, q, qty, res in _core(session).execute(stmt)}
+
+
+def bulk_set_quantities(session: Session, rows: list[dict[str, Any]]) -> None:
+    """``UPDATE item_stocks SET quantity = :quantity … WHERE id = :id`` for many rows in one
+    executemany (rows hold ``id``, ``quantity``, ``updated_by``); the caller holds the locks."""
+    if not rows:
+        return
+    now = utc_now()
+    stmt = (
+        update(ItemStock.__table__)  # type: ignore[arg-type]
+        .where(ItemStock.__table__.c.id == bindparam("b_id"))
+        .values(quantity=bindparam("b_quantity", type_=Quantity),
+                updated_by=bindparam("b_updated_by"), version=ItemStock.__table__.c.version + 1,
+                updated_at=now)
+    )
+    _core(session).execute(stmt, [{"b_id": r["id"], "b_quantity": r["quantity"],
+                                   "b_updated_by": r["updated_by"]} for r in rows])
+
+
+def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of ``model``'s table in multi-row statements (no ORM objects)."""
+    if rows:
+        _core(session).execute(insert(model.__table__), rows)
 
 
 def add_history(session: Session, **fields: Any) -> ItemHistory:

@@ -271,6 +271,78 @@ def adjust_stock(
     return StockChange(stock, [history])
 
 
+@dataclass(frozen=True)
+class StockLevel:
+    """A quantity the org's own stock of (item, location, quality) should hold."""
+
+    item_id: uuid.UUID
+    location_id: uuid.UUID
+    quality: int
+    quantity: Decimal
+
+
+def set_org_stock_levels(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    levels: list[StockLevel],
+    note: str | None = None,
+) -> int:
+    """Bring many of the org's stock rows to the given quantities at once (an import).
+
+    The org's rows are locked in id order, the changes measured against the locked values
+    (so a change that landed since the caller validated is neither lost nor doubled), then
+    written with three multi-row statements: updates, new rows, and one history row per change
+    (``add``/``remove`` by sign). A level below what is reserved raises 409 and the caller's
+    transaction writes nothing. One ``stock.changed`` event goes to the org's live feed instead
+    of one per row. Items and locations must already be checked visible to the org. Returns
+    how many rows changed.
+    """
+    locked = repo.lock_org_stock(session, org_id)
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    too_low: list[str] = []
+    for level in levels:
+        _check_quantity(level.quantity, "quantity")
+        key = (level.item_id, level.location_id, level.quality)
+        held = locked.get(key)
+        have = held.quantity if held else Decimal(0)
+        delta = level.quantity - have
+        if delta == 0:
+            continue
+        if held is not None and level.quantity < held.reserved:
+            too_low.append(f"{level.item_id} @ {level.location_id} q{level.quality}")
+            continue
+        if held is None:
+            stock_id = uuid.uuid4()
+            inserts.append({"id": stock_id, "item_id": level.item_id,
+                            "location_id": level.location_id, "quality": level.quality,
+                            "organization_id": org_id, "quantity": level.quantity,
+                            "reserved": Decimal(0), "version": 1, "updated_by": actor_id})
+        else:
+            stock_id = held.id
+            updates.append({"id": stock_id, "quantity": level.quantity, "updated_by": actor_id})
+        history.append({"id": uuid.uuid4(), "stock_id": stock_id, "item_id": level.item_id,
+                        "location_id": level.location_id, "quality": level.quality,
+                        "delta": delta, "reserved_delta": Decimal(0),
+                        "kind": "add" if delta > 0 else "remove", "actor_id": actor_id,
+                        "organization_id": org_id, "owner_user_id": None, "note": note})
+    if too_low:
+        raise Conflict(
+            f"{len(too_low)} stock row(s) would drop below what is reserved; nothing changed",
+            rows=too_low[:20],
+        )
+    repo.bulk_set_quantities(session, updates)
+    repo.bulk_insert(session, ItemStock, inserts)
+    repo.bulk_insert(session, ItemHistory, history)
+    if history:
+        announce(session, org_id, {"type": "stock.changed", "kind": "import",
+                                   "count": len(history)})
+    return len(history)
+
+
 def add_output(
     session: Session,
     *,

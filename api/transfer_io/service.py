@@ -384,6 +384,7 @@ def _plan_stock(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
     known_locations = _Locations.load(session, org_id)
     held = repo.org_stock_quantities(session, org_id)
     seen: dict[tuple[uuid.UUID, uuid.UUID, int], int] = {}
+    levels: list[stock.StockLevel] = []
     for number, v in rows:
         before = len(plan.errors)
         item_id = known_items.resolve(plan, number, "item", v["item"] or "")
@@ -424,16 +425,13 @@ def _plan_stock(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
         action: Action = "create" if key not in held else "update"
         plan.change(number, record, action,
                     f"{codec.text_of(have)} -> {codec.text_of(quantity)}")
-        plan.steps.append(
-            partial(_adjust, session, org_id, actor_id, item_id, location_id, quality, delta)
-        )
+        levels.append(stock.StockLevel(item_id, location_id, quality, quantity))
+    if levels:
+        # One bulk change for the whole file (row locks, multi-row writes, history rows):
+        # per-row adjustments ran at ~80 rows/s on PostgreSQL.
+        plan.steps.append(partial(stock.set_org_stock_levels, session, org_id=org_id,
+                                  actor_id=actor_id, levels=levels, note=_NOTE))
     return plan
-
-
-def _adjust(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
-            item_id: uuid.UUID, location_id: uuid.UUID, quality: int, delta: Decimal) -> None:
-    stock.adjust_stock(session, org_id=org_id, actor_id=actor_id, item_id=item_id,
-                       location_id=location_id, quality=quality, delta=delta, note=_NOTE)
 
 
 def _plan_uex_prices(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
