@@ -27,11 +27,15 @@ from api.commons.schemas import (
 )
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.pagination import MAX_OFFSET
 from api.core.permissions import Action
 from api.core.ratelimit import limit
 from models.commons import CommonsEntity, CommonsSubmission
 
 router = APIRouter(tags=["commons"])
+
+Limit = Annotated[int, Query(alias="limit", ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 T = TypeVar("T")
 
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.BLUEPRINTS_WRITE))]
@@ -85,7 +89,7 @@ def list_submissions(
     scope: Literal["mine", "queue"] = "mine",
     status_: Annotated[str | None, Query(alias="status")] = None,
     limit_: Annotated[int, Query(alias="limit", ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> SubmissionPage:
     """``scope=queue`` (curators/moderators) lists everyone's, oldest first."""
     rows, total = service.submissions(session, user.id, mine=scope == "mine", status=status_,
@@ -159,8 +163,6 @@ def _page(request: Request, session: DbSession, kind: str, limit_: int,
     return _cached(request, compute)
 
 
-Limit = Annotated[int, Query(alias="limit", ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def _lister(kind: str) -> Callable[..., EntityPage]:

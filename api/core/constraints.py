@@ -117,6 +117,33 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
         "member_stock_reliability", "Member stock reliability must be above 0 and at most 1."),
     "ck_organization_members_stock_reliability_range": (
         "stock_reliability", "Stock reliability must be above 0 and at most 1."),
+    # The commons (docs/commons.md)
+    "ck_platform_roles_role_valid": ("role", "The platform role must be curator or moderator."),
+    "uq_platform_roles_user_id_role": ("role", "The user already holds this platform role."),
+    "ck_commons_entities_kind_valid": (
+        "kind", "The kind must be item, blueprint, location or tag."),
+    "ck_commons_entities_status_valid": (
+        None, "The public entity status is not one of the allowed values."),
+    "ck_commons_entities_version_positive": (
+        None, "A public entity's current version starts at 1."),
+    "uq_commons_entities_item_id": ("item_id", "This item is already a public entity."),
+    "uq_commons_entities_location_id": (
+        "location_id", "This location is already a public entity."),
+    "ck_commons_versions_status_valid": (
+        None, "The version status is not one of the allowed values."),
+    "ck_commons_versions_version_positive": (None, "Version numbers start at 1."),
+    "uq_commons_versions_entity_id_version": (
+        None, "This version of the public entity was already published."),
+    "uq_commons_versions_blueprint_id": (
+        "blueprint_id", "This blueprint is already a published version."),
+    "ck_commons_submissions_kind_valid": (
+        "kind", "The kind must be item, blueprint, location or tag."),
+    "ck_commons_submissions_status_valid": (
+        None, "The submission status is not one of the allowed values."),
+    "ck_commons_actions_action_valid": (
+        None, "The moderation action is not one of the allowed values."),
+    "uq_commons_hidden_organization_id_entity_id": (
+        "entity_id", "This public entity is already hidden for the organisation."),
 }
 FALLBACK = (None, "The request conflicts with existing data.")
 # SQLite names CHECK constraints in its message but lists only table.column for UNIQUE ones.
