@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Query, status
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
@@ -18,11 +18,6 @@ router = APIRouter(tags=["crafts"])
 
 Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.CRAFTS_WRITE))]
-
-
-def _redis(request: Request) -> str | None:
-    url: str | None = request.app.state.settings.redis_url
-    return url
 
 
 @router.post("/orgs/{org_id}/crafts", response_model=CraftOut,
@@ -68,29 +63,25 @@ def get_craft(access: Reader, session: DbSession, craft_id: uuid.UUID) -> CraftO
 
 @router.post("/orgs/{org_id}/crafts/{craft_id}/start", response_model=CraftOut,
              summary="Start: reserve every ingredient for all runs")
-def start_craft(access: Writer, session: DbSession, craft_id: uuid.UUID,
-                request: Request) -> CraftOut:
+def start_craft(access: Writer, session: DbSession, craft_id: uuid.UUID) -> CraftOut:
     """409 ``insufficient-stock`` naming the item and shortfall when the location lacks it."""
-    craft = service.start_craft(session, access.org_id, access.user.id, craft_id,
-                                redis_url=_redis(request))
+    craft = service.start_craft(session, access.org_id, access.user.id, craft_id)
     return service.describe(session, craft)
 
 
 @router.post("/orgs/{org_id}/crafts/{craft_id}/complete", response_model=CraftOut,
              summary="Complete runs: consume their reserved ingredients, add the output")
-def complete_craft(access: Writer, session: DbSession, craft_id: uuid.UUID, request: Request,
+def complete_craft(access: Writer, session: DbSession, craft_id: uuid.UUID,
                    body: Annotated[CompleteIn | None, Body()] = None) -> CraftOut:
     """``{"runs": k}`` completes k runs; no body completes all remaining runs."""
     craft = service.complete_craft(session, access.org_id, access.user.id, craft_id,
-                                   body.runs if body else None, redis_url=_redis(request))
+                                   body.runs if body else None)
     return service.describe(session, craft)
 
 
 @router.post("/orgs/{org_id}/crafts/{craft_id}/cancel", response_model=CraftOut,
              summary="Cancel: release what the craft still holds")
-def cancel_craft(access: Writer, session: DbSession, craft_id: uuid.UUID,
-                 request: Request) -> CraftOut:
+def cancel_craft(access: Writer, session: DbSession, craft_id: uuid.UUID) -> CraftOut:
     """Completed runs stay; reserved ingredients go back to available."""
-    craft = service.cancel_craft(session, access.org_id, access.user.id, craft_id,
-                                 redis_url=_redis(request))
+    craft = service.cancel_craft(session, access.org_id, access.user.id, craft_id)
     return service.describe(session, craft)

@@ -41,7 +41,7 @@ from api.crafts.schemas import (
     CraftReservationOut,
 )
 from api.goals.service import refresh_org_goals
-from api.live.hub import publish_after_commit
+from api.live.hub import announce
 from api.names import service as names
 from api.orgs.service import is_member
 from api.stock import repository as stock_repo
@@ -144,11 +144,11 @@ def _sync_ingredients(session: Session, craft: Craft) -> None:
     session.flush()
 
 
-def _publish(session: Session, craft: Craft, redis_url: str | None, **extra: object) -> None:
+def _publish(session: Session, craft: Craft, **extra: object) -> None:
     event: dict[str, object] = {"type": "craft.status", "craft_id": str(craft.id),
                                 "status": craft.status, "runs": craft.runs,
                                 "runs_completed": craft.runs_completed, **extra}
-    publish_after_commit(session, craft.organization_id, event, redis_url=redis_url)
+    announce(session, craft.organization_id, event)
 
 
 def _item_name(session: Session, item_id: uuid.UUID) -> str:
@@ -157,7 +157,7 @@ def _item_name(session: Session, item_id: uuid.UUID) -> str:
 
 
 def start_craft(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
-                craft_id: uuid.UUID, *, redis_url: str | None = None) -> Craft:
+                craft_id: uuid.UUID) -> Craft:
     """Reserve all runs' ingredients and move the craft to ``in_progress`` (see module doc)."""
     craft = get_craft(session, org_id, craft_id)
     if not repo.set_status(session, craft.id, expected=["planned"], status="in_progress",
@@ -207,7 +207,7 @@ def start_craft(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
             need -= take
     craft = get_craft(session, org_id, craft.id)
     _sync_ingredients(session, craft)
-    _publish(session, craft, redis_url)
+    _publish(session, craft)
     return craft
 
 
@@ -230,8 +230,7 @@ def _consume(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None, cr
 
 
 def complete_craft(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
-                   craft_id: uuid.UUID, runs: int | None = None, *,
-                   redis_url: str | None = None) -> Craft:
+                   craft_id: uuid.UUID, runs: int | None = None) -> Craft:
     """Complete ``runs`` more runs (default: all remaining) from the craft's reservations."""
     craft = get_craft(session, org_id, craft_id)
     if craft.status != "in_progress":
@@ -280,12 +279,12 @@ def complete_craft(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | No
     craft = get_craft(session, org_id, craft.id)
     _sync_ingredients(session, craft)
     refresh_org_goals(session, org_id)
-    _publish(session, craft, redis_url, completed_runs=k)
+    _publish(session, craft, completed_runs=k)
     return craft
 
 
 def cancel_craft(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
-                 craft_id: uuid.UUID, *, redis_url: str | None = None) -> Craft:
+                 craft_id: uuid.UUID) -> Craft:
     """Cancel a planned or running craft and release what it still holds."""
     craft = get_craft(session, org_id, craft_id)
     if not repo.set_status(session, craft.id, expected=["planned", "in_progress"],
@@ -297,7 +296,7 @@ def cancel_craft(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None
     craft = get_craft(session, org_id, craft.id)
     _sync_ingredients(session, craft)
     refresh_org_goals(session, org_id)
-    _publish(session, craft, redis_url)
+    _publish(session, craft)
     return craft
 
 

@@ -19,7 +19,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -135,12 +135,33 @@ def publish_after_commit(
     after_commit(session, lambda: publish(org_id, event, redis_url=redis_url))
 
 
-def announce(session: Session, org_id: uuid.UUID | str, event: dict[str, Any]) -> None:
-    """:func:`publish_after_commit` to wherever this session's database announces changes.
+# Called inside the announcing transaction: ``listener(session, org_id, event)``.
+EventListener = Callable[[Session, uuid.UUID | str, dict[str, Any]], None]
+_listeners: list[EventListener] = []
 
-    The destination (Redis or the in-process hub) comes from the session factory, so services
-    deep in a call chain (every stock change) need no settings argument.
+
+def listen(listener: EventListener) -> EventListener:
+    """Register ``listener`` for every :func:`announce`d org event (usable as a decorator).
+
+    Listeners run inside the announcing transaction, before commit, so what they write
+    (webhook deliveries, notifications) commits or rolls back with the change itself. They
+    must only add rows and after-commit hooks, never commit. Registering twice is a no-op.
     """
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def announce(session: Session, org_id: uuid.UUID | str, event: dict[str, Any]) -> None:
+    """The one way an org event leaves a transaction: listeners now, live subscribers after commit.
+
+    ``event`` is a JSON-able dict with a ``type`` (``stock.changed``, ``plan.status``,
+    ``plan.applied``, ``craft.status``, ``member.left``...). The live destination (Redis or
+    the in-process hub) comes from the session factory, so services deep in a call chain
+    (every stock change) need no settings argument.
+    """
+    for listener in list(_listeners):
+        listener(session, org_id, event)
     publish_after_commit(session, org_id, event, redis_url=session.info.get(LIVE_REDIS_URL_KEY))
 
 

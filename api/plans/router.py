@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -85,12 +85,10 @@ def get_problem(access: Reader, session: DbSession, plan_id: uuid.UUID) -> JSONR
 
 @router.post("/orgs/{org_id}/plans/{plan_id}/apply", response_model=ApplyOut,
              summary="Apply a done plan: crafts, reservations, shopping and trip lists")
-def apply_plan(access: Applier, session: DbSession, plan_id: uuid.UUID,
-               request: Request) -> ApplyOut:
+def apply_plan(access: Applier, session: DbSession, plan_id: uuid.UUID) -> ApplyOut:
     """One transaction; 409 when already applied, not done, or stock changed since the
     snapshot (``changes`` lists row, item, location, snapshot vs now)."""
-    return service.apply_plan(session, access.org_id, access.user.id, plan_id,
-                              redis_url=request.app.state.settings.redis_url)
+    return service.apply_plan(session, access.org_id, access.user.id, plan_id)
 
 
 @router.post("/orgs/{org_id}/plans/{plan_id}/whatif", response_model=WhatIfOut,

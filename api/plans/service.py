@@ -31,7 +31,7 @@ from api.crafts.schemas import CraftIn
 from api.crafts.service import create_craft
 from api.goals import repository as goals_repo
 from api.goals.service import compute_progress
-from api.live.hub import publish_after_commit
+from api.live.hub import announce
 from api.locations.service import MAX_DEPTH, PATH_SEPARATOR
 from api.plans import repository
 from api.plans.schemas import (
@@ -393,8 +393,8 @@ def _shopping_list(session: Session, problem: Any, takes: dict[str, Decimal],
     return shopping
 
 
-def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, plan_id: uuid.UUID,
-               *, redis_url: str | None = None) -> ApplyOut:
+def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
+               plan_id: uuid.UUID) -> ApplyOut:
     """Turn a done plan into planned crafts and reservations, in the caller's transaction.
 
     * Exactly once: ``plans.applied_at`` is set by a conditional UPDATE (409 the second time,
@@ -477,9 +477,8 @@ def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, plan_id:
                       location=places.get(t.location, t.location),
                       trips=t.trips, volume_scu=t.volume_scu) for t in result.trips]
     session.flush()
-    publish_after_commit(session, org_id, {"type": "plan.applied", "plan_id": str(plan.id),
-                                           "crafts": [str(c.id) for c in crafts.values()]},
-                         redis_url=redis_url)
+    announce(session, org_id, {"type": "plan.applied", "plan_id": str(plan.id),
+                               "crafts": [str(c.id) for c in crafts.values()]})
     session.refresh(plan)
     assert plan.applied_at is not None
     return ApplyOut(

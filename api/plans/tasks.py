@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from api.core.db import Database, after_commit
-from api.live.hub import publish
+from api.core.db import Database
+from api.live.hub import announce, publish
 from engine.explain import explain
 from engine.plan import PlanStatus, parse_plan
 from engine.problem import ProblemValidationError, parse_problem
@@ -188,7 +188,7 @@ def _finish(database: Database, plan_id: uuid.UUID, worker_id: str, values: dict
         org_id = s.scalar(select(Plan.organization_id).where(Plan.id == plan_id))
         event = _status_event(plan_id, values["status"], values.get("error"))
         if org_id is not None:
-            after_commit(s, lambda: publish(org_id, event, redis_url=redis_url))
+            announce(s, org_id, event)
     return True
 
 
@@ -367,7 +367,7 @@ def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
             variant = s.get(PlanVariant, variant_id)
             assert variant is not None
             finished = _variant_event(variant, values["status"])
-            after_commit(s, lambda: publish(org_id, finished, redis_url=redis_url))
+            announce(s, org_id, finished)
 
 
 def _claim_variant(database: Database, variant_id: uuid.UUID, worker_id: str,
