@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -60,6 +61,7 @@ class Row:
     greedy_ok: bool
     mob_objective: float | None
     mob_ok: bool
+    old_cli_wall: float | None = None  # the same CLI from another checkout (--old-cli)
 
     @property
     def ratio(self) -> float:
@@ -67,15 +69,18 @@ class Row:
         return self.plain_wall / max(self.cli_wall, 1e-9)
 
 
-def run_cli(problem: Problem, limit: float) -> tuple[Plan | None, float]:
-    """The CLI as a user runs it, in a fresh process; (plan, wall seconds)."""
+def run_cli(problem: Problem, limit: float, cwd: Path = ROOT) -> tuple[Plan | None, float]:
+    """The CLI as a user runs it, in a fresh process; (plan, wall seconds).
+
+    ``cwd`` is the checkout whose ``engine`` package runs (``-m`` puts it first on the path).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "problem.json"
         path.write_text(json.dumps(problem.to_document()), encoding="utf-8")
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "engine", "plan", str(path), "--format",
                                "json", "--time-limit", str(limit)],
-                              capture_output=True, text=True, check=False, cwd=ROOT)
+                              capture_output=True, text=True, check=False, cwd=cwd)
         wall = time.perf_counter() - started
     try:
         return parse_plan(json.loads(done.stdout)), wall
@@ -83,15 +88,24 @@ def run_cli(problem: Problem, limit: float) -> tuple[Plan | None, float]:
         return None, wall
 
 
-def measure(family: str, seed: int, limit: float) -> Row:
-    """The CLI, the plain model and both baselines on one problem of ``family``."""
+def measure(family: str, seed: int, limit: float, old_cli: Path | None = None) -> Row:
+    """The CLI, the plain model and both baselines on one problem of ``family``.
+
+    With ``old_cli`` (a checkout of an earlier commit) its CLI runs on the same problem right
+    after this one's, so the two are compared in the same minute.
+    """
     problem = generate_family(family, seed)
     cli, cli_wall = run_cli(problem, limit)
+    old_wall = None
+    if old_cli is not None:
+        old, old_wall = run_cli(problem, limit, cwd=old_cli)
+        assert_same_optimum(family, seed, cli, old)
     started = time.perf_counter()
     plain = solve_reference(problem, time_limit=limit)
     plain_wall = time.perf_counter() - started
     greedy = greedy_plan(problem)
     mob = make_or_buy_plan(problem)
+    assert_same_optimum(family, seed, cli, plain)
     return Row(
         family=family, seed=seed, items=len(problem.items),
         blueprints=len(problem.blueprints), sources=len(problem.sources),
@@ -103,7 +117,21 @@ def measure(family: str, seed: int, limit: float) -> Row:
         plain_objective=plain.objective, plain_gap=plain.stats.gap,
         plain_ok=check(problem, plain).ok,
         greedy_objective=greedy.objective, greedy_ok=check(problem, greedy).ok,
-        mob_objective=mob.objective, mob_ok=check(problem, mob).ok)
+        mob_objective=mob.objective, mob_ok=check(problem, mob).ok, old_cli_wall=old_wall)
+
+
+def assert_same_optimum(family: str, seed: int, cli: Plan | None, plain: Plan | None) -> None:
+    """Where both prove optimality, the CLI's optimum is the plain model's (the spec problem's).
+
+    A faster formulation that changed the problem would show here first, so the run stops.
+    """
+    if (cli is None or plain is None or cli.status.value != "optimal"
+            or plain.status.value != "optimal"):
+        return
+    assert cli.objective is not None and plain.objective is not None
+    if not math.isclose(cli.objective, plain.objective, rel_tol=1e-6, abs_tol=1e-4):
+        raise AssertionError(f"{family} seed {seed}: CLI optimum {cli.objective!r} != "
+                             f"plain optimum {plain.objective!r}")
 
 
 def _pct(value: float | None) -> str:
@@ -126,10 +154,11 @@ def render(rows: list[Row], limit: float, command: str) -> str:
            "problem. A capped plain run makes its ratio a lower bound. Objectives are the "
            "spec's weighted objective; `saves` is the CLI plan's saving against each "
            "baseline. Machine: 2 logical cores shared with other work while measured.", "",
-           "| family | seeds | items | CLI median s | CLI worst s | plain median s | "
+           "| family | seeds | items | CLI median s | CLI worst s | earlier CLI / CLI (median) | "
+           "plain median s | "
            "ratio median | ratio worst | CLI proven | plain proven | CLI worst gap | "
            "saves vs make-or-buy (median) | saves vs greedy (median) | checker |",
-           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for family in dict.fromkeys(r.family for r in rows):
         rs = [r for r in rows if r.family == family]
         gaps = [r.cli_gap for r in rs if r.cli_gap is not None]
@@ -141,10 +170,12 @@ def render(rows: list[Row], limit: float, command: str) -> str:
         sizes = sorted({r.items for r in rs})
         mob_median = f"{statistics.median(mob):.1f}%" if mob else "—"
         grd_median = f"{statistics.median(grd):.1f}%" if grd else "—"
+        olds = [r.old_cli_wall / max(r.cli_wall, 1e-9) for r in rs if r.old_cli_wall]
+        old_median = f"{statistics.median(olds):.2f}×" if olds else "—"
         out.append(
             f"| {family} | {len(rs)} | {sizes[0]}–{sizes[-1]} | "
             f"{statistics.median(r.cli_wall for r in rs):.2f} | "
-            f"{max(r.cli_wall for r in rs):.2f} | "
+            f"{max(r.cli_wall for r in rs):.2f} | {old_median} | "
             f"{statistics.median(r.plain_wall for r in rs):.2f} | "
             f"{statistics.median(r.ratio for r in rs):.1f}× | "
             f"{min(r.ratio for r in rs):.1f}× | "
@@ -189,6 +220,8 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=60.0)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--output", type=Path, default=DOC)
+    parser.add_argument("--old-cli", type=Path, default=None,
+                        help="a checkout of an earlier commit whose CLI runs beside this one's")
     args = parser.parse_args()
     rows: list[Row] = []
     if args.json and args.json.exists():
@@ -198,7 +231,7 @@ def main() -> None:
         for seed in range(1, args.seeds + 1):
             if (family, seed) in done:
                 continue
-            row = measure(family, seed, args.limit)
+            row = measure(family, seed, args.limit, args.old_cli)
             rows.append(row)
             print(json.dumps(asdict(row)), flush=True)
             if args.json:

@@ -53,6 +53,8 @@ class Backend(Protocol):
     """A loaded model that can be re-solved with new objectives and extra rows."""
 
     name: str
+    # Whether set_hint reaches the solver; the greedy warm start is only built when it does.
+    takes_hint: bool
 
     def set_objective(self, coefs: dict[int, float]) -> None:
         """Minimise Σ coef·x."""
@@ -109,6 +111,7 @@ class OrToolsBackend:
         from ortools.linear_solver import pywraplp
 
         self.name = name
+        self.takes_hint = name != "ortools-highs"
         engine = {"ortools-scip": "SCIP", "ortools-cbc": "CBC",
                   "ortools-highs": "HIGHS"}[name]
         solver = pywraplp.Solver.CreateSolver(engine)
@@ -213,6 +216,7 @@ class HighsBackend:
     """HiGHS through highspy, the model passed as column-wise arrays."""
 
     name = "highs"
+    takes_hint = False  # see set_hint
 
     def __init__(self, model: LinearModel) -> None:
         import highspy

@@ -63,7 +63,11 @@ def solve(problem: Problem, *, solver: str = "auto", time_limit: float | None = 
     formulation = build_formulation(pruned)
     model = formulation.model
     backend = make_backend(canonical(solver, columns=model.num_vars), model)
-    start_plan = hint if hint is not None else _greedy(problem)
+    # The greedy plan is a warm start only for back-ends that take one (HiGHS ignores hints):
+    # elsewhere it is built only if the solver finds nothing in time, as the fallback.
+    start_plan = hint
+    if start_plan is None and backend.takes_hint:
+        start_plan = _greedy(problem)
     if start_plan is not None:
         backend.set_hint(hint_values(formulation, start_plan))
     build_seconds = time.perf_counter() - started
@@ -81,7 +85,9 @@ def solve(problem: Problem, *, solver: str = "auto", time_limit: float | None = 
         "stages": outcome.stages,
     }
     if outcome.result is None:
-        fallback = start_plan if start_plan is not None else empty_plan(problem)
+        fallback = start_plan if start_plan is not None else _greedy(problem)
+        if fallback is None:
+            fallback = empty_plan(problem)
         plan = rebuild_from_plan(problem, fallback)
         plan.status = PlanStatus.FEASIBLE
         plan.stats = Stats(solver=f"{backend.name} (no solution in time: greedy plan)",
