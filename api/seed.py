@@ -374,7 +374,6 @@ class _DemoLoader:
             minutes=minutes,
             run_cost=run_cost,
             organization_id=org_id,
-            is_public=org_id is None,
         )
         bp.ingredients = [
             BlueprintIngredient(position=i, item_id=item, quantity=qty, min_quality=minq)

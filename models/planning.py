@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -79,7 +78,6 @@ class Blueprint(UUIDPrimaryKey, Timestamps, Base):
     output_quantity: Mapped[Decimal] = mapped_column(Quantity)
     minutes: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
     run_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
-    is_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # NULL = shared catalogue blueprint; else private to (or published by) this org.
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.commons.repository import public_blueprint_clause
 from api.core.pagination import PageParams, fetch_page
+from api.items.scoping import visible_clause as item_visible
 from models.inventory import Item
 from models.planning import Blueprint
 
@@ -62,7 +63,7 @@ def visible_item_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -
         return set()
     rows = session.scalars(
         select(Item.id).where(
-            Item.id.in_(ids), or_(Item.organization_id.is_(None), Item.organization_id == org_id)
+            Item.id.in_(ids), item_visible(org_id)
         )
     )
     return set(rows)

@@ -11,6 +11,7 @@ from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from api.locations.scoping import org_visible_clause as location_visible
 from api.stock.repository import subtree_location_ids
 from models.inventory import ItemStock, Location, StockReservation
 from models.planning import Craft
@@ -48,8 +49,7 @@ def craft_location(session: Session, org_id: uuid.UUID,
     cargo grids); members' personal locations and other orgs' are not."""
     return session.scalar(select(Location).where(
         Location.id == location_id,
-        or_(Location.organization_id == org_id,
-            Location.organization_id.is_(None) & Location.owner_user_id.is_(None))))
+        location_visible(org_id)))
 
 
 def set_status(session: Session, craft_id: uuid.UUID, *, expected: Sequence[str],

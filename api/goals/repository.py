@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from api.items.scoping import visible_clause as item_visible
 from models.inventory import Item, ItemStock, StockReservation
 from models.planning import Blueprint, Craft, Goal, Plan
 
@@ -52,7 +53,7 @@ def visible_item_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -
     if not ids:
         return set()
     return set(session.scalars(select(Item.id).where(
-        Item.id.in_(ids), or_(Item.organization_id.is_(None), Item.organization_id == org_id))))
+        Item.id.in_(ids), item_visible(org_id))))
 
 
 def stock_by_quality(session: Session, org_id: uuid.UUID,

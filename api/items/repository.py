@@ -1,4 +1,5 @@
-"""Item queries; tenant scoping in :func:`visible_clause` (shared catalogue + the org's own)."""
+"""Item queries; tenant scoping in :func:`api.items.scoping.visible_clause` (shared catalogue
++ the org's own)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from api.items.scoping import visible_clause as visible_clause
 from models.inventory import Item, ItemAlias, ItemStock
 from models.planning import Blueprint, BlueprintIngredient
-
-
-def visible_clause(org_id: uuid.UUID | None) -> ColumnElement[bool]:
-    """The one tenant rule: shared items, plus the org's private ones when an org is given."""
-    if org_id is None:
-        return Item.organization_id.is_(None)
-    return or_(Item.organization_id.is_(None), Item.organization_id == org_id)
 
 
 def get_visible(session: Session, org_id: uuid.UUID | None, item_id: uuid.UUID) -> Item | None:

@@ -1,8 +1,8 @@
 """Location queries: tenant scoping and the recursive CTEs (subtree, ancestors, paths).
 
-Scoping lives in :func:`visible_clause` / :func:`owned_clause`: a caller sees the shared
-universe plus the locations its owner (an org, or a user for personal locations) owns; it may
-change only the latter. Every query below goes through one of the two.
+Scoping lives in :mod:`api.locations.scoping` (:func:`visible_clause` / :func:`owned_clause`):
+a caller sees the shared universe plus the locations its owner (an org, or a user for personal
+locations) owns; it may change only the latter. Every query below goes through one of the two.
 
 The tree is an adjacency list; the CTEs are portable SQL (``WITH RECURSIVE``) and run the same
 on SQLite and PostgreSQL. ``MAX_DEPTH`` bounds every recursion so a corrupted parent chain can
@@ -14,13 +14,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
-    and_,
     bindparam,
     cast,
     exists,
@@ -32,46 +31,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from api.core.tenancy import Owner as Owner
+
+# Re-exported: callers that scope location queries of their own (transfer_io) import them here.
+from api.locations.scoping import is_universe as is_universe
+from api.locations.scoping import owned_clause as owned_clause
+from api.locations.scoping import visible_clause as visible_clause
 from models.inventory import ItemHistory, ItemStock, Location, Ship
 from models.planning import Craft
 
 MAX_DEPTH = 64
 PATH_SEPARATOR = " / "
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Who a location (or ship) belongs to: an organisation or a single user."""
-
-    kind: Literal["org", "user"]
-    id: uuid.UUID
-
-    @classmethod
-    def org(cls, org_id: uuid.UUID) -> Owner:
-        """An organisation owner."""
-        return cls("org", org_id)
-
-    @classmethod
-    def user(cls, user_id: uuid.UUID) -> Owner:
-        """A personal owner."""
-        return cls("user", user_id)
-
-
-def is_universe() -> ColumnElement[bool]:
-    """Shared universe nodes have neither owner column set."""
-    return and_(Location.organization_id.is_(None), Location.owner_user_id.is_(None))
-
-
-def owned_clause(owner: Owner) -> ColumnElement[bool]:
-    """Locations the owner may change."""
-    if owner.kind == "org":
-        return Location.organization_id == owner.id
-    return Location.owner_user_id == owner.id
-
-
-def visible_clause(owner: Owner) -> ColumnElement[bool]:
-    """The one tenant rule for reads: the shared universe plus the owner's own locations."""
-    return or_(is_universe(), owned_clause(owner))
 
 
 def readable_clause(owner: Owner) -> ColumnElement[bool]:

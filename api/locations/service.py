@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.core.pagination import PageParams
+from api.core.tenancy import Owner as Owner
 from api.locations import repository as repo
+from api.locations import scoping
 
 # Re-exported (redundant aliases) so routers take them from here, never from the repository.
 from api.locations.repository import MAX_DEPTH as MAX_DEPTH
 from api.locations.repository import PATH_SEPARATOR as PATH_SEPARATOR
-from api.locations.repository import Owner as Owner
 from api.locations.schemas import (
     LocationCreate,
     LocationNode,
@@ -223,24 +224,24 @@ def list_locations(
     passes through universe nodes and filters them out afterwards).
     """
     if owner is None:
-        scope = repo.is_universe()
+        scope = scoping.is_universe()
         return repo.list_with_paths(
             session, scope, kinds=kinds, parent_id=parent_id, page=page
         )
     if include_universe:
         return repo.list_with_paths(
             session,
-            repo.visible_clause(owner),
+            scoping.visible_clause(owner),
             kinds=kinds,
             parent_id=parent_id,
             page=page,
         )
     return repo.list_with_paths(
         session,
-        repo.visible_clause(owner),
+        scoping.visible_clause(owner),
         kinds=kinds,
         parent_id=parent_id,
-        only=repo.owned_clause(owner),
+        only=scoping.owned_clause(owner),
         page=page,
     )
 
@@ -252,9 +253,9 @@ def subtree(
     if owner is None:
         if repo.get_universe(session, location_id) is None:
             raise NotFound("location", location_id)
-        return repo.subtree(session, location_id, repo.is_universe(), max_depth)
+        return repo.subtree(session, location_id, scoping.is_universe(), max_depth)
     get_visible(session, owner, location_id)
-    return repo.subtree(session, location_id, repo.visible_clause(owner), max_depth)
+    return repo.subtree(session, location_id, scoping.visible_clause(owner), max_depth)
 
 
 def ancestors(session: Session, owner: Owner | None, location_id: uuid.UUID) -> list[Location]:

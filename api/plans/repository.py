@@ -12,6 +12,8 @@ from sqlalchemy import CursorResult, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from api.items.scoping import visible_clause as item_visible
+from api.locations.scoping import org_visible_clause as location_visible
 from models.accounts import User
 from models.inventory import Item, ItemStock, Location, Ship
 from models.orgs import Organization, OrganizationMember
@@ -65,8 +67,7 @@ def visible_location(session: Session, org_id: uuid.UUID,
     """A shared-universe or org-owned location."""
     return session.scalar(select(Location).where(
         Location.id == location_id,
-        or_(Location.organization_id == org_id,
-            Location.organization_id.is_(None) & Location.owner_user_id.is_(None))))
+        location_visible(org_id)))
 
 
 def usable_ship(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
@@ -81,7 +82,7 @@ def items(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> Sequence[
     if not ids:
         return []
     return session.scalars(select(Item).where(
-        Item.id.in_(ids), or_(Item.organization_id.is_(None), Item.organization_id == org_id)
+        Item.id.in_(ids), item_visible(org_id)
     ).order_by(Item.id)).all()
 
 

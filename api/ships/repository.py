@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
-from api.locations.repository import Owner
+from api.core.tenancy import Owner
 from models.inventory import ItemStock, Ship
 
 

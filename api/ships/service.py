@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.pagination import PageParams
+from api.core.tenancy import Owner
 from api.locations import repository as loc_repo
 from api.locations import service as loc_service
-from api.locations.repository import Owner
 from api.ships import repository as repo
 from api.ships.schemas import ShipCreate, ShipOut, ShipType, ShipUpdate
 from models.inventory import Location, Ship

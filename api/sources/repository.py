@@ -10,6 +10,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from api.items.scoping import visible_clause as item_visible
+from api.locations.scoping import org_visible_clause
 from models.inventory import Item, Location
 from models.planning import ResourceSource, SourceVerification
 
@@ -64,12 +66,11 @@ def visible_item_unit(session: Session, org_id: uuid.UUID, item_id: uuid.UUID) -
     """The unit (``scu``/``piece``) of an item the org may use, or None."""
     return session.scalar(select(Item.unit).where(
         Item.id == item_id,
-        or_(Item.organization_id.is_(None), Item.organization_id == org_id)))
+        item_visible(org_id)))
 
 
 def location_visible(session: Session, org_id: uuid.UUID, location_id: uuid.UUID) -> bool:
     """Whether the location is shared universe or the org's own."""
     return session.scalar(select(Location.id).where(
         Location.id == location_id,
-        or_(Location.organization_id == org_id,
-            Location.organization_id.is_(None) & Location.owner_user_id.is_(None)))) is not None
+        org_visible_clause(org_id))) is not None

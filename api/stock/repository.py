@@ -37,7 +37,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
+from api.core.tenancy import Id, Owner
+from api.items.scoping import visible_clause as item_visible
 from api.locations.repository import paths_of
+from api.locations.scoping import org_visible_clause
 from models.accounts import User
 from models.base import QUANTITY_SCALE, Quantity, utc_now
 from models.inventory import (
@@ -49,18 +52,6 @@ from models.inventory import (
     StockReservation,
 )
 from models.orgs import Organization
-
-# An id, or a bind parameter standing for one in a statement built once.
-Id = uuid.UUID | BindParameter[uuid.UUID]
-
-
-@dataclass(frozen=True)
-class StockOwner:
-    """Exactly one of the two is set: the org owns the row, or a member (user) does."""
-
-    organization_id: uuid.UUID | None = None
-    owner_user_id: uuid.UUID | None = None
-
 
 # --- tenant scoping: the readable statements ------------------------------------------------
 
@@ -98,16 +89,12 @@ def readable_reservations(org_id: uuid.UUID) -> Select[StockReservation]:
 
 def usable_location(org_id: Id, user_id: Id) -> ColumnElement[bool]:
     """Locations the caller may put stock at: shared universe, the org's, the caller's own."""
-    return or_(
-        and_(Location.organization_id.is_(None), Location.owner_user_id.is_(None)),
-        Location.organization_id == org_id,
-        Location.owner_user_id == user_id,
-    )
+    return or_(org_visible_clause(org_id), Location.owner_user_id == user_id)
 
 
 def usable_item(org_id: Id) -> ColumnElement[bool]:
     """Items of the shared catalogue or private to ``org_id``."""
-    return or_(Item.organization_id.is_(None), Item.organization_id == org_id)
+    return item_visible(org_id)
 
 
 # --- lookups ---------------------------------------------------------------------------------
@@ -172,14 +159,14 @@ def get_stock(session: Session, stock_id: uuid.UUID) -> ItemStock:
     return session.scalars(stmt.execution_options(populate_existing=True)).one()
 
 
-def _owner_clause(owner: StockOwner) -> ColumnElement[bool]:
+def _owner_clause(owner: Owner) -> ColumnElement[bool]:
     if owner.organization_id is not None:
         return ItemStock.organization_id == owner.organization_id
     return ItemStock.owner_user_id == owner.owner_user_id
 
 
 def find_stock_id(
-    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, quality: int, owner: StockOwner
+    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, quality: int, owner: Owner
 ) -> uuid.UUID | None:
     """The id of the row for (item, location, quality, owner), if it exists."""
     return session.scalar(
@@ -197,7 +184,7 @@ def upsert_stock(
     item_id: uuid.UUID,
     location_id: uuid.UUID,
     quality: int,
-    owner: StockOwner,
+    owner: Owner,
     *,
     shared_with_org_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
@@ -361,7 +348,7 @@ def adjust_quantity(
     item_id: uuid.UUID,
     location_id: uuid.UUID,
     quality: int,
-    owner: StockOwner,
+    owner: Owner,
     delta: Decimal,
     actor_id: uuid.UUID | None,
 ) -> ItemStock | None:
@@ -391,7 +378,7 @@ def adjust_quantity(
 
 
 def find_stock(
-    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, quality: int, owner: StockOwner
+    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, quality: int, owner: Owner
 ) -> ItemStock | None:
     """The row for (item, location, quality, owner), freshly loaded, if it exists."""
     stmt = select(ItemStock).where(
@@ -404,7 +391,7 @@ def find_stock(
 
 
 def held_qualities(
-    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, owner: StockOwner
+    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, owner: Owner
 ) -> list[int]:
     """The qualities at which ``owner`` holds units of the item at the location, ascending."""
     stmt = (

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from api.core.pagination import PageParams
+from api.core.tenancy import Owner
 from api.items import service as items
 from api.live.hub import announce
 from api.names import service as names
 from api.stock import repository as repo
-from api.stock.repository import StockOwner
 from api.stock.schemas import HistoryOut, ReservationOut, StockOut, WhereIsRow
 from engine.quantity import format_quantity
 from models.inventory import ItemHistory, ItemStock, StockReservation
@@ -130,10 +130,8 @@ def _insufficient(
     )
 
 
-def _owner(org_id: uuid.UUID, owner_user_id: uuid.UUID | None) -> StockOwner:
-    if owner_user_id is not None:
-        return StockOwner(owner_user_id=owner_user_id)
-    return StockOwner(organization_id=org_id)
+def _owner(org_id: uuid.UUID, owner_user_id: uuid.UUID | None) -> Owner:
+    return Owner.of(org_id, owner_user_id)
 
 
 def quality_meant(
@@ -141,7 +139,7 @@ def quality_meant(
     *,
     item_id: uuid.UUID,
     location_id: uuid.UUID,
-    owner: StockOwner,
+    owner: Owner,
     quality: int | None,
     location_field: str = "location_id",
 ) -> int | None:
@@ -167,7 +165,7 @@ def quality_meant(
 
 
 def _held_there(
-    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, owner: StockOwner
+    session: Session, item_id: uuid.UUID, location_id: uuid.UUID, owner: Owner
 ) -> tuple[list[int], str]:
     """The qualities held at (item, location, owner) and the words for them, for the
     message of a request that matched no row."""
@@ -441,7 +439,7 @@ def transfer_stock(
         )
     if not repo.location_exists(session, org_id, actor_id, to_location_id):
         raise NotFound("location", to_location_id)
-    owner = StockOwner(source.organization_id, source.owner_user_id)
+    owner = Owner.of(source.organization_id, source.owner_user_id)
     dest_id = repo.upsert_stock(
         session,
         source.item_id,

@@ -90,22 +90,6 @@ def test_member_cannot_make_a_blueprint_public(client: TestClient, session: Sess
     assert r.status_code == 422
 
 
-def test_legacy_public_flag_reaches_no_other_org(client: TestClient, session: Session,
-                                                 make_user: Any, make_org: Any) -> None:
-    """A row still flagged is_public in another org (made before the fix) is invisible."""
-    attacker, victim = make_user(), make_user()
-    a_org, v_org = make_org(attacker), make_org(victim)
-    beryl, alu = make_item(session, "Beryl"), make_item(session, "Aluminium")
-    bp = Blueprint(name="free beryl", output_item_id=beryl.id, output_quantity=Decimal(1000),
-                   organization_id=a_org.id, is_public=True)
-    bp.ingredients = [BlueprintIngredient(position=0, item_id=alu.id, quantity=Decimal("0.001"))]
-    session.add(bp)
-    session.commit()
-    assert str(bp.id) not in _blueprint_ids(client, victim, v_org.id)
-    r = client.get(f"/api/v1/orgs/{v_org.id}/blueprints/{bp.id}", headers=victim.headers)
-    assert r.status_code == 404
-
-
 # -- attack 2: public record naming a private item -------------------------------------------------
 
 def test_public_record_may_reference_only_public_records(client: TestClient, session: Session,
