@@ -142,15 +142,6 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     return StubBroker()
 
 
-def _test_solve_delay() -> float:
-    """QM_TEST_SOLVE_DELAY (test environment only): lets tests/workers/test_redis_worker.py
-    kill a worker mid-solve. Not a setting: production never reads it."""
-    try:
-        return float(os.environ.get("QM_TEST_SOLVE_DELAY", "0"))
-    except ValueError:
-        return 0.0
-
-
 def declare_actors(runtime: Runtime) -> None:
     """Declare the actors on ``runtime.broker``, bound to ``runtime.database``."""
 
@@ -161,8 +152,6 @@ def declare_actors(runtime: Runtime) -> None:
             worker_id=runtime.worker_id,
             heartbeat_seconds=runtime.settings.plan_heartbeat_seconds,
             stale_seconds=runtime.settings.plan_stale_seconds,
-            redis_url=runtime.settings.redis_url,
-            test_delay=_test_solve_delay() if runtime.settings.environment == "test" else 0.0,
         )
 
     def solve_variant(variant_id: str) -> None:
@@ -171,7 +160,6 @@ def declare_actors(runtime: Runtime) -> None:
             uuid.UUID(variant_id),
             worker_id=runtime.worker_id,
             stale_seconds=runtime.settings.plan_stale_seconds,
-            redis_url=runtime.settings.redis_url,
         )
 
     dramatiq.Actor(

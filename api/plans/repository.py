@@ -17,7 +17,7 @@ from api.locations.scoping import org_visible_clause as location_visible
 from models.accounts import User
 from models.inventory import Item, ItemStock, Location, Ship
 from models.orgs import Organization, OrganizationMember
-from models.planning import Plan, PlanVariant, ResourceSource
+from models.planning import JobStatus, Plan, PlanVariant, ResourceSource
 
 
 def scoped(org_id: uuid.UUID) -> Select[Plan]:
@@ -37,7 +37,7 @@ def list_plans(session: Session, org_id: uuid.UUID, *,
     return fetch_page(session, stmt, page, scalars=True)
 
 
-ACTIVE_STATUSES = ("queued", "solving")
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.SOLVING)
 
 
 def lock_org_for_jobs(session: Session, org_id: uuid.UUID) -> None:
@@ -152,7 +152,7 @@ def mark_applied(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID,
     """
     result = session.execute(
         update(Plan).where(Plan.id == plan_id, Plan.organization_id == org_id,
-                           Plan.status == "done", Plan.applied_at.is_(None))
+                           Plan.status == JobStatus.DONE, Plan.applied_at.is_(None))
         .values(applied_at=datetime.now(UTC), applied_by=user_id)
         .execution_options(synchronize_session=False))
     return cast(CursorResult[Any], result).rowcount == 1

@@ -58,7 +58,7 @@ from engine import problem as ep
 from engine.plan import parse_plan
 from engine.whatif import WHATIF_FORMAT, WhatIfValidationError, apply_changes, parse_variants
 from models.inventory import Location
-from models.planning import Craft, Plan, PlanVariant
+from models.planning import Craft, JobStatus, Plan, PlanVariant
 
 # Reads with no rule beyond tenant scoping, which the repository's statement owns: the
 # router reaches them here, so it never imports the repository.
@@ -270,7 +270,7 @@ def request_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
     _admit(session, org_id, adding=1, cap=max_active, variants=False)
     commons_info: dict[str, Any] = {}
     problem = snapshot_problem(session, org_id, user_id, body, commons_info)
-    plan = Plan(id=uuid.uuid4(), organization_id=org_id, status="queued",
+    plan = Plan(id=uuid.uuid4(), organization_id=org_id, status=JobStatus.QUEUED,
                 request=body.model_dump(mode="json"), problem=problem.to_document(),
                 commons=commons_info, created_by=user_id)
     session.add(plan)
@@ -411,7 +411,7 @@ def apply_plan(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
     * Returns the shopping list (market takes with expected cost) and the trip list.
     """
     plan = get_plan(session, org_id, plan_id)
-    if plan.status != "done" or plan.plan is None or plan.problem is None:
+    if plan.status != JobStatus.DONE or plan.plan is None or plan.problem is None:
         raise Conflict(f"Only a done plan can be applied; this one is {plan.status}",
                        plan_id=plan.id, state=plan.status)
     if not repository.mark_applied(session, org_id, plan.id, user_id):
@@ -504,7 +504,7 @@ def request_variants(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID, bo
     """
     plan = get_plan(session, org_id, plan_id)
     _admit(session, org_id, adding=len(body.variants), cap=max_active, variants=True)
-    if plan.status != "done" or plan.problem is None or plan.plan is None:
+    if plan.status != JobStatus.DONE or plan.problem is None or plan.plan is None:
         raise Conflict(f"What-if needs a done plan; this one is {plan.status}",
                        plan_id=plan.id, state=plan.status)
     try:
@@ -524,7 +524,7 @@ def request_variants(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID, bo
                            field=f"variants.{k}.name", plan_id=plan.id)
     # Store only the fields the caller gave (and the kind): the worker re-parses these, and an
     # explicit null means "set to null" (a set_policy would wipe every other policy field).
-    rows = [PlanVariant(id=uuid.uuid4(), plan_id=plan.id, name=v.name, status="queued",
+    rows = [PlanVariant(id=uuid.uuid4(), plan_id=plan.id, name=v.name, status=JobStatus.QUEUED,
                         changes=[{**c.model_dump(mode="json", exclude_unset=True), "kind": c.kind}
                                  for c in v.changes])
             for v in parsed.variants]

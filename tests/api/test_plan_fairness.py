@@ -91,7 +91,7 @@ def make_planning_org(database: Database, make_user: Any,
 
 
 # The actors' keyword arguments for one in-test worker.
-WORKER: dict[str, Any] = {"worker_id": "test-worker", "stale_seconds": 60.0, "redis_url": None}
+WORKER: dict[str, Any] = {"worker_id": "test-worker", "stale_seconds": 60.0}
 
 
 def _assert_capped(response: Any, limit: str, cap: int) -> None:

@@ -59,9 +59,11 @@ def env(pg_and_redis: None) -> Iterator[dict[str, str]]:
     drop_pg_database(name)
 
 
-def _worker(env: dict[str, str], **extra: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "workers", "--threads", "1"], cwd=REPO,
-                            env={**os.environ, **env, **extra},
+def _worker(env: dict[str, str], *, solve_delay: float = 0.0) -> subprocess.Popen[bytes]:
+    # A delay runs the test's own worker entry point, which slows the solve in-process.
+    command = (["-m", "tests.workers.slow_worker", str(solve_delay)] if solve_delay
+               else ["-m", "workers", "--threads", "1"])
+    return subprocess.Popen([sys.executable, *command], cwd=REPO, env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -147,8 +149,8 @@ def test_worker_process_solves_a_plan(env: dict[str, str],
 
 def test_killed_worker_plan_is_reclaimed(env: dict[str, str],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    # The first worker "solves" for a long time (test delay hook), the second at once.
-    slow = _worker(env, QM_TEST_SOLVE_DELAY="600")
+    # The first worker "solves" for a long time (its solve is slowed), the second at once.
+    slow = _worker(env, solve_delay=600)
     fast: subprocess.Popen[bytes] | None = None
     try:
         db, plan_id = _request_plan(env, monkeypatch)
