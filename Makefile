@@ -66,7 +66,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy engine api models workers
+	$(VENV)/bin/mypy engine api models workers scenarios
 
 unit: install
 	$(VENV)/bin/pytest -q

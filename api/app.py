@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,6 +13,9 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
+from api.auth import router as auth
+from api.blueprints import router as blueprints
+from api.commons import router as commons
 from api.core.db import Database
 from api.core.deps import install_route_scopes
 from api.core.errors import install_error_handlers
@@ -24,36 +26,42 @@ from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware
 from api.core.outbox import OutboxRelay
 from api.core.ratelimit import RateLimiter, WriteLimitMiddleware
 from api.core.settings import Settings, get_settings
+from api.crafts import router as crafts
+from api.goals import router as goals
+from api.items import router as items
+from api.live import router as live
+from api.locations import router as locations
+from api.orgs import router as orgs
+from api.plans import router as plans
+from api.reference import load_reference_data
+from api.ships import router as ships
+from api.sources import router as sources
+from api.stock import router as stock
+from api.transfer_io import router as transfer_io
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
-# Domain routers mounted under /api/v1: add one line "api.<domain>.router" per domain.
-# Each module exposes `router = APIRouter(prefix="/<resource>", tags=["<domain>"])`.
-ROUTER_MODULES: list[str] = [
-    "api.live.router",
-    "api.plans.router",
-    "api.crafts.router",
-    "api.sources.router",
-    "api.goals.router",
-    "api.blueprints.router",
-    "api.auth.router",
-    "api.orgs.router",
-    # "api.inventory.router",
-    "api.stock.router",
-    "api.locations.router",
-    "api.ships.router",
-    "api.items.router",
-    "api.transfer_io.router",
-    "api.commons.router",
-]
-
-
-def _load_router(module_path: str) -> APIRouter:
-    module = importlib.import_module(module_path)
-    router: APIRouter = module.router
-    return router
+# Domain routers mounted under /api/v1, imported like any module: a router that fails to
+# import stops the app from being built. Add one line per domain; each module exposes
+# `router = APIRouter(...)`, included in this order.
+DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
+    live.router,
+    plans.router,
+    crafts.router,
+    sources.router,
+    goals.router,
+    blueprints.router,
+    auth.router,
+    orgs.router,
+    stock.router,
+    locations.router,
+    ships.router,
+    items.router,
+    transfer_io.router,
+    commons.router,
+)
 
 
 def _check_database(db: Database) -> str:
@@ -172,6 +180,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Start-up, not first request: an embedded worker must pick up plans queued before
         # a restart even when nobody calls the API.
+        if settings.load_reference_data:
+            touched = load_reference_data(db)
+            if touched:
+                logger.info("reference data loaded", extra={"rows": touched})
         start = getattr(dispatcher, "start", None)
         if callable(start):
             start()
@@ -216,8 +228,8 @@ def create_app(
     _install_middleware(app, settings)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module_path in ROUTER_MODULES:
-        api.include_router(_load_router(module_path))
+    for router in DOMAIN_ROUTERS:
+        api.include_router(router)
     app.include_router(api)
 
     _add_platform_routes(app, db, settings)

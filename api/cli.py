@@ -35,27 +35,16 @@ EXIT_BAD_SETTINGS = 2
 
 
 def _run_seed_demo(database_url: str) -> None:
-    """Call ``api.seed.seed_demo(database)`` if that module exists (written by another team).
-
-    Contract: ``seed_demo(database: api.core.db.Database) -> dict[str, str] | None``; it is
-    idempotent and may return ``{"username": ..., "password": ...}`` for the demo login.
-    """
-    try:
-        from api.seed import seed_demo  # type: ignore[import-not-found,import-untyped,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("api.seed", "api"):
-            raise  # api.seed exists but is broken: say so rather than skip silently
-        typer.echo("Demo seeding is not available yet (api.seed.seed_demo missing); skipped.")
-        return
+    """Load the demo org (:func:`scenarios.demo.seed_demo`, idempotent) and print its login."""
     from api.core.db import Database
+    from scenarios.demo import seed_demo
 
     db = Database(database_url)
     try:
         login = seed_demo(db)
     finally:
         db.dispose()
-    if isinstance(login, dict) and login.get("username"):
-        typer.echo(f"Demo login: {login['username']} / {login.get('password', '')}")
+    typer.echo(f"Demo login: {login['username']} / {login['password']}")
 
 
 @app.command()
@@ -288,17 +277,12 @@ def build_app() -> object:
     return create_app()
 
 
-def register_engine_commands(root: typer.Typer) -> bool:
-    """Merge ``engine.cli.app``'s commands and groups into ``root``; False if not available."""
-    try:
-        from engine.cli import app as engine_app  # type: ignore[import-not-found,import-untyped,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("engine.cli", "engine"):
-            raise
-        return False
+def register_engine_commands(root: typer.Typer) -> None:
+    """Merge ``engine.cli.app``'s commands and groups into ``root``."""
+    from engine.cli import app as engine_app
+
     root.registered_commands.extend(engine_app.registered_commands)
     root.registered_groups.extend(engine_app.registered_groups)
-    return True
 
 
 def main() -> None:

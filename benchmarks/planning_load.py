@@ -370,10 +370,10 @@ def _demo(client: Any, database: Any, settings: Any) -> tuple[uuid.UUID, uuid.UU
     """seed_demo, then a goal like the e2e test's; (org, owner, plan request body)."""
     from sqlalchemy import select
 
-    from api.seed import seed_demo
     from models.accounts import User
     from models.inventory import Item, Location
     from models.orgs import Organization
+    from scenarios.demo import seed_demo
 
     seed_demo(database, settings)
     with database.session_scope() as s:

@@ -14,9 +14,10 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from engine import greedy
 from engine.assemble import assemble_plan
 from engine.backends import Backend, Result, canonical, make_backend
 from engine.bom import find_cycles, prune, topological_items
@@ -434,16 +435,9 @@ def finish_plan(problem: Problem, takes: dict[str, float], runs: Mapping[str, fl
 # -- warm starts and fallbacks ------------------------------------------------------------
 
 def _greedy(problem: Problem) -> Plan | None:
-    """Engineer C's greedy plan when available (a warm start and the fallback)."""
+    """The greedy plan (a warm start and the fallback), None when it fails."""
     try:
-        from engine import greedy
-    except ImportError:
-        return None
-    make: Callable[[Problem], Plan] | None = getattr(greedy, "greedy_plan", None)
-    if make is None:
-        return None
-    try:
-        return make(problem)
+        return greedy.greedy_plan(problem)
     except Exception:
         # A broken warm start must never break the solve, but it must not hide either: the
         # solver then starts cold (slower, or no fallback plan at the time limit).

@@ -195,7 +195,7 @@ def _dispose_databases() -> Iterator[None]:
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
+def settings(db_url: str, request: pytest.FixtureRequest) -> Settings:
     """Test settings bound to ``db_url``: embedded broker, cheap Argon2, fixed secret."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -205,6 +205,9 @@ def settings(db_url: str) -> Settings:
         secret_key=TEST_SECRET,
         log_json=False,
         log_level="WARNING",
+        # Tests own their items and places; an app of a test marked ``reference_data`` loads
+        # the universe and the shared catalogue at start-up, as in production.
+        load_reference_data=request.node.get_closest_marker("reference_data") is not None,
         **RELAXED_LIMITS,  # type: ignore[arg-type]
     )
 
@@ -338,10 +341,3 @@ def fresh_pg_url() -> Iterator[str]:
         yield pg_url(name)
     finally:
         drop_pg_database(name)
-
-
-@pytest.fixture
-def location_tree_cleanup() -> Iterator[None]:
-    """No-op kept for tests that still request it: the per-test clean-up (``_clean``) now cuts
-    the self-referencing ``locations.parent_id`` links itself before emptying the tables."""
-    yield

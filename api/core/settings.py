@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # How often the job outbox relay retries while the broker is unreachable (and looks for
     # rows other processes left); a job written while Redis is up is sent at once anyway.
     outbox_poll_seconds: float = Field(default=2.0, gt=0, le=300)
+    # The app loads the shared universe and item catalogue at start-up (api/reference.py).
+    # False leaves the tables as they are: the test suite builds its own items and places.
+    load_reference_data: bool = True
     # Plan workers (workers/broker.py, docs/planning.md): a solving worker refreshes its
     # heartbeat this often; a plan whose heartbeat is older than plan_stale_seconds is taken
     # back by the reaper, which looks every reaper_interval_seconds.

@@ -14,9 +14,8 @@ from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.items import service
 from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
-from api.seed import reference_data_ready
 
-router = APIRouter(tags=["items"], dependencies=[Depends(reference_data_ready)])
+router = APIRouter(tags=["items"])
 
 Match = Annotated[
     str | None,

@@ -20,10 +20,9 @@ from api.locations.schemas import (
     LocationUpdate,
 )
 from api.locations.service import MAX_DEPTH, PATH_SEPARATOR, Owner
-from api.seed import reference_data_ready
 from models.inventory import LOCATION_KINDS, Location
 
-router = APIRouter(tags=["locations"], dependencies=[Depends(reference_data_ready)])
+router = APIRouter(tags=["locations"])
 
 Kind = Literal[LOCATION_KINDS]  # type: ignore[valid-type]
 Kinds = Annotated[list[Kind] | None, Query(alias="kind", description="Filter by kind")]

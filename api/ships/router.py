@@ -12,11 +12,10 @@ from api.core.deps import CurrentUser, OrgAccess, org_member
 from api.core.pagination import Page, PageParams, Paging
 from api.core.permissions import Action
 from api.locations.service import Owner
-from api.seed import reference_data_ready
 from api.ships import service
 from api.ships.schemas import ShipCreate, ShipMove, ShipOut, ShipType, ShipUpdate
 
-router = APIRouter(tags=["ships"], dependencies=[Depends(reference_data_ready)])
+router = APIRouter(tags=["ships"])
 
 OrgRead = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 OrgWrite = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]

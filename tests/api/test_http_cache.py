@@ -11,16 +11,13 @@ from sqlalchemy.orm import Session
 
 from api.core.httpcache import etag_of
 from models.orgs import Organization
-from tests.api.catalogue_helpers import catalogue_app, universe_loc_id
+from tests.api.catalogue_helpers import universe_loc_id
 from tests.conftest import TestUser
 
 API = "/api/v1"
+# The app loads the universe and the shared catalogue at start-up, as in production.
+pytestmark = pytest.mark.reference_data
 
-
-@pytest.fixture
-def app(settings: Any, database: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Only the catalogue routers (see tests/api/catalogue_helpers.py)."""
-    return catalogue_app(settings, database, monkeypatch)
 
 
 def _revalidate(client: TestClient, url: str, headers: dict[str, str]) -> tuple[str, Any]:

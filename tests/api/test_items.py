@@ -11,17 +11,11 @@ from sqlalchemy.orm import Session
 
 from api.items.catalogue import ensure_catalogue, load_catalogue
 from models.inventory import Item
-from tests.api.catalogue_helpers import catalogue_app
 
 API = "/api/v1"
-# The reference-data loader also builds the (nested) universe tree.
-pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
+# The app loads the universe and the shared catalogue at start-up, as in production.
+pytestmark = pytest.mark.reference_data
 
-
-@pytest.fixture
-def app(settings: Any, database: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Only the catalogue routers (see tests/api/catalogue_helpers.py)."""
-    return catalogue_app(settings, database, monkeypatch)
 
 
 def test_catalogue_loads_idempotently(session: Session) -> None:

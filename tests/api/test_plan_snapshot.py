@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from api.core.db import Database
 from api.core.security import create_access_token
 from api.core.settings import Settings
-from api.seed import seed_demo
 from engine.checker import check
 from engine.plan import parse_plan
 from engine.problem import parse_problem
@@ -23,6 +22,7 @@ from models.accounts import User
 from models.inventory import Location, Ship
 from models.orgs import Organization
 from models.planning import Goal
+from scenarios.demo import seed_demo
 from tests.api.planning_helpers import make_item, make_location, make_stock
 from tests.api.test_plans import wait_done
 

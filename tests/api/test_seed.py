@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 import models
+from api.app import create_app
 from api.core.db import Database
 from api.core.security import verify_password
 from api.core.settings import Settings
-from api.seed import SEED_NOTE, seed_demo
 from models.accounts import User
 from models.base import utc_now
 from models.inventory import Item, ItemHistory, ItemStock, Location, Ship
 from models.orgs import Organization
 from models.planning import Blueprint, Goal, ResourceSource
-from tests.api.catalogue_helpers import catalogue_app
-
-pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
+from scenarios.demo import SEED_NOTE, seed_demo
 
 
 def _counts(database: Database) -> dict[str, int]:
@@ -45,11 +41,18 @@ def test_seed_twice_changes_nothing(database: Database, settings: Settings) -> N
         assert first["organization_members"] == 5
         ships = {sh.name: sh for sh in s.scalars(select(Ship))}
         assert {"Stargazer", "Big Red", "Dragline"} <= set(ships)
-        assert first["item_stocks"] == first["item_history"] > 10
-        notes = set(s.scalars(select(ItemHistory.note)))
-        assert notes == {SEED_NOTE}
+        # Through the stock service: each row has its "add" history row, each shared one
+        # its "share" row too.
         shared = s.scalar(select(func.count()).where(ItemStock.shared_with_org_id == org.id))
         assert shared == 2
+        kinds = {(h.kind, h.note) for h in s.scalars(select(ItemHistory))}
+        assert kinds == {("add", SEED_NOTE), ("share", None)}
+        assert first["item_stocks"] + shared == first["item_history"] > 10
+        # A member's goods sit in the universe, the org's places or that member's own.
+        for row in s.scalars(select(ItemStock).where(ItemStock.owner_user_id.is_not(None))):
+            where = s.get(Location, row.location_id)
+            assert where is not None and where.owner_user_id in (None, row.owner_user_id)
+            assert where.organization_id in (None, org.id)
         # Big Red sits at ARC-L1 and its grid hangs there.
         grid = s.get(Location, ships["Big Red"].cargo_location_id)
         station = s.get(Location, ships["Big Red"].current_location_id)
@@ -81,12 +84,9 @@ def test_seed_twice_changes_nothing(database: Database, settings: Settings) -> N
         assert all(u.password_hash is None for u in others)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("api.auth.router") is None, reason="no auth router")
-def test_demo_login_via_api(
-    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_demo_login_via_api(settings: Settings, database: Database) -> None:
     seed_demo(database, settings)
-    app: Any = catalogue_app(settings, database, monkeypatch, extra=("api.auth.router",))
+    app: Any = create_app(settings, database)
     with TestClient(app) as client:
         token = client.post(
             "/api/v1/auth/token", data={"username": "demo", "password": "quartermaster-demo"}

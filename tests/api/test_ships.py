@@ -14,16 +14,12 @@ from sqlalchemy.orm import Session
 from api.locations import repository as loc_repo
 from api.locations.repository import Owner
 from models.inventory import Item, ItemStock, Location, Ship
-from tests.api.catalogue_helpers import catalogue_app, universe_loc_id
+from tests.api.catalogue_helpers import universe_loc_id
 
 API = "/api/v1"
-pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
+# The app loads the universe and the shared catalogue at start-up, as in production.
+pytestmark = pytest.mark.reference_data
 
-
-@pytest.fixture
-def app(settings: Any, database: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Only the catalogue routers (see tests/api/catalogue_helpers.py)."""
-    return catalogue_app(settings, database, monkeypatch)
 
 
 def _ship(client: TestClient, org_id: Any, headers: dict[str, str], **body: Any) -> Any:

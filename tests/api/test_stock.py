@@ -15,9 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-import api.app as app_module
 from api.core.db import Database
-from api.core.settings import Settings
 from api.stock import service
 from models.inventory import (
     IdempotencyKey,
@@ -32,13 +30,6 @@ from models.orgs import Organization
 
 PROBLEM = "application/problem+json"
 
-
-@pytest.fixture
-def app(settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch) -> object:
-    """The app with only the stock router: other domains' work in progress cannot break
-    these tests, and the stock router needs nothing from them."""
-    monkeypatch.setattr(app_module, "ROUTER_MODULES", ["api.stock.router"])
-    return app_module.create_app(settings, database)
 
 
 @dataclass

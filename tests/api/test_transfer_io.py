@@ -16,10 +16,8 @@ from api.items.catalogue import ensure_catalogue
 from api.locations.universe import ensure_universe
 from models.inventory import Item, ItemHistory, ItemStock, Location, Ship
 from models.planning import ResourceSource
-from tests.api.catalogue_helpers import catalogue_app
 
 API = "/api/v1"
-pytestmark = pytest.mark.usefixtures("location_tree_cleanup")
 
 ITEMS_CSV = (
     "name,unit,category,volume_scu,aliases,description\n"
@@ -42,14 +40,6 @@ STOCK_CSV = (
     "cup,Stanton > ArcCorp > Area 18 > Org Hangar > Bay 2,500,2\n"
     "Quantainium,Stanton > ArcCorp > Area 18 > Org Hangar > Big Red cargo grid,0,32\n"
 )
-
-
-@pytest.fixture
-def app(settings: Any, database: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The catalogue routers plus import/export and stock."""
-    return catalogue_app(
-        settings, database, monkeypatch, extra=("api.stock.router", "api.transfer_io.router")
-    )
 
 
 @pytest.fixture

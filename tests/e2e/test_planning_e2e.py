@@ -26,7 +26,6 @@ from api.app import create_app
 from api.core.db import Database, migrate
 from api.core.security import create_access_token
 from api.core.settings import Settings
-from api.seed import seed_demo
 from engine.checker import check
 from engine.plan import parse_plan
 from engine.problem import parse_problem
@@ -34,6 +33,7 @@ from models.accounts import User
 from models.inventory import Item, ItemHistory, Location
 from models.orgs import Organization
 from models.planning import Blueprint
+from scenarios.demo import seed_demo
 from tests.conftest import (
     REDIS_URL,
     RELAXED_LIMITS,
@@ -167,7 +167,6 @@ def run_flow(client: TestClient, database: Database, settings: Settings) -> None
     assert any(g["status"] == "completed" for g in goals), goals
 
 
-@pytest.mark.usefixtures("location_tree_cleanup")
 def test_embedded_flow(client: TestClient, database: Database, settings: Settings) -> None:
     seed_demo(database, settings)
     run_flow(client, database, settings)

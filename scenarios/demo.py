@@ -1,16 +1,14 @@
-"""Reference data (universe, item catalogue) and the demo organisation.
+"""The demo organisation: ``scenarios/orgs/demo-org.yaml`` loaded into a database.
 
-* :func:`ensure_reference_data` loads the shared universe tree and item catalogue from their
-  data files, idempotently. It runs from ``seed_demo`` and, once per app, before the first
-  request to a catalogue route (:func:`reference_data_ready`), because the app factory has no
-  start-up hook for domain packages. Call it yourself in workers or tests that need it.
-* :func:`seed_demo` (contract in docs/platform.md) loads ``scenarios/orgs/demo-org.yaml``.
+Used by ``quartermaster seed demo`` and ``serve --seed-demo`` (the composition root,
+``api.cli``), the end-to-end test and the planning benchmark. Not part of the API: it stands
+outside ``api/`` and uses the API's services where they own a rule (stock goes through
+``api.stock.service``, so its rows and history are written as any member's adjust and share
+would write them). Idempotent: every record is looked up by a natural key first.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -18,71 +16,30 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import Request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.core.db import Database
 from api.core.security import hash_password
 from api.core.settings import Settings, get_settings
-from api.items.catalogue import ensure_catalogue, item_id_by_code
-from api.locations.universe import ensure_universe
+from api.items.catalogue import item_id_by_code
+from api.reference import ensure_reference_data
+from api.ships.service import known_capacity
+from api.stock import service as stock
 from models.accounts import User
 from models.base import utc_now
-from models.inventory import ItemHistory, ItemStock, Location, Ship
+from models.inventory import ItemStock, Location, Ship
 from models.orgs import Organization, OrganizationMember
 from models.planning import Blueprint, BlueprintIngredient, Goal, GoalTarget, ResourceSource
 
-logger = logging.getLogger(__name__)
-
-_load_lock = threading.Lock()
-
-
-def ensure_reference_data(session: Session) -> int:
-    """Load the universe and the shared catalogue (flush only); return rows touched."""
-    return ensure_universe(session) + ensure_catalogue(session)
-
-
-def load_reference_data(database: Database) -> int:
-    """:func:`ensure_reference_data` in its own transaction, tolerating a concurrent loader."""
-    try:
-        with database.session_scope() as session:
-            return ensure_reference_data(session)
-    except IntegrityError:
-        # Another process inserted the same codes first; what is left is at most an update.
-        with database.session_scope() as session:
-            return ensure_reference_data(session)
-
-
-def reference_data_ready(request: Request) -> None:
-    """Router dependency: make sure reference data is loaded, once per app instance.
-
-    Runs in its own transaction before the request's session reads anything, so the request
-    sees the rows on both backends.
-    """
-    state = request.app.state
-    if getattr(state, "reference_data_loaded", False):
-        return
-    with _load_lock:
-        if getattr(state, "reference_data_loaded", False):
-            return
-        touched = load_reference_data(state.db)
-        if touched:
-            logger.info("reference data loaded", extra={"rows": touched})
-        state.reference_data_loaded = True
-
-
-# --- the demo organisation --------------------------------------------------------------------
-
-DEMO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "orgs" / "demo-org.yaml"
+DEMO_FILE = Path(__file__).resolve().parent / "orgs" / "demo-org.yaml"
 SEED_NOTE = "demo seed"
 
 
 def seed_demo(
     database: Database, settings: Settings | None = None, path: Path = DEMO_FILE
-) -> dict[str, str] | None:
-    """Load the demo org from ``scenarios/orgs/demo-org.yaml`` in one transaction (idempotent).
+) -> dict[str, str]:
+    """Load the demo org from ``path`` in one transaction (idempotent).
 
     Returns the owner's ``{"username", "password"}`` for the CLI to print.
     """
@@ -201,8 +158,6 @@ class _DemoLoader:
             self._location(spec, None, self.users[spec["owner"]].id)
 
     def _ships(self) -> None:
-        from api.ships.service import known_capacity
-
         for spec in self.doc.get("ships", []):
             user_id = self.users[spec["owner"]].id if spec.get("owner") else None
             org_id = None if user_id else self.org_id
@@ -238,55 +193,34 @@ class _DemoLoader:
             self.places[f"ship:{spec['name']}"] = ship.cargo_location_id
 
     def _stock(self) -> None:
+        # Through the stock service, as a member's adjust and share would be: the same checks
+        # (the location must be usable by the row's owner) and history rows as any change.
         for spec in self.doc.get("stock", []):
             item_id = item_id_by_code(self.s, spec["item"])
             location_id = self._place(spec["at"])
             quality = int(spec.get("quality", 0))
             owner = spec.get("owner", "org")
             user_id = None if owner == "org" else self.users[owner].id
-            org_id = self.org_id if owner == "org" else None
-            owner_clause = (
-                ItemStock.organization_id == org_id
-                if org_id
-                else ItemStock.owner_user_id == user_id
-            )
-            row = self.s.scalar(
-                select(ItemStock).where(
-                    ItemStock.item_id == item_id,
-                    ItemStock.location_id == location_id,
-                    ItemStock.quality == quality,
-                    owner_clause,
-                )
-            )
-            if row is not None:
+            if self._held(item_id, location_id, quality, user_id):
                 continue
-            quantity = Decimal(str(spec["quantity"]))
-            row = ItemStock(
-                item_id=item_id,
-                location_id=location_id,
-                quality=quality,
-                organization_id=org_id,
-                owner_user_id=user_id,
-                shared_with_org_id=self.org_id if spec.get("shared") else None,
-                quantity=quantity,
-                reserved=Decimal(0),
+            actor = user_id or self.users[self.doc["members"][0]["username"]].id
+            change = stock.adjust_stock(
+                self.s, org_id=self.org_id, actor_id=actor, item_id=item_id,
+                location_id=location_id, quality=quality,
+                delta=Decimal(str(spec["quantity"])), owner_user_id=user_id, note=SEED_NOTE,
             )
-            self.s.add(row)
-            self.s.flush()
-            # Every stock change has its history row, seeds included.
-            self.s.add(
-                ItemHistory(
-                    stock_id=row.id,
-                    item_id=item_id,
-                    location_id=location_id,
-                    quality=quality,
-                    delta=quantity,
-                    kind="add",
-                    organization_id=org_id,
-                    owner_user_id=user_id,
-                    note=SEED_NOTE,
-                )
-            )
+            if spec.get("shared") and user_id is not None:
+                stock.share_stock(self.s, org_id=self.org_id, user_id=user_id,
+                                  stock_id=change.stock.id)
+
+    def _held(self, item_id: uuid.UUID, location_id: uuid.UUID, quality: int,
+              user_id: uuid.UUID | None) -> bool:
+        """Whether the row is there already (a rerun leaves it as it is)."""
+        owner = (ItemStock.owner_user_id == user_id if user_id
+                 else ItemStock.organization_id == self.org_id)
+        return self.s.scalar(select(ItemStock.id).where(
+            ItemStock.item_id == item_id, ItemStock.location_id == location_id,
+            ItemStock.quality == quality, owner)) is not None
 
     def _sources(self) -> None:
         now = utc_now()

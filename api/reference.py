@@ -1,0 +1,33 @@
+"""Reference data every org reads: the shared universe tree and the item catalogue.
+
+Loaded from their data files (``api/locations/universe.yaml``, ``api/items/catalogue.yaml``)
+idempotently, once per app start-up by the app's lifespan (:func:`load_reference_data`), so
+no request waits for it and no router depends on it. Workers, loaders and tests that need the
+rows without an app call :func:`ensure_reference_data` in their own transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.core.db import Database
+from api.items.catalogue import ensure_catalogue
+from api.locations.universe import ensure_universe
+
+
+def ensure_reference_data(session: Session) -> int:
+    """Load the universe and the shared catalogue (flush only); return rows touched."""
+    return ensure_universe(session) + ensure_catalogue(session)
+
+
+def load_reference_data(database: Database) -> int:
+    """:func:`ensure_reference_data` in its own transaction, tolerating a concurrent loader
+    (two processes starting at once)."""
+    try:
+        with database.session_scope() as session:
+            return ensure_reference_data(session)
+    except IntegrityError:
+        # Another process inserted the same codes first; what is left is at most an update.
+        with database.session_scope() as session:
+            return ensure_reference_data(session)

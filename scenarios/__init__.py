@@ -1,0 +1,1 @@
+"""Problem files, what-if batches and the demo organisation (:mod:`scenarios.demo`)."""
