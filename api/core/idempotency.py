@@ -11,7 +11,8 @@ guards, so either both exist or neither does:
 * Same user + key + same method/path/body → the stored response is replayed (header
   ``Idempotent-Replayed: true``); same key with a different body → 422.
 
-Routers use :func:`run_idempotent`, which wraps all three steps around a service call.
+Routers take an :data:`OncePost` parameter and call it with the service call: it runs
+:func:`run_idempotent`, which wraps all three steps around that call.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -31,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from api.core.db import DbSession
 from api.core.errors import InvalidInput
 from models.inventory import IdempotencyKey
 
@@ -145,3 +147,31 @@ def run_idempotent(
     body = jsonable_encoder(call())
     complete(session, user_id=user_id, key=key, status=status, body=body)
     return JSONResponse(body, status_code=status)
+
+
+@dataclass(frozen=True)
+class IdempotentPost:
+    """One ``POST`` guarded by its ``Idempotency-Key`` header: what :func:`run_idempotent`
+    needs from the request, gathered once by the :data:`OncePost` dependency."""
+
+    session: Session
+    key: str | None
+    path: str
+
+    def __call__(self, user_id: uuid.UUID, call: Callable[[], BaseModel], *,
+                 payload: Any = None, status: int = 200) -> JSONResponse:
+        """Run ``call`` once per key for ``user_id`` (see :func:`run_idempotent`);
+        ``payload`` is the request body (None for body-less actions)."""
+        return run_idempotent(self.session, user_id=user_id, key=self.key, method="POST",
+                              path=self.path, payload=payload, status=status, call=call)
+
+
+def idempotent_post(
+    request: Request, session: DbSession, idempotency_key: IdempotencyKeyHeader = None
+) -> IdempotentPost:
+    """Dependency: the :class:`IdempotentPost` of this request (same session as the route's)."""
+    return IdempotentPost(session, idempotency_key, request.url.path)
+
+
+# A route parameter ``once: OncePost`` makes the route's POST idempotent by key.
+OncePost = Annotated[IdempotentPost, Depends(idempotent_post)]

@@ -1,6 +1,9 @@
-"""HTTP routes for the universe, org locations and personal locations."""
+"""HTTP routes for the universe, org locations and personal locations.
 
-from __future__ import annotations
+Org and personal locations are one set of routes (:func:`_location_routes`) registered for
+both owners (``api.core.owner_routes``). Not ``from __future__ import annotations``: the
+routes' ``Annotated`` dependencies are read from the builder's closure.
+"""
 
 import uuid
 from typing import Annotated, Literal
@@ -8,10 +11,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.core.db import DbSession
-from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.deps import CurrentUser
 from api.core.httpcache import conditional_json
+from api.core.owner_routes import OwnerRoutes, owner_routes
 from api.core.pagination import Page, PageParams, Paging
 from api.core.permissions import Action
+from api.core.tenancy import Owner
 from api.locations import service
 from api.locations.schemas import (
     LocationCreate,
@@ -19,7 +24,7 @@ from api.locations.schemas import (
     LocationOut,
     LocationUpdate,
 )
-from api.locations.service import MAX_DEPTH, PATH_SEPARATOR, Owner
+from api.locations.service import MAX_DEPTH, PATH_SEPARATOR
 from models.inventory import LOCATION_KINDS, Location
 
 router = APIRouter(tags=["locations"])
@@ -27,8 +32,6 @@ router = APIRouter(tags=["locations"])
 Kind = Literal[LOCATION_KINDS]  # type: ignore[valid-type]
 Kinds = Annotated[list[Kind] | None, Query(alias="kind", description="Filter by kind")]
 Depth = Annotated[int, Query(ge=0, le=MAX_DEPTH, description="How many levels below")]
-OrgRead = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
-OrgWrite = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
 
 
 def _page(rows: list[tuple[Location, str, int]], total: int, page: PageParams) -> Page[LocationOut]:
@@ -89,171 +92,85 @@ def universe_ancestors(
     return [service.to_out(loc) for loc in service.ancestors(session, None, location_id)]
 
 
-# --- org locations ---------------------------------------------------------------------------
+def _location_routes(scope: OwnerRoutes) -> None:
+    """The location routes of one owner kind (org or personal)."""
+    read = Annotated[Owner, Depends(scope.read)]
+    write = Annotated[Owner, Depends(scope.write)]
+    many, one = f"{scope.prefix}/locations", f"{scope.prefix}/locations/{{location_id}}"
+    # An org works inside the universe; a person mostly lists their own few places.
+    universe_by_default = scope.kind == "org"
+
+    @router.get(many, name=f"list_{scope.name}_locations", response_model=Page[LocationOut],
+                summary=scope.say("The universe plus the org's own locations",
+                                  "Your personal locations (and the universe)"))
+    def list_locations(
+        request: Request,
+        session: DbSession,
+        page: Paging,
+        owner: read,
+        kind: Kinds = None,
+        parent_id: Annotated[uuid.UUID | None, Query(description="Only direct children")] = None,
+        include_universe: bool = universe_by_default,
+    ) -> Response:
+        """Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
+        default for an org, not for your personal ones)."""
+        rows, total = service.list_locations(
+            session, owner, include_universe=include_universe, kinds=kind or (),
+            parent_id=parent_id, page=page,
+        )
+        return conditional_json(request, _page(rows, total, page))
+
+    @router.post(many, name=f"create_{scope.name}_location", status_code=status.HTTP_201_CREATED,
+                 summary=scope.say("Create an org location (hangar, base, storage)",
+                                   "Create a personal location"))
+    def create_location(
+        body: LocationCreate, session: DbSession, owner: write, response: Response
+    ) -> LocationOut:
+        """Hang a new hangar, base or storage under a universe node or one of the owner's."""
+        loc = service.create_location(session, owner, body)
+        response.headers["Location"] = scope.url(owner, f"/locations/{loc.id}")
+        return service.to_out(loc, service.path_of(session, loc.id))
+
+    @router.get(one, name=f"get_{scope.name}_location",
+                summary=scope.say("One location with its path", "One of your locations"))
+    def get_location(location_id: uuid.UUID, session: DbSession, owner: read) -> LocationOut:
+        """A universe node or one of the owner's locations, with its path; for an org also
+        (read-only) a member's location holding stock shared with the org."""
+        loc = service.get_readable(session, owner, location_id)
+        return service.to_out(loc, service.path_of(session, loc.id))
+
+    @router.patch(one, name=f"update_{scope.name}_location",
+                  summary=scope.say("Edit an org location", "Edit a personal location"))
+    def update_location(
+        location_id: uuid.UUID, body: LocationUpdate, session: DbSession, owner: write
+    ) -> LocationOut:
+        """Rename, move (no cycles) or set the trip cost; universe nodes are read-only (403)."""
+        loc = service.update_location(session, owner, location_id, body)
+        return service.to_out(loc, service.path_of(session, loc.id))
+
+    @router.delete(one, name=f"delete_{scope.name}_location",
+                   status_code=status.HTTP_204_NO_CONTENT,
+                   summary=scope.say("Delete an empty org location",
+                                     "Delete an empty personal location"))
+    def delete_location(location_id: uuid.UUID, session: DbSession, owner: write) -> Response:
+        """409 while stock, ships, crafts, history or sub-locations are there."""
+        service.delete_location(session, owner, location_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.get(f"{one}/subtree", name=f"{scope.name}_subtree", summary="A location and below")
+    def subtree(
+        location_id: uuid.UUID, session: DbSession, owner: read, depth: Depth = MAX_DEPTH
+    ) -> list[LocationOut]:
+        """Everything the owner can see below a location (ship grids parked there included)."""
+        rows = service.subtree(session, owner, location_id, depth)
+        return [service.to_out(loc, depth=d) for loc, d in rows]
+
+    @router.get(f"{one}/ancestors", name=f"{scope.name}_ancestors",
+                summary="Path to a location")
+    def ancestors(location_id: uuid.UUID, session: DbSession, owner: read) -> list[LocationOut]:
+        """Root first, ending with the location itself."""
+        return [service.to_out(loc) for loc in service.ancestors(session, owner, location_id)]
 
 
-@router.get("/orgs/{org_id}/locations", summary="The universe plus the org's own locations",
-            response_model=Page[LocationOut])
-def list_org_locations(
-    request: Request,
-    session: DbSession,
-    page: Paging,
-    access: OrgRead,
-    kind: Kinds = None,
-    parent_id: Annotated[uuid.UUID | None, Query(description="Only direct children")] = None,
-    include_universe: bool = True,
-) -> Response:
-    """Flat, paged, ordered by path; ``include_universe=false`` lists only the org's own."""
-    rows, total = service.list_locations(
-        session,
-        Owner.org(access.org_id),
-        include_universe=include_universe,
-        kinds=kind or (),
-        parent_id=parent_id,
-        page=page,
-    )
-    return conditional_json(request, _page(rows, total, page))
-
-
-@router.post(
-    "/orgs/{org_id}/locations",
-    status_code=status.HTTP_201_CREATED,
-    summary="Create an org location (hangar, base, storage)",
-)
-def create_org_location(
-    body: LocationCreate, session: DbSession, access: OrgWrite, response: Response
-) -> LocationOut:
-    """Hang a new org location under a universe node or another org location."""
-    loc = service.create_location(session, Owner.org(access.org_id), body)
-    response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/locations/{loc.id}"
-    return service.to_out(loc, service.path_of(session, loc.id))
-
-
-@router.get("/orgs/{org_id}/locations/{location_id}", summary="One location with its path")
-def get_org_location(location_id: uuid.UUID, session: DbSession, access: OrgRead) -> LocationOut:
-    """A universe node, one of the org's locations, or (read-only) a member's location
-    holding stock shared with the org."""
-    loc = service.get_readable(session, Owner.org(access.org_id), location_id)
-    return service.to_out(loc, service.path_of(session, loc.id))
-
-
-@router.patch("/orgs/{org_id}/locations/{location_id}", summary="Edit an org location")
-def update_org_location(
-    location_id: uuid.UUID, body: LocationUpdate, session: DbSession, access: OrgWrite
-) -> LocationOut:
-    """Rename, move (no cycles) or set the trip cost; universe nodes are read-only (403)."""
-    loc = service.update_location(session, Owner.org(access.org_id), location_id, body)
-    return service.to_out(loc, service.path_of(session, loc.id))
-
-
-@router.delete(
-    "/orgs/{org_id}/locations/{location_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete an empty org location",
-)
-def delete_org_location(location_id: uuid.UUID, session: DbSession, access: OrgWrite) -> Response:
-    """409 while stock, ships, crafts, history or sub-locations are there."""
-    service.delete_location(session, Owner.org(access.org_id), location_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/orgs/{org_id}/locations/{location_id}/subtree", summary="A location and below")
-def org_subtree(
-    location_id: uuid.UUID, session: DbSession, access: OrgRead, depth: Depth = MAX_DEPTH
-) -> list[LocationOut]:
-    """Everything the org can see below a location (ship grids parked there included)."""
-    rows = service.subtree(session, Owner.org(access.org_id), location_id, depth)
-    return [service.to_out(loc, depth=d) for loc, d in rows]
-
-
-@router.get("/orgs/{org_id}/locations/{location_id}/ancestors", summary="Path to a location")
-def org_ancestors(location_id: uuid.UUID, session: DbSession, access: OrgRead) -> list[LocationOut]:
-    """Root first, ending with the location itself."""
-    return [
-        service.to_out(loc)
-        for loc in service.ancestors(session, Owner.org(access.org_id), location_id)
-    ]
-
-
-# --- personal locations ----------------------------------------------------------------------
-
-
-@router.get("/users/me/locations", summary="Your personal locations (and the universe)")
-def list_my_locations(
-    session: DbSession,
-    page: Paging,
-    user: CurrentUser,
-    kind: Kinds = None,
-    parent_id: Annotated[uuid.UUID | None, Query(description="Only direct children")] = None,
-    include_universe: bool = False,
-) -> Page[LocationOut]:
-    """Flat, paged, ordered by path; only your own unless ``include_universe=true``."""
-    rows, total = service.list_locations(
-        session,
-        Owner.user(user.id),
-        include_universe=include_universe,
-        kinds=kind or (),
-        parent_id=parent_id,
-        page=page,
-    )
-    return _page(rows, total, page)
-
-
-@router.post(
-    "/users/me/locations",
-    status_code=status.HTTP_201_CREATED,
-    summary="Create a personal location",
-)
-def create_my_location(
-    body: LocationCreate, session: DbSession, user: CurrentUser, response: Response
-) -> LocationOut:
-    """A personal hangar, base or storage under a universe node or one of yours."""
-    loc = service.create_location(session, Owner.user(user.id), body)
-    response.headers["Location"] = f"/api/v1/users/me/locations/{loc.id}"
-    return service.to_out(loc, service.path_of(session, loc.id))
-
-
-@router.get("/users/me/locations/{location_id}", summary="One of your locations")
-def get_my_location(location_id: uuid.UUID, session: DbSession, user: CurrentUser) -> LocationOut:
-    """A universe node or one of your locations, with its path."""
-    loc = service.get_visible(session, Owner.user(user.id), location_id)
-    return service.to_out(loc, service.path_of(session, loc.id))
-
-
-@router.patch("/users/me/locations/{location_id}", summary="Edit a personal location")
-def update_my_location(
-    location_id: uuid.UUID, body: LocationUpdate, session: DbSession, user: CurrentUser
-) -> LocationOut:
-    """Rename, move or set the trip cost."""
-    loc = service.update_location(session, Owner.user(user.id), location_id, body)
-    return service.to_out(loc, service.path_of(session, loc.id))
-
-
-@router.delete(
-    "/users/me/locations/{location_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete an empty personal location",
-)
-def delete_my_location(location_id: uuid.UUID, session: DbSession, user: CurrentUser) -> Response:
-    """409 while anything is there."""
-    service.delete_location(session, Owner.user(user.id), location_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/users/me/locations/{location_id}/subtree", summary="A location and below")
-def my_subtree(
-    location_id: uuid.UUID, session: DbSession, user: CurrentUser, depth: Depth = MAX_DEPTH
-) -> list[LocationOut]:
-    """Everything you can see below a location."""
-    rows = service.subtree(session, Owner.user(user.id), location_id, depth)
-    return [service.to_out(loc, depth=d) for loc, d in rows]
-
-
-@router.get("/users/me/locations/{location_id}/ancestors", summary="Path to a location")
-def my_ancestors(
-    location_id: uuid.UUID, session: DbSession, user: CurrentUser
-) -> list[LocationOut]:
-    """Root first, ending with the location itself."""
-    return [
-        service.to_out(loc) for loc in service.ancestors(session, Owner.user(user.id), location_id)
-    ]
+for _scope in owner_routes(Action.INVENTORY_READ, Action.INVENTORY_WRITE):
+    _location_routes(_scope)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.fields import UtcDateTime
-from api.core.idempotency import IdempotencyKeyHeader, run_idempotent
+from api.core.idempotency import OncePost
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.stock import service
@@ -65,8 +65,7 @@ def adjust(
     body: AdjustIn,
     access: Writer,
     session: DbSession,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OncePost,
 ) -> JSONResponse:
     """Change the quantity of (item, location, quality, owner) by ``delta``."""
     user, _ = access
@@ -85,10 +84,7 @@ def adjust(
         )
         return change_out(session, access, change)
 
-    return run_idempotent(
-        session, user_id=user.id, key=idempotency_key, method="POST",
-        path=request.url.path, payload=body, status=200, call=call,
-    )
+    return once(user.id, call, payload=body)
 
 
 @router.post(
@@ -101,8 +97,7 @@ def transfer(
     body: TransferIn,
     access: Writer,
     session: DbSession,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OncePost,
 ) -> JSONResponse:
     """Move ``quantity`` of one stock row to ``to_location_id`` (same item/quality/owner)."""
     user, _ = access
@@ -129,10 +124,7 @@ def transfer(
             history=history,
         )
 
-    return run_idempotent(
-        session, user_id=user.id, key=idempotency_key, method="POST",
-        path=request.url.path, payload=body, status=200, call=call,
-    )
+    return once(user.id, call, payload=body)
 
 
 @router.post(
@@ -146,8 +138,7 @@ def reserve(
     body: ReserveIn,
     access: Writer,
     session: DbSession,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OncePost,
 ) -> JSONResponse:
     """Hold ``quantity`` of a stock row; 409 ``insufficient-stock`` when it does not fit."""
     user, _ = access
@@ -165,10 +156,7 @@ def reserve(
         )
         return service.describe_reservations(session, [res])[0]
 
-    return run_idempotent(
-        session, user_id=user.id, key=idempotency_key, method="POST",
-        path=request.url.path, payload=body, status=201, call=call,
-    )
+    return once(user.id, call, payload=body, status=201)
 
 
 @router.post(
@@ -181,8 +169,7 @@ def release(
     reservation_id: uuid.UUID,
     access: Writer,
     session: DbSession,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OncePost,
 ) -> JSONResponse:
     """Give the reservation's quantity back to ``available``."""
     user, _ = access
@@ -193,10 +180,7 @@ def release(
         )
         return service.describe_reservations(session, [res])[0]
 
-    return run_idempotent(
-        session, user_id=user.id, key=idempotency_key, method="POST",
-        path=request.url.path, payload=None, status=200, call=call,
-    )
+    return once(user.id, call)
 
 
 @router.post(
@@ -209,8 +193,7 @@ def share(
     stock_id: uuid.UUID,
     access: Writer,
     session: DbSession,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OncePost,
 ) -> JSONResponse:
     """Make one of your personal stock rows visible and reservable for the org."""
     user, _ = access
@@ -221,10 +204,7 @@ def share(
         )
         return change_out(session, access, change)
 
-    return run_idempotent(
-        session, user_id=user.id, key=idempotency_key, method="POST",
-        path=request.url.path, payload=None, status=200, call=call,
-    )
+    return once(user.id, call)
 
 
 @router.post(
@@ -237,8 +217,7 @@ def withdraw(
     stock_id: uuid.UUID,
     access: Writer,
     session: DbSession,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OncePost,
 ) -> JSONResponse:
     """Withdraw a shared personal stock row from the org."""
     user, _ = access
@@ -249,10 +228,7 @@ def withdraw(
         )
         return change_out(session, access, change)
 
-    return run_idempotent(
-        session, user_id=user.id, key=idempotency_key, method="POST",
-        path=request.url.path, payload=None, status=200, call=call,
-    )
+    return once(user.id, call)
 
 
 @router.get(

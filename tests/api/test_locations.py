@@ -14,7 +14,7 @@ from api.core.pagination import PageParams
 from api.locations import repository as repo
 from api.locations.repository import Owner
 from api.locations.universe import ensure_universe, load_universe, universe_id
-from models.inventory import Item, ItemStock, Location
+from models.inventory import Location
 from tests.api.catalogue_helpers import universe_loc_id
 
 API = "/api/v1"
@@ -245,30 +245,6 @@ def test_org_location_crud_path_and_trip_cost(
         ).status_code
         == 404
     )
-
-
-def test_delete_refused_while_stock_is_there(
-    client: TestClient, session: Session, make_user: Any, make_org: Any
-) -> None:
-    owner = make_user()
-    org = make_org(owner)
-    area18 = universe_loc_id(session, "stanton.arccorp.area18")
-    hangar = _create(
-        client, org.id, owner.headers, name="H", kind="hangar", parent_id=area18
-    ).json()
-    item = Item(name="Test Ore", unit="scu", category="ore", organization_id=org.id, meta={})
-    session.add(item)
-    session.flush()
-    session.add(
-        ItemStock(
-            item_id=item.id, location_id=uuid.UUID(hangar["id"]), organization_id=org.id, quantity=5
-        )
-    )
-    session.commit()
-    refused = client.delete(f"{API}/orgs/{org.id}/locations/{hangar['id']}", headers=owner.headers)
-    assert refused.status_code == 409
-    assert refused.json()["stock_rows"] == 1
-    assert session.get(Location, uuid.UUID(hangar["id"])) is not None
 
 
 def test_bad_input_is_4xx(

@@ -1179,13 +1179,14 @@ export interface paths {
         };
         /**
          * The universe plus the org's own locations
-         * @description Flat, paged, ordered by path; ``include_universe=false`` lists only the org's own.
+         * @description Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
+         *     default for an org, not for your personal ones).
          */
         get: operations["list_org_locations_api_v1_orgs__org_id__locations_get"];
         put?: never;
         /**
          * Create an org location (hangar, base, storage)
-         * @description Hang a new org location under a universe node or another org location.
+         * @description Hang a new hangar, base or storage under a universe node or one of the owner's.
          */
         post: operations["create_org_location_api_v1_orgs__org_id__locations_post"];
         delete?: never;
@@ -1203,8 +1204,8 @@ export interface paths {
         };
         /**
          * One location with its path
-         * @description A universe node, one of the org's locations, or (read-only) a member's location
-         *     holding stock shared with the org.
+         * @description A universe node or one of the owner's locations, with its path; for an org also
+         *     (read-only) a member's location holding stock shared with the org.
          */
         get: operations["get_org_location_api_v1_orgs__org_id__locations__location_id__get"];
         put?: never;
@@ -1232,7 +1233,7 @@ export interface paths {
         };
         /**
          * A location and below
-         * @description Everything the org can see below a location (ship grids parked there included).
+         * @description Everything the owner can see below a location (ship grids parked there included).
          */
         get: operations["org_subtree_api_v1_orgs__org_id__locations__location_id__subtree_get"];
         put?: never;
@@ -1272,13 +1273,14 @@ export interface paths {
         };
         /**
          * Your personal locations (and the universe)
-         * @description Flat, paged, ordered by path; only your own unless ``include_universe=true``.
+         * @description Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
+         *     default for an org, not for your personal ones).
          */
         get: operations["list_my_locations_api_v1_users_me_locations_get"];
         put?: never;
         /**
          * Create a personal location
-         * @description A personal hangar, base or storage under a universe node or one of yours.
+         * @description Hang a new hangar, base or storage under a universe node or one of the owner's.
          */
         post: operations["create_my_location_api_v1_users_me_locations_post"];
         delete?: never;
@@ -1296,21 +1298,22 @@ export interface paths {
         };
         /**
          * One of your locations
-         * @description A universe node or one of your locations, with its path.
+         * @description A universe node or one of the owner's locations, with its path; for an org also
+         *     (read-only) a member's location holding stock shared with the org.
          */
         get: operations["get_my_location_api_v1_users_me_locations__location_id__get"];
         put?: never;
         post?: never;
         /**
          * Delete an empty personal location
-         * @description 409 while anything is there.
+         * @description 409 while stock, ships, crafts, history or sub-locations are there.
          */
         delete: operations["delete_my_location_api_v1_users_me_locations__location_id__delete"];
         options?: never;
         head?: never;
         /**
          * Edit a personal location
-         * @description Rename, move or set the trip cost.
+         * @description Rename, move (no cycles) or set the trip cost; universe nodes are read-only (403).
          */
         patch: operations["update_my_location_api_v1_users_me_locations__location_id__patch"];
         trace?: never;
@@ -1324,7 +1327,7 @@ export interface paths {
         };
         /**
          * A location and below
-         * @description Everything you can see below a location.
+         * @description Everything the owner can see below a location (ship grids parked there included).
          */
         get: operations["my_subtree_api_v1_users_me_locations__location_id__subtree_get"];
         put?: never;
@@ -1408,7 +1411,7 @@ export interface paths {
         };
         /**
          * One org ship
-         * @description A ship of the org.
+         * @description A ship of the owner.
          */
         get: operations["get_org_ship_api_v1_orgs__org_id__ships__ship_id__get"];
         put?: never;
@@ -1462,7 +1465,7 @@ export interface paths {
         put?: never;
         /**
          * Add a personal ship
-         * @description Creates the ship and its cargo grid together.
+         * @description Creates the ship and its cargo grid (a ``ship_cargo`` location) together.
          */
         post: operations["create_my_ship_api_v1_users_me_ships_post"];
         delete?: never;
@@ -1480,7 +1483,7 @@ export interface paths {
         };
         /**
          * One of your ships
-         * @description A personal ship.
+         * @description A ship of the owner.
          */
         get: operations["get_my_ship_api_v1_users_me_ships__ship_id__get"];
         put?: never;
@@ -1494,7 +1497,7 @@ export interface paths {
         head?: never;
         /**
          * Edit a personal ship
-         * @description Rename, correct the capacity or move it.
+         * @description Rename, correct the capacity, or move it by setting ``current_location_id``.
          */
         patch: operations["update_my_ship_api_v1_users_me_ships__ship_id__patch"];
         trace?: never;
@@ -1510,7 +1513,7 @@ export interface paths {
         put?: never;
         /**
          * Park a personal ship elsewhere
-         * @description Its cargo grid moves along.
+         * @description Its cargo grid (and so all stock in it) moves along; stock rows are not touched.
          */
         post: operations["move_my_ship_api_v1_users_me_ships__ship_id__move_post"];
         delete?: never;
