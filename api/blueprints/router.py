@@ -13,32 +13,11 @@ from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
-from models.planning import Blueprint
 
 router = APIRouter(tags=["blueprints"])
 
 Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.BLUEPRINTS_WRITE))]
-
-
-def _out(bp: Blueprint) -> BlueprintOut:
-    return BlueprintOut.model_validate(
-        {
-            **{c: getattr(bp, c) for c in (
-                "id", "name", "code", "description", "kind", "output_item_id",
-                "organization_id", "created_at", "updated_at")},
-            # Public means published in the commons: a shared row, never an org's own.
-            "is_public": bp.organization_id is None,
-            "output_quantity": float(bp.output_quantity),
-            "minutes": float(bp.minutes),
-            "run_cost": float(bp.run_cost),
-            "ingredients": [
-                {"position": i.position, "item_id": i.item_id, "quantity": float(i.quantity),
-                 "min_quality": i.min_quality}
-                for i in bp.ingredients
-            ],
-        }
-    )
 
 
 @router.get("/refining-methods", response_model=list[RefiningMethodOut],
@@ -61,7 +40,7 @@ def list_blueprints(
     """List visible blueprints; several for one output item are alternatives."""
     rows, total = service.list_visible(session, access.org_id, output_item_id=output_item_id,
                                        kind=kind, page=page)
-    return page.page_of(rows, total, _out)
+    return page.page_of(rows, total, service.to_out)
 
 
 @router.post("/orgs/{org_id}/blueprints", response_model=BlueprintOut,
@@ -71,7 +50,7 @@ def create_blueprint(access: Writer, session: DbSession, body: BlueprintIn,
     """Create a blueprint; a bill-of-materials cycle is refused (422) with the cycle named."""
     bp = service.create_blueprint(session, access.org_id, access.user.id, body)
     response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/blueprints/{bp.id}"
-    return _out(bp)
+    return service.to_out(bp)
 
 
 @router.post("/orgs/{org_id}/blueprints/refining", response_model=BlueprintOut,
@@ -82,14 +61,14 @@ def create_refining_blueprint(access: Writer, session: DbSession, body: Refining
     """Ore in, refined material out at the method's yield; time and cost scaled."""
     bp = service.create_refining_blueprint(session, access.org_id, access.user.id, body)
     response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/blueprints/{bp.id}"
-    return _out(bp)
+    return service.to_out(bp)
 
 
 @router.get("/orgs/{org_id}/blueprints/{blueprint_id}", response_model=BlueprintOut,
             summary="One blueprint")
 def get_blueprint(access: Reader, session: DbSession, blueprint_id: uuid.UUID) -> BlueprintOut:
     """A visible blueprint (404 for other orgs' private ones)."""
-    return _out(service.get_blueprint(session, access.org_id, blueprint_id))
+    return service.to_out(service.get_blueprint(session, access.org_id, blueprint_id))
 
 
 @router.put("/orgs/{org_id}/blueprints/{blueprint_id}", response_model=BlueprintOut,
@@ -97,7 +76,7 @@ def get_blueprint(access: Reader, session: DbSession, blueprint_id: uuid.UUID) -
 def update_blueprint(access: Writer, session: DbSession, blueprint_id: uuid.UUID,
                      body: BlueprintIn) -> BlueprintOut:
     """Replace the blueprint's fields and ingredients (same checks as create)."""
-    return _out(service.update_blueprint(session, access.org_id, blueprint_id, body))
+    return service.to_out(service.update_blueprint(session, access.org_id, blueprint_id, body))
 
 
 @router.delete("/orgs/{org_id}/blueprints/{blueprint_id}",

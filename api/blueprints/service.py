@@ -10,8 +10,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.blueprints import repository
-from api.blueprints.schemas import BlueprintIn, IngredientIn, RefiningIn
+from api.blueprints.schemas import BlueprintIn, BlueprintOut, IngredientIn, RefiningIn
 from api.core.errors import Forbidden, InvalidInput, NotFound
+from api.core.outputs import columns_of
 from api.items import service as items
 from engine import problem as ep
 from engine.bom import find_cycles
@@ -230,3 +231,20 @@ def create_refining_blueprint(session: Session, org_id: uuid.UUID, user_id: uuid
             if field is not None:
                 entry["field"], entry["loc"] = field, [field]
         raise
+
+
+def to_out(bp: Blueprint) -> BlueprintOut:
+    """The response model of a blueprint (quantities as JSON numbers)."""
+    return BlueprintOut.model_validate({
+        **columns_of(bp),
+        # Public means published in the commons: a shared row, never an org's own.
+        "is_public": bp.organization_id is None,
+        "output_quantity": float(bp.output_quantity),
+        "minutes": float(bp.minutes),
+        "run_cost": float(bp.run_cost),
+        "ingredients": [
+            {"position": i.position, "item_id": i.item_id, "quantity": float(i.quantity),
+             "min_quality": i.min_quality}
+            for i in bp.ingredients
+        ],
+    })

@@ -21,18 +21,8 @@ Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.GOALS_WRITE))]
 
 
-def _out(goal: Goal, progress: service.GoalProgress) -> GoalOut:
-    return GoalOut.model_validate({
-        **{c: getattr(goal, c) for c in ("id", "organization_id", "name", "description",
-                                          "due_at", "status", "completed_at", "created_at",
-                                          "updated_at")},
-        "progress": progress.progress,
-        "targets": progress.targets,
-    })
-
-
 def _one(session: DbSession, goal: Goal) -> GoalOut:
-    return _out(goal, service.refresh(session, [goal])[goal.id])
+    return service.to_out(goal, service.refresh(session, [goal])[goal.id])
 
 
 @router.get("/orgs/{org_id}/goals", response_model=Page[GoalOut], summary="The org's goals")
@@ -46,7 +36,7 @@ def list_goals(
     """Goals with computed progress; met active goals are completed on the way."""
     goals, total = service.list_goals(session, access.org_id, status=status_, page=page)
     progress = service.refresh(session, goals)
-    return page.page_of(goals, total, lambda g: _out(g, progress[g.id]))
+    return page.page_of(goals, total, lambda g: service.to_out(g, progress[g.id]))
 
 
 @router.post("/orgs/{org_id}/goals", response_model=GoalOut, status_code=status.HTTP_201_CREATED,

@@ -11,8 +11,9 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.outputs import columns_of
 from api.goals import repository
-from api.goals.schemas import GoalIn, TargetProgress
+from api.goals.schemas import GoalIn, GoalOut, TargetProgress
 from api.items import service as items
 from api.names import service as names
 from models.planning import Goal, GoalTarget
@@ -159,3 +160,10 @@ def cancel_goal(session: Session, org_id: uuid.UUID, goal_id: uuid.UUID) -> Goal
     goal.status = "cancelled"
     session.flush()
     return goal
+
+
+def to_out(goal: Goal, progress: GoalProgress) -> GoalOut:
+    """The response model of a goal with its progress (:func:`refresh` computes it)."""
+    return GoalOut.model_validate({
+        **columns_of(goal), "progress": progress.progress, "targets": progress.targets,
+    })

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.core.outputs import columns_of
 from api.items import repository as repo
 from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
 from models.inventory import Item, ItemAlias
@@ -50,22 +51,12 @@ def require_whole_pieces(
 
 def to_out(item: Item, aliases: list[ItemAlias]) -> ItemOut:
     """The response body of one item."""
-    return ItemOut(
-        id=item.id,
-        name=item.name,
-        code=item.code,
-        unit=item.unit,
-        volume_scu=item.volume_scu,
-        category=item.category,
-        subcategory=item.subcategory,
-        description=item.description,
-        shared=item.organization_id is None,
-        organization_id=item.organization_id,
-        aliases=[AliasOut(id=a.id, alias=a.alias, source=a.source) for a in aliases],
-        meta=dict(item.meta or {}),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    return ItemOut.model_validate({
+        **columns_of(item),
+        "shared": item.organization_id is None,
+        "aliases": [AliasOut.model_validate(columns_of(a)) for a in aliases],
+        "meta": dict(item.meta or {}),
+    })
 
 
 def to_outs(session: Session, items: list[Item]) -> list[ItemOut]:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.core.outputs import columns_of
 from api.core.pagination import PageParams
 from api.core.tenancy import Owner as Owner
 from api.locations import repository as repo
@@ -44,22 +45,10 @@ def owner_of(loc: Location) -> OwnerKind:
 
 def to_out(loc: Location, path: str | None = None, depth: int | None = None) -> LocationOut:
     """The response body of one location."""
-    return LocationOut(
-        id=loc.id,
-        name=loc.name,
-        kind=loc.kind,
-        code=loc.code,
-        parent_id=loc.parent_id,
-        owner=owner_of(loc),
-        organization_id=loc.organization_id,
-        owner_user_id=loc.owner_user_id,
-        trip_cost=loc.trip_cost,
-        path=path,
-        depth=depth,
-        meta=dict(loc.meta or {}),
-        created_at=loc.created_at,
-        updated_at=loc.updated_at,
-    )
+    return LocationOut.model_validate({
+        **columns_of(loc), "owner": owner_of(loc), "path": path, "depth": depth,
+        "meta": dict(loc.meta or {}),
+    })
 
 
 def build_tree(rows: Sequence[tuple[Location, str, int]]) -> list[LocationNode]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.core.deps import OrgAccess
 from api.core.errors import Conflict, FieldError, Forbidden, NotFound
+from api.core.outputs import columns_of
 from api.core.permissions import Role, can_assign_role
 from api.live.hub import announce, announce_access_changed
 from api.orgs import repository as repo
@@ -33,16 +34,12 @@ def _name_conflict(name: str) -> Conflict:
     return Conflict(detail, errors=[FieldError(detail, field="name")], field="name")
 
 
-def _out(org: Organization, role: str, count: int) -> OrgOut:
-    return OrgOut(
-        id=org.id,
-        name=org.name,
-        description=org.description,
-        created_at=org.created_at,
-        role=Role(role).value,
-        member_count=count,
-        member_stock_reliability=float(org.member_stock_reliability),
-    )
+def to_out(org: Organization, role: str, count: int) -> OrgOut:
+    """The response model of an org with the caller's ``role`` and its member ``count``."""
+    return OrgOut.model_validate({
+        **columns_of(org), "role": Role(role).value, "member_count": count,
+        "member_stock_reliability": float(org.member_stock_reliability),
+    })
 
 
 def create_org(session: Session, user: User, data: OrgCreate) -> OrgOut:
@@ -54,14 +51,14 @@ def create_org(session: Session, user: User, data: OrgCreate) -> OrgOut:
     session.flush()
     session.add(OrganizationMember(organization_id=org.id, user_id=user.id, role=Role.OWNER.value))
     session.flush()
-    return _out(org, Role.OWNER, 1)
+    return to_out(org, Role.OWNER, 1)
 
 
 def list_my_orgs(session: Session, user: User) -> list[OrgOut]:
     """The caller's organisations with their role in each."""
     rows = repo.orgs_of_user(session, user.id)
     counts = repo.member_counts(session, [org.id for org, _ in rows])
-    return [_out(org, role, counts.get(org.id, 0)) for org, role in rows]
+    return [to_out(org, role, counts.get(org.id, 0)) for org, role in rows]
 
 
 def _org(session: Session, access: OrgAccess) -> Organization:
@@ -74,7 +71,7 @@ def _org(session: Session, access: OrgAccess) -> Organization:
 def get_org(session: Session, access: OrgAccess) -> OrgOut:
     """The organisation in the path, as its member sees it."""
     org = _org(session, access)
-    return _out(org, access.role, repo.member_counts(session, [org.id]).get(org.id, 0))
+    return to_out(org, access.role, repo.member_counts(session, [org.id]).get(org.id, 0))
 
 
 def update_org(session: Session, access: OrgAccess, data: OrgPatch) -> OrgOut:
@@ -282,7 +279,7 @@ def accept_invitation(session: Session, user: User, invitation_id: uuid.UUID) ->
     session.flush()
     org = repo.org_by_id(session, inv.organization_id)
     assert org is not None  # the invitation cascades away with its org
-    return _out(org, inv.role, repo.member_counts(session, [org.id]).get(org.id, 0))
+    return to_out(org, inv.role, repo.member_counts(session, [org.id]).get(org.id, 0))
 
 
 def decline_invitation(session: Session, user: User, invitation_id: uuid.UUID) -> None:

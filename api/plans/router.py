@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from api.core.db import DbSession
 from api.core.deps import AppSettings, OrgAccess, org_member
@@ -17,7 +16,6 @@ from api.core.permissions import Action
 from api.core.ratelimit import limit
 from api.plans import service
 from api.plans.schemas import ApplyOut, PlanOut, PlanRequestIn, WhatIfIn, WhatIfOut
-from models.planning import Plan
 
 router = APIRouter(tags=["plans"])
 
@@ -31,23 +29,6 @@ _LIMITED: dict[int | str, dict[str, str]] = {429: {
                    "(problem document, Retry-After)"}}
 
 
-def _url(plan: Plan) -> str:
-    return f"/api/v1/orgs/{plan.organization_id}/plans/{plan.id}"
-
-
-def _out(plan: Plan, *, full: bool = True, session: Session | None = None) -> PlanOut:
-    return PlanOut(
-        id=plan.id, organization_id=plan.organization_id, status=plan.status,
-        request=plan.request, plan=plan.plan if full else None,
-        explanation=(service.explanation_view(session, plan) if session is not None
-                     else plan.explanation) if full else None,
-        names=service.plan_names(plan.problem) if full else None, error=plan.error,
-        warnings=(plan.commons or {}).get("warnings", []),
-        commons_versions=(plan.commons or {}).get("versions", {}),
-        attempts=plan.attempts, created_at=plan.created_at, started_at=plan.started_at,
-        finished_at=plan.finished_at, problem_url=_url(plan) + "/problem")
-
-
 @router.post("/orgs/{org_id}/plans", response_model=PlanOut,
              status_code=status.HTTP_202_ACCEPTED, summary="Request a plan (solved by a worker)",
              responses=_LIMITED)
@@ -57,21 +38,21 @@ def request_plan(access: Requester, _limited: PlanRateLimit, session: DbSession,
     """Snapshot the org's data as a problem, store it and queue the solve; poll ``Location``."""
     plan = service.request_plan(session, access.org_id, access.user.id, body, jobs.enqueue_plan,
                                 max_active=settings.plan_max_active_per_org)
-    response.headers["Location"] = _url(plan)
-    return _out(plan)
+    response.headers["Location"] = service.plan_url(plan)
+    return service.to_out(plan)
 
 
 @router.get("/orgs/{org_id}/plans", response_model=Page[PlanOut], summary="The org's plans")
 def list_plans(access: Reader, session: DbSession, page: Paging) -> Page[PlanOut]:
     """Plans newest first (without the plan bodies; read one for those)."""
     rows, total = service.list_plans(session, access.org_id, page=page)
-    return page.page_of(rows, total, lambda p: _out(p, full=False))
+    return page.page_of(rows, total, lambda p: service.to_out(p, full=False))
 
 
 @router.get("/orgs/{org_id}/plans/{plan_id}", response_model=PlanOut, summary="One plan")
 def get_plan(access: Reader, session: DbSession, plan_id: uuid.UUID) -> PlanOut:
     """Status queued → solving → done | failed; the engine's plan and explanation when done."""
-    return _out(service.get_plan(session, access.org_id, plan_id), session=session)
+    return service.to_out(service.get_plan(session, access.org_id, plan_id), session=session)
 
 
 @router.get("/orgs/{org_id}/plans/{plan_id}/problem", summary="Download the stored problem",

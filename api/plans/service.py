@@ -27,6 +27,7 @@ from api.blueprints import repository as blueprints_repo
 from api.blueprints.service import engine_blueprint
 from api.commons import service as commons
 from api.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from api.core.outputs import columns_of
 from api.crafts.schemas import CraftIn
 from api.crafts.service import create_craft
 from api.goals import repository as goals_repo
@@ -41,6 +42,7 @@ from api.plans.schemas import (
     ItemName,
     PlaceName,
     PlanNames,
+    PlanOut,
     PlanRequestIn,
     RefineryJob,
     ShoppingLine,
@@ -549,3 +551,25 @@ def whatif_report(session: Session, org_id: uuid.UUID, plan_id: uuid.UUID) -> Wh
     base = plan.plan or {}
     return WhatIfOut(plan_id=plan.id, base_objective=base.get("objective"),
                      base_costs=base.get("costs"), variants=out)
+
+
+def plan_url(plan: Plan) -> str:
+    """The plan's URL (its ``Location``)."""
+    return f"/api/v1/orgs/{plan.organization_id}/plans/{plan.id}"
+
+
+def to_out(plan: Plan, *, full: bool = True, session: Session | None = None) -> PlanOut:
+    """The response model of a plan; ``full`` adds the plan body, its explanation (with the
+    names ``session`` resolves) and the id -> name lookup, which list rows leave out."""
+    commons = plan.commons or {}
+    return PlanOut.model_validate({
+        **columns_of(plan),
+        "plan": plan.plan if full else None,
+        "explanation": (
+            (explanation_view(session, plan) if session is not None else plan.explanation)
+            if full else None),
+        "names": plan_names(plan.problem) if full else None,
+        "warnings": commons.get("warnings", []),
+        "commons_versions": commons.get("versions", {}),
+        "problem_url": plan_url(plan) + "/problem",
+    })

@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.outputs import columns_of
 from api.core.pagination import PageParams
 from api.core.tenancy import Owner
 from api.locations import repository as loc_repo
@@ -52,20 +53,10 @@ def to_out(session: Session, ship: Ship) -> ShipOut:
         if ship.current_location_id is not None
         else None
     )
-    return ShipOut(
-        id=ship.id,
-        name=ship.name,
-        ship_type=ship.ship_type,
-        cargo_capacity_scu=ship.cargo_capacity_scu,
-        owner="org" if ship.organization_id is not None else "user",
-        organization_id=ship.organization_id,
-        owner_user_id=ship.owner_user_id,
-        cargo_location_id=ship.cargo_location_id,
-        current_location_id=ship.current_location_id,
-        current_location_path=path,
-        created_at=ship.created_at,
-        updated_at=ship.updated_at,
-    )
+    return ShipOut.model_validate({
+        **columns_of(ship), "current_location_path": path,
+        "owner": "org" if ship.organization_id is not None else "user",
+    })
 
 
 def _parking(session: Session, owner: Owner, location_id: uuid.UUID, field: str) -> Location:

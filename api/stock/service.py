@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from api.core.outputs import columns_of
 from api.core.pagination import PageParams
 from api.core.tenancy import Owner
 from api.items import service as items
@@ -726,15 +727,11 @@ def where_is(
     return [WhereIsRow.model_validate(r) for r in repo.with_paths(session, items)], total
 
 
-def _columns(obj: object) -> dict[str, Any]:
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}  # type: ignore[attr-defined]
-
-
 def describe_stocks(session: Session, stocks: list[ItemStock]) -> list[StockOut]:
     """Response models of stock rows, with item, location and owner names (two queries)."""
     found = repo.stock_names(session, [s.id for s in stocks])
     rows = [
-        {**_columns(s), **found.get(s.id, {}), "id": s.id, "available": s.quantity - s.reserved}
+        {**columns_of(s), **found.get(s.id, {}), "id": s.id, "available": s.quantity - s.reserved}
         for s in stocks
     ]
     return [StockOut.model_validate(r) for r in repo.with_paths(session, rows)]
@@ -752,7 +749,7 @@ def describe_history(
     )
     return [
         HistoryOut.model_validate({
-            **_columns(r), "item_name": found.item(r.item_id), "item_unit": found.unit(r.item_id),
+            **columns_of(r), "item_name": found.item(r.item_id), "item_unit": found.unit(r.item_id),
             "location_name": found.location(r.location_id),
             "location_path": found.path(r.location_id), "actor_name": found.person(r.actor_id),
         })
@@ -775,7 +772,7 @@ def describe_reservations(
     for r in rows:
         item_id, location_id, quality = places.get(r.stock_id, (None, None, None))
         out.append(ReservationOut.model_validate({
-            **_columns(r), "active": r.released_at is None and r.consumed_at is None,
+            **columns_of(r), "active": r.released_at is None and r.consumed_at is None,
             "item_id": item_id, "location_id": location_id, "quality": quality,
             "item_name": found.item(item_id), "item_unit": found.unit(item_id),
             "location_name": found.location(location_id), "location_path": found.path(location_id),
