@@ -159,76 +159,36 @@ def reserve(
     return once(user.id, call, payload=body, status=201)
 
 
-@router.post(
-    "/reservations/{reservation_id}/release",
-    response_model=ReservationOut,
-    summary="Release a reservation (exactly once; a second release is a 409)",
-    responses=_PROBLEMS,
-)
+@router.post("/reservations/{reservation_id}/release", response_model=ReservationOut,
+             summary="Release a reservation (exactly once; a second release is a 409)",
+             responses=_PROBLEMS)
 def release(
-    reservation_id: uuid.UUID,
-    access: Writer,
-    session: DbSession,
-    once: OncePost,
+    reservation_id: uuid.UUID, access: Writer, session: DbSession, once: OncePost
 ) -> JSONResponse:
     """Give the reservation's quantity back to ``available``."""
-    user, _ = access
-
-    def call() -> ReservationOut:
-        res = service.release_reservation(
-            session, reservation_id, user.id, org_id=access.org_id
-        )
-        return service.describe_reservations(session, [res])[0]
-
-    return once(user.id, call)
+    return once(access.user.id, lambda: service.describe_reservations(session, [
+        service.release_reservation(session, reservation_id, access.user.id,
+                                    org_id=access.org_id)])[0])
 
 
-@router.post(
-    "/{stock_id}/share",
-    response_model=StockChangeOut,
-    summary="Share your personal stock row with the organisation (member-tier supply)",
-    responses=_PROBLEMS,
-)
-def share(
-    stock_id: uuid.UUID,
-    access: Writer,
-    session: DbSession,
-    once: OncePost,
-) -> JSONResponse:
+@router.post("/{stock_id}/share", response_model=StockChangeOut,
+             summary="Share your personal stock row with the organisation (member-tier supply)",
+             responses=_PROBLEMS)
+def share(stock_id: uuid.UUID, access: Writer, session: DbSession, once: OncePost) -> JSONResponse:
     """Make one of your personal stock rows visible and reservable for the org."""
-    user, _ = access
-
-    def call() -> StockChangeOut:
-        change = service.share_stock(
-            session, org_id=access.org_id, user_id=user.id, stock_id=stock_id
-        )
-        return change_out(session, access, change)
-
-    return once(user.id, call)
+    return once(access.user.id, lambda: change_out(session, access, service.share_stock(
+        session, org_id=access.org_id, user_id=access.user.id, stock_id=stock_id)))
 
 
-@router.post(
-    "/{stock_id}/withdraw",
-    response_model=StockChangeOut,
-    summary="Stop sharing your stock row (refused while the org has it reserved)",
-    responses=_PROBLEMS,
-)
+@router.post("/{stock_id}/withdraw", response_model=StockChangeOut,
+             summary="Stop sharing your stock row (refused while the org has it reserved)",
+             responses=_PROBLEMS)
 def withdraw(
-    stock_id: uuid.UUID,
-    access: Writer,
-    session: DbSession,
-    once: OncePost,
+    stock_id: uuid.UUID, access: Writer, session: DbSession, once: OncePost
 ) -> JSONResponse:
     """Withdraw a shared personal stock row from the org."""
-    user, _ = access
-
-    def call() -> StockChangeOut:
-        change = service.withdraw_stock(
-            session, org_id=access.org_id, user_id=user.id, stock_id=stock_id
-        )
-        return change_out(session, access, change)
-
-    return once(user.id, call)
+    return once(access.user.id, lambda: change_out(session, access, service.withdraw_stock(
+        session, org_id=access.org_id, user_id=access.user.id, stock_id=stock_id)))
 
 
 @router.get(
