@@ -10,8 +10,6 @@ from sqlalchemy.orm import Session
 
 from api.commons.repository import public_blueprint_clause
 from api.core.pagination import PageParams, fetch_page
-from api.items.scoping import visible_clause as item_visible
-from models.inventory import Item
 from models.planning import Blueprint
 
 
@@ -55,15 +53,3 @@ def list_visible(
 def all_visible(session: Session, org_id: uuid.UUID) -> Sequence[Blueprint]:
     """Every visible blueprint (for the BOM check and the plan snapshot)."""
     return session.scalars(visible(org_id).order_by(Blueprint.id)).all()
-
-
-def visible_item_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    """The subset of ``ids`` naming items the org may use (shared or its own)."""
-    if not ids:
-        return set()
-    rows = session.scalars(
-        select(Item.id).where(
-            Item.id.in_(ids), item_visible(org_id)
-        )
-    )
-    return set(rows)

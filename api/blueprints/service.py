@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from pydantic import ValidationError
@@ -73,7 +73,7 @@ def bom_cycles(blueprints: Iterable[ep.Blueprint]) -> list[list[str]]:
 def _check_items(session: Session, org_id: uuid.UUID, output_item_id: uuid.UUID,
                  output_quantity: float, ingredients: list[IngredientIn]) -> None:
     wanted = {output_item_id} | {i.item_id for i in ingredients}
-    known = repository.visible_item_ids(session, org_id, wanted)
+    known = items.visible_ids(session, org_id, wanted)
     if output_item_id not in known:
         raise InvalidInput("Unknown item", field="output_item_id",
                            record=f"item/{output_item_id}")
@@ -145,6 +145,12 @@ def get_blueprint(session: Session, org_id: uuid.UUID, blueprint_id: uuid.UUID) 
     if bp is None:
         raise NotFound("blueprint", blueprint_id)
     return bp
+
+
+def all_visible(session: Session, org_id: uuid.UUID) -> Sequence[Blueprint]:
+    """Every blueprint the org may plan with: its own and the public ones it has not hidden
+    (the plan snapshot; the commons then leaves out conflicting public ones)."""
+    return repository.all_visible(session, org_id)
 
 
 def _own(session: Session, org_id: uuid.UUID, blueprint_id: uuid.UUID) -> Blueprint:

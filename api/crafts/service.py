@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from api.blueprints import repository as blueprints_repo
+from api.blueprints import service as blueprint_service
 from api.core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from api.crafts import repository as repo
 from api.crafts.schemas import (
@@ -98,9 +98,7 @@ def create_craft(session: Session, org_id: uuid.UUID, user_id: uuid.UUID | None,
                  data: CraftIn, *, plan_id: uuid.UUID | None = None) -> Craft:
     """A ``planned`` craft of ``data.runs`` runs; ingredient needs are fixed now (runs ×
     the blueprint's per-run quantities) so a later blueprint edit cannot change them."""
-    blueprint = blueprints_repo.get_visible(session, org_id, data.blueprint_id)
-    if blueprint is None:
-        raise NotFound("blueprint", data.blueprint_id)
+    blueprint = blueprint_service.get_blueprint(session, org_id, data.blueprint_id)
     if repo.craft_location(session, org_id, data.location_id) is None:
         raise NotFound("location", data.location_id)
     _require_member(session, org_id, data.crafter_id)

@@ -10,8 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
-from api.items.scoping import visible_clause as item_visible
-from models.inventory import Item, ItemStock, StockReservation
+from models.inventory import ItemStock, StockReservation
 from models.planning import Blueprint, Craft, Goal, Plan
 
 
@@ -46,14 +45,6 @@ def active_goals(session: Session, org_id: uuid.UUID) -> Sequence[Goal]:
 def get_many(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> Sequence[Goal]:
     """The org's goals among ``ids``."""
     return session.scalars(scoped(org_id).where(Goal.id.in_(ids))).all()
-
-
-def visible_item_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    """The subset of ``ids`` naming items the org may use."""
-    if not ids:
-        return set()
-    return set(session.scalars(select(Item.id).where(
-        Item.id.in_(ids), item_visible(org_id))))
 
 
 def stock_by_quality(session: Session, org_id: uuid.UUID,

@@ -103,7 +103,7 @@ def refresh_org_goals(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
 
 def _targets(session: Session, org_id: uuid.UUID, data: GoalIn) -> list[GoalTarget]:
     ids = {t.item_id for t in data.targets}
-    known = repository.visible_item_ids(session, org_id, ids)
+    known = items.visible_ids(session, org_id, ids)
     seen: set[tuple[uuid.UUID, int]] = set()
     for k, t in enumerate(data.targets):
         if t.item_id not in known:
@@ -128,6 +128,11 @@ def create_goal(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, data: G
     session.add(goal)
     session.flush()
     return goal
+
+
+def get_many(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> Sequence[Goal]:
+    """The org's goals among ``ids`` (others' ids are simply not there)."""
+    return repository.get_many(session, org_id, ids)
 
 
 def get_goal(session: Session, org_id: uuid.UUID, goal_id: uuid.UUID) -> Goal:

@@ -105,3 +105,10 @@ def units_of(session: Session, item_ids: set[uuid.UUID]) -> dict[uuid.UUID, tupl
         return {}
     stmt = select(Item.id, Item.name, Item.unit).where(Item.id.in_(item_ids))
     return {row[0]: (row[1], row[2]) for row in session.execute(stmt)}
+
+
+def visible_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """The subset of ``ids`` naming items the org may use (see :func:`visible_clause`)."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Item.id).where(Item.id.in_(ids), visible_clause(org_id))))

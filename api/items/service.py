@@ -49,6 +49,12 @@ def require_whole_pieces(
             )
 
 
+def visible_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """The subset of ``ids`` naming items the org may use: shared or its own (the one item
+    rule, ``api.items.scoping``); what a request names and is not here is an unknown item."""
+    return repo.visible_ids(session, org_id, ids)
+
+
 def to_out(item: Item, aliases: list[ItemAlias]) -> ItemOut:
     """The response body of one item."""
     return ItemOut.model_validate({

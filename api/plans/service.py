@@ -23,15 +23,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.blueprints import repository as blueprints_repo
+from api.blueprints import service as blueprint_service
 from api.blueprints.service import engine_blueprint
 from api.commons import service as commons
 from api.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from api.core.outputs import columns_of
 from api.crafts.schemas import CraftIn
 from api.crafts.service import create_craft
-from api.goals import repository as goals_repo
+from api.goals import service as goal_service
 from api.goals.service import compute_progress
+from api.items import service as item_service
 from api.live.hub import announce
 from api.locations.service import MAX_DEPTH, PATH_SEPARATOR
 from api.plans import repository
@@ -52,7 +53,7 @@ from api.plans.schemas import (
     WhatIfIn,
     WhatIfOut,
 )
-from api.sources import repository as sources_repo
+from api.sources import service as source_service
 from api.sources.service import reliabilities
 from api.stock import repository as stock_repo
 from api.stock.service import reserve_stock
@@ -76,7 +77,7 @@ ADMISSION_RETRY_AFTER = 5
 def _demands(session: Session, org_id: uuid.UUID, body: PlanRequestIn) -> list[dict[str, Any]]:
     demands: list[dict[str, Any]] = []
     if body.goal_ids:
-        goals = {g.id: g for g in goals_repo.get_many(session, org_id, set(body.goal_ids))}
+        goals = {g.id: g for g in goal_service.get_many(session, org_id, set(body.goal_ids))}
         for k, goal_id in enumerate(body.goal_ids):
             goal = goals.get(goal_id)
             if goal is None:
@@ -94,7 +95,7 @@ def _demands(session: Session, org_id: uuid.UUID, body: PlanRequestIn) -> list[d
                     demands.append({"id": f"goal:{goal_id}:{n}", "item": str(line.item_id),
                                     "quantity": need, "min_quality": line.min_quality})
     wanted = {d.item_id for d in body.demands}
-    known = blueprints_repo.visible_item_ids(session, org_id, wanted)
+    known = item_service.visible_ids(session, org_id, wanted)
     for k, d in enumerate(body.demands):
         if d.item_id not in known:
             raise InvalidInput("Unknown item", field=f"demands.{k}.item_id",
@@ -156,7 +157,7 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
                         "reliability": float(stock_trust),
                         "available": float(row.quantity - row.reserved),
                         "quality": row.quality})
-    listings = sources_repo.all_sources(session, org_id)
+    listings = source_service.all_sources(session, org_id)
     trust = reliabilities(session, [s.id for s in listings])
     for src in listings:
         source: dict[str, Any] = {
@@ -171,7 +172,8 @@ def snapshot_problem(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
         if src.holder_name:
             source["holder"] = src.holder_name
         sources.append(source)
-    usable, info = commons.plannable(session, org_id, blueprints_repo.all_visible(session, org_id))
+    visible = blueprint_service.all_visible(session, org_id)
+    usable, info = commons.plannable(session, org_id, visible)
     if commons_info is not None:
         commons_info.update(info)
     blueprints = [engine_blueprint(bp).model_dump(mode="json") for bp in usable]

@@ -164,3 +164,8 @@ def vote(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, source_id: uui
         src.last_verified_at, src.verified_by = now, user_id
         session.flush()
     return row
+
+
+def all_sources(session: Session, org_id: uuid.UUID) -> Sequence[ResourceSource]:
+    """Every listing the org may buy from, cheapest first (the planner's market snapshot)."""
+    return repository.all_sources(session, org_id)
