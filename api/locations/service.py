@@ -73,6 +73,17 @@ def path_of(session: Session, location_id: uuid.UUID) -> str:
 paths_of = repo.paths_of
 
 
+def find_visible(session: Session, owner: Owner, location_id: uuid.UUID) -> Location | None:
+    """A location the owner may use (universe or own), or None: for callers that answer an
+    unknown one in their own words (a 422 naming their field)."""
+    return repo.get_visible(session, owner, location_id)
+
+
+def in_use(session: Session, location_id: uuid.UUID) -> bool:
+    """Whether anything (stock, history, ships, crafts, sub-locations) still points at it."""
+    return repo.usage(session, location_id).in_use
+
+
 def get_visible(session: Session, owner: Owner, location_id: uuid.UUID) -> Location:
     """A location the owner may use (universe or own); 404 otherwise, whoever owns it."""
     loc = repo.get_visible(session, owner, location_id)

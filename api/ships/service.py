@@ -19,7 +19,6 @@ from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.outputs import columns_of
 from api.core.pagination import PageParams
 from api.core.tenancy import Owner
-from api.locations import repository as loc_repo
 from api.locations import service as loc_service
 from api.ships import repository as repo
 from api.ships.schemas import ShipCreate, ShipOut, ShipType, ShipUpdate
@@ -60,7 +59,7 @@ def to_out(session: Session, ship: Ship) -> ShipOut:
 
 
 def _parking(session: Session, owner: Owner, location_id: uuid.UUID, field: str) -> Location:
-    loc = loc_repo.get_visible(session, owner, location_id)
+    loc = loc_service.find_visible(session, owner, location_id)
     if loc is None:
         raise InvalidInput("Unknown location", field=field, record=f"location/{location_id}")
     if loc.kind in _NOT_PARKABLE:
@@ -183,7 +182,7 @@ def delete_ship(session: Session, owner: Owner, ship_id: uuid.UUID) -> None:
     session.flush()
     if grid is None:
         return
-    if loc_repo.usage(session, grid.id).in_use:
+    if loc_service.in_use(session, grid.id):
         grid.parent_id = None
         grid.meta = {**(grid.meta or {}), "archived": True, "ship_deleted": str(ship_id)}
     else:
