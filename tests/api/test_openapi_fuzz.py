@@ -79,7 +79,8 @@ class _AppProxy:
 def _schema_only_app() -> FastAPI:
     # Serves /openapi.json at collection time; never touches its (in-memory) database.
     return qa_app(Settings(_env_file=None, environment="test", database_url="sqlite://",  # type: ignore[call-arg]
-                           secret_key="x" * 40, log_json=False), None)
+                           secret_key="x" * 40, log_json=False, load_reference_data=False),
+                  None)
 
 
 def _nul_in_every_string(value: Any) -> Any:
