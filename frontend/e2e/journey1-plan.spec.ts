@@ -9,7 +9,7 @@ test("register → org → hangar + ship → stock → goal → plan live → ap
   const username = uniqueName("qm");
   await register(page, username);
   await expectAccessible(page);
-  await createOrg(page, "Journey Org");
+  await createOrg(page, uniqueName("Journey Org "));
   await expectAccessible(page);
 
   // A station hangar and a ship.
