@@ -45,7 +45,8 @@ def _out(plan: Plan, *, full: bool = True, session: Session | None = None) -> Pl
         warnings=(plan.commons or {}).get("warnings", []),
         commons_versions=(plan.commons or {}).get("versions", {}),
         attempts=plan.attempts, created_at=plan.created_at, started_at=plan.started_at,
-        finished_at=plan.finished_at, problem_url=_url(plan) + "/problem")
+        finished_at=plan.finished_at, applied_at=plan.applied_at,
+        problem_url=_url(plan) + "/problem")
 
 
 @router.post("/orgs/{org_id}/plans", response_model=PlanOut,
