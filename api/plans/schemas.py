@@ -136,6 +136,8 @@ class PlanOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    applied_at: datetime | None = Field(
+        default=None, description="When the plan was applied (crafts, reservations, refinery jobs)")
     problem_url: str
 
 

@@ -9,7 +9,7 @@ test("register → org → hangar + ship → stock → goal → plan live → ap
   const username = uniqueName("qm");
   await register(page, username);
   await expectAccessible(page);
-  await createOrg(page, "Journey Org");
+  await createOrg(page, uniqueName("Journey Org "));
   await expectAccessible(page);
 
   // A station hangar and a ship.
@@ -79,8 +79,8 @@ test("register → org → hangar + ship → stock → goal → plan live → ap
   await expect(oreRow).toContainText("100 SCU");
   await expect(oreRow).toContainText(`${oreReserved} SCU`);
 
-  // A whole-run craft: the org's own blueprint (the catalogue has no form for one yet, so
-  // through the API), 5 SCU of gold ore per ore pod, and a goal of 2 pods.
+  // A whole-run craft: the org's own blueprint (through the API here; journey 4 uses the
+  // blueprint form), 5 SCU of gold ore per ore pod, and a goal of 2 pods.
   const orgId = /\/orgs\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? "";
   const token = await page.evaluate(() => (JSON.parse(localStorage.getItem("qm.session") ?? "{}") as { accessToken?: string }).accessToken);
   const auth = { Authorization: `Bearer ${token}` };
@@ -127,6 +127,8 @@ test("register → org → hangar + ship → stock → goal → plan live → ap
   const planned = page.getByRole("region", { name: "Planned" });
   await expect(planned.locator(".qm-craft")).toHaveCount(1);
   await expect(planned.locator(".qm-craft")).toContainText("0/2 runs");
+  // The first plan's refining is on the board too, as a refinery job (fractional runs).
+  await expect(page.getByRole("table", { name: "Refinery jobs" })).toContainText(/Refine Gold/);
   await expectAccessible(page);
 
   // Assign it to me: my queue shows it, with the time it takes.

@@ -50,6 +50,13 @@ def test_ore_is_refined_in_any_quantity_and_applied_as_a_refinery_job(
     assert job["output_quantity"] == pytest.approx(12)
     reserved = sum(res["quantity"] for res in applied["reservations"])
     assert reserved == pytest.approx(1200 / 52.93, abs=1e-5)
+    # The plan says it was applied (list and one read): the crafts board reads the refinery
+    # jobs back from applied plans.
+    [listed] = client.get(f"/api/v1/orgs/{org.id}/plans", headers=owner.headers).json()["items"]
+    assert listed["applied_at"] is not None
+    read = client.get(f"/api/v1/orgs/{org.id}/plans/{done['id']}", headers=owner.headers).json()
+    assert read["applied_at"] == listed["applied_at"]
+    assert done["applied_at"] is None
 
 
 def test_a_cargo_grid_parked_at_a_station_travels_with_it(

@@ -23,6 +23,7 @@ const PlanPage = lazy(() => import("@/features/plans/PlanPage"));
 const CraftsPage = lazy(() => import("@/features/crafts/CraftsPage"));
 const MarketPage = lazy(() => import("@/features/sources/MarketPage"));
 const ImportExportPage = lazy(() => import("@/features/transfer/ImportExportPage"));
+const CommonsPage = lazy(() => import("@/features/commons/CommonsPage"));
 const MembersPage = lazy(() => import("@/features/orgs/MembersPage"));
 const OrgsPage = lazy(() => import("@/features/orgs/OrgsPage"));
 const AccountPage = lazy(() => import("@/features/auth/AccountPage"));
@@ -46,7 +47,10 @@ export function App() {
   useTheme();
   return (
     <QueryClientProvider client={client}>
-      <BrowserRouter>
+      {/* No transitions: a click on a link replaces the page at once (the shell's skeleton while
+          the next page's chunk loads) instead of leaving the old page on screen, still clickable,
+          until the new one is ready; on a busy machine that window lasted seconds. */}
+      <BrowserRouter useTransitions={false}>
         <Suspense fallback={<SkeletonRows />}>
           <Routes>
             <Route path="/signin" element={<SignInPage />} />
@@ -66,6 +70,7 @@ export function App() {
                 <Route path="crafts" element={<CraftsPage />} />
                 <Route path="catalogue" element={<CataloguePage />} />
                 <Route path="market" element={<MarketPage />} />
+                <Route path="commons" element={<CommonsPage />} />
                 <Route path="members" element={<MembersPage />} />
                 <Route path="transfer" element={<ImportExportPage />} />
               </Route>

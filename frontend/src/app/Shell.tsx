@@ -37,6 +37,7 @@ const SECTIONS: { path: string; label: string; icon: IconName }[] = [
   { path: "crafts", label: "Crafts", icon: "build" },
   { path: "catalogue", label: "Catalogue", icon: "properties" },
   { path: "market", label: "Market", icon: "shop" },
+  { path: "commons", label: "Commons", icon: "globe-network" },
   { path: "members", label: "Members", icon: "people" },
   { path: "transfer", label: "Import & export", icon: "import" },
 ];

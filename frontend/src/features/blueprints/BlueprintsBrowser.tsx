@@ -1,9 +1,11 @@
-import { Card, H4, HTMLSelect } from "@blueprintjs/core";
+import { Button, Card, H4, HTMLSelect } from "@blueprintjs/core";
 import { useMemo, useState } from "react";
 import { Field } from "@/components/forms";
 import { SkeletonRows } from "@/components/Skeleton";
 import { itemLabel, useItems } from "@/lib/lookups";
-import { useBlueprints } from "./api";
+import { useCan } from "@/lib/role";
+import { useBlueprints, type Blueprint } from "./api";
+import { BlueprintDialog } from "./BlueprintDialog";
 import { bomGraph } from "./bom";
 import { BomGraph } from "./BomGraph";
 
@@ -13,6 +15,8 @@ export function BlueprintsBrowser({ orgId }: { orgId: string }) {
   const items = useItems(orgId);
   const list = useMemo(() => [...(blueprints.data ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [blueprints.data]);
   const [chosen, setChosen] = useState("");
+  const writable = useCan(orgId, "write");
+  const [editing, setEditing] = useState<Blueprint | "new" | null>(null);
   const root = list.find((b) => b.id === chosen) ?? list.find((b) => b.kind === "craft") ?? list[0];
   const graph = useMemo(
     () => (root ? bomGraph(root, list, (id) => itemLabel(items.byId, id)) : null),
@@ -20,7 +24,11 @@ export function BlueprintsBrowser({ orgId }: { orgId: string }) {
   );
   return (
     <Card>
-      <H4>Blueprints</H4>
+      <div className="qm-row">
+        <H4>Blueprints</H4>
+        {writable && <Button small icon="add" text="New blueprint" onClick={() => setEditing("new")} />}
+        {writable && root && root.organization_id === orgId && <Button small text="Edit blueprint" onClick={() => setEditing(root)} />}
+      </div>
       {blueprints.isPending ? (
         <SkeletonRows />
       ) : (
@@ -34,6 +42,9 @@ export function BlueprintsBrowser({ orgId }: { orgId: string }) {
           </Field>
           {graph && <BomGraph nodes={graph.nodes} edges={graph.edges} />}
         </>
+      )}
+      {editing !== null && (
+        <BlueprintDialog orgId={orgId} blueprint={editing === "new" ? null : editing} items={items.items} onClose={() => setEditing(null)} onSaved={setChosen} />
       )}
     </Card>
   );

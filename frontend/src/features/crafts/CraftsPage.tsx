@@ -1,15 +1,16 @@
-import { Button, Card, H4, HTMLSelect, Intent, NumericInput, Switch, Tag } from "@blueprintjs/core";
+import { Button, Card, H4, HTMLSelect, HTMLTable, Intent, NumericInput, Switch, Tag } from "@blueprintjs/core";
 import { useState } from "react";
 import { EmptyState } from "@/components/EmptyState";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
-import { formatDateTime, formatQuality, formatQuantity, toNumber } from "@/lib/format";
+import { formatDateTime, formatQuality, formatQuantity, formatRuns, toNumber } from "@/lib/format";
 import { itemLabel, locationLabel, useItems, useLocations, type Item, type Location } from "@/lib/lookups";
 import { useMyId } from "@/lib/me";
 import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
 import { toastError, toastSuccess } from "@/lib/toast";
-import { COLUMNS, useBlueprints, useCraftAction, useCrafters, useCrafts, useUpdateCraft, type Craft } from "./api";
+import { Link } from "react-router";
+import { COLUMNS, useBlueprints, useCraftAction, useCrafters, useCrafts, useRefineryJobs, useUpdateCraft, type Craft } from "./api";
 import { NewCraftDialog } from "./NewCraftDialog";
 
 type Crafter = { user_id: string; username: string; display_name?: string | null };
@@ -102,6 +103,34 @@ function CraftCard(props: {
   );
 }
 
+/** Refinery jobs of applied plans: fractional runs, ore reserved for the plan, not crafts. */
+function RefineryJobs({ orgId, names }: { orgId: string; names: Map<string, string> }) {
+  const jobs = useRefineryJobs(orgId);
+  const list = jobs.data ?? [];
+  if (list.length === 0) return null;
+  return (
+    <Card>
+      <H4>Refinery jobs <Tag minimal round>{list.length}</Tag></H4>
+      <p className="qm-muted">A refinery takes any quantity of ore: these run at the refinery with the ore the plan reserved.</p>
+      <HTMLTable compact striped className="qm-table" aria-label="Refinery jobs">
+        <thead>
+          <tr><th>Refining</th><th>Runs</th><th>Plan</th><th>Applied</th></tr>
+        </thead>
+        <tbody>
+          {list.map((j) => (
+            <tr key={`${j.planId}-${j.blueprintId}`}>
+              <td>{names.get(j.blueprintId) ?? j.blueprintId.slice(0, 8)}</td>
+              <td>{formatRuns(j.runs)}</td>
+              <td><Link to={`/orgs/${orgId}/plans/${j.planId}`}>{j.planName}</Link></td>
+              <td>{formatDateTime(j.appliedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </HTMLTable>
+    </Card>
+  );
+}
+
 export default function CraftsPage() {
   const orgId = useOrgId();
   const crafts = useCrafts(orgId);
@@ -173,6 +202,7 @@ export default function CraftsPage() {
           ))}
         </div>
       )}
+      {!mine && <RefineryJobs orgId={orgId} names={new Map((blueprints.data ?? []).map((b) => [b.id, b.name]))} />}
       <NewCraftDialog
         orgId={orgId}
         open={creating}

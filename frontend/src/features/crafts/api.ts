@@ -79,3 +79,44 @@ export function useCrafters(orgId: string) {
     queryFn: () => unwrap(api.GET("/api/v1/orgs/{org_id}/members", { params: { path: { org_id: orgId } } })),
   });
 }
+
+export type PlanOut = components["schemas"]["PlanOut"];
+
+export interface RefineryJob {
+  planId: string;
+  planName: string;
+  appliedAt: string;
+  blueprintId: string;
+  runs: number;
+}
+
+/**
+ * The refinery jobs of an applied plan: its craft lines of a fractional number of runs. A
+ * refinery takes any quantity of ore, so applying such a line reserves the ore for the plan
+ * instead of recording a whole-run craft (api/plans/service.py apply); they are read back
+ * from the plan document here so the crafts board shows them next to the crafts.
+ */
+export function refineryJobs(plan: PlanOut): RefineryJob[] {
+  if (!plan.applied_at || !plan.plan) return [];
+  const lines = (plan.plan as { crafts?: { blueprint: string; runs: number }[] }).crafts ?? [];
+  const name = (plan.request as { name?: string | null }).name ?? `Plan ${plan.id.slice(0, 8)}`;
+  return lines
+    .filter((l) => l.runs !== Math.trunc(l.runs))
+    .map((l) => ({ planId: plan.id, planName: name, appliedAt: plan.applied_at ?? "", blueprintId: l.blueprint, runs: l.runs }));
+}
+
+/** Refinery jobs of the org's applied plans among its 50 newest, newest first. */
+export function useRefineryJobs(orgId: string) {
+  return useQuery({
+    // Under "plans": applying a plan (and the live plan.applied event) refreshes it.
+    queryKey: orgKey(orgId, "plans", "refinery-jobs"),
+    queryFn: async () => {
+      const page = await unwrap(api.GET("/api/v1/orgs/{org_id}/plans", { params: { path: { org_id: orgId }, query: { limit: 50 } } }));
+      const applied = page.items.filter((p) => p.applied_at);
+      const plans = await Promise.all(
+        applied.map((p) => unwrap(api.GET("/api/v1/orgs/{org_id}/plans/{plan_id}", { params: { path: { org_id: orgId, plan_id: p.id } } }))),
+      );
+      return plans.flatMap(refineryJobs);
+    },
+  });
+}

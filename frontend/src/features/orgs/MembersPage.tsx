@@ -5,13 +5,40 @@ import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { Field, useFieldErrors } from "@/components/forms";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTime, formatPercent } from "@/lib/format";
 import { useOrgId } from "@/lib/org";
 import { useMyId } from "@/lib/me";
 import { can, useRole, type Role } from "@/lib/role";
 import { toastError, toastSuccess } from "@/lib/toast";
 import { useChangeMember, useInvitations, useInvite, useLeaveOrg, useMembers, useRemoveMember, useRevokeInvitation, type Member } from "./api";
 import { memberControls } from "./members";
+
+/** A member's stock reliability (blank: the org's default); a 422 lands under the input. */
+function ReliabilityControl({ orgId, member, label }: { orgId: string; member: Member; label: string }) {
+  const initial = member.stock_reliability === null || member.stock_reliability === undefined ? "" : String(member.stock_reliability);
+  const [value, setValue] = useState(initial);
+  const change = useChangeMember(orgId);
+  const { errors, handle, clear } = useFieldErrors();
+  const id = `rel-${member.user_id}`;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    // The raw text goes to the API, which names the field when it is not a number in (0, 1].
+    const body = { stock_reliability: value.trim() === "" ? null : (value.trim() as unknown as number) };
+    change.mutate(
+      { userId: member.user_id, body },
+      { onSuccess: () => toastSuccess(`Stock reliability of ${label} saved`), onError: (error) => handle(error, ["stock_reliability"]) },
+    );
+  };
+  return (
+    <form onSubmit={submit} className="qm-row" aria-label={`Stock reliability of ${label}`}>
+      <Field label={`Stock reliability of ${label}`} id={id} error={errors.stock_reliability}>
+        <InputGroup id={id} small inputMode="decimal" placeholder="org default" value={value} onValueChange={setValue} intent={errors.stock_reliability ? Intent.DANGER : Intent.NONE} />
+      </Field>
+      <Button small type="submit" text="Save" disabled={value === initial} loading={change.isPending} />
+    </form>
+  );
+}
 
 export default function MembersPage() {
   const orgId = useOrgId();
@@ -54,7 +81,7 @@ export default function MembersPage() {
       ) : (
         <HTMLTable compact striped className="qm-table" aria-label="Members">
           <thead>
-            <tr><th>Member</th><th>Role</th><th>Joined</th>{manage && <th>Actions</th>}</tr>
+            <tr><th>Member</th><th>Role</th><th>Joined</th><th>Stock reliability</th>{manage && <th>Actions</th>}</tr>
           </thead>
           <tbody>
             {(members.data ?? []).map((m) => {
@@ -80,6 +107,13 @@ export default function MembersPage() {
                     )}
                   </td>
                   <td>{formatDateTime(m.joined_at)}</td>
+                  <td>
+                    {manage ? (
+                      <ReliabilityControl orgId={orgId} member={m} label={name(m)} />
+                    ) : (
+                      <span>{m.stock_reliability === null || m.stock_reliability === undefined ? "org default" : formatPercent(m.stock_reliability)}</span>
+                    )}
+                  </td>
                   {manage && (
                     <td>
                       {controls.remove && (

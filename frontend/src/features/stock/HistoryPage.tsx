@@ -1,4 +1,4 @@
-import { HTMLSelect, HTMLTable, Tag } from "@blueprintjs/core";
+import { HTMLSelect, HTMLTable, InputGroup, Intent, Tag } from "@blueprintjs/core";
 import { useMemo, useState } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { EmptyState } from "@/components/EmptyState";
@@ -9,7 +9,7 @@ import { SkeletonRows } from "@/components/Skeleton";
 import { formatDateTime, formatQuality, formatQuantity, toNumber } from "@/lib/format";
 import { itemLabel, locationLabel, useItems, useLocations } from "@/lib/lookups";
 import { useOrgId } from "@/lib/org";
-import { useHistory, type HistoryFilter, type HistoryRow } from "./api";
+import { dayRange, useHistory, type HistoryFilter, type HistoryRow } from "./api";
 
 const KINDS = ["", "add", "remove", "transfer_in", "transfer_out", "reserve", "release", "consume", "craft_output", "share", "unshare"];
 
@@ -29,7 +29,10 @@ export default function HistoryPage() {
   const locations = useLocations(orgId);
   const [itemId, setItemId] = useState("");
   const [kind, setKind] = useState<HistoryFilter["kind"]>("");
-  const history = useHistory(orgId, { item_id: itemId, kind });
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const range = dayRange(from, to);
+  const history = useHistory(orgId, { item_id: itemId, kind, since: range.since, until: range.until });
   const rows = useMemo(() => history.data ?? [], [history.data]);
   const series = useMemo(() => (itemId ? quantityOverTime(rows) : []), [rows, itemId]);
   return (
@@ -45,6 +48,12 @@ export default function HistoryPage() {
               <option key={k} value={k}>{k || "any"}</option>
             ))}
           </HTMLSelect>
+        </Field>
+        <Field label="From" id="hist-from">
+          <InputGroup id="hist-from" type="date" value={from} onValueChange={setFrom} />
+        </Field>
+        <Field label="To" id="hist-to" error={range.error}>
+          <InputGroup id="hist-to" type="date" value={to} onValueChange={setTo} intent={range.error ? Intent.DANGER : Intent.NONE} />
         </Field>
       </div>
       {itemId && series.length > 1 && (

@@ -50,6 +50,22 @@ export interface HistoryFilter {
   item_id?: string;
   location_id?: string;
   kind?: HistoryKind | "";
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/**
+ * The history window of a "from" and a "to" day (YYYY-MM-DD, either may be empty) in the
+ * browser's time zone: from the start of "from" to the next midnight after "to", so the "to"
+ * day is included. An error (shown on the "to" field) when "to" is before "from".
+ */
+export function dayRange(from: string, to: string): { since?: string; until?: string; error?: string } {
+  const start = from ? new Date(`${from}T00:00:00`) : null;
+  const end = to ? new Date(`${to}T00:00:00`) : null;
+  if (end) end.setDate(end.getDate() + 1);
+  if ((start && Number.isNaN(start.getTime())) || (end && Number.isNaN(end.getTime()))) return { error: "Not a date" };
+  if (start && end && end <= start) return { error: "The end day is before the start day" };
+  return { ...(start ? { since: start.toISOString() } : {}), ...(end ? { until: end.toISOString() } : {}) };
 }
 
 export function useHistory(orgId: string, filter: HistoryFilter) {
@@ -68,6 +84,8 @@ export function useHistory(orgId: string, filter: HistoryFilter) {
                   item_id: filter.item_id || undefined,
                   location_id: filter.location_id || undefined,
                   kind: filter.kind || undefined,
+                  since: filter.since,
+                  until: filter.until,
                 },
               },
             }),

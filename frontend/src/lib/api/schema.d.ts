@@ -3804,6 +3804,11 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Applied At
+             * @description When the plan was applied (crafts, reservations, refinery jobs)
+             */
+            applied_at?: string | null;
             /** Problem Url */
             problem_url: string;
         };

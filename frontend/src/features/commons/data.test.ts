@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import type { BlueprintOut } from "@/lib/lookups";
+import { blueprintSubmissionData, diffRows, submissionTitle } from "./data";
+
+const bp: BlueprintOut = {
+  id: "b1",
+  name: "Pod from ore",
+  code: null,
+  description: null,
+  kind: "craft",
+  output_item_id: "pod",
+  output_quantity: 1,
+  minutes: 2,
+  run_cost: 0,
+  is_public: false,
+  organization_id: "org",
+  ingredients: [
+    { position: 1, item_id: "iron", quantity: 2, min_quality: 300 },
+    { position: 0, item_id: "gold", quantity: 5, min_quality: 0 },
+  ],
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-01T00:00:00Z",
+};
+
+describe("commons data", () => {
+  it("submits a blueprint's recipe in ingredient order, without the org's ids or flags", () => {
+    const data = blueprintSubmissionData(bp);
+    expect(data).toEqual({
+      name: "Pod from ore",
+      kind: "craft",
+      output_item_id: "pod",
+      output_quantity: 1,
+      minutes: 2,
+      run_cost: 0,
+      ingredients: [
+        { item_id: "gold", quantity: 5, min_quality: 0 },
+        { item_id: "iron", quantity: 2, min_quality: 300 },
+      ],
+    });
+    expect(data).not.toHaveProperty("is_public");
+    expect(data).not.toHaveProperty("organization_id");
+  });
+
+  it("diffs a proposal against the published version field by field", () => {
+    const rows = diffRows({ name: "Quant", unit: "scu" }, { name: "Quantainium", unit: "scu", aliases: ["QUAN"] });
+    expect(rows).toEqual([
+      { field: "aliases", before: "—", after: '["QUAN"]', changed: true },
+      { field: "name", before: "Quant", after: "Quantainium", changed: true },
+      { field: "unit", before: "scu", after: "scu", changed: false },
+    ]);
+  });
+
+  it("marks nothing as changed for a new entity", () => {
+    expect(diffRows(null, { name: "X" })).toEqual([{ field: "name", before: "—", after: "X", changed: false }]);
+  });
+
+  it("names a submission by its data", () => {
+    expect(submissionTitle({ name: "Gold" }, "item")).toBe("Gold");
+    expect(submissionTitle({}, "tag")).toBe("tag (unnamed)");
+  });
+});
