@@ -38,6 +38,7 @@ from api.ships import router as ships
 from api.sources import router as sources
 from api.stock import router as stock
 from api.transfer_io import router as transfer_io
+from api.webhooks import router as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     items.router,
     transfer_io.router,
     commons.router,
+    webhooks.router,
 )
 
 
