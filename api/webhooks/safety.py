@@ -57,7 +57,7 @@ def _public(address: IPAddress) -> bool:
 def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except (OSError, UnicodeError, ValueError) as exc:  # gaierror, an embedded NUL...
         raise UnsafeURLError(f"the host {host!r} does not resolve") from exc
     out: list[IPAddress] = []
     for info in infos:
@@ -70,12 +70,15 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
 
 def check(url: str, settings: Settings) -> Target:
     """Resolve ``url`` and refuse it unless every address it resolves to is allowed."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 literal
+        raise UnsafeURLError(f"not a URL: {exc}") from exc
     if parts.scheme not in ("http", "https"):
         raise UnsafeURLError("the URL must start with https:// or http://")
     if parts.username is not None or parts.password is not None:
         raise UnsafeURLError("credentials in the URL are not allowed; sign with the secret instead")
-    host = parts.hostname
     if not host:
         raise UnsafeURLError("the URL has no host")
     try:

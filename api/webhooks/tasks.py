@@ -72,7 +72,8 @@ def send(settings: Settings, message: Message) -> Attempt:
         # Checked again now, and the connection goes to the checked address: DNS rebinding
         # between the endpoint's creation and this attempt cannot reach a private host.
         target = safety.check(message.url, settings)
-    except safety.UnsafeURLError as exc:
+        url = httpx.URL(message.url)
+    except (safety.UnsafeURLError, httpx.InvalidURL) as exc:
         return Attempt(url=message.url, error=f"refused: {exc}")
     timestamp = datetime.now(UTC)
     headers = {
@@ -83,7 +84,6 @@ def send(settings: Settings, message: Message) -> Attempt:
         "webhook-signature": signing.signature_header(message.secrets, message.msg_id,
                                                       timestamp, message.body),
     }
-    url = httpx.URL(message.url)
     default_port = 443 if target.scheme == "https" else 80
     headers["host"] = target.host if target.port == default_port else \
         f"{target.host}:{target.port}"
