@@ -176,6 +176,9 @@ def create_app(
     configure_logging(settings.log_level, settings.log_json)
     db = database or Database(settings.database_url, settings)
     dispatcher = jobs if jobs is not None else _default_jobs(settings, db)
+    # What event listeners enqueue to after commit (webhook deliveries); an injected
+    # dispatcher replaces whatever an earlier app left on a shared Database.
+    db.attach_jobs(dispatcher)
     outbox = OutboxRelay(db, dispatcher, poll_seconds=settings.outbox_poll_seconds)
 
     @asynccontextmanager
