@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from api.core.db import JOBS_KEY, after_commit
@@ -90,16 +91,40 @@ def _payload(kind: str, org_id: uuid.UUID | str, data: dict[str, Any]) -> dict[s
             "data": {"organization_id": str(org_id), **data}}
 
 
-def _add_deliveries(session: Session, endpoints: list[Integration], kind: str,
+def _add_deliveries(session: Session, endpoint_ids: list[uuid.UUID], kind: str,
                     payload: dict[str, Any]) -> list[WebhookDelivery]:
     now = _now()
-    rows = [WebhookDelivery(id=uuid.uuid4(), integration_id=e.id, event_type=kind,
+    rows = [WebhookDelivery(id=uuid.uuid4(), integration_id=endpoint_id, event_type=kind,
                             payload=payload, status="pending", attempts=0, next_attempt_at=now)
-            for e in endpoints]
+            for endpoint_id in endpoint_ids]
     session.add_all(rows)
     session.flush()
     enqueue_after_commit(session, [r.id for r in rows])
     return rows
+
+
+# session.info key: per org, the enabled endpoints and their events, read once per transaction
+# (a plan apply announces hundreds of stock changes; one query serves them all).
+_SUBSCRIPTIONS_KEY = "qm_webhook_subscriptions"
+Subscriptions = list[tuple[uuid.UUID, frozenset[str]]]
+
+
+def _subscriptions(session: Session, org_id: uuid.UUID) -> Subscriptions:
+    cache: dict[uuid.UUID, Subscriptions] = session.info.setdefault(_SUBSCRIPTIONS_KEY, {})
+    if org_id not in cache:
+        cache[org_id] = [(e.id, frozenset(e.configuration.get("events", [])))
+                         for e in repository.active_endpoints(session, org_id)]
+    return cache[org_id]
+
+
+def _forget_subscriptions(session: Session) -> None:
+    session.info.pop(_SUBSCRIPTIONS_KEY, None)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, _transaction: Any) -> None:
+    # Any end (commit, rollback, a savepoint) drops the cache: the next one reads afresh.
+    _forget_subscriptions(session)
 
 
 @listen
@@ -109,8 +134,8 @@ def on_event(session: Session, org_id: uuid.UUID | str, event: dict[str, Any]) -
     if kind is None:
         return
     org = org_id if isinstance(org_id, uuid.UUID) else uuid.UUID(str(org_id))
-    targets = [e for e in repository.active_endpoints(session, org)
-               if kind in e.configuration.get("events", [])]
+    targets = [endpoint_id for endpoint_id, events in _subscriptions(session, org)
+               if kind in events]
     if targets:
         data = {k: v for k, v in event.items() if k != "type"}
         _add_deliveries(session, targets, kind, _payload(kind, org, data))
@@ -155,6 +180,7 @@ def create(session: Session, settings: Settings, org_id: uuid.UUID,
         secret=signing.encrypt(settings, secret), is_active=True, consecutive_failures=0)
     session.add(endpoint)
     session.flush()
+    _forget_subscriptions(session)
     return endpoint, secret
 
 
@@ -193,6 +219,7 @@ def update(session: Session, settings: Settings, org_id: uuid.UUID, webhook_id: 
         endpoint.is_active, endpoint.disabled_at = False, _now()
         endpoint.disabled_reason = "disabled by an admin"
     session.flush()
+    _forget_subscriptions(session)
     return endpoint
 
 
@@ -200,6 +227,7 @@ def delete(session: Session, org_id: uuid.UUID, webhook_id: uuid.UUID) -> None:
     """Delete an endpoint with its deliveries and log."""
     session.delete(get(session, org_id, webhook_id))
     session.flush()
+    _forget_subscriptions(session)
 
 
 def rotate_secret(session: Session, settings: Settings, org_id: uuid.UUID,
@@ -296,7 +324,7 @@ def send_test(session: Session, org_id: uuid.UUID, webhook_id: uuid.UUID) -> Web
     _require_enabled(endpoint)
     payload = _payload(TEST_EVENT, org_id, {"webhook_id": str(endpoint.id),
                                             "message": "Test event from Quartermaster"})
-    return _add_deliveries(session, [endpoint], TEST_EVENT, payload)[0]
+    return _add_deliveries(session, [endpoint.id], TEST_EVENT, payload)[0]
 
 
 # --- attempts (called by the delivery actor) --------------------------------------------------

@@ -9,12 +9,15 @@ deliveries whose message was lost.
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import certifi
 import httpx
 from sqlalchemy.orm import Session
 
@@ -24,6 +27,13 @@ from api.webhooks import repository, safety, service, signing
 from api.webhooks.service import Attempt
 
 USER_AGENT = "Quartermaster-Webhooks/1"
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # Built once per process: loading the CA bundle costs more than a local delivery.
+    return ssl.create_default_context(cafile=certifi.where())
+
 # Bytes of the receiver's answer read (and partly kept in the log); the rest is dropped.
 MAX_RESPONSE_BYTES = 4096
 
@@ -92,7 +102,7 @@ def send(settings: Settings, message: Message) -> Attempt:
     started = time.perf_counter()
     try:
         with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False,
-                          trust_env=False) as client, \
+                          trust_env=False, verify=_tls()) as client, \
                 client.stream("POST", pinned, content=message.body.encode(), headers=headers,
                               extensions=extensions) as response:
             excerpt = _read_excerpt(response)
