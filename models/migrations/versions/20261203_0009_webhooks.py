@@ -7,7 +7,7 @@ log: one row per HTTP attempt of a ``webhook_deliveries`` row. Batch mode so SQL
 recreates the tables (type change, CHECK and foreign key).
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0013 (main merged 0013 onto 0008 first)
 Create Date: 2026-12-03 07:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0008"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
