@@ -38,6 +38,7 @@ from api.ships import router as ships
 from api.sources import router as sources
 from api.stock import router as stock
 from api.transfer_io import router as transfer_io
+from api.webhooks import router as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     items.router,
     transfer_io.router,
     commons.router,
+    webhooks.router,
 )
 
 
@@ -174,6 +176,9 @@ def create_app(
     configure_logging(settings.log_level, settings.log_json)
     db = database or Database(settings.database_url, settings)
     dispatcher = jobs if jobs is not None else _default_jobs(settings, db)
+    # What event listeners enqueue to after commit (webhook deliveries); an injected
+    # dispatcher replaces whatever an earlier app left on a shared Database.
+    db.attach_jobs(dispatcher)
     outbox = OutboxRelay(db, dispatcher, poll_seconds=settings.outbox_poll_seconds)
 
     @asynccontextmanager

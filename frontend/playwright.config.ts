@@ -71,6 +71,8 @@ export default defineConfig({
       QM_FRONTEND_DIST: join(repo, "frontend", "dist"),
       // The journeys register several users and log in repeatedly from one address.
       QM_RATE_LIMIT_ENABLED: "false",
+      // The webhooks journey posts to a receiver it starts on this machine.
+      QM_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
     },
   },
 });

@@ -32,6 +32,7 @@ from api.core.db import Database
 from api.core.outbox import OutboxJobs, OutboxRelay
 from api.core.settings import Settings
 from api.plans import tasks
+from api.webhooks import tasks as webhook_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ VARIANT_ACTOR = "solve_variant"
 # Dramatiq's own limits on a solve message; the engine's time_limit is far below this.
 SOLVE_TIME_LIMIT_MS = 15 * 60 * 1000
 SOLVE_MAX_RETRIES = 3
+WEBHOOKS_QUEUE = "webhooks"
+WEBHOOK_ACTOR = "deliver_webhook"
 
 
 @dataclass
@@ -70,6 +73,12 @@ class Runtime:
         actor = self.broker.get_actor(VARIANT_ACTOR)
         for variant_id in variant_ids:
             actor.send(str(variant_id))
+
+    def enqueue_webhook(self, delivery_id: uuid.UUID | str, delay_seconds: float = 0.0) -> None:
+        """Send one delivery attempt, ``delay_seconds`` from now (a retry's backoff)."""
+        delay = int(delay_seconds * 1000)
+        self.broker.get_actor(WEBHOOK_ACTOR).send_with_options(
+            args=(str(delivery_id),), delay=delay if delay > 0 else None)
 
     def start(self, threads: int = 2) -> None:
         """App start-up hook: embedded mode consumes in this process; with Redis the API
@@ -114,6 +123,12 @@ class Runtime:
                     logger.warning("reaper re-enqueued plans", extra={"count": count})
             except Exception:
                 logger.exception("reaper failed")
+            try:
+                count = webhook_tasks.sweep(self.database, self.settings)
+                if count:
+                    logger.warning("reaper re-sent webhook deliveries", extra={"count": count})
+            except Exception:
+                logger.exception("webhook sweep failed")
             self._stop.wait(interval)
 
     def stop(self) -> None:
@@ -125,6 +140,7 @@ class Runtime:
         if self._reaper is not None:
             self._reaper.join(timeout=5)
             self._reaper = None
+        self.database.detach_jobs(self)
         with _lock:
             _runtimes[:] = [r for r in _runtimes if r is not self]
 
@@ -171,6 +187,19 @@ def declare_actors(runtime: Runtime) -> None:
         options={"time_limit": SOLVE_TIME_LIMIT_MS, "max_retries": SOLVE_MAX_RETRIES,
                  "min_backoff": 1000, "max_backoff": 30_000},
     )
+    def deliver_webhook(delivery_id: str) -> None:
+        webhook_tasks.run_delivery(runtime.database, runtime.settings, uuid.UUID(delivery_id))
+
+    # Retries are scheduled by the task itself (backoff with jitter, recorded on the
+    # delivery), so Dramatiq's own retries are off: a crash leaves the lease to the sweep.
+    dramatiq.Actor(
+        deliver_webhook,
+        broker=runtime.broker,
+        actor_name=WEBHOOK_ACTOR,
+        queue_name=WEBHOOKS_QUEUE,
+        priority=0,
+        options={"time_limit": 120_000, "max_retries": 0},
+    )
     dramatiq.Actor(
         solve_plan,
         broker=runtime.broker,
@@ -186,6 +215,8 @@ def make_runtime(settings: Settings, database: Database) -> Runtime:
     """A new runtime (broker + actors); does not start a worker."""
     runtime = Runtime(settings=settings, database=database, broker=build_broker(settings))
     declare_actors(runtime)
+    # Event listeners (webhook deliveries) enqueue after commit through the session.
+    database.attach_jobs(runtime)
     return runtime
 
 

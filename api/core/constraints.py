@@ -27,6 +27,7 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
                                            "values."),
     "ck_integrations_one_owner": (None, "An integration belongs to an org or to a user, "
                                         "not both."),
+    "ck_integrations_failures_nonneg": (None, "A failure count cannot be negative."),
     "ck_items_volume_nonneg": ("volume_scu", "An item's volume cannot be negative."),
     "ck_items_unit_valid": ("unit", "The unit must be 'scu' or 'piece'."),
     "uq_items_code": ("code", "An item with this code already exists."),

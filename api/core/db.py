@@ -128,6 +128,12 @@ def _install_idle_ping(engine: Engine) -> None:
 LIVE_REDIS_URL_KEY = "qm_live_redis_url"
 
 
+# ``session.info`` key holding the process's job dispatcher (workers.broker.Runtime), so code
+# running inside any transaction (an event listener writing webhook deliveries) can enqueue
+# after commit. Absent when no dispatcher is attached; the work then waits for a sweeper.
+JOBS_KEY = "qm_jobs"
+
+
 def make_sessionmaker(engine: Engine, *, redis_url: str | None = None) -> sessionmaker[Session]:
     """Session factory; objects stay usable after commit so responses can be built from them."""
     return sessionmaker(engine, expire_on_commit=False, autoflush=True,
@@ -142,6 +148,20 @@ class Database:
         self.engine = make_engine(url, settings)
         self.sessionmaker = make_sessionmaker(
             self.engine, redis_url=settings.redis_url if settings is not None else None)
+
+    def attach_jobs(self, jobs: object | None) -> None:
+        """Make ``jobs`` visible as ``session.info[JOBS_KEY]`` in every new session."""
+        info: dict[str, object] = self.sessionmaker.kw.setdefault("info", {})
+        if jobs is None:
+            info.pop(JOBS_KEY, None)
+        else:
+            info[JOBS_KEY] = jobs
+
+    def detach_jobs(self, jobs: object) -> None:
+        """Forget ``jobs`` if it is the attached dispatcher (a stopped runtime)."""
+        info: dict[str, object] = self.sessionmaker.kw.get("info", {})
+        if info.get(JOBS_KEY) is jobs:
+            info.pop(JOBS_KEY, None)
 
     @contextmanager
     def session_scope(self) -> Iterator[Session]:

@@ -162,6 +162,18 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "GET /api/v1/orgs/{org_id}/blueprints/{blueprint_id}": _PLAN_R,
     "PUT /api/v1/orgs/{org_id}/blueprints/{blueprint_id}": _PLAN_W,
     "DELETE /api/v1/orgs/{org_id}/blueprints/{blueprint_id}": _PLAN_W,
+    # outbound webhooks (docs/webhooks.md): endpoints carry signing secrets, so org:admin
+    "GET /api/v1/orgs/{org_id}/webhooks": _ORG_A,
+    "POST /api/v1/orgs/{org_id}/webhooks": _ORG_A,
+    "GET /api/v1/orgs/{org_id}/webhooks/{webhook_id}": _ORG_A,
+    "PATCH /api/v1/orgs/{org_id}/webhooks/{webhook_id}": _ORG_A,
+    "DELETE /api/v1/orgs/{org_id}/webhooks/{webhook_id}": _ORG_A,
+    "POST /api/v1/orgs/{org_id}/webhooks/{webhook_id}/rotate-secret": _ORG_A,
+    "POST /api/v1/orgs/{org_id}/webhooks/{webhook_id}/test": _ORG_A,
+    "GET /api/v1/orgs/{org_id}/webhooks/{webhook_id}/deliveries": _ORG_A,
+    "GET /api/v1/orgs/{org_id}/webhooks/{webhook_id}/deliveries/{delivery_id}": _ORG_A,
+    "POST /api/v1/orgs/{org_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver":
+        _ORG_A,
     # the commons (docs/commons.md): submissions by any user, decisions by platform roles
     "POST /api/v1/commons/submissions": _PLAN_W,
     "GET /api/v1/commons/submissions": _PLAN_R,

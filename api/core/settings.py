@@ -111,7 +111,34 @@ class Settings(BaseSettings):
     plan_max_active_per_org: int = Field(default=10, ge=1)
     whatif_max_active_per_org: int = Field(default=50, ge=1)
 
-    @field_validator("cors_origins", mode="before")
+    # Outbound webhooks (docs/webhooks.md). Fernet keys (comma-separated, newest first: the
+    # first encrypts, all decrypt, so a key can be rotated) for the endpoint secrets at rest;
+    # empty = one key derived from secret_key.
+    webhook_encryption_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Hosts, IP addresses or networks (CIDR) an endpoint may use even though they are private,
+    # loopback or link-local (comma-separated), e.g. "127.0.0.1,hooks.internal".
+    webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Any private address allowed: None = only with QM_ENVIRONMENT=development.
+    webhook_allow_private: bool | None = None
+    # One attempt: connect + read limit; redirects are never followed.
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Attempts per delivery (the first included), retried with exponential backoff and
+    # jitter: about base * 2^(n-1) seconds before attempt n+1, at most backoff_max_seconds.
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff_base_seconds: float = Field(default=10.0, gt=0, le=3600)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86400)
+    # Failed attempts in a row after which an endpoint is switched off (admins are told).
+    webhook_disable_after_failures: int = Field(default=20, ge=1, le=1000)
+    # After a secret rotation the old secret keeps signing for this long.
+    webhook_secret_grace_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    # Endpoints per org.
+    webhook_max_endpoints_per_org: int = Field(default=20, ge=1, le=1000)
+    # A delivery due this long without being attempted (its message was lost: broker down,
+    # worker killed) is sent again by the reaper loop.
+    webhook_sweep_after_seconds: float = Field(default=60.0, gt=0, le=86400)
+
+    @field_validator("cors_origins", "webhook_encryption_keys", "webhook_allow_hosts",
+                     mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -142,7 +169,7 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit like '30/minute': {value!r}") from exc
         return value
 
-    @field_validator("redis_url", "api_docs", mode="before")
+    @field_validator("redis_url", "api_docs", "webhook_allow_private", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         # An empty QM_REDIS_URL= / QM_API_DOCS= in .env means "the default", not bad input.
@@ -172,6 +199,13 @@ class Settings(BaseSettings):
     def docs_enabled(self) -> bool:
         """True when the API docs and the OpenAPI schema are served."""
         return self.api_docs if self.api_docs is not None else self.environment != "production"
+
+    @property
+    def webhook_private_allowed(self) -> bool:
+        """True when webhook endpoints may resolve to any private or loopback address."""
+        if self.webhook_allow_private is not None:
+            return self.webhook_allow_private
+        return self.environment == "development"
 
     @property
     def is_sqlite(self) -> bool:

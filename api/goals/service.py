@@ -15,6 +15,7 @@ from api.core.outputs import columns_of
 from api.goals import repository
 from api.goals.schemas import GoalIn, GoalOut, TargetProgress
 from api.items import service as items
+from api.live.hub import announce
 from api.names import service as names
 from models.planning import Goal, GoalTarget
 
@@ -89,6 +90,10 @@ def refresh(session: Session, goals: Iterable[Goal]) -> dict[uuid.UUID, GoalProg
         if goal.status == "active" and progress[goal.id].met:
             goal.status = "completed"
             goal.completed_at = now
+            # Org event (live feed, webhooks): committed or rolled back with the completion.
+            announce(session, goal.organization_id, {
+                "type": "goal.completed", "goal_id": str(goal.id), "name": goal.name,
+                "completed_at": now.isoformat()})
     session.flush()
     return progress
 

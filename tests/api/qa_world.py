@@ -50,6 +50,8 @@ def qa_app(settings: Settings, database: Database | None) -> FastAPI:
     kwargs: dict[str, Any] = {}
     if "jobs" in inspect.signature(create_app).parameters:
         kwargs["jobs"] = jobs
+    # Webhook endpoints of the world point at this machine (never called: jobs are recorded).
+    settings = settings.model_copy(update={"webhook_allow_hosts": ["127.0.0.1"]})
     app = create_app(settings, database, **kwargs)
     app.state.jobs = jobs
     return app
@@ -162,6 +164,9 @@ def seed_org(
     if crafts.status_code != 404:  # the crafts router exists (it is being written concurrently)
         d.ids["craft_id"] = _ok(crafts, 201)["id"]
         post(f"{o}/crafts/{d['craft_id']}/start", None, status=200)
+    d.ids["webhook_id"] = post(f"{o}/webhooks", {
+        "name": f"{tag} hook", "url": "http://127.0.0.1:9/qa", "events": ["plan.done"]})["id"]
+    d.ids["delivery_id"] = post(f"{o}/webhooks/{d['webhook_id']}/test", None, status=202)["id"]
     d.ids["invitation_id"] = post(
         f"{o}/invitations", {"email": f"guest-{uuid.uuid4().hex[:8]}@example.test"}
     )["id"]

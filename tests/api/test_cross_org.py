@@ -405,6 +405,23 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/orgs/{org_id}/items/{item_id}/aliases"): Spec(body=_const({"alias": "QA neutral"})),
     ("DELETE", "/orgs/{org_id}/items/{item_id}/aliases/{alias_id}"): Spec(foreign=lambda w: [
         Variant(path={"item_id": w.a["item_id"], "alias_id": w.b["alias_id"]})]),
+    # --- webhooks (admins): another org's endpoint or delivery answers 404 ---
+    ("GET", "/orgs/{org_id}/webhooks"): Spec(),
+    ("POST", "/orgs/{org_id}/webhooks"): Spec(body=_const(
+        {"name": "QA neutral", "url": "http://127.0.0.1:9/qa", "events": ["plan.done"]})),
+    ("GET", "/orgs/{org_id}/webhooks/{webhook_id}"): Spec(),
+    ("PATCH", "/orgs/{org_id}/webhooks/{webhook_id}"): Spec(
+        body=_const({"description": "QA neutral"})),
+    ("DELETE", "/orgs/{org_id}/webhooks/{webhook_id}"): Spec(),
+    ("POST", "/orgs/{org_id}/webhooks/{webhook_id}/rotate-secret"): Spec(),
+    ("POST", "/orgs/{org_id}/webhooks/{webhook_id}/test"): Spec(),
+    ("GET", "/orgs/{org_id}/webhooks/{webhook_id}/deliveries"): Spec(),
+    ("GET", "/orgs/{org_id}/webhooks/{webhook_id}/deliveries/{delivery_id}"): Spec(
+        foreign=lambda w: [Variant(path={"webhook_id": w.a["webhook_id"],
+                                         "delivery_id": w.b["delivery_id"]})]),
+    ("POST", "/orgs/{org_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): Spec(
+        foreign=lambda w: [Variant(path={"webhook_id": w.a["webhook_id"],
+                                         "delivery_id": w.b["delivery_id"]})]),
     # Multipart upload: the JSON calls here cover auth and org scoping (each kind's file
     # handling is in test_transfer_io.py); exports of A must name none of B's records.
     ("POST", "/orgs/{org_id}/imports"): Spec(foreign=lambda w: [

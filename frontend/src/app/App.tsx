@@ -25,6 +25,7 @@ const MarketPage = lazy(() => import("@/features/sources/MarketPage"));
 const ImportExportPage = lazy(() => import("@/features/transfer/ImportExportPage"));
 const CommonsPage = lazy(() => import("@/features/commons/CommonsPage"));
 const MembersPage = lazy(() => import("@/features/orgs/MembersPage"));
+const WebhooksPage = lazy(() => import("@/features/webhooks/WebhooksPage"));
 const OrgsPage = lazy(() => import("@/features/orgs/OrgsPage"));
 const AccountPage = lazy(() => import("@/features/auth/AccountPage"));
 
@@ -73,6 +74,7 @@ export function App() {
                 <Route path="commons" element={<CommonsPage />} />
                 <Route path="members" element={<MembersPage />} />
                 <Route path="transfer" element={<ImportExportPage />} />
+                <Route path="webhooks" element={<WebhooksPage />} />
               </Route>
               <Route path="*" element={<EmptyState icon="path-search" title="Page not found" next="Use the menu to find your way." />} />
             </Route>

@@ -22,12 +22,13 @@ import { NetworkBanner } from "@/components/NetworkBanner";
 import { SkeletonRows } from "@/components/Skeleton";
 import { useLiveFeed } from "@/lib/live";
 import { rememberOrg } from "@/lib/org";
+import { can, useRole } from "@/lib/role";
 import { registerToaster } from "@/lib/toast";
 import { signOut, useMe } from "@/features/auth/api";
 import { OrgSwitcher } from "@/features/orgs/OrgSwitcher";
 import { useTheme } from "./theme";
 
-const SECTIONS: { path: string; label: string; icon: IconName }[] = [
+const SECTIONS: { path: string; label: string; icon: IconName; admin?: true }[] = [
   { path: "", label: "Overview", icon: "dashboard" },
   { path: "inventory", label: "Inventory", icon: "box" },
   { path: "places", label: "Locations & ships", icon: "map-marker" },
@@ -40,6 +41,7 @@ const SECTIONS: { path: string; label: string; icon: IconName }[] = [
   { path: "commons", label: "Commons", icon: "globe-network" },
   { path: "members", label: "Members", icon: "people" },
   { path: "transfer", label: "Import & export", icon: "import" },
+  { path: "webhooks", label: "Webhooks", icon: "send-to", admin: true },
 ];
 
 function LiveTag({ orgId }: { orgId: string }) {
@@ -59,6 +61,7 @@ export function Shell() {
   const me = useMe();
   const [theme, setTheme] = useTheme();
   const section = orgId ? (location.pathname.split("/")[3] ?? "") : "";
+  const isAdmin = can(useRole(orgId ?? ""), "manage");
   useEffect(() => {
     if (orgId) rememberOrg(orgId);
   }, [orgId]);
@@ -107,7 +110,7 @@ export function Shell() {
         {orgId && (
           <nav className="qm-sidebar" aria-label="Sections">
             <ul className="bp6-menu qm-nav">
-              {SECTIONS.map((s) => (
+              {SECTIONS.filter((s) => !s.admin || isAdmin).map((s) => (
                 <li key={s.path}>
                   <NavLink
                     end={s.path === ""}

@@ -13,7 +13,8 @@ export type Domain =
   | "blueprints"
   | "members"
   | "invitations"
-  | "reservations";
+  | "reservations"
+  | "webhooks";
 
 export function orgKey(orgId: string, domain: Domain, ...rest: unknown[]): unknown[] {
   return ["org", orgId, domain, ...rest];

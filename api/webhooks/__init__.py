@@ -1,0 +1,1 @@
+"""Outbound webhooks: per-org endpoints, Standard Webhooks signatures, delivery with retries."""
