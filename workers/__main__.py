@@ -13,6 +13,7 @@ import signal
 import threading
 
 from api.core.db import Database
+from api.core.errortracking import init_error_tracking
 from api.core.logging import configure_logging
 from api.core.outbox import OutboxRelay
 from api.core.settings import get_settings
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    init_error_tracking(settings)
     log = logging.getLogger("workers")
     if not settings.redis_url:
         log.error("QM_REDIS_URL is not set: embedded mode runs jobs inside the API process")

@@ -108,6 +108,20 @@ class Settings(BaseSettings):
     plan_max_active_per_org: int = Field(default=10, ge=1)
     whatif_max_active_per_org: int = Field(default=50, ge=1)
 
+    # Operations (docs/operations.md). /metrics is off (404) until a token is set; scrapers
+    # then send "Authorization: Bearer <token>".
+    metrics_token: str | None = Field(default=None, min_length=16)
+    # Error tracking with the Sentry SDK (Sentry or self-hosted GlitchTip): off without a DSN.
+    sentry_dsn: str | None = None
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0, le=1)
+    # /ready answers 503 when Redis is configured and no worker heart-beat within
+    # plan_stale_seconds (plans would queue forever); false reports it without failing.
+    ready_requires_workers: bool = True
+    # Analytics (docs/analytics.md): client addresses are stored only as HMAC-SHA256 with
+    # this salt; empty derives one from secret_key. Events older than the retention go.
+    analytics_ip_salt: str = ""
+    analytics_retention_days: int = Field(default=365, ge=1, le=3650)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -139,7 +153,7 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit like '30/minute': {value!r}") from exc
         return value
 
-    @field_validator("redis_url", "api_docs", mode="before")
+    @field_validator("redis_url", "api_docs", "metrics_token", "sentry_dsn", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         # An empty QM_REDIS_URL= / QM_API_DOCS= in .env means "the default", not bad input.

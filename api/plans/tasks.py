@@ -9,11 +9,12 @@ worker still holds the lock, so a worker that lost its claim cannot overwrite a 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.db import Database
+from api.core.metrics import plan_solve_duration_seconds
 from api.live.hub import announce, publish
 from engine.explain import explain
 from engine.plan import PlanStatus, parse_plan
@@ -217,6 +219,20 @@ def solve_document(problem_doc: dict[str, Any], time_limit: float | None) -> dic
             "finished_at": _now()}
 
 
+@contextlib.contextmanager
+def _timed(kind: str) -> Iterator[list[str]]:
+    """Observe one solve's wall time in ``qm_plan_solve_duration_seconds``; the body appends
+    its outcome, and an exception records ``error``."""
+    outcome: list[str] = []
+    started = time.perf_counter()
+    try:
+        yield outcome
+    finally:
+        label = outcome[-1] if outcome else "error"
+        label = label.split(".")[-1].lower()  # a JobStatus member prints as JobStatus.DONE
+        plan_solve_duration_seconds.labels(kind, label).observe(time.perf_counter() - started)
+
+
 def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
               heartbeat_seconds: float, stale_seconds: float, redis_url: str | None,
               test_delay: float = 0.0) -> None:
@@ -242,7 +258,9 @@ def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
         if test_delay > 0:
             _sleep_with_stop(test_delay)
         time_limit = (plan.request or {}).get("time_limit")
-        values = solve_document(plan.problem or {}, time_limit)
+        with _timed("plan") as outcome:
+            values = solve_document(plan.problem or {}, time_limit)
+            outcome.append(str(values.get("status", "done")))
     except BaseException:
         # Hand the plan back so a retry (or the reaper) can claim it at once.
         with database.session_scope() as s:
@@ -344,7 +362,10 @@ def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
                          args=(database, variant_id, worker_id, heartbeat_seconds, stop,
                                PlanVariant)).start()
         try:
-            values = solve_variant_document(problem_doc, base_doc, name, changes, time_limit)
+            with _timed("variant") as outcome:
+                values = solve_variant_document(problem_doc, base_doc, name, changes,
+                                                time_limit)
+                outcome.append(str(values.get("status", "done")))
         except BaseException:
             with database.session_scope() as s:
                 s.execute(update(PlanVariant)
