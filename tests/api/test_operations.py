@@ -8,6 +8,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 import redis
@@ -140,9 +141,9 @@ def test_ready_needs_a_live_worker_with_redis(
 class _Receiver(BaseHTTPRequestHandler):
     """A local Sentry/GlitchTip stand-in: keeps every envelope it is sent."""
 
-    received: list[bytes] = []
+    received: ClassVar[list[bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.headers.get("Content-Encoding") == "gzip":
             body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
