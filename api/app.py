@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
+from api.analytics.middleware import UsageEventsMiddleware
 from api.core import heartbeats
 from api.core.db import Database
 from api.core.deps import install_route_scopes
@@ -53,6 +54,7 @@ ROUTER_MODULES: list[str] = [
     "api.items.router",
     "api.transfer_io.router",
     "api.commons.router",
+    "api.analytics.router",
 ]
 
 
@@ -132,13 +134,15 @@ def _default_jobs(settings: Settings, db: Database) -> JobDispatcher:
     return make_dispatcher(settings, db)
 
 
-def _install_middleware(app: FastAPI, settings: Settings) -> None:
+def _install_middleware(app: FastAPI, settings: Settings, db: Database) -> None:
     """The middleware stack, innermost first (Starlette wraps each added one around the rest)."""
     # Innermost: the guard's 413/422 and a refused write are still CORS-readable problem
     # documents with a request id. The write limit sits outside the guard, so a flood is
     # refused before its bodies are read.
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(WriteLimitMiddleware)
+    # Records after the answer, from the authenticated caller the routes left on the state.
+    app.add_middleware(UsageEventsMiddleware, db=db, settings=settings)
     # Outermost last: the request id must wrap everything, including CORS preflights.
     app.add_middleware(
         CORSMiddleware,
@@ -272,7 +276,7 @@ def create_app(
     app.state.outbox = outbox
 
     install_error_handlers(app, reraise_unexpected=settings.environment == "test")
-    _install_middleware(app, settings)
+    _install_middleware(app, settings, db)
 
     api = APIRouter(prefix=API_PREFIX)
     for module_path in ROUTER_MODULES:
