@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     # Operations (docs/operations.md). /metrics is off (404) until a token is set; scrapers
     # then send "Authorization: Bearer <token>".
     metrics_token: str | None = Field(default=None, min_length=16)
+    # Worker processes have no HTTP server: with a port set, `python -m workers` serves its
+    # own counters and histograms (solve times, webhook failures) there, without a token, so
+    # bind it to a private network only. None = not served.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Error tracking with the Sentry SDK (Sentry or self-hosted GlitchTip): off without a DSN.
     sentry_dsn: str | None = None
     sentry_traces_sample_rate: float = Field(default=0.0, ge=0, le=1)
@@ -153,7 +157,8 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit like '30/minute': {value!r}") from exc
         return value
 
-    @field_validator("redis_url", "api_docs", "metrics_token", "sentry_dsn", mode="before")
+    @field_validator("redis_url", "api_docs", "metrics_token", "sentry_dsn",
+                     "worker_metrics_port", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         # An empty QM_REDIS_URL= / QM_API_DOCS= in .env means "the default", not bad input.
