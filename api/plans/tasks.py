@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from api.core.db import Database
 from api.core.metrics import plan_solve_duration_seconds
 from api.live.hub import announce, publish
+from engine.baselines import make_or_buy_plan
 from engine.explain import explain
 from engine.plan import PlanStatus, parse_plan
 from engine.problem import ProblemValidationError, parse_problem
@@ -201,6 +202,20 @@ def _sleep_with_stop(seconds: float) -> None:
         time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
 
 
+def _baseline(problem: Any) -> dict[str, Any] | None:
+    """The make-or-buy baseline's objective (rolled-up recipe costs, the spreadsheet way),
+    kept with the plan so the analytics dashboard can show what the optimiser saved.
+    Never fails a solve: a baseline that cannot be built is simply absent."""
+    try:
+        base = make_or_buy_plan(problem)
+    except Exception:
+        logger.warning("make-or-buy baseline failed", exc_info=True)
+        return None
+    if base.objective is None:
+        return None
+    return {"method": "make-or-buy", "objective": base.objective}
+
+
 def solve_document(problem_doc: dict[str, Any], time_limit: float | None) -> dict[str, Any]:
     """Solve a stored problem document; the columns to write (status done or failed)."""
     try:
@@ -215,6 +230,9 @@ def solve_document(problem_doc: dict[str, Any], time_limit: float | None) -> dic
         return {"status": JobStatus.FAILED, "plan": document,
                 "error": f"{plan.status.value}: {reasons}", "finished_at": _now()}
     explanation = explain(problem, plan).model_dump(mode="json")
+    baseline = _baseline(problem)
+    if baseline is not None:
+        document["baseline"] = baseline
     return {"status": JobStatus.DONE, "plan": document, "explanation": explanation,
             "finished_at": _now()}
 
