@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
+from api.analytics import router as analytics
+from api.analytics.middleware import UsageEventsMiddleware
 from api.auth import router as auth
 from api.blueprints import router as blueprints
 from api.commons import router as commons
+from api.core import heartbeats
 from api.core.db import Database
 from api.core.deps import install_route_scopes
 from api.core.errors import install_error_handlers
+from api.core.errortracking import init_error_tracking
 from api.core.frontend import mount_frontend
 from api.core.guard import RequestGuardMiddleware
 from api.core.jobs import JobDispatcher
 from api.core.logging import RequestContextMiddleware, SecurityHeadersMiddleware, configure_logging
+from api.core.metrics import MetricsMiddleware, StateCollector
+from api.core.metrics import render as render_metrics
 from api.core.outbox import OutboxRelay
 from api.core.ratelimit import RateLimiter, WriteLimitMiddleware
 from api.core.settings import Settings, get_settings
@@ -63,6 +71,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     transfer_io.router,
     commons.router,
     webhooks.router,
+    analytics.router,
 )
 
 
@@ -76,23 +85,44 @@ def _check_database(db: Database) -> str:
         return "down"
 
 
+def _redis_client(app: FastAPI, settings: Settings) -> Any:
+    """The app's Redis client for platform checks (short timeouts), made on first use."""
+    client = getattr(app.state, "redis", None)
+    if client is None and settings.redis_url:
+        import redis
+
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=1, socket_connect_timeout=1
+        )
+        app.state.redis = client
+    return client
+
+
 def _check_redis(app: FastAPI, settings: Settings) -> str:
     if not settings.redis_url:
         return "embedded"
     try:
-        import redis
-
-        client = getattr(app.state, "redis", None)
-        if client is None:
-            client = redis.Redis.from_url(
-                settings.redis_url, socket_timeout=1, socket_connect_timeout=1
-            )
-            app.state.redis = client
-        client.ping()
+        _redis_client(app, settings).ping()
         return "ok"
     except Exception as exc:
         logger.warning("health: redis down", extra={"error": str(exc)})
         return "down"
+
+
+def _check_workers(app: FastAPI, settings: Settings) -> tuple[str, list[dict[str, Any]]]:
+    """``ok`` when a worker heart-beat within ``plan_stale_seconds``; each worker's age."""
+    if not settings.redis_url:
+        return "embedded", []  # jobs run in this process' own worker threads
+    try:
+        seen = heartbeats.last_seen(_redis_client(app, settings), settings.dramatiq_namespace)
+    except Exception as exc:
+        logger.warning("ready: worker heartbeats unreadable", extra={"error": str(exc)})
+        return "unknown", []
+    now = time.time()
+    workers = [{"id": w, "seconds_since_heartbeat": round(now - at, 1),
+                "live": now - at <= settings.plan_stale_seconds}
+               for w, at in sorted(seen.items())]
+    return ("ok" if any(w["live"] for w in workers) else "down"), workers
 
 
 def _schema_at_head(db: Database) -> bool:
@@ -115,13 +145,15 @@ def _default_jobs(settings: Settings, db: Database) -> JobDispatcher:
     return make_dispatcher(settings, db)
 
 
-def _install_middleware(app: FastAPI, settings: Settings) -> None:
+def _install_middleware(app: FastAPI, settings: Settings, db: Database) -> None:
     """The middleware stack, innermost first (Starlette wraps each added one around the rest)."""
     # Innermost: the guard's 413/422 and a refused write are still CORS-readable problem
     # documents with a request id. The write limit sits outside the guard, so a flood is
     # refused before its bodies are read.
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(WriteLimitMiddleware)
+    # Records after the answer, from the authenticated caller the routes left on the state.
+    app.add_middleware(UsageEventsMiddleware, db=db, settings=settings)
     # Outermost last: the request id must wrap everything, including CORS preflights.
     app.add_middleware(
         CORSMiddleware,
@@ -133,10 +165,13 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
     app.add_middleware(RequestContextMiddleware)
+    # Outside everything: a request refused by any layer still counts, under its route.
+    app.add_middleware(MetricsMiddleware)
 
 
 def _add_platform_routes(app: FastAPI, db: Database, settings: Settings) -> None:
-    """``/health`` (database and Redis) and ``/ready`` (schema at the migrations' head)."""
+    """``/health`` (liveness: database and Redis), ``/ready`` (database, Redis, workers and
+    migrations, each reported; 503 when a required one is down) and ``/metrics``."""
 
     @app.get("/health", tags=["platform"], summary="Liveness of the database and Redis")
     def health(request: Request) -> JSONResponse:
@@ -149,17 +184,45 @@ def _add_platform_routes(app: FastAPI, db: Database, settings: Settings) -> None
             {"status": "ok" if ok else "down", "checks": checks}, status_code=200 if ok else 503
         )
 
-    @app.get("/ready", tags=["platform"], summary="Ready to serve: database migrated to head")
-    def ready() -> JSONResponse:
+    @app.get("/ready", tags=["platform"],
+             summary="Ready to serve: database, Redis, workers and migrations, each reported")
+    def ready(request: Request) -> JSONResponse:
         try:
             at_head = _schema_at_head(db)
         except Exception as exc:
             logger.warning("ready: check failed", extra={"error": str(exc)})
             at_head = False
+        workers, worker_list = _check_workers(request.app, settings)
+        checks = {
+            "database": _check_database(db),
+            "redis": _check_redis(request.app, settings),
+            "workers": workers,
+            "migrations": "ok" if at_head else "behind",
+        }
+        required = ["database", "redis", "migrations"]
+        if settings.ready_requires_workers:
+            required.append("workers")
+        ok = all(checks[name] in ("ok", "embedded") for name in required)
         return JSONResponse(
-            {"status": "ready" if at_head else "not_ready", "migrated": at_head},
-            status_code=200 if at_head else 503,
+            {"status": "ready" if ok else "not_ready", "migrated": at_head, "checks": checks,
+             "required": required, "workers": worker_list},
+            status_code=200 if ok else 503,
         )
+
+    @app.get("/metrics", tags=["platform"], include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        # Off (404, as if absent) without a token; then only a scraper holding it may read.
+        token = settings.metrics_token
+        if not token:
+            return Response(status_code=404)
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        client = _redis_client(request.app, settings) if settings.redis_url else None
+        body, content_type = render_metrics(
+            StateCollector(db, client, settings.dramatiq_namespace)
+        )
+        return Response(body, media_type=content_type)
 
 
 def create_app(
@@ -174,6 +237,7 @@ def create_app(
     """
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    init_error_tracking(settings)
     db = database or Database(settings.database_url, settings)
     dispatcher = jobs if jobs is not None else _default_jobs(settings, db)
     # What event listeners enqueue to after commit (webhook deliveries); an injected
@@ -230,7 +294,7 @@ def create_app(
     app.state.outbox = outbox
 
     install_error_handlers(app, reraise_unexpected=settings.environment == "test")
-    _install_middleware(app, settings)
+    _install_middleware(app, settings, db)
 
     api = APIRouter(prefix=API_PREFIX)
     for router in DOMAIN_ROUTERS:

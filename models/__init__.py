@@ -1,6 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
 from models.accounts import PersonalAccessToken, RefreshToken, User
+from models.analytics import AnalyticsConsent, UsageEvent
 from models.base import Base
 from models.commons import (
     CommonsAction,
@@ -37,6 +38,7 @@ from models.planning import (
 )
 
 __all__ = [
+    "AnalyticsConsent",
     "Base",
     "Blueprint",
     "BlueprintIngredient",
@@ -70,6 +72,7 @@ __all__ = [
     "Ship",
     "SourceVerification",
     "StockReservation",
+    "UsageEvent",
     "User",
     "WebhookDelivery",
 ]

@@ -12,7 +12,10 @@ import logging
 import signal
 import threading
 
+from prometheus_client import start_http_server
+
 from api.core.db import Database
+from api.core.errortracking import init_error_tracking
 from api.core.logging import configure_logging
 from api.core.outbox import OutboxRelay
 from api.core.settings import get_settings
@@ -26,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    init_error_tracking(settings)
     log = logging.getLogger("workers")
     if not settings.redis_url:
         log.error("QM_REDIS_URL is not set: embedded mode runs jobs inside the API process")
@@ -38,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     # Reclaim first so plans of a worker that died while none was running start at once.
     runtime.reap()
     runtime.start_worker(threads=max(1, args.threads))
+    if settings.worker_metrics_port:
+        # This process' counters and histograms (api.core.metrics); the API's /metrics has
+        # the shared gauges (queue depth, heartbeats).
+        start_http_server(settings.worker_metrics_port)
     # Workers relay the job outbox too: jobs an API process could not hand over (Redis was
     # down, or it stopped right after the commit) go out as soon as any process can.
     outbox = OutboxRelay(database, runtime, poll_seconds=settings.outbox_poll_seconds)

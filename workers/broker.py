@@ -24,10 +24,12 @@ import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
+from api.core import heartbeats
 from api.core.db import Database
 from api.core.outbox import OutboxJobs, OutboxRelay
 from api.core.settings import Settings
@@ -58,6 +60,7 @@ class Runtime:
     worker: dramatiq.Worker | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _reaper: threading.Thread | None = None
+    _redis_client: Any = None
 
     @property
     def embedded(self) -> bool:
@@ -114,9 +117,30 @@ class Runtime:
                 jobs.enqueue_variants(variants)
         return len(plans) + len(variants)
 
+    def heartbeat(self) -> None:
+        """Stamp this worker as alive in Redis (``/ready`` and ``/metrics`` read it)."""
+        if self.settings.redis_url and not self.embedded:
+            heartbeats.beat(self._redis(), self.settings.dramatiq_namespace, self.worker_id)
+
+    def _redis(self) -> Any:
+        if self._redis_client is None:
+            import redis
+
+            self._redis_client = redis.Redis.from_url(
+                str(self.settings.redis_url), socket_timeout=2, socket_connect_timeout=2
+            )
+        return self._redis_client
+
     def _reap_loop(self) -> None:
-        interval = self.settings.reaper_interval_seconds
+        # Beats at least as often as the reaper looks, and well within plan_stale_seconds
+        # (the age /ready still calls live).
+        interval = min(self.settings.reaper_interval_seconds,
+                       self.settings.plan_stale_seconds / 3)
         while not self._stop.is_set():
+            try:
+                self.heartbeat()
+            except Exception:
+                logger.warning("worker heartbeat failed", exc_info=True)
             try:
                 count = self.reap()
                 if count:
@@ -141,6 +165,11 @@ class Runtime:
             self._reaper.join(timeout=5)
             self._reaper = None
         self.database.detach_jobs(self)
+        if self._redis_client is not None:
+            # A clean stop is not a dead worker: leave /ready's list.
+            with contextlib.suppress(Exception):
+                heartbeats.forget(self._redis_client, self.settings.dramatiq_namespace,
+                                  self.worker_id)
         with _lock:
             _runtimes[:] = [r for r in _runtimes if r is not self]
 

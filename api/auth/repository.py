@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from models.accounts import PersonalAccessToken, RefreshToken, User
@@ -215,6 +217,35 @@ def personal_locations_in_use(session: Session, user_id: uuid.UUID) -> list[Loca
         .order_by(Location.name)
     )
     return list(session.scalars(stmt).all())
+
+
+# Personal records in the GDPR export, with the columns never exported (credentials).
+_EXPORTED: tuple[tuple[str, type[Any], Any, frozenset[str]], ...] = (
+    ("memberships", OrganizationMember, OrganizationMember.user_id, frozenset()),
+    ("personal_access_tokens", PersonalAccessToken, PersonalAccessToken.user_id,
+     frozenset({"token_hash"})),
+    ("locations", Location, Location.owner_user_id, frozenset()),
+    ("ships", Ship, Ship.owner_user_id, frozenset()),
+    ("stock", ItemStock, ItemStock.owner_user_id, frozenset()),
+    ("integrations", Integration, Integration.user_id, frozenset({"secret"})),
+)
+
+
+def personal_records(session: Session, user_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
+    """Every personal row of the user, by kind, each as its columns (credentials left out),
+    plus the history of personal stock."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, model, owner, hidden in _EXPORTED:
+        columns = [c for c in sa_inspect(model).columns if c.key not in hidden]
+        rows = session.scalars(select(model).where(owner == user_id)).all()
+        out[name] = [{c.key: getattr(row, c.key) for c in columns} for row in rows]
+    history = session.scalars(
+        select(ItemHistory).where(ItemHistory.owner_user_id == user_id,
+                                  ItemHistory.organization_id.is_(None))
+    ).all()
+    columns = list(sa_inspect(ItemHistory).columns)
+    out["stock_history"] = [{c.key: getattr(row, c.key) for c in columns} for row in history]
+    return out
 
 
 def delete_orgs(session: Session, org_ids: list[uuid.UUID]) -> None:

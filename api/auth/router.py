@@ -208,6 +208,20 @@ def delete_me(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@users_router.get(
+    "/me/export",
+    summary="Download everything held about you (GDPR access)",
+    responses={403: {"description": "PAT used"}},
+)
+def export_me(user: InteractiveUser, session: DbSession) -> JSONResponse:
+    """Your account, memberships, token metadata, personal locations, ships, stock and its
+    history, integrations (without secrets), analytics consent and usage events, as JSON."""
+    return JSONResponse(
+        service.export_account(session, user),
+        headers={"Content-Disposition": 'attachment; filename="quartermaster-export.json"'},
+    )
+
+
 @users_router.post(
     "/me/tokens",
     status_code=status.HTTP_201_CREATED,

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -287,6 +288,28 @@ def change_password(
     return issue_tokens(session, user, settings)
 
 
+def export_account(session: Session, user: User) -> dict[str, Any]:
+    """GDPR access: everything held about the user, as one JSON-ready document (the
+    account, personal records, consent and usage analytics). Credentials are left out."""
+    from fastapi.encoders import jsonable_encoder
+
+    # Imported here like the orgs helpers below: analytics depends on users, not back.
+    from api.analytics.service import export_for_user
+
+    account = {c: getattr(user, c) for c in (
+        "id", "username", "email", "display_name", "consent_data_collection", "is_active",
+        "created_at", "updated_at")}
+    document = {
+        "format": "quartermaster-account-export/1",
+        "exported_at": _now(),
+        "account": account,
+        **repo.personal_records(session, user.id),
+        "analytics": export_for_user(session, user.id),
+    }
+    encoded: dict[str, Any] = jsonable_encoder(document)
+    return encoded
+
+
 def delete_account(session: Session, user: User, password: str, settings: Settings) -> None:
     """GDPR erasure: delete the user's own data and anonymise the account row.
 
@@ -317,6 +340,7 @@ def delete_account(session: Session, user: User, password: str, settings: Settin
             location_id=str(loc.id),
         )
     # Imported here: orgs depends on auth's users, not the other way round at import time.
+    from api.analytics.service import erase_for_user as erase_analytics
     from api.orgs.repository import delete_org_data
     from api.orgs.service import part_everywhere
 
@@ -326,6 +350,7 @@ def delete_account(session: Session, user: User, password: str, settings: Settin
     # personal rows (and, by cascade, the reservations of them) are deleted.
     part_everywhere(session, user.id)
     repo.delete_personal_data(session, user.id)
+    erase_analytics(session, user.id)
     now = _now()
     user.username = f"deleted-{user.id.hex}"[:64]
     user.email = None

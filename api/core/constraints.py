@@ -30,6 +30,8 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
     "ck_integrations_failures_nonneg": (None, "A failure count cannot be negative."),
     "ck_items_volume_nonneg": ("volume_scu", "An item's volume cannot be negative."),
     "ck_items_unit_valid": ("unit", "The unit must be 'scu' or 'piece'."),
+    "ck_usage_events_kind_valid": ("kind", "The usage event kind is not one of the allowed "
+                                   "values."),
     "uq_items_code": ("code", "An item with this code already exists."),
     "uq_items_organization_id_name": ("name", "The org already has an item with this name."),
     "uq_items_shared_name": ("name", "A catalogue item already has this name."),

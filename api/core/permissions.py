@@ -44,6 +44,7 @@ class Action(StrEnum):
     PLANS_REQUEST = "plans.request"
     PLANS_APPLY = "plans.apply"
     INTEGRATIONS_MANAGE = "integrations.manage"
+    ANALYTICS_READ = "analytics.read"
 
 
 # action -> (minimum role, description)
@@ -73,6 +74,7 @@ MATRIX: dict[Action, tuple[Role, str]] = {
     Action.PLANS_REQUEST: (Role.MEMBER, "Request plans and what-if variants"),
     Action.PLANS_APPLY: (Role.ADMIN, "Apply a plan (creates crafts and reservations)"),
     Action.INTEGRATIONS_MANAGE: (Role.ADMIN, "Configure integrations and webhooks"),
+    Action.ANALYTICS_READ: (Role.ADMIN, "See the org analytics dashboard and blueprint statistics"),
 }
 
 assert set(MATRIX) == set(Action), "every action needs a row in MATRIX"

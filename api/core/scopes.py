@@ -58,6 +58,8 @@ _PLAN_AND_STOCK = (_PLAN_W, _INV_W)
 ROUTE_SCOPES: dict[str, Requirement] = {
     "GET /health": PUBLIC,
     "GET /ready": PUBLIC,
+    # Guarded by its own bearer token (QM_METRICS_TOKEN), not by user credentials.
+    "GET /metrics": PUBLIC,
     # API docs, their assets served locally (api/app.py: FastAPIOffline)
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
@@ -71,6 +73,11 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "GET /api/v1/users/me": ANY,
     "PATCH /api/v1/users/me": SESSION,
     "DELETE /api/v1/users/me": SESSION,
+    "GET /api/v1/users/me/export": SESSION,
+    "GET /api/v1/users/me/analytics/consent": SESSION,
+    "PUT /api/v1/users/me/analytics/consent": SESSION,
+    "GET /api/v1/orgs/{org_id}/analytics/dashboard": _PLAN_R,
+    "GET /api/v1/orgs/{org_id}/analytics/blueprints": _PLAN_R,
     "POST /api/v1/users/me/password": SESSION,
     "POST /api/v1/users/me/tokens": SESSION,
     "GET /api/v1/users/me/tokens": SESSION,

@@ -137,6 +137,24 @@ class Settings(BaseSettings):
     # worker killed) is sent again by the reaper loop.
     webhook_sweep_after_seconds: float = Field(default=60.0, gt=0, le=86400)
 
+    # Operations (docs/operations.md). /metrics is off (404) until a token is set; scrapers
+    # then send "Authorization: Bearer <token>".
+    metrics_token: str | None = Field(default=None, min_length=16)
+    # Worker processes have no HTTP server: with a port set, `python -m workers` serves its
+    # own counters and histograms (solve times, webhook failures) there, without a token, so
+    # bind it to a private network only. None = not served.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Error tracking with the Sentry SDK (Sentry or self-hosted GlitchTip): off without a DSN.
+    sentry_dsn: str | None = None
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0, le=1)
+    # /ready answers 503 when Redis is configured and no worker heart-beat within
+    # plan_stale_seconds (plans would queue forever); false reports it without failing.
+    ready_requires_workers: bool = True
+    # Analytics (docs/analytics.md): client addresses are stored only as HMAC-SHA256 with
+    # this salt; empty derives one from secret_key. Events older than the retention go.
+    analytics_ip_salt: str = ""
+    analytics_retention_days: int = Field(default=365, ge=1, le=3650)
+
     @field_validator("cors_origins", "webhook_encryption_keys", "webhook_allow_hosts",
                      mode="before")
     @classmethod
@@ -169,7 +187,8 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit like '30/minute': {value!r}") from exc
         return value
 
-    @field_validator("redis_url", "api_docs", "webhook_allow_private", mode="before")
+    @field_validator("redis_url", "api_docs", "webhook_allow_private", "metrics_token",
+                     "sentry_dsn", "worker_metrics_port", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         # An empty QM_REDIS_URL= / QM_API_DOCS= in .env means "the default", not bad input.

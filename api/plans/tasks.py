@@ -12,17 +12,21 @@ it, once for plans and once for variants, with the engine in between.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from api.core.db import Database
+from api.core.metrics import plan_solve_duration_seconds
 from api.live.hub import announce
 from api.plans.lifecycle import PLANS, VARIANTS, JobTable, now, org_of_plan
+from engine.baselines import make_or_buy_plan
 from engine.explain import explain
 from engine.plan import PlanStatus, parse_plan
 from engine.problem import ProblemValidationError, parse_problem
@@ -96,6 +100,20 @@ def _solve_held(database: Database, table: JobTable, job_id: uuid.UUID, worker_i
         stop.set()
 
 
+def _baseline(problem: Any) -> dict[str, Any] | None:
+    """The make-or-buy baseline's objective (rolled-up recipe costs, the spreadsheet way),
+    kept with the plan so the analytics dashboard can show what the optimiser saved.
+    Never fails a solve: a baseline that cannot be built is simply absent."""
+    try:
+        base = make_or_buy_plan(problem)
+    except Exception:
+        logger.warning("make-or-buy baseline failed", exc_info=True)
+        return None
+    if base.objective is None:
+        return None
+    return {"method": "make-or-buy", "objective": base.objective}
+
+
 def solve_document(problem_doc: dict[str, Any], time_limit: float | None) -> dict[str, Any]:
     """Solve a stored problem document; the columns to write (status done or failed)."""
     try:
@@ -110,8 +128,33 @@ def solve_document(problem_doc: dict[str, Any], time_limit: float | None) -> dic
         return {"status": JobStatus.FAILED, "plan": document,
                 "error": f"{plan.status.value}: {reasons}", "finished_at": now()}
     explanation = explain(problem, plan).model_dump(mode="json")
+    baseline = _baseline(problem)
+    if baseline is not None:
+        document["baseline"] = baseline
     return {"status": JobStatus.DONE, "plan": document, "explanation": explanation,
             "finished_at": now()}
+
+
+@contextlib.contextmanager
+def _timed(kind: str) -> Iterator[list[str]]:
+    """Observe one solve's wall time in ``qm_plan_solve_duration_seconds``; the body appends
+    its outcome, and an exception records ``error``."""
+    outcome: list[str] = []
+    started = time.perf_counter()
+    try:
+        yield outcome
+    finally:
+        label = outcome[-1] if outcome else "error"
+        label = label.split(".")[-1].lower()  # a JobStatus member prints as JobStatus.DONE
+        plan_solve_duration_seconds.labels(kind, label).observe(time.perf_counter() - started)
+
+
+def _observed(kind: str, solve_job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``solve_job`` (plan or variant) under :func:`_timed`, labelled by its status."""
+    with _timed(kind) as outcome:
+        values = solve_job()
+        outcome.append(str(values.get("status", "done")))
+    return values
 
 
 def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
@@ -134,8 +177,9 @@ def run_solve(database: Database, plan_id: uuid.UUID, *, worker_id: str,
         values: dict[str, Any] = {"status": JobStatus.FAILED, "finished_at": now(),
                                   "error": GAVE_UP}
     else:
-        values = _solve_held(database, PLANS, plan_id, worker_id, heartbeat_seconds,
-                             lambda: solve_document(problem_doc, time_limit))
+        values = _solve_held(
+            database, PLANS, plan_id, worker_id, heartbeat_seconds,
+            lambda: _observed("plan", lambda: solve_document(problem_doc, time_limit)))
     with database.session_scope() as s:
         if not PLANS.finish(s, plan_id, worker_id, values):
             logger.warning("lost the claim before finishing", extra={"plan_id": str(plan_id)})
@@ -198,7 +242,8 @@ def run_variant(database: Database, variant_id: uuid.UUID, *, worker_id: str,
     else:
         values = _solve_held(
             database, VARIANTS, variant_id, worker_id, heartbeat_seconds,
-            lambda: solve_variant_document(problem_doc, base_doc, name, changes, time_limit))
+            lambda: _observed("variant", lambda: solve_variant_document(
+                problem_doc, base_doc, name, changes, time_limit)))
     with database.session_scope() as s:
         if VARIANTS.finish(s, variant_id, worker_id, values):
             variant = s.get(PlanVariant, variant_id)

@@ -614,6 +614,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything held about you (GDPR access)
+         * @description Your account, memberships, token metadata, personal locations, ships, stock and its
+         *     history, integrations (without secrets), analytics consent and usage events, as JSON.
+         */
+        get: operations["export_me_api_v1_users_me_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/tokens": {
         parameters: {
             query?: never;
@@ -2078,6 +2099,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/analytics/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your analytics consent and its history
+         * @description Off until you grant it; every grant and revocation is listed with its time.
+         */
+        get: operations["get_consent_api_v1_users_me_analytics_consent_get"];
+        /**
+         * Grant or revoke analytics consent
+         * @description Revoking deletes every usage event recorded about you, in the same transaction.
+         */
+        put: operations["put_consent_api_v1_users_me_analytics_consent_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/analytics/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Org analytics dashboard (admins)
+         * @description Crafts completed, goals completed, plans solved and their cost per week; goal
+         *     completion; most used blueprints; consented members' usage.
+         */
+        get: operations["get_dashboard_api_v1_orgs__org_id__analytics_dashboard_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/analytics/blueprints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Blueprint usage statistics (admins)
+         * @description Per blueprint: crafts, runs, success rate and mean craft time, most runs first.
+         */
+        get: operations["get_blueprint_stats_api_v1_orgs__org_id__analytics_blueprints_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2102,7 +2188,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready to serve: database migrated to head */
+        /** Ready to serve: database, Redis, workers and migrations, each reported */
         get: operations["ready_ready_get"];
         put?: never;
         post?: never;
@@ -2423,6 +2509,51 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * BlueprintStat
+         * @description How an org uses one blueprint, derived from its crafts.
+         */
+        BlueprintStat: {
+            /**
+             * Blueprint Id
+             * Format: uuid
+             */
+            blueprint_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Crafts
+             * @description Crafts of this blueprint, any status
+             */
+            crafts: number;
+            /**
+             * Runs
+             * @description Runs ordered across those crafts
+             */
+            runs: number;
+            /** Runs Completed */
+            runs_completed: number;
+            /**
+             * Completed
+             * @description Crafts completed
+             */
+            completed: number;
+            /**
+             * Cancelled
+             * @description Crafts cancelled
+             */
+            cancelled: number;
+            /**
+             * Success Rate
+             * @description completed / (completed + cancelled); null while none has ended
+             */
+            success_rate: number | null;
+            /**
+             * Mean Craft Minutes
+             * @description Mean time from start to completion of completed crafts
+             */
+            mean_craft_minutes: number | null;
+        };
         /** Body_import_file_api_v1_orgs__org_id__imports_post */
         Body_import_file_api_v1_orgs__org_id__imports_post: {
             /**
@@ -2458,6 +2589,50 @@ export interface components {
         CompleteIn: {
             /** Runs */
             runs?: number | null;
+        };
+        /**
+         * ConsentIn
+         * @description Grant (true) or revoke (false) consent to usage analytics.
+         */
+        ConsentIn: {
+            /** Granted */
+            granted: boolean;
+        };
+        /**
+         * ConsentOut
+         * @description The user's current choice and every decision before it.
+         */
+        ConsentOut: {
+            /** Granted */
+            granted: boolean;
+            /**
+             * Policy Version
+             * @description The analytics policy version now in force
+             */
+            policy_version: string;
+            /** History */
+            history: components["schemas"]["ConsentRecordOut"][];
+            /**
+             * Events Deleted
+             * @description Usage events deleted by this revocation
+             * @default 0
+             */
+            events_deleted?: number;
+        };
+        /**
+         * ConsentRecordOut
+         * @description One recorded decision.
+         */
+        ConsentRecordOut: {
+            /** Granted */
+            granted: boolean;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Policy Version */
+            policy_version: string;
         };
         /**
          * CraftIn
@@ -2660,6 +2835,29 @@ export interface components {
              * @enum {string}
              */
             state: "active" | "consumed" | "released";
+        };
+        /**
+         * DashboardOut
+         * @description The org analytics dashboard.
+         */
+        DashboardOut: {
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Weeks */
+            weeks: components["schemas"]["WeekPoint"][];
+            goals: components["schemas"]["GoalSummary"];
+            /** Top Blueprints */
+            top_blueprints: components["schemas"]["BlueprintStat"][];
+            /**
+             * Usage By Kind
+             * @description Consented members' usage events in the window, by kind
+             */
+            usage_by_kind: {
+                [key: string]: number;
+            };
         };
         /**
          * DecisionIn
@@ -2920,6 +3118,27 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * GoalSummary
+         * @description Goal completion across the org's goals.
+         */
+        GoalSummary: {
+            /** Total */
+            total: number;
+            /** Active */
+            active: number;
+            /** Completed */
+            completed: number;
+            /** Cancelled */
+            cancelled: number;
+            /** Completed On Time */
+            completed_on_time: number;
+            /**
+             * Completion Rate
+             * @description completed / (completed + cancelled); null while none has ended
+             */
+            completion_rate: number | null;
         };
         /**
          * HiddenIn
@@ -5379,6 +5598,55 @@ export interface components {
             enabled?: boolean | null;
         };
         /**
+         * WeekPoint
+         * @description One ISO week (starting Monday) of a series.
+         */
+        WeekPoint: {
+            /**
+             * Week
+             * Format: date
+             */
+            week: string;
+            /**
+             * Crafts Completed
+             * @default 0
+             */
+            crafts_completed?: number;
+            /**
+             * Goals Completed
+             * @default 0
+             */
+            goals_completed?: number;
+            /**
+             * Plans Solved
+             * @default 0
+             */
+            plans_solved?: number;
+            /**
+             * Plan Cost
+             * @description Sum of the solved plans' objective
+             * @default 0
+             */
+            plan_cost?: number;
+            /**
+             * Plan Savings
+             * @description Sum of (baseline - objective) over plans that carry a baseline
+             */
+            plan_savings?: number | null;
+            /**
+             * Usage Events
+             * @description Consented members' usage events
+             * @default 0
+             */
+            usage_events?: number;
+            /**
+             * Active Users
+             * @description Distinct consented members with an event
+             * @default 0
+             */
+            active_users?: number;
+        };
+        /**
          * WhatIfIn
          * @description Variants of a done plan, solved in parallel by workers.
          * @example {
@@ -7056,6 +7324,40 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
+            };
+        };
+    };
+    export_me_api_v1_users_me_export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PAT used */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -10667,6 +10969,124 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_consent_api_v1_users_me_analytics_consent_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"];
+                };
+            };
+        };
+    };
+    put_consent_api_v1_users_me_analytics_consent_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_dashboard_api_v1_orgs__org_id__analytics_dashboard_get: {
+        parameters: {
+            query?: {
+                /** @description ISO weeks to cover */
+                weeks?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_blueprint_stats_api_v1_orgs__org_id__analytics_blueprints_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlueprintStat"][];
                 };
             };
             /** @description Invalid input (problem document naming the field) */

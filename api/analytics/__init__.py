@@ -1,0 +1,1 @@
+"""Consented usage analytics and the org analytics dashboard (docs/analytics.md)."""
