@@ -31,6 +31,7 @@ from api.goals import router as goals
 from api.items import router as items
 from api.live import router as live
 from api.locations import router as locations
+from api.notifications import router as notifications
 from api.orgs import router as orgs
 from api.plans import router as plans
 from api.reference import load_reference_data
@@ -61,6 +62,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     items.router,
     transfer_io.router,
     commons.router,
+    notifications.router,
 )
 
 

@@ -22,6 +22,7 @@ from models.inventory import (
     StockReservation,
 )
 from models.jobs import OutboxJob
+from models.notifications import Notification, NotificationPreference
 from models.orgs import Organization, OrganizationInvitation, OrganizationMember
 from models.planning import (
     Blueprint,
@@ -57,6 +58,8 @@ __all__ = [
     "ItemHistory",
     "ItemStock",
     "Location",
+    "Notification",
+    "NotificationPreference",
     "Organization",
     "OrganizationInvitation",
     "OrganizationMember",

@@ -31,6 +31,7 @@ from dramatiq.brokers.stub import StubBroker
 from api.core.db import Database
 from api.core.outbox import OutboxJobs, OutboxRelay
 from api.core.settings import Settings
+from api.notifications import service as _notifications  # noqa: F401  (registers its listener)
 from api.plans import tasks
 
 logger = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from api.core.outputs import columns_of
 from api.goals import repository
 from api.goals.schemas import GoalIn, GoalOut, TargetProgress
 from api.items import service as items
+from api.live.hub import announce
 from api.names import service as names
 from models.planning import Goal, GoalTarget
 
@@ -85,11 +86,16 @@ def refresh(session: Session, goals: Iterable[Goal]) -> dict[uuid.UUID, GoalProg
     goal_list = list(goals)
     progress = compute_progress(session, goal_list)
     now = datetime.now(UTC)
+    completed: list[Goal] = []
     for goal in goal_list:
         if goal.status == "active" and progress[goal.id].met:
             goal.status = "completed"
             goal.completed_at = now
+            completed.append(goal)
     session.flush()
+    for goal in completed:
+        announce(session, goal.organization_id, {"type": "goal.completed",
+                                                 "goal_id": str(goal.id)})
     return progress
 
 
