@@ -1,6 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
-from models.accounts import PersonalAccessToken, RefreshToken, User
+from models.accounts import PasswordResetToken, PersonalAccessToken, RefreshToken, User
 from models.base import Base
 from models.commons import (
     CommonsAction,
@@ -64,6 +64,7 @@ __all__ = [
     "OrganizationInvitation",
     "OrganizationMember",
     "OutboxJob",
+    "PasswordResetToken",
     "PersonalAccessToken",
     "Plan",
     "PlanVariant",

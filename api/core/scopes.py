@@ -67,6 +67,8 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "POST /api/v1/auth/token": PUBLIC,
     "POST /api/v1/auth/refresh": PUBLIC,
     "POST /api/v1/auth/logout": PUBLIC,
+    "POST /api/v1/auth/password-reset/request": PUBLIC,
+    "POST /api/v1/auth/password-reset": PUBLIC,
     "GET /api/v1/auth/scopes": PUBLIC,
     "GET /api/v1/users/me": ANY,
     "PATCH /api/v1/users/me": SESSION,

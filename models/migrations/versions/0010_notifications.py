@@ -1,4 +1,5 @@
-"""Notification centre: ``notifications`` and ``notification_preferences``.
+"""Notification centre and password reset: ``notifications``, ``notification_preferences``,
+``password_reset_tokens``.
 
 Revision ID: 0010
 Revises: 0008
@@ -52,10 +53,27 @@ def upgrade() -> None:
                                 name=op.f("fk_notification_preferences_user_id_users")),
         sa.PrimaryKeyConstraint("user_id", "kind", name=op.f("pk_notification_preferences")),
     )
+    op.create_table(
+        "password_reset_tokens",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True),
+                  server_default=sa.text("CURRENT_TIMESTAMP"), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
+                                name=op.f("fk_password_reset_tokens_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_reset_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_password_reset_tokens_token_hash")),
+    )
+    op.create_index("ix_password_reset_tokens_user", "password_reset_tokens", ["user_id"])
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index("ix_password_reset_tokens_user", table_name="password_reset_tokens")
+    op.drop_table("password_reset_tokens")
     op.drop_table("notification_preferences")
     op.drop_index("ix_notifications_user_read", table_name="notifications")
     op.drop_index("ix_notifications_user_created", table_name="notifications")
