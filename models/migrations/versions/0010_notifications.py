@@ -2,7 +2,7 @@
 ``password_reset_tokens``.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0013 (main's head when rebased; re-chain at merge)
 Create Date: 2026-12-03 07:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
