@@ -39,6 +39,7 @@ from api.goals import router as goals
 from api.items import router as items
 from api.live import router as live
 from api.locations import router as locations
+from api.notifications import router as notifications
 from api.orgs import router as orgs
 from api.plans import router as plans
 from api.reference import load_reference_data
@@ -72,6 +73,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     commons.router,
     webhooks.router,
     analytics.router,
+    notifications.router,
 )
 
 

@@ -1,6 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
-from models.accounts import PersonalAccessToken, RefreshToken, User
+from models.accounts import PasswordResetToken, PersonalAccessToken, RefreshToken, User
 from models.analytics import AnalyticsConsent, UsageEvent
 from models.base import Base
 from models.commons import (
@@ -23,6 +23,7 @@ from models.inventory import (
     StockReservation,
 )
 from models.jobs import OutboxJob
+from models.notifications import Notification, NotificationPreference
 from models.orgs import Organization, OrganizationInvitation, OrganizationMember
 from models.planning import (
     Blueprint,
@@ -59,10 +60,13 @@ __all__ = [
     "ItemHistory",
     "ItemStock",
     "Location",
+    "Notification",
+    "NotificationPreference",
     "Organization",
     "OrganizationInvitation",
     "OrganizationMember",
     "OutboxJob",
+    "PasswordResetToken",
     "PersonalAccessToken",
     "Plan",
     "PlanVariant",

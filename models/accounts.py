@@ -74,3 +74,16 @@ class PersonalAccessToken(UUIDPrimaryKey, CreatedAt, Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordResetToken(UUIDPrimaryKey, CreatedAt, Base):
+    """A single-use password reset link: only its SHA-256 is stored, it expires, and using it
+    sets ``used_at`` in one conditional UPDATE so two uses cannot both succeed."""
+
+    __tablename__ = "password_reset_tokens"
+    __table_args__ = (Index("ix_password_reset_tokens_user", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

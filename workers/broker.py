@@ -33,12 +33,15 @@ from api.core import heartbeats
 from api.core.db import Database
 from api.core.outbox import OutboxJobs, OutboxRelay
 from api.core.settings import Settings
+from api.notifications import service as _notifications  # noqa: F401  (registers its listener)
+from api.notifications.mail import EMAIL_ACTOR, send_mail
 from api.plans import tasks
 from api.webhooks import tasks as webhook_tasks
 
 logger = logging.getLogger(__name__)
 
 PLANS_QUEUE = "plans"
+EMAIL_QUEUE = "email"
 SOLVE_ACTOR = "solve_plan"
 VARIANT_ACTOR = "solve_variant"
 # Dramatiq's own limits on a solve message; the engine's time_limit is far below this.
@@ -82,6 +85,10 @@ class Runtime:
         delay = int(delay_seconds * 1000)
         self.broker.get_actor(WEBHOOK_ACTOR).send_with_options(
             args=(str(delivery_id),), delay=delay if delay > 0 else None)
+
+    def enqueue_email(self, to: str, subject: str, body: str) -> None:
+        """One email message (call from an after-commit hook: api/notifications/mail.py)."""
+        self.broker.get_actor(EMAIL_ACTOR).send(to, subject, body)
 
     def start(self, threads: int = 2) -> None:
         """App start-up hook: embedded mode consumes in this process; with Redis the API
@@ -207,6 +214,18 @@ def declare_actors(runtime: Runtime) -> None:
             stale_seconds=runtime.settings.plan_stale_seconds,
         )
 
+    def send_email(to: str, subject: str, body: str) -> None:
+        send_mail(runtime.settings, to, subject, body)
+
+    dramatiq.Actor(
+        send_email,
+        broker=runtime.broker,
+        actor_name=EMAIL_ACTOR,
+        queue_name=EMAIL_QUEUE,
+        priority=0,
+        # A relay that is briefly down gets a few tries; a reset link expires anyway.
+        options={"max_retries": 5, "min_backoff": 2000, "max_backoff": 60_000},
+    )
     dramatiq.Actor(
         solve_variant,
         broker=runtime.broker,

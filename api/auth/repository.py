@@ -11,7 +11,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from models.accounts import PersonalAccessToken, RefreshToken, User
+from models.accounts import PasswordResetToken, PersonalAccessToken, RefreshToken, User
 from models.integrations import Integration
 from models.inventory import IdempotencyKey, ItemHistory, ItemStock, Location, Ship
 from models.orgs import Organization, OrganizationMember
@@ -252,3 +252,36 @@ def delete_orgs(session: Session, org_ids: list[uuid.UUID]) -> None:
     """Delete organisations; their data goes by ``ON DELETE CASCADE``."""
     if org_ids:
         session.execute(delete(Organization).where(Organization.id.in_(org_ids)))
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    """The active account with this email (case-insensitive), or None."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def use_reset_token(session: Session, token_hash: str, now: datetime) -> uuid.UUID | None:
+    """Spend an unexpired, unused reset token in one conditional UPDATE; its user or None.
+
+    Of two concurrent uses exactly one matches the ``used_at IS NULL`` row."""
+    row = session.scalar(select(PasswordResetToken).where(
+        PasswordResetToken.token_hash == token_hash))
+    if row is None:
+        return None
+    result = session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None),
+               PasswordResetToken.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return row.user_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def spend_open_reset_tokens(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+    """Void the user's other outstanding links once one of them has been used."""
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -18,6 +18,9 @@ from api.auth.schemas import (
     PatOut,
     RefreshIn,
     RegisterIn,
+    ResetIn,
+    ResetRequestedOut,
+    ResetRequestIn,
     ScopeOut,
     TokenPair,
     UserOut,
@@ -28,6 +31,7 @@ from api.core.deps import AppSettings, Auth, CurrentUser
 from api.core.errors import Forbidden, problem_response
 from api.core.ratelimit import LoginAttempts, client_key, get_limiter, limit
 from api.core.scopes import SCOPES
+from api.notifications.mail import Mailer, email_enabled
 from models.accounts import User
 
 _AUTH_RESPONSES: dict[int | str, dict[str, str]] = {
@@ -144,6 +148,50 @@ def logout(body: LogoutIn, session: DbSession) -> Response:
     """Revoke the refresh token's family; ``all_sessions`` also ends every other session and
     invalidates access tokens already issued."""
     service.logout(session, body.refresh_token, all_sessions=body.all_sessions)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _mailer(request: Request) -> Mailer | None:
+    jobs = getattr(request.app.state, "jobs", None)
+    return jobs if isinstance(jobs, Mailer) else None
+
+
+@auth_router.post(
+    "/password-reset/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Email a password reset link",
+    responses=_LIMITED,
+)
+def request_password_reset(
+    body: ResetRequestIn,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    _limited: Annotated[None, Depends(limit("password_reset_per_client"))],
+) -> ResetRequestedOut:
+    """Always 202 with the same body: whether the address has an account is never revealed.
+    ``email_enabled`` is false when this server has no SMTP relay (no link is ever sent)."""
+    service.request_password_reset(session, body.email, settings, _mailer(request))
+    return ResetRequestedOut(
+        detail="If an account has this address, a reset link is on its way",
+        email_enabled=email_enabled(settings))
+
+
+@auth_router.post(
+    "/password-reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with an emailed reset token",
+    responses={422: {"description": "Token invalid, expired or used; or a weak password"},
+               **_LIMITED},
+)
+def reset_password(
+    body: ResetIn,
+    session: DbSession,
+    settings: AppSettings,
+    _limited: Annotated[None, Depends(limit("password_reset_per_client"))],
+) -> Response:
+    """Use a reset link once: sets the password and ends every session of the account."""
+    service.reset_password(session, body.token, body.new_password, settings)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -248,3 +248,27 @@ class ScopeOut(BaseModel):
 
     name: str
     description: str
+
+
+class ResetRequestIn(BaseModel):
+    """Ask for a password reset link by email."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254)
+
+
+class ResetRequestedOut(BaseModel):
+    """Always the same answer, whether or not the address has an account."""
+
+    detail: str
+    email_enabled: bool = Field(description="False when this server sends no email at all")
+
+
+class ResetIn(BaseModel):
+    """Set a new password with the token from the emailed link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=10, max_length=200)
+    new_password: str = Field(min_length=10, max_length=128)

@@ -27,7 +27,8 @@ from api.core.security import (
 )
 from api.core.settings import Settings
 from api.live.hub import announce_access_changed
-from models.accounts import PersonalAccessToken, RefreshToken, User
+from api.notifications.mail import Mailer, mail_after_commit
+from models.accounts import PasswordResetToken, PersonalAccessToken, RefreshToken, User
 
 # A user with hundreds of live tokens is a leak waiting to happen; keep the table bounded.
 MAX_LIVE_PATS = 50
@@ -398,4 +399,50 @@ def revoke_pat(session: Session, user: User, pat_id: uuid.UUID) -> None:
     if pat.revoked_at is None:
         pat.revoked_at = _now()
         announce_access_changed(session, [user.id])
+    session.flush()
+
+
+RESET_PREFIX = "qm_reset_"
+
+
+def request_password_reset(session: Session, email: str, settings: Settings,
+                           mailer: Mailer | None) -> None:
+    """Email a single-use reset link to the account with ``email``, if there is one.
+
+    The caller answers the same whatever happens here, so nobody learns which addresses have
+    accounts. Only the token's SHA-256 is stored; the link carries the token itself.
+    """
+    user = repo.user_by_email(session, email)
+    if user is None or not user.is_active or user.email is None:
+        return
+    token, token_hash = new_opaque_token(RESET_PREFIX)
+    session.add(PasswordResetToken(
+        user_id=user.id, token_hash=token_hash,
+        expires_at=_now() + timedelta(minutes=settings.password_reset_minutes)))
+    session.flush()
+    link = f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
+    mail_after_commit(
+        session, mailer, settings, user.email, "Reset your Quartermaster password",
+        f"Someone asked to reset the password of {user.username}.\n\n"
+        f"Open this link within {settings.password_reset_minutes} minutes to choose a new "
+        f"one (it works once):\n{link}\n\nIf it was not you, ignore this email.\n")
+
+
+def reset_password(session: Session, token: str, new: str, settings: Settings) -> None:
+    """Set a new password with a reset token: single use, unexpired; ends every session."""
+    now = _now()
+    user_id = repo.use_reset_token(session, hash_token(token), now)
+    user = repo.user_by_id(session, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        raise InvalidInput("This reset link is invalid, expired or already used",
+                           field="token")
+    try:
+        check_password_policy(new, username=user.username, email=user.email)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.detail, field="new_password") from exc
+    user.password_hash = hash_password(new, settings)
+    user.tokens_valid_after = now
+    repo.revoke_all_families(session, user.id, now)
+    repo.spend_open_reset_tokens(session, user.id, now)
+    announce_access_changed(session, [user.id])
     session.flush()

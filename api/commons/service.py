@@ -21,6 +21,7 @@ from api.commons import repository
 from api.commons.cache import bust_after_commit
 from api.commons.schemas import DATA_MODELS, BlueprintData, DecisionIn, ResubmitIn, SubmissionIn
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from api.notifications.service import notify
 from models.commons import CommonsAction, CommonsEntity, CommonsSubmission, CommonsVersion
 from models.inventory import Item, Location
 from models.planning import Blueprint, BlueprintIngredient
@@ -249,6 +250,9 @@ def decide(session: Session, moderator_id: uuid.UUID, submission_id: uuid.UUID,
         bust_after_commit(session)
     session.flush()
     _log(session, sub, moderator_id, body.action, body.notes, change)
+    notify(session, [sub.submitter_id], "commons.decision",
+           f"Your commons submission {_name_of(sub.kind, sub.data)!r}: {body.action}",
+           data={"submission_id": str(sub.id), "action": body.action, "notes": body.notes})
     return sub
 
 

@@ -69,6 +69,8 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "POST /api/v1/auth/token": PUBLIC,
     "POST /api/v1/auth/refresh": PUBLIC,
     "POST /api/v1/auth/logout": PUBLIC,
+    "POST /api/v1/auth/password-reset/request": PUBLIC,
+    "POST /api/v1/auth/password-reset": PUBLIC,
     "GET /api/v1/auth/scopes": PUBLIC,
     "GET /api/v1/users/me": ANY,
     "PATCH /api/v1/users/me": SESSION,
@@ -82,6 +84,13 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "POST /api/v1/users/me/tokens": SESSION,
     "GET /api/v1/users/me/tokens": SESSION,
     "DELETE /api/v1/users/me/tokens/{token_id}": SESSION,
+    # notification centre: a user's own messages, any credential of that user
+    "GET /api/v1/users/me/notifications": ANY,
+    "GET /api/v1/users/me/notifications/unread-count": ANY,
+    "POST /api/v1/users/me/notifications/read-all": ANY,
+    "POST /api/v1/users/me/notifications/{notification_id}/read": ANY,
+    "GET /api/v1/users/me/notification-preferences": ANY,
+    "PUT /api/v1/users/me/notification-preferences": SESSION,
     # organisations and members
     "POST /api/v1/orgs": _ORG_A,
     "GET /api/v1/orgs": _ORG_R,

@@ -77,12 +77,25 @@ class Settings(BaseSettings):
     # The built web UI served at "/" (``make run`` builds it); missing means a "not built" page.
     frontend_dist: Path = DEFAULT_FRONTEND_DIST
 
+    # Outgoing email (docs/notifications.md). No smtp_host = no email at all (the embedded
+    # default): password reset links cannot be sent and email notifications are skipped.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "quartermaster@localhost"
+    smtp_starttls: bool = True
+    # The UI's public address, for links in emails (…/reset-password?token=…).
+    public_url: str = "http://127.0.0.1:8000"
+    password_reset_minutes: int = 30
+
     # Rate limits ("N/second|minute|hour|day", or "N/15 minutes"): moving windows counted in
     # rate_limit_storage_url (default: Redis when redis_url is set, else this process' memory).
     # "client" is the caller's address (uvicorn resolves X-Forwarded-For from trusted proxies);
     # "account" is the authenticated user, or for login the account named by the username.
     rate_limit_enabled: bool = True
     rate_limit_storage_url: str | None = None
+    rate_limit_password_reset_per_client: str = "5/hour"
     rate_limit_key_prefix: str = "qm-limits"
     rate_limit_login_per_client: str = "30/minute"
     # Wrong passwords: per account and client (a guesser locks only itself out), and per
@@ -168,6 +181,7 @@ class Settings(BaseSettings):
         "rate_limit_login_failures_per_account_client",
         "rate_limit_login_failures_per_account",
         "rate_limit_register_per_client",
+        "rate_limit_password_reset_per_client",
         "rate_limit_refresh_per_client",
         "rate_limit_refresh_per_account",
         "rate_limit_plans_per_account",

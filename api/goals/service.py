@@ -86,15 +86,19 @@ def refresh(session: Session, goals: Iterable[Goal]) -> dict[uuid.UUID, GoalProg
     goal_list = list(goals)
     progress = compute_progress(session, goal_list)
     now = datetime.now(UTC)
+    completed: list[Goal] = []
     for goal in goal_list:
         if goal.status == "active" and progress[goal.id].met:
             goal.status = "completed"
             goal.completed_at = now
-            # Org event (live feed, webhooks): committed or rolled back with the completion.
-            announce(session, goal.organization_id, {
-                "type": "goal.completed", "goal_id": str(goal.id), "name": goal.name,
-                "completed_at": now.isoformat()})
+            completed.append(goal)
     session.flush()
+    # Org events (live feed, webhooks, notifications), committed or rolled back with the
+    # completion; announced after the flush so listeners see the completed rows.
+    for goal in completed:
+        announce(session, goal.organization_id, {
+            "type": "goal.completed", "goal_id": str(goal.id), "name": goal.name,
+            "completed_at": now.isoformat()})
     return progress
 
 

@@ -543,6 +543,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a password reset link
+         * @description Always 202 with the same body: whether the address has an account is never revealed.
+         *     ``email_enabled`` is false when this server has no SMTP relay (no link is ever sent).
+         */
+        post: operations["request_password_reset_api_v1_auth_password_reset_request_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with an emailed reset token
+         * @description Use a reset link once: sets the password and ends every session of the account.
+         */
+        post: operations["reset_password_api_v1_auth_password_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/scopes": {
         parameters: {
             query?: never;
@@ -2164,6 +2205,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My notifications
+         * @description The caller's notifications, newest first.
+         */
+        get: operations["list_notifications_api_v1_users_me_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many of my notifications are unread
+         * @description The bell's number.
+         */
+        get: operations["unread_count_api_v1_users_me_notifications_unread_count_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark all my notifications read
+         * @description Mark every unread notification of the caller read.
+         */
+        post: operations["mark_all_read_api_v1_users_me_notifications_read_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one notification read
+         * @description Mark one of the caller's notifications read (idempotent).
+         */
+        post: operations["mark_read_api_v1_users_me_notifications__notification_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My notification preferences
+         * @description Every kind with whether the caller receives it in-app.
+         */
+        get: operations["get_preferences_api_v1_users_me_notification_preferences_get"];
+        /**
+         * Change my notification preferences
+         * @description Turn kinds on or off; kinds not sent keep their setting.
+         */
+        put: operations["set_preferences_api_v1_users_me_notification_preferences_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -3688,6 +3833,14 @@ export interface components {
             all_sessions?: boolean;
         };
         /**
+         * MarkedRead
+         * @description How many notifications a mark-all-read changed.
+         */
+        MarkedRead: {
+            /** Marked */
+            marked: number;
+        };
+        /**
          * MemberOut
          * @description A member and their role.
          * @example {
@@ -3780,6 +3933,37 @@ export interface components {
              * Format: date-time
              */
             expires_at: string;
+        };
+        /**
+         * NotificationOut
+         * @description One notification.
+         */
+        NotificationOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision";
+            /** Title */
+            title: string;
+            /** Organization Id */
+            organization_id: string | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Read At */
+            read_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /**
          * OrgCreate
@@ -3968,6 +4152,25 @@ export interface components {
         Page_LocationOut_: {
             /** Items */
             items: components["schemas"]["LocationOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
+        };
+        /** Page[NotificationOut] */
+        Page_NotificationOut_: {
+            /** Items */
+            items: components["schemas"]["NotificationOut"][];
             /**
              * Total
              * @description Rows matching the filters, across all pages
@@ -4401,6 +4604,27 @@ export interface components {
             strict_priority?: boolean | null;
         };
         /**
+         * PreferenceOut
+         * @description Whether the user receives one kind of notification.
+         */
+        PreferenceOut: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision";
+            /** In App */
+            in_app: boolean;
+        };
+        /**
+         * PreferencesIn
+         * @description Kinds to change; kinds left out keep their setting.
+         */
+        PreferencesIn: {
+            /** Preferences */
+            preferences: components["schemas"]["PreferenceOut"][];
+        };
+        /**
          * RefineryJob
          * @description A refining job of a fractional number of runs (a refinery takes any quantity of ore).
          *
@@ -4618,6 +4842,37 @@ export interface components {
             craft_id?: string | null;
             /** Plan Id */
             plan_id?: string | null;
+        };
+        /**
+         * ResetIn
+         * @description Set a new password with the token from the emailed link.
+         */
+        ResetIn: {
+            /** Token */
+            token: string;
+            /** New Password */
+            new_password: string;
+        };
+        /**
+         * ResetRequestIn
+         * @description Ask for a password reset link by email.
+         */
+        ResetRequestIn: {
+            /** Email */
+            email: string;
+        };
+        /**
+         * ResetRequestedOut
+         * @description Always the same answer, whether or not the address has an account.
+         */
+        ResetRequestedOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Email Enabled
+             * @description False when this server sends no email at all
+             */
+            email_enabled: boolean;
         };
         /**
          * ResubmitIn
@@ -5305,6 +5560,14 @@ export interface components {
             trips: number;
             /** Volume Scu */
             volume_scu: number;
+        };
+        /**
+         * UnreadCount
+         * @description The bell's number.
+         */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
         };
         /**
          * UserOut
@@ -7124,6 +7387,98 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
+            };
+        };
+    };
+    request_password_reset_api_v1_auth_password_reset_request_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetRequestedOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limit reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every password-hashing slot busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    reset_password_api_v1_auth_password_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limit reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every password-hashing slot busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -11087,6 +11442,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BlueprintStat"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_notifications_api_v1_users_me_notifications_get: {
+        parameters: {
+            query?: {
+                /** @description Only unread ones */
+                unread?: boolean;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    unread_count_api_v1_users_me_notifications_unread_count_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    mark_all_read_api_v1_users_me_notifications_read_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+        };
+    };
+    mark_read_api_v1_users_me_notifications__notification_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_preferences_api_v1_users_me_notification_preferences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceOut"][];
+                };
+            };
+        };
+    };
+    set_preferences_api_v1_users_me_notification_preferences_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceOut"][];
                 };
             };
             /** @description Invalid input (problem document naming the field) */

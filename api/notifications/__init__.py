@@ -1,0 +1,1 @@
+"""In-app notification centre: notifications fed by org events, per-user preferences."""

@@ -1,0 +1,51 @@
+"""In-app notifications and each user's notification preferences."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, CreatedAt, JSONType, UTCDateTime, UUIDPrimaryKey, check_in
+
+NOTIFICATION_KINDS = (
+    "craft.done", "plan.done", "plan.failed", "goal.completed", "commons.decision",
+)
+
+
+class Notification(UUIDPrimaryKey, CreatedAt, Base):
+    """One message for one user, written in the transaction of the event it reports."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        check_in("kind", NOTIFICATION_KINDS),
+        # The centre lists a user's newest first and counts the unread ones.
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    # The record it is about (``{"craft_id": ...}``) so the UI can link to it.
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationPreference(Base):
+    """Whether a user wants one kind of notification; no row means yes (in-app)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (check_in("kind", NOTIFICATION_KINDS),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
