@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -40,8 +40,22 @@ def notify(session: Session, user_ids: Iterable[uuid.UUID | None], kind: str, ti
     return rows
 
 
+_Row = TypeVar("_Row", Craft, Plan, Goal)
+
+
+def _referenced(session: Session, model: type[_Row], event: dict[str, Any],
+                key: str) -> _Row | None:
+    """The record ``event[key]`` names, or None when it names none (a missing or malformed id
+    must not fail the change that announced the event: notifications are a side effect)."""
+    try:
+        record_id = uuid.UUID(str(event[key]))
+    except (KeyError, ValueError):
+        return None
+    return session.get(model, record_id)
+
+
 def _craft_done(session: Session, org_id: uuid.UUID | str, event: dict[str, Any]) -> None:
-    craft = session.get(Craft, uuid.UUID(event["craft_id"]))
+    craft = _referenced(session, Craft, event, "craft_id")
     if craft is None:
         return
     notify(session, [craft.crafter_id], "craft.done",
@@ -50,7 +64,7 @@ def _craft_done(session: Session, org_id: uuid.UUID | str, event: dict[str, Any]
 
 
 def _plan_finished(session: Session, org_id: uuid.UUID | str, event: dict[str, Any]) -> None:
-    plan = session.get(Plan, uuid.UUID(event["plan_id"]))
+    plan = _referenced(session, Plan, event, "plan_id")
     if plan is None:
         return
     done = event["status"] == "done"
@@ -60,7 +74,7 @@ def _plan_finished(session: Session, org_id: uuid.UUID | str, event: dict[str, A
 
 
 def _goal_completed(session: Session, org_id: uuid.UUID | str, event: dict[str, Any]) -> None:
-    goal = session.get(Goal, uuid.UUID(event["goal_id"]))
+    goal = _referenced(session, Goal, event, "goal_id")
     if goal is None:
         return
     notify(session, [goal.created_by], "goal.completed", f"Goal {goal.name!r} is completed",
