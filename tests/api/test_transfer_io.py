@@ -407,3 +407,33 @@ def test_blueprint_rows_report_unknown_items_with_suggestions_then_import_idempo
     press = session.scalar(select(Blueprint).where(Blueprint.organization_id == org.id,
                                                    Blueprint.name == "Plate press"))
     assert press is not None and press.minutes == 12 and len(press.ingredients) == 1
+
+
+def test_bulk_stock_levels_below_a_reservation_are_409_and_change_nothing(
+    client: TestClient, session: Session, world: None, make_user: Any, make_org: Any
+) -> None:
+    """A reservation landing between the dry run and the apply: the bulk write refuses it."""
+    from api.core.errors import Conflict
+    from api.stock.service import StockLevel, set_org_stock_levels
+
+    owner = make_user()
+    org = make_org(owner)
+    _load_all(client, org, owner)
+    session.commit()
+    rows = session.scalars(select(ItemStock).where(ItemStock.organization_id == org.id)
+                           .order_by(ItemStock.quantity)).all()
+    reserved_row, other = rows[-1], rows[0]
+    reserved_row.reserved = reserved_row.quantity
+    session.commit()
+    before = {r.id: r.quantity for r in rows}
+    history = _counts(session, org.id)[3]
+    levels = [StockLevel(other.item_id, other.location_id, other.quality, other.quantity + 5),
+              StockLevel(reserved_row.item_id, reserved_row.location_id, reserved_row.quality,
+                         Decimal(1))]
+    with pytest.raises(Conflict) as refused:
+        set_org_stock_levels(session, org_id=org.id, actor_id=owner.user.id, levels=levels)
+    assert refused.value.status == 409
+    session.rollback()
+    after = session.scalars(select(ItemStock).where(ItemStock.organization_id == org.id)).all()
+    assert {r.id: r.quantity for r in after} == before
+    assert _counts(session, org.id)[3] == history
