@@ -437,3 +437,19 @@ def test_bulk_stock_levels_below_a_reservation_are_409_and_change_nothing(
     after = session.scalars(select(ItemStock).where(ItemStock.organization_id == org.id)).all()
     assert {r.id: r.quantity for r in after} == before
     assert _counts(session, org.id)[3] == history
+
+
+def test_stock_row_at_zero_empties_the_row(
+    client: TestClient, session: Session, world: None, make_user: Any, make_org: Any
+) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    _load_all(client, org, owner)
+    emptied = STOCK_CSV.replace("Org Hangar,0,3\n", "Org Hangar,0,0\n")
+    resp = _import(client, org, owner, "stock", emptied, apply=True)
+    assert resp.status_code == 200, resp.text
+    assert [c["action"] for c in resp.json()["changes"]] == ["update", "unchanged", "unchanged"]
+    session.commit()
+    trophy = session.scalar(select(ItemStock).join(Item, Item.id == ItemStock.item_id).where(
+        ItemStock.organization_id == org.id, Item.name == "Org Trophy", ItemStock.quality == 0))
+    assert trophy is not None and trophy.quantity == 0
