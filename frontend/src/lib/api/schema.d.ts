@@ -3023,7 +3023,7 @@ export interface components {
          */
         ImportReport: {
             /** Kind */
-            kind: ("items" | "locations" | "ships" | "stock") | "uex-prices";
+            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
             /**
              * Format
              * @enum {string}
@@ -9824,7 +9824,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description what the file holds */
-                kind: ("items" | "locations" | "ships" | "stock") | "uex-prices";
+                kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
                 /** @description write the file; false: report only */
                 apply?: boolean;
                 /** @description default: from the file name */
@@ -9873,7 +9873,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description what to export */
-                kind: "items" | "locations" | "ships" | "stock";
+                kind: "items" | "locations" | "ships" | "stock" | "blueprints";
                 format?: "csv" | "json";
             };
             header?: never;
