@@ -304,7 +304,9 @@ def set_org_stock_levels(
     history: list[dict[str, Any]] = []
     too_low: list[str] = []
     for level in levels:
-        _check_quantity(level.quantity, "quantity")
+        # A level of zero empties the row (a spreadsheet's "none left"): only bounds apply.
+        if level.quantity != 0:
+            _check_quantity(level.quantity, "quantity")
         key = (level.item_id, level.location_id, level.quality)
         held = locked.get(key)
         have = held.quantity if held else Decimal(0)

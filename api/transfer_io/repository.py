@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from api.items.repository import visible_clause as item_visible
 from api.locations.repository import Owner, list_with_paths
 from api.locations.repository import visible_clause as location_visible
 from models.inventory import Item, ItemAlias, ItemStock, Location, Ship
 from models.orgs import Organization
-from models.planning import ResourceSource
+from models.planning import Blueprint, ResourceSource
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,11 @@ def org_listings(session: Session, org_id: uuid.UUID) -> list[ResourceSource]:
     return list(session.scalars(
         select(ResourceSource).where(ResourceSource.organization_id == org_id)
     ))
+
+
+def org_blueprints(session: Session, org_id: uuid.UUID) -> list[Blueprint]:
+    """The org's own blueprints (ingredients with them), in name order."""
+    stmt = (select(Blueprint).where(Blueprint.organization_id == org_id)
+            .options(selectinload(Blueprint.ingredients))
+            .order_by(Blueprint.name, Blueprint.id))
+    return list(session.scalars(stmt).all())

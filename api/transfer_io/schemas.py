@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["items", "locations", "ships", "stock"]
+Kind = Literal["items", "locations", "ships", "stock", "blueprints"]
 # Kinds read from files other tools publish: imported, never exported.
 CommunityKind = Literal["uex-prices"]
 ImportKind = Kind | CommunityKind
@@ -20,6 +20,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "locations": ("path", "kind", "trip_cost"),
     "ships": ("name", "ship_type", "cargo_capacity_scu", "location"),
     "stock": ("item", "location", "quality", "quantity"),
+    # ingredients: "<quantity> <item name or alias>[ q>=<min quality>]", separated by ";".
+    "blueprints": ("name", "kind", "output", "output_quantity", "minutes", "run_cost",
+                   "ingredients", "description"),
     # UEX's commodity price table (commodities_prices): one terminal x commodity per row.
     "uex-prices": (
         "terminal_name", "commodity_name", "price_buy", "price_sell", "scu_buy", "scu_sell",
@@ -32,6 +35,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "locations": ("path", "kind"),
     "ships": ("name", "ship_type"),
     "stock": ("item", "location", "quantity"),
+    "blueprints": ("name", "output", "output_quantity"),
     "uex-prices": ("terminal_name", "commodity_name", "price_buy"),
 }
 

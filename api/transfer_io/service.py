@@ -10,6 +10,7 @@ Re-importing a file changes nothing: stock rows set the quantity the file gives.
 from __future__ import annotations
 
 import difflib
+import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,6 +22,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api.blueprints import service as blueprints
+from api.blueprints.schemas import BlueprintIn
 from api.core.errors import FieldError, NotFound, ProblemError
 from api.items import service as items
 from api.items.schemas import AliasCreate, ItemCreate, ItemUpdate
@@ -434,6 +437,105 @@ def _plan_stock(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
     return plan
 
 
+# One blueprint ingredient as a file writes it: "0.04 Quantainium q>=300" (quality optional).
+_INGREDIENT = re.compile(r"^(?P<quantity>\S+)\s+(?P<item>.+?)(?:\s+q>=(?P<quality>\d+))?$")
+
+
+def ingredient_text(quantity: Decimal, item: str, min_quality: int) -> str:
+    """How a blueprint file writes one ingredient (the import reads it back)."""
+    floor = f" q>={min_quality}" if min_quality else ""
+    return f"{codec.text_of(quantity)} {item}{floor}"
+
+
+def _ingredients(plan: _Plan, known: _Items, row: int,
+                 text: str | None) -> list[dict[str, Any]] | None:
+    """The ingredient lines of a row (items resolved), or None after row errors."""
+    found: list[dict[str, Any]] = []
+    ok = True
+    for part in (p.strip() for p in (text or "").split(";")):
+        if not part:
+            continue
+        match = _INGREDIENT.match(part)
+        if match is None:
+            plan.error(row, "ingredients", part,
+                       'write each ingredient as "<quantity> <item>[ q>=<quality>]"')
+            ok = False
+            continue
+        quantity = _decimal(plan, row, "ingredients", match["quantity"])
+        item_id = known.resolve(plan, row, "ingredients", match["item"])
+        if quantity is None or item_id is None:
+            ok = False
+            continue
+        found.append({"item_id": item_id, "quantity": match["quantity"],
+                      "min_quality": int(match["quality"] or 0)})
+    return found if ok else None
+
+
+def _plan_blueprints(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
+                     rows: list[codec.Row]) -> _Plan:
+    """Blueprint rows -> the org's own blueprints, matched by name; items by name or alias.
+
+    A changed blueprint is replaced whole (ingredients included) through the blueprints
+    service, so its item and BOM-cycle checks hold.
+    """
+    plan = _Plan("blueprints")
+    known = _Items.load(session, org_id)
+    own = {_key(b.name): b for b in repo.org_blueprints(session, org_id)}
+    skip = _duplicates(plan, rows, "name", lambda v: _key(v["name"]) if v["name"] else None)
+    for number, v in rows:
+        if number in skip:
+            continue
+        before = len(plan.errors)
+        output_id = known.resolve(plan, number, "output", v["output"] or "")
+        ingredients = _ingredients(plan, known, number, v["ingredients"])
+        if len(plan.errors) > before or ingredients is None:
+            continue
+        fields = {"name": v["name"], "kind": v["kind"] or "craft", "output_item_id": output_id,
+                  "output_quantity": v["output_quantity"], "minutes": v["minutes"] or "0",
+                  "run_cost": v["run_cost"] or "0", "description": v["description"],
+                  "ingredients": ingredients}
+        try:
+            data = BlueprintIn.model_validate(fields)
+        except ValidationError as exc:
+            plan.invalid(number, v, exc, {"output_item_id": "output"})
+            continue
+        if actor_id is None:
+            plan.error(number, "name", v["name"], "blueprints are written by a member")
+            continue
+        current = own.get(_key(data.name))
+        if current is None:
+            plan.change(number, data.name, "create")
+            plan.steps.append(partial(blueprints.create_blueprint, session, org_id, actor_id,
+                                      data))
+            continue
+        wanted = _blueprint_shape(data.kind, data.output_item_id, data.output_quantity,
+                                  data.minutes, data.run_cost, data.description,
+                                  [(i.item_id, i.quantity, i.min_quality)
+                                   for i in data.ingredients])
+        held = _blueprint_shape(current.kind, current.output_item_id, current.output_quantity,
+                                current.minutes, current.run_cost, current.description,
+                                [(i.item_id, i.quantity, i.min_quality)
+                                 for i in sorted(current.ingredients, key=lambda i: i.position)])
+        if wanted == held:
+            plan.change(number, current.name, "unchanged")
+            continue
+        plan.change(number, current.name, "update", "replaces the blueprint")
+        plan.steps.append(partial(blueprints.update_blueprint, session, org_id, current.id,
+                                  data.model_copy(update={"name": current.name})))
+    return plan
+
+
+def _blueprint_shape(kind: str, output: uuid.UUID, quantity: float | Decimal,
+                     minutes: float | Decimal, cost: float | Decimal, description: str | None,
+                     lines: list[tuple[uuid.UUID, float | Decimal, int]]) -> tuple[Any, ...]:
+    # Decimals through str: the request's floats and the stored (scaled) decimals compare.
+    def num(value: float | Decimal) -> Decimal:
+        return Decimal(str(value)).normalize()
+
+    return (kind, output, num(quantity), num(minutes), num(cost), description or None,
+            [(i, num(q), m) for i, q, m in lines])
+
+
 def _plan_uex_prices(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
                      rows: list[codec.Row]) -> _Plan:
     """UEX price rows -> the org's market listings where a terminal sells a commodity.
@@ -521,6 +623,8 @@ def run_import(
         plan = _plan_stock(session, org_id, actor_id, rows)
     elif kind == "uex-prices":
         plan = _plan_uex_prices(session, org_id, actor_id, rows)
+    elif kind == "blueprints":
+        plan = _plan_blueprints(session, org_id, actor_id, rows)
     else:
         planner = {"items": _plan_items, "locations": _plan_locations, "ships": _plan_ships}[kind]
         plan = planner(session, org_id, rows)
@@ -562,6 +666,14 @@ def export_rows(session: Session, org_id: uuid.UUID, kind: str) -> list[dict[str
         return [{"name": i.name, "unit": i.unit, "category": i.category,
                  "volume_scu": i.volume_scu, "aliases": alias_map.get(i.id, []),
                  "description": i.description} for i in own]
+    if kind == "blueprints":
+        names = {i.id: i.name for i in repo.visible_items(session, org_id)}
+        return [{"name": b.name, "kind": b.kind, "output": names[b.output_item_id],
+                 "output_quantity": b.output_quantity, "minutes": b.minutes,
+                 "run_cost": b.run_cost, "description": b.description,
+                 "ingredients": [ingredient_text(i.quantity, names[i.item_id], i.min_quality)
+                                 for i in sorted(b.ingredients, key=lambda i: i.position)]}
+                for b in repo.org_blueprints(session, org_id)]
     known = _Locations.load(session, org_id)
     if kind == "locations":
         # Ship cargo grids come with their ships; the ships file recreates them.

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api.items.catalogue import ensure_catalogue
 from api.locations.universe import ensure_universe
 from models.inventory import Item, ItemHistory, ItemStock, Location, Ship
-from models.planning import ResourceSource
+from models.planning import Blueprint, ResourceSource
 
 API = "/api/v1"
 
@@ -40,6 +40,12 @@ STOCK_CSV = (
     "cup,Stanton > ArcCorp > Area 18 > Org Hangar > Bay 2,500,2\n"
     "Quantainium,Stanton > ArcCorp > Area 18 > Org Hangar > Big Red cargo grid,0,32\n"
 )
+BLUEPRINTS_CSV = (
+    "name,kind,output,output_quantity,minutes,run_cost,ingredients,description\n"
+    '"Trophy, gilded",craft,Org Trophy,1,2.5,100,'
+    "0.04 Quantainium q>=300; 2 hull plate,For the wall\n"
+    "Plate press,craft,Hull Plate,4,10,,1 Quantainium,\n"
+)
 
 
 @pytest.fixture
@@ -63,7 +69,8 @@ def _import(client: TestClient, org: Any, user: Any, kind: str, body: str | byte
 
 def _load_all(client: TestClient, org: Any, user: Any) -> None:
     for kind, body in (("items", ITEMS_CSV), ("locations", LOCATIONS_CSV),
-                       ("ships", SHIPS_CSV), ("stock", STOCK_CSV)):
+                       ("ships", SHIPS_CSV), ("stock", STOCK_CSV),
+                       ("blueprints", BLUEPRINTS_CSV)):
         resp = _import(client, org, user, kind, body, apply=True)
         assert resp.status_code == 200, resp.text
         assert resp.json()["applied"] is True
@@ -112,7 +119,8 @@ def test_full_import_creates_everything_with_history_then_is_idempotent(
         ItemStock.organization_id == org.id, ItemStock.quality == 500))
     assert bay is not None and bay.quantity == Decimal("2")
     for kind, body in (("items", ITEMS_CSV), ("locations", LOCATIONS_CSV),
-                       ("ships", SHIPS_CSV), ("stock", STOCK_CSV)):
+                       ("ships", SHIPS_CSV), ("stock", STOCK_CSV),
+                       ("blueprints", BLUEPRINTS_CSV)):
         again = _import(client, org, owner, kind, body, apply=True).json()
         assert (again["created"], again["updated"]) == (0, 0), (kind, again)
         assert again["unchanged"] == again["rows"]
@@ -258,7 +266,7 @@ def test_round_trip_into_an_empty_org_reproduces_the_data(
     owner = make_user()
     source, target = make_org(owner), make_org(owner)
     _load_all(client, source, owner)
-    kinds = ("items", "locations", "ships", "stock")
+    kinds = ("items", "locations", "ships", "stock", "blueprints")
     exported = {}
     for kind in kinds:
         resp = client.get(f"{API}/orgs/{source.id}/exports",
@@ -277,6 +285,11 @@ def test_round_trip_into_an_empty_org_reproduces_the_data(
         stock = json.loads(exported["stock"])
         assert {"item": "Org Trophy", "quality": "500", "quantity": "2",
                 "location": "Stanton > ArcCorp > Area 18 > Org Hangar > Bay 2"} in stock
+        blueprints = json.loads(exported["blueprints"])
+        assert {"name": "Trophy, gilded", "kind": "craft", "output": "Org Trophy",
+                "output_quantity": "1", "minutes": "2.5", "run_cost": "100",
+                "ingredients": ["0.04 Quantanium q>=300", "2 Hull Plate"],
+                "description": "For the wall"} in blueprints
     assert _counts(session, target.id)[:3] == _counts(session, source.id)[:3]
     session.commit()
     ship = session.scalar(select(Ship).where(Ship.organization_id == target.id))
@@ -362,3 +375,81 @@ def test_uex_csv_with_unknown_terminal_suggests_names(
     assert (error["row"], error["column"], error["reason"]) == (2, "terminal_name",
                                                                "unknown terminal")
     assert error["suggestions"][0] == "Stanton > Hurston > Everus Harbor"
+
+
+def test_blueprint_rows_report_unknown_items_with_suggestions_then_import_idempotently(
+    client: TestClient, session: Session, world: None, make_user: Any, make_org: Any
+) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    assert _import(client, org, owner, "items", ITEMS_CSV, apply=True).status_code == 200
+    bad = (
+        "name,output,output_quantity,ingredients\n"
+        "Press,Hull Plat,1,2 Org Trophy\n"
+        "Gild,Org Trophy,0,1 Quantainum; lots of Cup\n"
+    )
+    report = _import(client, org, owner, "blueprints", bad).json()
+    assert report["valid"] is False
+    errors = {(e["row"], e["column"], e["value"]): e for e in report["errors"]}
+    assert "Hull Plate" in errors[2, "output", "Hull Plat"]["suggestions"]
+    assert errors[3, "ingredients", "Quantainum"]["suggestions"]
+    assert errors[3, "ingredients", "lots"]["reason"] == "not a number"
+    refused = _import(client, org, owner, "blueprints", bad, apply=True)
+    assert refused.status_code == 422
+    first = _import(client, org, owner, "blueprints", BLUEPRINTS_CSV, apply=True).json()
+    assert (first["created"], first["updated"], first["unchanged"]) == (2, 0, 0)
+    again = _import(client, org, owner, "blueprints", BLUEPRINTS_CSV, apply=True).json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    changed = BLUEPRINTS_CSV.replace("Hull Plate,4,10,", "Hull Plate,4,12,")
+    report = _import(client, org, owner, "blueprints", changed, apply=True).json()
+    assert [c["action"] for c in report["changes"]] == ["unchanged", "update"]
+    session.commit()
+    press = session.scalar(select(Blueprint).where(Blueprint.organization_id == org.id,
+                                                   Blueprint.name == "Plate press"))
+    assert press is not None and press.minutes == 12 and len(press.ingredients) == 1
+
+
+def test_bulk_stock_levels_below_a_reservation_are_409_and_change_nothing(
+    client: TestClient, session: Session, world: None, make_user: Any, make_org: Any
+) -> None:
+    """A reservation landing between the dry run and the apply: the bulk write refuses it."""
+    from api.core.errors import Conflict
+    from api.stock.service import StockLevel, set_org_stock_levels
+
+    owner = make_user()
+    org = make_org(owner)
+    _load_all(client, org, owner)
+    session.commit()
+    rows = session.scalars(select(ItemStock).where(ItemStock.organization_id == org.id)
+                           .order_by(ItemStock.quantity)).all()
+    reserved_row, other = rows[-1], rows[0]
+    reserved_row.reserved = reserved_row.quantity
+    session.commit()
+    before = {r.id: r.quantity for r in rows}
+    history = _counts(session, org.id)[3]
+    levels = [StockLevel(other.item_id, other.location_id, other.quality, other.quantity + 5),
+              StockLevel(reserved_row.item_id, reserved_row.location_id, reserved_row.quality,
+                         Decimal(1))]
+    with pytest.raises(Conflict) as refused:
+        set_org_stock_levels(session, org_id=org.id, actor_id=owner.user.id, levels=levels)
+    assert refused.value.status == 409
+    session.rollback()
+    after = session.scalars(select(ItemStock).where(ItemStock.organization_id == org.id)).all()
+    assert {r.id: r.quantity for r in after} == before
+    assert _counts(session, org.id)[3] == history
+
+
+def test_stock_row_at_zero_empties_the_row(
+    client: TestClient, session: Session, world: None, make_user: Any, make_org: Any
+) -> None:
+    owner = make_user()
+    org = make_org(owner)
+    _load_all(client, org, owner)
+    emptied = STOCK_CSV.replace("Org Hangar,0,3\n", "Org Hangar,0,0\n")
+    resp = _import(client, org, owner, "stock", emptied, apply=True)
+    assert resp.status_code == 200, resp.text
+    assert [c["action"] for c in resp.json()["changes"]] == ["update", "unchanged", "unchanged"]
+    session.commit()
+    trophy = session.scalar(select(ItemStock).join(Item, Item.id == ItemStock.item_id).where(
+        ItemStock.organization_id == org.id, Item.name == "Org Trophy", ItemStock.quality == 0))
+    assert trophy is not None and trophy.quantity == 0

@@ -12,6 +12,7 @@ const KINDS: { kind: ImportKind; label: string }[] = [
   { kind: "locations", label: "Locations" },
   { kind: "ships", label: "Ships" },
   { kind: "stock", label: "Stock" },
+  { kind: "blueprints", label: "Blueprints" },
   { kind: "uex-prices", label: "Market prices (UEX export)" },
 ];
 const EXPORTS = KINDS.filter((k): k is { kind: ExportKind; label: string } => k.kind !== "uex-prices");

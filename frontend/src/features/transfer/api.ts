@@ -14,6 +14,7 @@ const TOUCHES: Record<ImportKind, Domain[]> = {
   locations: ["locations"],
   ships: ["ships", "locations"],
   stock: ["stock", "history", "goals"],
+  blueprints: ["blueprints"],
   "uex-prices": ["sources"],
 };
 

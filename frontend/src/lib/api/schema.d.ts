@@ -3387,7 +3387,7 @@ export interface components {
          */
         ImportReport: {
             /** Kind */
-            kind: ("items" | "locations" | "ships" | "stock") | "uex-prices";
+            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
             /**
              * Format
              * @enum {string}
@@ -10481,7 +10481,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description what the file holds */
-                kind: ("items" | "locations" | "ships" | "stock") | "uex-prices";
+                kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
                 /** @description write the file; false: report only */
                 apply?: boolean;
                 /** @description default: from the file name */
@@ -10530,7 +10530,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description what to export */
-                kind: "items" | "locations" | "ships" | "stock";
+                kind: "items" | "locations" | "ships" | "stock" | "blueprints";
                 format?: "csv" | "json";
             };
             header?: never;
