@@ -5,8 +5,8 @@ import { Field, useFieldErrors } from "@/components/forms";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { formatDateTime } from "@/lib/format";
-import { toastSuccess } from "@/lib/toast";
-import { useCreateToken, useDeleteAccount, useMe, usePasswordChange, useRevokeToken, useScopes, useTokens } from "./api";
+import { toastError, toastSuccess } from "@/lib/toast";
+import { useCreateToken, useDeleteAccount, useExportMyData, useMe, usePasswordChange, useRevokeToken, useScopes, useTokens } from "./api";
 
 function PasswordCard() {
   const [current, setCurrent] = useState("");
@@ -127,6 +127,25 @@ function TokensCard() {
   );
 }
 
+function ExportCard() {
+  const exporter = useExportMyData();
+  return (
+    <Card>
+      <H4>Export my data</H4>
+      <p className="qm-muted">
+        One JSON file with your account, memberships, token names (never the tokens), and your personal locations, ships, stock and its history.
+        Org records leave through the org&apos;s own export.
+      </p>
+      <Button
+        icon="download"
+        text="Download my data"
+        loading={exporter.isPending}
+        onClick={() => exporter.mutate(undefined, { onSuccess: () => toastSuccess("Your data was downloaded"), onError: (e) => toastError(e) })}
+      />
+    </Card>
+  );
+}
+
 function DeleteCard() {
   const [password, setPassword] = useState("");
   const remove = useDeleteAccount();
@@ -163,6 +182,7 @@ export default function AccountPage() {
       <div className="qm-grid-2">
         <PasswordCard />
         <TokensCard />
+        <ExportCard />
         <DeleteCard />
       </div>
     </div>

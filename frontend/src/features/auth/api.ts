@@ -4,6 +4,7 @@ import { ApiError } from "@/lib/api/problem";
 import type { components } from "@/lib/api/schema";
 import { readTokens, tokensFromPair, writeTokens } from "@/lib/auth/session";
 import { meKey } from "@/lib/queryKeys";
+import { saveBlob } from "@/lib/download";
 
 export type RegisterIn = components["schemas"]["RegisterIn"];
 
@@ -92,6 +93,19 @@ export function useDeleteAccount() {
     mutationFn: async (password: string) => {
       await unwrap(api.DELETE("/api/v1/users/me", { body: { password } }));
       writeTokens(null);
+    },
+  });
+}
+
+/** Download everything held about me as one JSON file (account, personal records, analytics). */
+export function useExportMyData() {
+  return useMutation({
+    mutationFn: async () => {
+      // The document's shape is open-ended (GDPR: everything held about me), so the schema
+      // types it loosely; these two fields name the file.
+      const data = (await unwrap(api.GET("/api/v1/users/me/export"))) as { exported_at: string; account: { username: string } };
+      const day = data.exported_at.slice(0, 10);
+      saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), `quartermaster-${data.account.username}-${day}.json`);
     },
   });
 }

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api/client";
 import type { components } from "@/lib/api/schema";
 import { orgKey, type Domain } from "@/lib/queryKeys";
+import { saveBlob } from "@/lib/download";
 
 export type ImportReport = components["schemas"]["ImportReport"];
 export type ImportKind = ImportReport["kind"];
@@ -47,11 +48,5 @@ export async function downloadExport(orgId: string, kind: ExportKind, format: Fi
   const blob = await unwrap(
     api.GET("/api/v1/orgs/{org_id}/exports", { params: { path: { org_id: orgId }, query: { kind, format } }, parseAs: "blob" }),
   );
-  const url = URL.createObjectURL(blob as Blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = `${kind}.${format}`;
-  link.click();
-  // Revoked once the browser has taken the file (revoking at once can cancel the download).
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(blob as Blob, `${kind}.${format}`);
 }
