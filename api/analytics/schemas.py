@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ConsentIn(BaseModel):
     """Grant (true) or revoke (false) consent to usage analytics."""
+
+    model_config = ConfigDict(extra="forbid")
 
     granted: bool
 

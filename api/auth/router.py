@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import service
 from api.auth.schemas import (
+    AccountExport,
     DeleteAccountIn,
     LogoutIn,
     PasswordChangeIn,
@@ -259,7 +260,7 @@ def delete_me(
 @users_router.get(
     "/me/export",
     summary="Download everything held about you (GDPR access)",
-    responses={403: {"description": "PAT used"}},
+    responses={200: {"model": AccountExport}, 403: {"description": "PAT used"}},
 )
 def export_me(user: InteractiveUser, session: DbSession) -> JSONResponse:
     """Your account, memberships, token metadata, personal locations, ships, stock and its

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -272,3 +272,16 @@ class ResetIn(BaseModel):
 
     token: str = Field(min_length=10, max_length=200)
     new_password: str = Field(min_length=10, max_length=128)
+
+
+class AccountExport(BaseModel):
+    """Everything held about the user (GDPR access). Personal records come as one list of
+    column objects per kind (``locations``, ``ships``, ``stock``, ``stock_history``...), so
+    the document is open beyond the fields below; credentials are never in it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format: str = Field(description="quartermaster-account-export/1")
+    exported_at: datetime
+    account: dict[str, Any]
+    analytics: dict[str, Any]

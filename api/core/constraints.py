@@ -147,6 +147,12 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
         None, "The moderation action is not one of the allowed values."),
     "uq_commons_hidden_organization_id_entity_id": (
         "entity_id", "This public entity is already hidden for the organisation."),
+    "ck_notifications_kind_valid": (
+        "kind", "The notification kind is not one of the allowed values."),
+    "ck_notification_preferences_kind_valid": (
+        "kind", "The notification kind is not one of the allowed values."),
+    "uq_password_reset_tokens_token_hash": (
+        "token", "This reset link was already issued; ask for a new one."),
 }
 FALLBACK = (None, "The request conflicts with existing data.")
 # SQLite names CHECK constraints in its message but lists only table.column for UNIQUE ones.

@@ -164,6 +164,10 @@ def seed_org(
     if crafts.status_code != 404:  # the crafts router exists (it is being written concurrently)
         d.ids["craft_id"] = _ok(crafts, 201)["id"]
         post(f"{o}/crafts/{d['craft_id']}/start", None, status=200)
+    # The plan's outcome notified its requester (the owner): a notification of this org's
+    # owner, for the notification routes' foreign-id cases.
+    notes = _ok(client.get(f"{API}/users/me/notifications", headers=h), 200)["items"]
+    d.ids["notification_id"] = notes[0]["id"]
     d.ids["webhook_id"] = post(f"{o}/webhooks", {
         "name": f"{tag} hook", "url": "http://127.0.0.1:9/qa", "events": ["plan.done"]})["id"]
     d.ids["delivery_id"] = post(f"{o}/webhooks/{d['webhook_id']}/test", None, status=202)["id"]

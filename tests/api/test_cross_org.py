@@ -50,6 +50,8 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 NOT_TENANT_DATA = {
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"), ("GET", "/health"), ("GET", "/ready"),
+    # Prometheus scrape: off (404) without QM_METRICS_TOKEN, aggregate counters only.
+    ("GET", "/metrics"),
 }
 
 Body = Callable[[OrgData, World], Any]
@@ -405,6 +407,23 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/orgs/{org_id}/items/{item_id}/aliases"): Spec(body=_const({"alias": "QA neutral"})),
     ("DELETE", "/orgs/{org_id}/items/{item_id}/aliases/{alias_id}"): Spec(foreign=lambda w: [
         Variant(path={"item_id": w.a["item_id"], "alias_id": w.b["alias_id"]})]),
+    # --- account: my data, consent, notifications (another user's notification is 404) ---
+    ("GET", "/users/me/export"): Spec(),
+    ("GET", "/users/me/analytics/consent"): Spec(),
+    ("PUT", "/users/me/analytics/consent"): Spec(body=_const({"granted": False})),
+    ("GET", "/users/me/notifications"): Spec(),
+    ("GET", "/users/me/notifications/unread-count"): Spec(),
+    ("POST", "/users/me/notifications/read-all"): Spec(),
+    ("POST", "/users/me/notifications/{notification_id}/read"): Spec(),
+    ("GET", "/users/me/notification-preferences"): Spec(),
+    ("PUT", "/users/me/notification-preferences"): Spec(body=_const({"preferences": []})),
+    ("POST", "/auth/password-reset/request"): Spec(
+        public=True, body=_const({"email": "nobody@example.test"})),
+    ("POST", "/auth/password-reset"): Spec(
+        public=True, body=_const({"token": "qm_reset_not-a-token", "new_password": "x" * 12})),
+    # --- analytics (admins): another org's dashboard answers 404 ---
+    ("GET", "/orgs/{org_id}/analytics/dashboard"): Spec(),
+    ("GET", "/orgs/{org_id}/analytics/blueprints"): Spec(),
     # --- webhooks (admins): another org's endpoint or delivery answers 404 ---
     ("GET", "/orgs/{org_id}/webhooks"): Spec(),
     ("POST", "/orgs/{org_id}/webhooks"): Spec(body=_const(

@@ -101,11 +101,11 @@ export function useDeleteAccount() {
 export function useExportMyData() {
   return useMutation({
     mutationFn: async () => {
-      // The document's shape is open-ended (GDPR: everything held about me), so the schema
-      // types it loosely; these two fields name the file.
-      const data = (await unwrap(api.GET("/api/v1/users/me/export"))) as { exported_at: string; account: { username: string } };
+      const data = await unwrap(api.GET("/api/v1/users/me/export"));
       const day = data.exported_at.slice(0, 10);
-      saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), `quartermaster-${data.account.username}-${day}.json`);
+      // The account's columns are open-ended in the schema (GDPR: everything held about me).
+      const username = typeof data.account.username === "string" ? data.account.username : "me";
+      saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), `quartermaster-${username}-${day}.json`);
     },
   });
 }

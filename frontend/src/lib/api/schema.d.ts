@@ -2348,6 +2348,34 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AccountExport
+         * @description Everything held about the user (GDPR access). Personal records come as one list of
+         *     column objects per kind (``locations``, ``ships``, ``stock``, ``stock_history``...), so
+         *     the document is open beyond the fields below; credentials are never in it.
+         */
+        AccountExport: {
+            /**
+             * Format
+             * @description quartermaster-account-export/1
+             */
+            format: string;
+            /**
+             * Exported At
+             * Format: date-time
+             */
+            exported_at: string;
+            /** Account */
+            account: {
+                [key: string]: unknown;
+            };
+            /** Analytics */
+            analytics: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * ActionOut
          * @description One moderation log entry.
          */
@@ -7697,7 +7725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccountExport"];
                 };
             };
             /** @description Missing, invalid, expired or revoked credentials */
