@@ -57,18 +57,20 @@ API_PREFIX = "/api/v1"
 # import stops the app from being built. Add one line per domain; each module exposes
 # `router = APIRouter(...)`, included in this order.
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
-    live.router,
+    # The hot reads first: a request is matched against every route before its own, twice
+    # (FastAPI matches an included router, then re-matches inside it to dispatch).
+    items.router,
+    stock.router,
+    locations.router,
     plans.router,
+    auth.router,
+    orgs.router,
+    live.router,
     crafts.router,
     sources.router,
     goals.router,
     blueprints.router,
-    auth.router,
-    orgs.router,
-    stock.router,
-    locations.router,
     ships.router,
-    items.router,
     transfer_io.router,
     commons.router,
     webhooks.router,
@@ -298,10 +300,8 @@ def create_app(
     install_error_handlers(app, reraise_unexpected=settings.environment == "test")
     _install_middleware(app, settings, db)
 
-    api = APIRouter(prefix=API_PREFIX)
     for router in DOMAIN_ROUTERS:
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router, prefix=API_PREFIX)
 
     _add_platform_routes(app, db, settings)
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from api.core.outputs import output_columns
 from api.core.pagination import PageParams, fetch_page
 from api.items.scoping import visible_clause as visible_clause
 from models.inventory import Item, ItemAlias, ItemStock
@@ -30,9 +32,10 @@ def list_items(
     category: str | None = None,
     scope: str = "all",
     page: PageParams,
-) -> tuple[list[Item], int]:
-    """A page of visible items by name; ``match`` is a case-insensitive name-or-alias lookup."""
-    stmt = select(Item).where(visible_clause(org_id))
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of visible items by name, as column mappings (the list is a hot read: no ORM
+    objects); ``match`` is a case-insensitive name-or-alias lookup."""
+    stmt = select(*output_columns(Item)).where(visible_clause(org_id))
     if scope == "shared":
         stmt = stmt.where(Item.organization_id.is_(None))
     elif scope == "org":
@@ -47,18 +50,20 @@ def list_items(
         stmt = stmt.where(func.lower(Item.name).like(f"%{escaped}%", escape="\\"))
     if category:
         stmt = stmt.where(Item.category == category)
-    return fetch_page(session, stmt.order_by(Item.name, Item.id), page, scalars=True)
+    rows, total = fetch_page(session.connection(), stmt.order_by(Item.name, Item.id), page)
+    return [dict(row._mapping) for row in rows], total
 
 
 def aliases_for(
     session: Session, item_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ItemAlias]]:
-    """Aliases of several items in one query."""
-    out: dict[uuid.UUID, list[ItemAlias]] = defaultdict(list)
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Aliases of several items in one query, as column mappings."""
+    out: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     if item_ids:
-        stmt = select(ItemAlias).where(ItemAlias.item_id.in_(item_ids)).order_by(ItemAlias.alias)
-        for alias in session.scalars(stmt):
-            out[alias.item_id].append(alias)
+        stmt = (select(*output_columns(ItemAlias)).where(ItemAlias.item_id.in_(item_ids))
+                .order_by(ItemAlias.alias))
+        for row in session.connection().execute(stmt):
+            out[row.item_id].append(dict(row._mapping))
     return out
 
 

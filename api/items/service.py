@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -55,20 +56,23 @@ def visible_ids(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> set
     return repo.visible_ids(session, org_id, ids)
 
 
-def to_out(item: Item, aliases: list[ItemAlias]) -> ItemOut:
-    """The response body of one item."""
+def to_out(columns: Mapping[str, Any], aliases: Iterable[Mapping[str, Any]]) -> ItemOut:
+    """The response body of one item from its columns (an ORM record's :func:`columns_of` or
+    a Core row's mapping) and its aliases' columns."""
     return ItemOut.model_validate({
-        **columns_of(item),
-        "shared": item.organization_id is None,
-        "aliases": [AliasOut.model_validate(columns_of(a)) for a in aliases],
-        "meta": dict(item.meta or {}),
+        **columns,
+        "shared": columns["organization_id"] is None,
+        "aliases": [AliasOut.model_validate(a) for a in aliases],
+        "meta": dict(columns["meta"] or {}),
     })
 
 
-def to_outs(session: Session, items: list[Item]) -> list[ItemOut]:
-    """Response bodies for a page of items (aliases fetched in one query)."""
-    aliases = repo.aliases_for(session, [i.id for i in items])
-    return [to_out(i, aliases.get(i.id, [])) for i in items]
+def to_outs(session: Session, items: Sequence[Item | Mapping[str, Any]]) -> list[ItemOut]:
+    """Response bodies for items -- records, or the column mappings of a list page -- with
+    their aliases fetched in one query."""
+    rows = [columns_of(i) if isinstance(i, Item) else i for i in items]
+    aliases = repo.aliases_for(session, [r["id"] for r in rows])
+    return [to_out(r, aliases.get(r["id"], [])) for r in rows]
 
 
 def get_item(session: Session, org_id: uuid.UUID | None, item_id: uuid.UUID) -> Item:

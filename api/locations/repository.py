@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from api.core.outputs import output_columns
 from api.core.pagination import PageParams, fetch_page
 from api.core.tenancy import Owner as Owner
 
@@ -80,8 +81,9 @@ def get_universe(session: Session, location_id: uuid.UUID) -> Location | None:
     return session.scalar(select(Location).where(Location.id == location_id, is_universe()))
 
 
-def _paths_cte(scope: ColumnElement[bool]) -> Select[Any]:
-    """Every location in ``scope`` with its full path and depth, walking down from the roots.
+def _paths_cte(scope: ColumnElement[bool], *columns: Any) -> Select[Any]:
+    """``columns`` (the entity by default) of every location in ``scope`` with its full path
+    and depth, walking down from the roots.
 
     The recursive member only follows rows inside ``scope``, so another tenant's subtree is
     never visited. Paths are cast to TEXT on both sides (PostgreSQL insists the recursive and
@@ -99,7 +101,24 @@ def _paths_cte(scope: ColumnElement[bool]) -> Select[Any]:
         tree.c.depth + 1,
     ).where(Location.parent_id == tree.c.id, scope, tree.c.depth < MAX_DEPTH)
     tree = tree.union_all(child)
-    return select(Location, tree.c.path, tree.c.depth).join(tree, tree.c.id == Location.id)
+    return (select(*(columns or (Location,)), tree.c.path, tree.c.depth)
+            .join(tree, tree.c.id == Location.id))
+
+
+def _narrowed(
+    stmt: Select[Any],
+    kinds: Sequence[str],
+    parent_id: uuid.UUID | None,
+    only: ColumnElement[bool] | None,
+) -> Select[Any]:
+    """``stmt`` narrowed after the walk and ordered by path."""
+    if only is not None:
+        stmt = stmt.where(only)
+    if kinds:
+        stmt = stmt.where(Location.kind.in_(kinds))
+    if parent_id is not None:
+        stmt = stmt.where(Location.parent_id == parent_id)
+    return stmt.order_by(stmt.selected_columns.path, Location.id)
 
 
 def list_with_paths(
@@ -109,27 +128,31 @@ def list_with_paths(
     kinds: Sequence[str] = (),
     parent_id: uuid.UUID | None = None,
     only: ColumnElement[bool] | None = None,
-    page: PageParams | None = None,
-) -> tuple[list[tuple[Location, str, int]], int]:
-    """A page of locations in ``scope`` (ordered by path) with their paths, and the total;
-    every one of them when ``page`` is None (the bounded tree format).
+) -> list[tuple[Location, str, int]]:
+    """Every location in ``scope`` (ordered by path) with its path and depth (the bounded
+    tree format).
 
     ``only`` narrows the result after the walk (e.g. to owned rows) while paths still run
     through every node of ``scope``.
     """
-    stmt = _paths_cte(scope)
-    if only is not None:
-        stmt = stmt.where(only)
-    if kinds:
-        stmt = stmt.where(Location.kind.in_(kinds))
-    if parent_id is not None:
-        stmt = stmt.where(Location.parent_id == parent_id)
-    stmt = stmt.order_by(stmt.selected_columns.path, Location.id)
-    if page is None:
-        every = [(row[0], str(row[1]), int(row[2])) for row in session.execute(stmt)]
-        return every, len(every)
-    result, total = fetch_page(session, stmt, page)
-    return [(row[0], str(row[1]), int(row[2])) for row in result], total
+    stmt = _narrowed(_paths_cte(scope), kinds, parent_id, only)
+    return [(row[0], str(row[1]), int(row[2])) for row in session.execute(stmt)]
+
+
+def page_with_paths(
+    session: Session,
+    scope: ColumnElement[bool],
+    page: PageParams,
+    *,
+    kinds: Sequence[str] = (),
+    parent_id: uuid.UUID | None = None,
+    only: ColumnElement[bool] | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of :func:`list_with_paths` and the total, as column mappings with ``path`` and
+    ``depth`` (the flat list is a hot read: no ORM objects)."""
+    stmt = _narrowed(_paths_cte(scope, *output_columns(Location)), kinds, parent_id, only)
+    rows, total = fetch_page(session.connection(), stmt, page)
+    return [dict(row._mapping) for row in rows], total
 
 
 def subtree(

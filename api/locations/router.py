@@ -6,7 +6,7 @@ routes' ``Annotated`` dependencies are read from the builder's closure.
 """
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -25,7 +25,7 @@ from api.locations.schemas import (
     LocationUpdate,
 )
 from api.locations.service import MAX_DEPTH, PATH_SEPARATOR
-from models.inventory import LOCATION_KINDS, Location
+from models.inventory import LOCATION_KINDS
 
 router = APIRouter(tags=["locations"])
 
@@ -34,8 +34,8 @@ Kinds = Annotated[list[Kind] | None, Query(alias="kind", description="Filter by 
 Depth = Annotated[int, Query(ge=0, le=MAX_DEPTH, description="How many levels below")]
 
 
-def _page(rows: list[tuple[Location, str, int]], total: int, page: PageParams) -> Page[LocationOut]:
-    return page.page([service.to_out(loc, path, depth) for loc, path, depth in rows], total)
+def _page(rows: list[dict[str, Any]], total: int, page: PageParams) -> Page[LocationOut]:
+    return page.page([service.to_out(row) for row in rows], total)
 
 
 # --- the shared universe (read-only) ---------------------------------------------------------
@@ -58,9 +58,8 @@ def list_universe(
     ``format=tree`` nests the whole (bounded) universe and ignores paging.
     """
     if format == "tree":
-        rows, _ = service.list_locations(session, None, kinds=kind or ())
-        return service.build_tree(rows)
-    rows, total = service.list_locations(session, None, kinds=kind or (), page=page)
+        return service.build_tree(service.tree_rows(session, None, kinds=kind or ()))
+    rows, total = service.list_locations(session, None, page, kinds=kind or ())
     return _page(rows, total, page)
 
 

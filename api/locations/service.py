@@ -6,9 +6,11 @@ Services flush, never commit; the request (or the caller's unit of work) owns th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -34,21 +36,31 @@ from models.inventory import Location
 _NO_CHILDREN_KINDS = frozenset({"ship_cargo", "player"})
 
 
-def owner_of(loc: Location) -> OwnerKind:
-    """``universe``, ``org`` or ``user``."""
-    if loc.organization_id is not None:
+def owner_kind(organization_id: uuid.UUID | None, owner_user_id: uuid.UUID | None) -> OwnerKind:
+    """``universe``, ``org`` or ``user`` from a location's two owner columns."""
+    if organization_id is not None:
         return "org"
-    if loc.owner_user_id is not None:
+    if owner_user_id is not None:
         return "user"
     return "universe"
 
 
-def to_out(loc: Location, path: str | None = None, depth: int | None = None) -> LocationOut:
-    """The response body of one location."""
-    return LocationOut.model_validate({
-        **columns_of(loc), "owner": owner_of(loc), "path": path, "depth": depth,
-        "meta": dict(loc.meta or {}),
-    })
+def owner_of(loc: Location) -> OwnerKind:
+    """``universe``, ``org`` or ``user``."""
+    return owner_kind(loc.organization_id, loc.owner_user_id)
+
+
+def to_out(
+    loc: Location | Mapping[str, Any], path: str | None = None, depth: int | None = None
+) -> LocationOut:
+    """The response body of one location: a record, or the column mapping of a list page
+    (which carries its own ``path`` and ``depth``)."""
+    columns = columns_of(loc) if isinstance(loc, Location) else {**loc}
+    columns.setdefault("path", path)
+    columns.setdefault("depth", depth)
+    owner = owner_kind(columns["organization_id"], columns["owner_user_id"])
+    return LocationOut.model_validate({**columns, "owner": owner,
+                                       "meta": dict(columns["meta"] or {})})
 
 
 def build_tree(rows: Sequence[tuple[Location, str, int]]) -> list[LocationNode]:
@@ -209,41 +221,45 @@ def delete_location(session: Session, owner: Owner, location_id: uuid.UUID) -> N
     session.flush()
 
 
+def _tree_scope(
+    owner: Owner | None, include_universe: bool
+) -> tuple[ColumnElement[bool], ColumnElement[bool] | None]:
+    """(the rows a path walk may pass through, the rows it returns; None for all of them)."""
+    if owner is None:
+        return scoping.is_universe(), None
+    return scoping.visible_clause(owner), None if include_universe else scoping.owned_clause(owner)
+
+
+def tree_rows(
+    session: Session,
+    owner: Owner | None,
+    *,
+    kinds: Sequence[str] = (),
+) -> list[tuple[Location, str, int]]:
+    """Every location with its path: the universe (``owner`` None) or the owner's view of the
+    tree including the universe (the bounded tree format)."""
+    scope, only = _tree_scope(owner, True)
+    return repo.list_with_paths(session, scope, kinds=kinds, only=only)
+
+
 def list_locations(
     session: Session,
     owner: Owner | None,
+    page: PageParams,
     *,
     include_universe: bool = True,
     kinds: Sequence[str] = (),
     parent_id: uuid.UUID | None = None,
-    page: PageParams | None = None,
-) -> tuple[list[tuple[Location, str, int]], int]:
-    """Locations with paths: the universe (``owner`` None) or the owner's view of the tree.
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of locations with paths (column mappings): the universe (``owner`` None) or the
+    owner's view of the tree.
 
     Without the universe, the owner's own locations still carry their full path (the walk
     passes through universe nodes and filters them out afterwards).
     """
-    if owner is None:
-        scope = scoping.is_universe()
-        return repo.list_with_paths(
-            session, scope, kinds=kinds, parent_id=parent_id, page=page
-        )
-    if include_universe:
-        return repo.list_with_paths(
-            session,
-            scoping.visible_clause(owner),
-            kinds=kinds,
-            parent_id=parent_id,
-            page=page,
-        )
-    return repo.list_with_paths(
-        session,
-        scoping.visible_clause(owner),
-        kinds=kinds,
-        parent_id=parent_id,
-        only=scoping.owned_clause(owner),
-        page=page,
-    )
+    scope, only = _tree_scope(owner, include_universe)
+    return repo.page_with_paths(session, scope, page, kinds=kinds, parent_id=parent_id,
+                                only=only)
 
 
 def subtree(

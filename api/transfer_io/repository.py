@@ -49,7 +49,7 @@ def aliases(session: Session, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, list
 
 def visible_locations(session: Session, org_id: uuid.UUID, separator: str) -> list[LocationRow]:
     """The universe plus the org's locations, each with its path split into names."""
-    rows, _ = list_with_paths(session, location_visible(Owner.org(org_id)))
+    rows = list_with_paths(session, location_visible(Owner.org(org_id)))
     return [LocationRow(loc, tuple(path.split(separator))) for loc, path, _ in rows]
 
 

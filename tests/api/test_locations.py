@@ -409,16 +409,16 @@ def test_deep_tree_ctes(session: Session, make_org: Any) -> None:
     up = repo.ancestors(session, chain[-1].id)
     assert [loc.name for loc in up][:3] == ["Stanton", "microTech", "New Babbage"]
     assert len(up) == 3 + 40
-    rows, total = repo.list_with_paths(
-        session, repo.visible_clause(owner), only=repo.owned_clause(owner),
-        page=PageParams(limit=5),
+    rows, total = repo.page_with_paths(
+        session, repo.visible_clause(owner), PageParams(limit=5), only=repo.owned_clause(owner),
     )
     assert total == 70 and len(rows) == 5
+    assert all(row["path"].startswith("Stanton / microTech / New Babbage") for row in rows)
     deepest = [
         p
         for _, p, _ in repo.list_with_paths(
             session, repo.visible_clause(owner), only=Location.id == chain[-1].id
-        )[0]
+        )
     ]
     assert deepest[0].startswith("Stanton / microTech / New Babbage / L0 / L1 /")
     assert deepest[0].endswith("/ L39")
