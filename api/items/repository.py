@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, Uuid, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.core.outputs import output_columns
-from api.core.pagination import PageParams, fetch_page
+from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
 from api.items.scoping import visible_clause as visible_clause
 from models.inventory import Item, ItemAlias, ItemStock
 from models.planning import Blueprint, BlueprintIngredient
@@ -21,6 +22,28 @@ from models.planning import Blueprint, BlueprintIngredient
 def get_visible(session: Session, org_id: uuid.UUID | None, item_id: uuid.UUID) -> Item | None:
     """An item the org (or anyone, for shared) may see, or None."""
     return session.scalar(select(Item).where(Item.id == item_id, visible_clause(org_id)))
+
+
+@functools.cache
+def _item_page(shared_only: bool, scope: str, match: bool, q: bool, category: bool) -> PagedQuery:
+    """The item list statement for one shape of filters, built once; every value is bound
+    (``org_id``, ``needle``, ``pattern``, ``category``) so a request only executes it."""
+    stmt = select(*output_columns(Item)).where(
+        visible_clause(None if shared_only else bindparam("org_id", type_=Uuid)))
+    if scope == "shared":
+        stmt = stmt.where(Item.organization_id.is_(None))
+    elif scope == "org":
+        stmt = stmt.where(Item.organization_id == bindparam("org_id", type_=Uuid))
+    if match:
+        needle = bindparam("needle", type_=String)
+        alias_hit = select(ItemAlias.item_id).where(func.lower(ItemAlias.alias) == needle)
+        stmt = stmt.where(or_(func.lower(Item.name) == needle, Item.id.in_(alias_hit)))
+    if q:
+        stmt = stmt.where(func.lower(Item.name).like(bindparam("pattern", type_=String),
+                                                     escape="\\"))
+    if category:
+        stmt = stmt.where(Item.category == bindparam("category", type_=String))
+    return paged(stmt.order_by(Item.name, Item.id))
 
 
 def list_items(
@@ -33,25 +56,25 @@ def list_items(
     scope: str = "all",
     page: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of visible items by name, as column mappings (the list is a hot read: no ORM
-    objects); ``match`` is a case-insensitive name-or-alias lookup."""
-    stmt = select(*output_columns(Item)).where(visible_clause(org_id))
-    if scope == "shared":
-        stmt = stmt.where(Item.organization_id.is_(None))
-    elif scope == "org":
-        stmt = stmt.where(Item.organization_id == org_id)
+    """A page of visible items by name, as column mappings (a hot read: a prebuilt statement
+    and no ORM objects); ``match`` is a case-insensitive name-or-alias lookup."""
+    params: dict[str, Any] = {"org_id": org_id}
     if match:
-        needle = match.strip().lower()
-        alias_hit = select(ItemAlias.item_id).where(func.lower(ItemAlias.alias) == needle)
-        stmt = stmt.where(or_(func.lower(Item.name) == needle, Item.id.in_(alias_hit)))
+        params["needle"] = match.strip().lower()
     if q:
         # LIKE wildcards in user input are escaped so "%" means a percent sign.
         escaped = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(func.lower(Item.name).like(f"%{escaped}%", escape="\\"))
+        params["pattern"] = f"%{escaped}%"
     if category:
-        stmt = stmt.where(Item.category == category)
-    rows, total = fetch_page(session.connection(), stmt.order_by(Item.name, Item.id), page)
+        params["category"] = category
+    query = _item_page(org_id is None, scope, bool(match), bool(q), bool(category))
+    rows, total = fetch_page(session.connection(), query, page, params)
     return [dict(row._mapping) for row in rows], total
+
+
+_ALIASES_OF = (select(*output_columns(ItemAlias))
+               .where(ItemAlias.item_id.in_(bindparam("item_ids", expanding=True)))
+               .order_by(ItemAlias.alias))
 
 
 def aliases_for(
@@ -60,9 +83,7 @@ def aliases_for(
     """Aliases of several items in one query, as column mappings."""
     out: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     if item_ids:
-        stmt = (select(*output_columns(ItemAlias)).where(ItemAlias.item_id.in_(item_ids))
-                .order_by(ItemAlias.alias))
-        for row in session.connection().execute(stmt):
+        for row in session.connection().execute(_ALIASES_OF, {"item_ids": list(item_ids)}):
             out[row.item_id].append(dict(row._mapping))
     return out
 
