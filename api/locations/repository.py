@@ -11,12 +11,14 @@ never loop forever (the service also refuses moves that would make a cycle).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     Text,
@@ -31,8 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from api.core.outputs import output_columns
-from api.core.pagination import PageParams, fetch_page
+from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
+from api.core.tenancy import Id
 from api.core.tenancy import Owner as Owner
+from api.locations.scoping import OwnerKind, owned_by, visible_to
 
 # Re-exported: callers that scope location queries of their own (transfer_io) import them here.
 from api.locations.scoping import is_universe as is_universe
@@ -107,14 +111,15 @@ def _paths_cte(scope: ColumnElement[bool], *columns: Any) -> Select[Any]:
 
 def _narrowed(
     stmt: Select[Any],
-    kinds: Sequence[str],
-    parent_id: uuid.UUID | None,
+    kinds: Sequence[str] | BindParameter[Any],
+    parent_id: Id | None,
     only: ColumnElement[bool] | None,
 ) -> Select[Any]:
-    """``stmt`` narrowed after the walk and ordered by path."""
+    """``stmt`` narrowed after the walk (``kinds``: values, or an expanding parameter) and
+    ordered by path."""
     if only is not None:
         stmt = stmt.where(only)
-    if kinds:
+    if isinstance(kinds, BindParameter) or kinds:
         stmt = stmt.where(Location.kind.in_(kinds))
     if parent_id is not None:
         stmt = stmt.where(Location.parent_id == parent_id)
@@ -139,19 +144,38 @@ def list_with_paths(
     return [(row[0], str(row[1]), int(row[2])) for row in session.execute(stmt)]
 
 
+@functools.cache
+def _location_page(kind: OwnerKind | None, owned_only: bool, kinds: bool,
+                   parent: bool) -> PagedQuery:
+    """The flat location list for one shape of request, built once; the owner's id
+    (``owner_id``), ``kinds`` and ``parent_id`` are bound."""
+    owner_id: BindParameter[uuid.UUID] = bindparam("owner_id")
+    scope = is_universe() if kind is None else visible_to(kind, owner_id)
+    only = owned_by(kind, owner_id) if kind is not None and owned_only else None
+    stmt = _narrowed(_paths_cte(scope, *output_columns(Location)),
+                     bindparam("kinds", expanding=True) if kinds else (),
+                     bindparam("parent_id") if parent else None, only)
+    return paged(stmt)
+
+
 def page_with_paths(
     session: Session,
-    scope: ColumnElement[bool],
+    owner: Owner | None,
     page: PageParams,
     *,
+    owned_only: bool = False,
     kinds: Sequence[str] = (),
     parent_id: uuid.UUID | None = None,
-    only: ColumnElement[bool] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of :func:`list_with_paths` and the total, as column mappings with ``path`` and
-    ``depth`` (the flat list is a hot read: no ORM objects)."""
-    stmt = _narrowed(_paths_cte(scope, *output_columns(Location)), kinds, parent_id, only)
-    rows, total = fetch_page(session.connection(), stmt, page)
+    """A page of the universe (``owner`` None) or of what the owner sees, ordered by path,
+    and the total, as column mappings with ``path`` and ``depth`` (a hot read: a prebuilt
+    statement, no ORM objects). ``owned_only`` keeps the owner's own locations, whose paths
+    still run through the universe."""
+    query = _location_page(None if owner is None else owner.kind, owned_only, bool(kinds),
+                           parent_id is not None)
+    params = {"owner_id": None if owner is None else owner.id, "kinds": list(kinds),
+              "parent_id": parent_id}
+    rows, total = fetch_page(session.connection(), query, page, params)
     return [dict(row._mapping) for row in rows], total
 
 

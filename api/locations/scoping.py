@@ -7,10 +7,14 @@ queries: repositories put them into their readable statements.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import ColumnElement, and_, or_
 
 from api.core.tenancy import Id, Owner
 from models.inventory import Location
+
+OwnerKind = Literal["org", "user"]
 
 
 def is_universe() -> ColumnElement[bool]:
@@ -18,16 +22,27 @@ def is_universe() -> ColumnElement[bool]:
     return and_(Location.organization_id.is_(None), Location.owner_user_id.is_(None))
 
 
+def owned_by(kind: OwnerKind, owner_id: Id) -> ColumnElement[bool]:
+    """Locations an owner of ``kind`` with ``owner_id`` (a value or a bound parameter) may
+    change."""
+    if kind == "org":
+        return Location.organization_id == owner_id
+    return Location.owner_user_id == owner_id
+
+
 def owned_clause(owner: Owner) -> ColumnElement[bool]:
     """Locations the owner may change."""
-    if owner.kind == "org":
-        return Location.organization_id == owner.id
-    return Location.owner_user_id == owner.id
+    return owned_by(owner.kind, owner.id)
+
+
+def visible_to(kind: OwnerKind, owner_id: Id) -> ColumnElement[bool]:
+    """The one tenant rule for reads: the shared universe plus the owner's own locations."""
+    return or_(is_universe(), owned_by(kind, owner_id))
 
 
 def visible_clause(owner: Owner) -> ColumnElement[bool]:
-    """The one tenant rule for reads: the shared universe plus the owner's own locations."""
-    return or_(is_universe(), owned_clause(owner))
+    """:func:`visible_to` of an owner."""
+    return visible_to(owner.kind, owner.id)
 
 
 def org_visible_clause(org_id: Id) -> ColumnElement[bool]:

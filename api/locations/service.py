@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -221,15 +220,6 @@ def delete_location(session: Session, owner: Owner, location_id: uuid.UUID) -> N
     session.flush()
 
 
-def _tree_scope(
-    owner: Owner | None, include_universe: bool
-) -> tuple[ColumnElement[bool], ColumnElement[bool] | None]:
-    """(the rows a path walk may pass through, the rows it returns; None for all of them)."""
-    if owner is None:
-        return scoping.is_universe(), None
-    return scoping.visible_clause(owner), None if include_universe else scoping.owned_clause(owner)
-
-
 def tree_rows(
     session: Session,
     owner: Owner | None,
@@ -238,8 +228,8 @@ def tree_rows(
 ) -> list[tuple[Location, str, int]]:
     """Every location with its path: the universe (``owner`` None) or the owner's view of the
     tree including the universe (the bounded tree format)."""
-    scope, only = _tree_scope(owner, True)
-    return repo.list_with_paths(session, scope, kinds=kinds, only=only)
+    scope = scoping.is_universe() if owner is None else scoping.visible_clause(owner)
+    return repo.list_with_paths(session, scope, kinds=kinds)
 
 
 def list_locations(
@@ -257,10 +247,8 @@ def list_locations(
     Without the universe, the owner's own locations still carry their full path (the walk
     passes through universe nodes and filters them out afterwards).
     """
-    scope, only = _tree_scope(owner, include_universe)
-    return repo.page_with_paths(session, scope, page, kinds=kinds, parent_id=parent_id,
-                                only=only)
-
+    return repo.page_with_paths(session, owner, page, owned_only=not include_universe,
+                                kinds=kinds, parent_id=parent_id)
 
 def subtree(
     session: Session, owner: Owner | None, location_id: uuid.UUID, max_depth: int

@@ -171,6 +171,18 @@ def test_org_location_crud_path_and_trip_cost(
         f"{API}/orgs/{org.id}/locations", params={"kind": "hangar"}, headers=owner.headers
     ).json()
     assert [r["name"] for r in hangars["items"]] == ["Org Hangar"]
+    # Filters combine: children of the hangar, of two kinds, with their full paths.
+    children = client.get(
+        f"{API}/orgs/{org.id}/locations",
+        params={"parent_id": hangar["id"], "kind": ["storage", "hangar"]},
+        headers=owner.headers,
+    ).json()
+    assert [(r["name"], r["depth"], r["owner"]) for r in children["items"]] == [
+        ("Locker", 4, "org")]
+    assert client.get(
+        f"{API}/orgs/{org.id}/locations",
+        params={"parent_id": hangar["id"], "kind": "hangar"}, headers=owner.headers,
+    ).json()["total"] == 0
 
     patched = client.patch(
         f"{API}/orgs/{org.id}/locations/{hangar['id']}",
@@ -409,9 +421,7 @@ def test_deep_tree_ctes(session: Session, make_org: Any) -> None:
     up = repo.ancestors(session, chain[-1].id)
     assert [loc.name for loc in up][:3] == ["Stanton", "microTech", "New Babbage"]
     assert len(up) == 3 + 40
-    rows, total = repo.page_with_paths(
-        session, repo.visible_clause(owner), PageParams(limit=5), only=repo.owned_clause(owner),
-    )
+    rows, total = repo.page_with_paths(session, owner, PageParams(limit=5), owned_only=True)
     assert total == 70 and len(rows) == 5
     assert all(row["path"].startswith("Stanton / microTech / New Babbage") for row in rows)
     deepest = [
