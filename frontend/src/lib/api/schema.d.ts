@@ -4,6 +4,612 @@
  */
 
 export interface paths {
+    "/api/v1/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shared item catalogue
+         * @description Ores, refined materials, crafting materials and parts; read-only.
+         */
+        get: operations["list_shared_items_api_v1_items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One shared item
+         * @description A shared catalogue item with its aliases.
+         */
+        get: operations["get_shared_item_api_v1_items__item_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shared and org-private items; name/alias lookup
+         * @description ``match=Quantainium`` finds Quantanium through its alias.
+         */
+        get: operations["list_org_items_api_v1_orgs__org_id__items_get"];
+        put?: never;
+        /**
+         * Add a private item
+         * @description Visible to this org only.
+         */
+        post: operations["create_org_item_api_v1_orgs__org_id__items_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One shared or org-private item
+         * @description 404 for other orgs' private items.
+         */
+        get: operations["get_org_item_api_v1_orgs__org_id__items__item_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an unused private item
+         * @description 409 while stock or blueprints use it.
+         */
+        delete: operations["delete_org_item_api_v1_orgs__org_id__items__item_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a private item
+         * @description Shared items are read-only (403).
+         */
+        patch: operations["update_org_item_api_v1_orgs__org_id__items__item_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/items/{item_id}/aliases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an alias to a private item
+         * @description Shared items' aliases come from the catalogue file (403 here).
+         */
+        post: operations["add_alias_api_v1_orgs__org_id__items__item_id__aliases_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/items/{item_id}/aliases/{alias_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an alias from a private item
+         * @description 404 for unknown aliases.
+         */
+        delete: operations["delete_alias_api_v1_orgs__org_id__items__item_id__aliases__alias_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/adjust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add or remove units (one atomic update + history row)
+         * @description Change the quantity of (item, location, quality, owner) by ``delta``.
+         */
+        post: operations["adjust_api_v1_orgs__org_id__stock_adjust_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move units between two locations atomically
+         * @description Move ``quantity`` of one stock row to ``to_location_id`` (same item/quality/owner).
+         */
+        post: operations["transfer_api_v1_orgs__org_id__stock_transfer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's reservations
+         * @description Reservations serving the org; ``active=true`` for open ones only.
+         */
+        get: operations["reservations_api_v1_orgs__org_id__stock_reservations_get"];
+        put?: never;
+        /**
+         * Reserve units of the org's stock or of members' shared stock
+         * @description Hold ``quantity`` of a stock row; 409 ``insufficient-stock`` when it does not fit.
+         */
+        post: operations["reserve_api_v1_orgs__org_id__stock_reservations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/reservations/{reservation_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release a reservation (exactly once; a second release is a 409)
+         * @description Give the reservation's quantity back to ``available``.
+         */
+        post: operations["release_api_v1_orgs__org_id__stock_reservations__reservation_id__release_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/{stock_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share your personal stock row with the organisation (member-tier supply)
+         * @description Make one of your personal stock rows visible and reservable for the org.
+         */
+        post: operations["share_api_v1_orgs__org_id__stock__stock_id__share_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/{stock_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop sharing your stock row (refused while the org has it reserved)
+         * @description Withdraw a shared personal stock row from the org.
+         */
+        post: operations["withdraw_api_v1_orgs__org_id__stock__stock_id__withdraw_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inventory: visible stock rows, optionally of a location subtree (with ship grids)
+         * @description Stock rows of the org, members' shared stock and your own, under ``location_id``.
+         */
+        get: operations["inventory_api_v1_orgs__org_id__stock_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/where": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where is item X: totals by location, quality and tier (org / shared member)
+         * @description Totals of one item across the org's stock and members' shared stock.
+         */
+        get: operations["where_api_v1_orgs__org_id__stock_where_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stock history, filtered
+         * @description History rows of the org's stock and of your own, newest first.
+         */
+        get: operations["history_api_v1_orgs__org_id__stock_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock/{stock_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One stock row
+         * @description A stock row you can see (404 otherwise).
+         */
+        get: operations["get_stock_api_v1_orgs__org_id__stock__stock_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/universe/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shared universe tree (flat and paginated, or as a nested tree)
+         * @description Systems, planets, Lagrange points, stations and cities with their paths.
+         *
+         *     ``format=tree`` nests the whole (bounded) universe and ignores paging.
+         */
+        get: operations["list_universe_api_v1_universe_locations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/universe/locations/{location_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One universe node with its path
+         * @description A universe node.
+         */
+        get: operations["get_universe_location_api_v1_universe_locations__location_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/universe/locations/{location_id}/subtree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A universe node and below
+         * @description The node and its universe descendants (depth relative to the node).
+         */
+        get: operations["universe_subtree_api_v1_universe_locations__location_id__subtree_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/universe/locations/{location_id}/ancestors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Path to a universe node
+         * @description Root first, ending with the node itself.
+         */
+        get: operations["universe_ancestors_api_v1_universe_locations__location_id__ancestors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The universe plus the org's own locations
+         * @description Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
+         *     default for an org, not for your personal ones).
+         */
+        get: operations["list_org_locations_api_v1_orgs__org_id__locations_get"];
+        put?: never;
+        /**
+         * Create an org location (hangar, base, storage)
+         * @description Hang a new hangar, base or storage under a universe node or one of the owner's.
+         */
+        post: operations["create_org_location_api_v1_orgs__org_id__locations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/locations/{location_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One location with its path
+         * @description A universe node or one of the owner's locations, with its path; for an org also
+         *     (read-only) a member's location holding stock shared with the org.
+         */
+        get: operations["get_org_location_api_v1_orgs__org_id__locations__location_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an empty org location
+         * @description 409 while stock, ships, crafts, history or sub-locations are there.
+         */
+        delete: operations["delete_org_location_api_v1_orgs__org_id__locations__location_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit an org location
+         * @description Rename, move (no cycles) or set the trip cost; universe nodes are read-only (403).
+         */
+        patch: operations["update_org_location_api_v1_orgs__org_id__locations__location_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/locations/{location_id}/subtree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A location and below
+         * @description Everything the owner can see below a location (ship grids parked there included).
+         */
+        get: operations["org_subtree_api_v1_orgs__org_id__locations__location_id__subtree_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/locations/{location_id}/ancestors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Path to a location
+         * @description Root first, ending with the location itself.
+         */
+        get: operations["org_ancestors_api_v1_orgs__org_id__locations__location_id__ancestors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your personal locations (and the universe)
+         * @description Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
+         *     default for an org, not for your personal ones).
+         */
+        get: operations["list_my_locations_api_v1_users_me_locations_get"];
+        put?: never;
+        /**
+         * Create a personal location
+         * @description Hang a new hangar, base or storage under a universe node or one of the owner's.
+         */
+        post: operations["create_my_location_api_v1_users_me_locations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/locations/{location_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your locations
+         * @description A universe node or one of the owner's locations, with its path; for an org also
+         *     (read-only) a member's location holding stock shared with the org.
+         */
+        get: operations["get_my_location_api_v1_users_me_locations__location_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an empty personal location
+         * @description 409 while stock, ships, crafts, history or sub-locations are there.
+         */
+        delete: operations["delete_my_location_api_v1_users_me_locations__location_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a personal location
+         * @description Rename, move (no cycles) or set the trip cost; universe nodes are read-only (403).
+         */
+        patch: operations["update_my_location_api_v1_users_me_locations__location_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/users/me/locations/{location_id}/subtree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A location and below
+         * @description Everything the owner can see below a location (ship grids parked there included).
+         */
+        get: operations["my_subtree_api_v1_users_me_locations__location_id__subtree_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/locations/{location_id}/ancestors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Path to a location
+         * @description Root first, ending with the location itself.
+         */
+        get: operations["my_ancestors_api_v1_users_me_locations__location_id__ancestors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org_id}/plans": {
         parameters: {
             query?: never;
@@ -109,347 +715,6 @@ export interface paths {
          */
         post: operations["request_whatif_api_v1_orgs__org_id__plans__plan_id__whatif_post"];
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/crafts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The org's crafts
-         * @description Crafts by priority, newest first; filter by status, by the plan that made them or by
-         *     crafter (``crafter=me``: your queue).
-         */
-        get: operations["list_crafts_api_v1_orgs__org_id__crafts_get"];
-        put?: never;
-        /**
-         * Plan a craft (N runs of a blueprint)
-         * @description A ``planned`` craft; nothing is reserved until it starts.
-         */
-        post: operations["create_craft_api_v1_orgs__org_id__crafts_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/crafts/{craft_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One craft
-         * @description The craft with its ingredients and reservations.
-         */
-        get: operations["get_craft_api_v1_orgs__org_id__crafts__craft_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Assign the crafter (an org member) or change the priority
-         * @description ``{"crafter_id": …}`` assigns (a non-member is a 422 naming it), ``null`` unassigns.
-         */
-        patch: operations["update_craft_api_v1_orgs__org_id__crafts__craft_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/crafts/{craft_id}/start": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start: reserve every ingredient for all runs
-         * @description 409 ``insufficient-stock`` naming the item and shortfall when the location lacks it.
-         */
-        post: operations["start_craft_api_v1_orgs__org_id__crafts__craft_id__start_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/crafts/{craft_id}/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Complete runs: consume their reserved ingredients, add the output
-         * @description ``{"runs": k}`` completes k runs; no body completes all remaining runs.
-         */
-        post: operations["complete_craft_api_v1_orgs__org_id__crafts__craft_id__complete_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/crafts/{craft_id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Cancel: release what the craft still holds
-         * @description Completed runs stay; reserved ingredients go back to available.
-         */
-        post: operations["cancel_craft_api_v1_orgs__org_id__crafts__craft_id__cancel_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/sources": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Market listings the org can buy from
-         * @description The org's and shared listings, cheapest first, with derived reliability.
-         */
-        get: operations["list_sources_api_v1_orgs__org_id__sources_get"];
-        put?: never;
-        /**
-         * Add a market listing
-         * @description Add an org listing.
-         */
-        post: operations["create_source_api_v1_orgs__org_id__sources_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/sources/{source_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One listing
-         * @description A listing and its reliability.
-         */
-        get: operations["get_source_api_v1_orgs__org_id__sources__source_id__get"];
-        /**
-         * Replace a listing's figures
-         * @description Replace price, availability, lot size, quality, holder (org listings only).
-         */
-        put: operations["update_source_api_v1_orgs__org_id__sources__source_id__put"];
-        post?: never;
-        /**
-         * Delete a listing
-         * @description Delete an org listing.
-         */
-        delete: operations["delete_source_api_v1_orgs__org_id__sources__source_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/sources/{source_id}/votes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Report a listing accurate or not (one per member per day)
-         * @description Record the vote; 409 on a second vote the same UTC day.
-         */
-        post: operations["vote_api_v1_orgs__org_id__sources__source_id__votes_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/goals": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The org's goals
-         * @description Goals with computed progress; met active goals are completed on the way.
-         */
-        get: operations["list_goals_api_v1_orgs__org_id__goals_get"];
-        put?: never;
-        /**
-         * Create a goal
-         * @description Create a goal with its targets; progress is computed, never typed in.
-         */
-        post: operations["create_goal_api_v1_orgs__org_id__goals_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/goals/{goal_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One goal
-         * @description A goal and its progress.
-         */
-        get: operations["get_goal_api_v1_orgs__org_id__goals__goal_id__get"];
-        /**
-         * Replace a goal
-         * @description Replace name, due date and targets.
-         */
-        put: operations["update_goal_api_v1_orgs__org_id__goals__goal_id__put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/goals/{goal_id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Cancel a goal
-         * @description Cancel the goal.
-         */
-        post: operations["cancel_goal_api_v1_orgs__org_id__goals__goal_id__cancel_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/refining-methods": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Refining methods (yield, time and cost factors)
-         * @description The game's refining methods, usable with ``POST …/blueprints/refining``.
-         */
-        get: operations["refining_methods_api_v1_refining_methods_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/blueprints": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Blueprints the org can use (own, shared, public)
-         * @description List visible blueprints; several for one output item are alternatives.
-         */
-        get: operations["list_blueprints_api_v1_orgs__org_id__blueprints_get"];
-        put?: never;
-        /**
-         * Create an org blueprint
-         * @description Create a blueprint; a bill-of-materials cycle is refused (422) with the cycle named.
-         */
-        post: operations["create_blueprint_api_v1_orgs__org_id__blueprints_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/blueprints/refining": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Create a refining blueprint from a refining method
-         * @description Ore in, refined material out at the method's yield; time and cost scaled.
-         */
-        post: operations["create_refining_blueprint_api_v1_orgs__org_id__blueprints_refining_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/blueprints/{blueprint_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One blueprint
-         * @description A visible blueprint (404 for other orgs' private ones).
-         */
-        get: operations["get_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__get"];
-        /**
-         * Replace an org blueprint
-         * @description Replace the blueprint's fields and ingredients (same checks as create).
-         */
-        put: operations["update_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__put"];
-        post?: never;
-        /**
-         * Delete an org blueprint
-         * @description Delete; 409 while crafts still use it.
-         */
-        delete: operations["delete_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -946,7 +1211,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock/adjust": {
+    "/api/v1/orgs/{org_id}/crafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's crafts
+         * @description Crafts by priority, newest first; filter by status, by the plan that made them or by
+         *     crafter (``crafter=me``: your queue).
+         */
+        get: operations["list_crafts_api_v1_orgs__org_id__crafts_get"];
+        put?: never;
+        /**
+         * Plan a craft (N runs of a blueprint)
+         * @description A ``planned`` craft; nothing is reserved until it starts.
+         */
+        post: operations["create_craft_api_v1_orgs__org_id__crafts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/crafts/{craft_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One craft
+         * @description The craft with its ingredients and reservations.
+         */
+        get: operations["get_craft_api_v1_orgs__org_id__crafts__craft_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Assign the crafter (an org member) or change the priority
+         * @description ``{"crafter_id": …}`` assigns (a non-member is a 422 naming it), ``null`` unassigns.
+         */
+        patch: operations["update_craft_api_v1_orgs__org_id__crafts__craft_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/crafts/{craft_id}/start": {
         parameters: {
             query?: never;
             header?: never;
@@ -956,17 +1270,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add or remove units (one atomic update + history row)
-         * @description Change the quantity of (item, location, quality, owner) by ``delta``.
+         * Start: reserve every ingredient for all runs
+         * @description 409 ``insufficient-stock`` naming the item and shortfall when the location lacks it.
          */
-        post: operations["adjust_api_v1_orgs__org_id__stock_adjust_post"];
+        post: operations["start_craft_api_v1_orgs__org_id__crafts__craft_id__start_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock/transfer": {
+    "/api/v1/orgs/{org_id}/crafts/{craft_id}/complete": {
         parameters: {
             query?: never;
             header?: never;
@@ -976,41 +1290,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Move units between two locations atomically
-         * @description Move ``quantity`` of one stock row to ``to_location_id`` (same item/quality/owner).
+         * Complete runs: consume their reserved ingredients, add the output
+         * @description ``{"runs": k}`` completes k runs; no body completes all remaining runs.
          */
-        post: operations["transfer_api_v1_orgs__org_id__stock_transfer_post"];
+        post: operations["complete_craft_api_v1_orgs__org_id__crafts__craft_id__complete_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock/reservations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The org's reservations
-         * @description Reservations serving the org; ``active=true`` for open ones only.
-         */
-        get: operations["reservations_api_v1_orgs__org_id__stock_reservations_get"];
-        put?: never;
-        /**
-         * Reserve units of the org's stock or of members' shared stock
-         * @description Hold ``quantity`` of a stock row; 409 ``insufficient-stock`` when it does not fit.
-         */
-        post: operations["reserve_api_v1_orgs__org_id__stock_reservations_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/stock/reservations/{reservation_id}/release": {
+    "/api/v1/orgs/{org_id}/crafts/{craft_id}/cancel": {
         parameters: {
             query?: never;
             header?: never;
@@ -1020,17 +1310,69 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Release a reservation (exactly once; a second release is a 409)
-         * @description Give the reservation's quantity back to ``available``.
+         * Cancel: release what the craft still holds
+         * @description Completed runs stay; reserved ingredients go back to available.
          */
-        post: operations["release_api_v1_orgs__org_id__stock_reservations__reservation_id__release_post"];
+        post: operations["cancel_craft_api_v1_orgs__org_id__crafts__craft_id__cancel_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock/{stock_id}/share": {
+    "/api/v1/orgs/{org_id}/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Market listings the org can buy from
+         * @description The org's and shared listings, cheapest first, with derived reliability.
+         */
+        get: operations["list_sources_api_v1_orgs__org_id__sources_get"];
+        put?: never;
+        /**
+         * Add a market listing
+         * @description Add an org listing.
+         */
+        post: operations["create_source_api_v1_orgs__org_id__sources_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/sources/{source_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One listing
+         * @description A listing and its reliability.
+         */
+        get: operations["get_source_api_v1_orgs__org_id__sources__source_id__get"];
+        /**
+         * Replace a listing's figures
+         * @description Replace price, availability, lot size, quality, holder (org listings only).
+         */
+        put: operations["update_source_api_v1_orgs__org_id__sources__source_id__put"];
+        post?: never;
+        /**
+         * Delete a listing
+         * @description Delete an org listing.
+         */
+        delete: operations["delete_source_api_v1_orgs__org_id__sources__source_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/sources/{source_id}/votes": {
         parameters: {
             query?: never;
             header?: never;
@@ -1040,17 +1382,65 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Share your personal stock row with the organisation (member-tier supply)
-         * @description Make one of your personal stock rows visible and reservable for the org.
+         * Report a listing accurate or not (one per member per day)
+         * @description Record the vote; 409 on a second vote the same UTC day.
          */
-        post: operations["share_api_v1_orgs__org_id__stock__stock_id__share_post"];
+        post: operations["vote_api_v1_orgs__org_id__sources__source_id__votes_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock/{stock_id}/withdraw": {
+    "/api/v1/orgs/{org_id}/goals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's goals
+         * @description Goals with computed progress; met active goals are completed on the way.
+         */
+        get: operations["list_goals_api_v1_orgs__org_id__goals_get"];
+        put?: never;
+        /**
+         * Create a goal
+         * @description Create a goal with its targets; progress is computed, never typed in.
+         */
+        post: operations["create_goal_api_v1_orgs__org_id__goals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/goals/{goal_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One goal
+         * @description A goal and its progress.
+         */
+        get: operations["get_goal_api_v1_orgs__org_id__goals__goal_id__get"];
+        /**
+         * Replace a goal
+         * @description Replace name, due date and targets.
+         */
+        put: operations["update_goal_api_v1_orgs__org_id__goals__goal_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/goals/{goal_id}/cancel": {
         parameters: {
             query?: never;
             header?: never;
@@ -1060,17 +1450,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Stop sharing your stock row (refused while the org has it reserved)
-         * @description Withdraw a shared personal stock row from the org.
+         * Cancel a goal
+         * @description Cancel the goal.
          */
-        post: operations["withdraw_api_v1_orgs__org_id__stock__stock_id__withdraw_post"];
+        post: operations["cancel_goal_api_v1_orgs__org_id__goals__goal_id__cancel_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock": {
+    "/api/v1/refining-methods": {
         parameters: {
             query?: never;
             header?: never;
@@ -1078,10 +1468,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inventory: visible stock rows, optionally of a location subtree (with ship grids)
-         * @description Stock rows of the org, members' shared stock and your own, under ``location_id``.
+         * Refining methods (yield, time and cost factors)
+         * @description The game's refining methods, usable with ``POST …/blueprints/refining``.
          */
-        get: operations["inventory_api_v1_orgs__org_id__stock_get"];
+        get: operations["refining_methods_api_v1_refining_methods_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1090,7 +1480,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock/where": {
+    "/api/v1/orgs/{org_id}/blueprints": {
         parameters: {
             query?: never;
             header?: never;
@@ -1098,39 +1488,43 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Where is item X: totals by location, quality and tier (org / shared member)
-         * @description Totals of one item across the org's stock and members' shared stock.
+         * Blueprints the org can use (own, shared, public)
+         * @description List visible blueprints; several for one output item are alternatives.
          */
-        get: operations["where_api_v1_orgs__org_id__stock_where_get"];
+        get: operations["list_blueprints_api_v1_orgs__org_id__blueprints_get"];
         put?: never;
-        post?: never;
+        /**
+         * Create an org blueprint
+         * @description Create a blueprint; a bill-of-materials cycle is refused (422) with the cycle named.
+         */
+        post: operations["create_blueprint_api_v1_orgs__org_id__blueprints_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock/history": {
+    "/api/v1/orgs/{org_id}/blueprints/refining": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Stock history, filtered
-         * @description History rows of the org's stock and of your own, newest first.
-         */
-        get: operations["history_api_v1_orgs__org_id__stock_history_get"];
+        get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Create a refining blueprint from a refining method
+         * @description Ore in, refined material out at the method's yield; time and cost scaled.
+         */
+        post: operations["create_refining_blueprint_api_v1_orgs__org_id__blueprints_refining_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/{org_id}/stock/{stock_id}": {
+    "/api/v1/orgs/{org_id}/blueprints/{blueprint_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1138,283 +1532,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One stock row
-         * @description A stock row you can see (404 otherwise).
+         * One blueprint
+         * @description A visible blueprint (404 for other orgs' private ones).
          */
-        get: operations["get_stock_api_v1_orgs__org_id__stock__stock_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/universe/locations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
+        get: operations["get_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__get"];
         /**
-         * The shared universe tree (flat and paginated, or as a nested tree)
-         * @description Systems, planets, Lagrange points, stations and cities with their paths.
-         *
-         *     ``format=tree`` nests the whole (bounded) universe and ignores paging.
+         * Replace an org blueprint
+         * @description Replace the blueprint's fields and ingredients (same checks as create).
          */
-        get: operations["list_universe_api_v1_universe_locations_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/universe/locations/{location_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One universe node with its path
-         * @description A universe node.
-         */
-        get: operations["get_universe_location_api_v1_universe_locations__location_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/universe/locations/{location_id}/subtree": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A universe node and below
-         * @description The node and its universe descendants (depth relative to the node).
-         */
-        get: operations["universe_subtree_api_v1_universe_locations__location_id__subtree_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/universe/locations/{location_id}/ancestors": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Path to a universe node
-         * @description Root first, ending with the node itself.
-         */
-        get: operations["universe_ancestors_api_v1_universe_locations__location_id__ancestors_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/locations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The universe plus the org's own locations
-         * @description Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
-         *     default for an org, not for your personal ones).
-         */
-        get: operations["list_org_locations_api_v1_orgs__org_id__locations_get"];
-        put?: never;
-        /**
-         * Create an org location (hangar, base, storage)
-         * @description Hang a new hangar, base or storage under a universe node or one of the owner's.
-         */
-        post: operations["create_org_location_api_v1_orgs__org_id__locations_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/locations/{location_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One location with its path
-         * @description A universe node or one of the owner's locations, with its path; for an org also
-         *     (read-only) a member's location holding stock shared with the org.
-         */
-        get: operations["get_org_location_api_v1_orgs__org_id__locations__location_id__get"];
-        put?: never;
+        put: operations["update_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__put"];
         post?: never;
         /**
-         * Delete an empty org location
-         * @description 409 while stock, ships, crafts, history or sub-locations are there.
+         * Delete an org blueprint
+         * @description Delete; 409 while crafts still use it.
          */
-        delete: operations["delete_org_location_api_v1_orgs__org_id__locations__location_id__delete"];
-        options?: never;
-        head?: never;
-        /**
-         * Edit an org location
-         * @description Rename, move (no cycles) or set the trip cost; universe nodes are read-only (403).
-         */
-        patch: operations["update_org_location_api_v1_orgs__org_id__locations__location_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/locations/{location_id}/subtree": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A location and below
-         * @description Everything the owner can see below a location (ship grids parked there included).
-         */
-        get: operations["org_subtree_api_v1_orgs__org_id__locations__location_id__subtree_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/locations/{location_id}/ancestors": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Path to a location
-         * @description Root first, ending with the location itself.
-         */
-        get: operations["org_ancestors_api_v1_orgs__org_id__locations__location_id__ancestors_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/me/locations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Your personal locations (and the universe)
-         * @description Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
-         *     default for an org, not for your personal ones).
-         */
-        get: operations["list_my_locations_api_v1_users_me_locations_get"];
-        put?: never;
-        /**
-         * Create a personal location
-         * @description Hang a new hangar, base or storage under a universe node or one of the owner's.
-         */
-        post: operations["create_my_location_api_v1_users_me_locations_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/me/locations/{location_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One of your locations
-         * @description A universe node or one of the owner's locations, with its path; for an org also
-         *     (read-only) a member's location holding stock shared with the org.
-         */
-        get: operations["get_my_location_api_v1_users_me_locations__location_id__get"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete an empty personal location
-         * @description 409 while stock, ships, crafts, history or sub-locations are there.
-         */
-        delete: operations["delete_my_location_api_v1_users_me_locations__location_id__delete"];
-        options?: never;
-        head?: never;
-        /**
-         * Edit a personal location
-         * @description Rename, move (no cycles) or set the trip cost; universe nodes are read-only (403).
-         */
-        patch: operations["update_my_location_api_v1_users_me_locations__location_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/users/me/locations/{location_id}/subtree": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A location and below
-         * @description Everything the owner can see below a location (ship grids parked there included).
-         */
-        get: operations["my_subtree_api_v1_users_me_locations__location_id__subtree_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/me/locations/{location_id}/ancestors": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Path to a location
-         * @description Root first, ending with the location itself.
-         */
-        get: operations["my_ancestors_api_v1_users_me_locations__location_id__ancestors_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
+        delete: operations["delete_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1579,138 +1711,6 @@ export interface paths {
          */
         post: operations["move_my_ship_api_v1_users_me_ships__ship_id__move_post"];
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/items": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The shared item catalogue
-         * @description Ores, refined materials, crafting materials and parts; read-only.
-         */
-        get: operations["list_shared_items_api_v1_items_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/items/{item_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One shared item
-         * @description A shared catalogue item with its aliases.
-         */
-        get: operations["get_shared_item_api_v1_items__item_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/items": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Shared and org-private items; name/alias lookup
-         * @description ``match=Quantainium`` finds Quantanium through its alias.
-         */
-        get: operations["list_org_items_api_v1_orgs__org_id__items_get"];
-        put?: never;
-        /**
-         * Add a private item
-         * @description Visible to this org only.
-         */
-        post: operations["create_org_item_api_v1_orgs__org_id__items_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/items/{item_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One shared or org-private item
-         * @description 404 for other orgs' private items.
-         */
-        get: operations["get_org_item_api_v1_orgs__org_id__items__item_id__get"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete an unused private item
-         * @description 409 while stock or blueprints use it.
-         */
-        delete: operations["delete_org_item_api_v1_orgs__org_id__items__item_id__delete"];
-        options?: never;
-        head?: never;
-        /**
-         * Edit a private item
-         * @description Shared items are read-only (403).
-         */
-        patch: operations["update_org_item_api_v1_orgs__org_id__items__item_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/items/{item_id}/aliases": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Add an alias to a private item
-         * @description Shared items' aliases come from the catalogue file (403 here).
-         */
-        post: operations["add_alias_api_v1_orgs__org_id__items__item_id__aliases_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/{org_id}/items/{item_id}/aliases/{alias_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Remove an alias from a private item
-         * @description 404 for unknown aliases.
-         */
-        delete: operations["delete_alias_api_v1_orgs__org_id__items__item_id__aliases__alias_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -6128,6 +6128,1433 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_shared_items_api_v1_items_get: {
+        parameters: {
+            query?: {
+                /** @description Exact name or alias, case-insensitive */
+                match?: string | null;
+                /** @description Substring of the name */
+                q?: string | null;
+                category?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ItemOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_shared_item_api_v1_items__item_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_org_items_api_v1_orgs__org_id__items_get: {
+        parameters: {
+            query?: {
+                /** @description Exact name or alias, case-insensitive */
+                match?: string | null;
+                /** @description Substring of the name */
+                q?: string | null;
+                category?: string | null;
+                scope?: "all" | "shared" | "org";
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ItemOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_org_item_api_v1_orgs__org_id__items_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_org_item_api_v1_orgs__org_id__items__item_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_org_item_api_v1_orgs__org_id__items__item_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    update_org_item_api_v1_orgs__org_id__items__item_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    add_alias_api_v1_orgs__org_id__items__item_id__aliases_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AliasCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_alias_api_v1_orgs__org_id__items__item_id__aliases__alias_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                alias_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    adjust_api_v1_orgs__org_id__stock_adjust_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockChangeOut"];
+                };
+            };
+            /** @description Unknown id, or another organisation's record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Insufficient stock, or a conflicting state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    transfer_api_v1_orgs__org_id__stock_transfer_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOut"];
+                };
+            };
+            /** @description Unknown id, or another organisation's record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Insufficient stock, or a conflicting state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    reservations_api_v1_orgs__org_id__stock_reservations_get: {
+        parameters: {
+            query?: {
+                stock_id?: string | null;
+                craft_id?: string | null;
+                plan_id?: string | null;
+                active?: boolean | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReservationOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    reserve_api_v1_orgs__org_id__stock_reservations_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReserveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationOut"];
+                };
+            };
+            /** @description Unknown id, or another organisation's record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Insufficient stock, or a conflicting state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    release_api_v1_orgs__org_id__stock_reservations__reservation_id__release_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                reservation_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationOut"];
+                };
+            };
+            /** @description Unknown id, or another organisation's record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Insufficient stock, or a conflicting state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    share_api_v1_orgs__org_id__stock__stock_id__share_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                stock_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockChangeOut"];
+                };
+            };
+            /** @description Unknown id, or another organisation's record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Insufficient stock, or a conflicting state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    withdraw_api_v1_orgs__org_id__stock__stock_id__withdraw_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                stock_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockChangeOut"];
+                };
+            };
+            /** @description Unknown id, or another organisation's record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Insufficient stock, or a conflicting state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    inventory_api_v1_orgs__org_id__stock_get: {
+        parameters: {
+            query?: {
+                location_id?: string | null;
+                item_id?: string | null;
+                include_empty?: boolean;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StockOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    where_api_v1_orgs__org_id__stock_where_get: {
+        parameters: {
+            query: {
+                item_id: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WhereIsRow_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    history_api_v1_orgs__org_id__stock_history_get: {
+        parameters: {
+            query?: {
+                item_id?: string | null;
+                location_id?: string | null;
+                stock_id?: string | null;
+                kind?: ("add" | "remove" | "transfer_in" | "transfer_out" | "reserve" | "release" | "consume" | "craft_output" | "share" | "unshare") | null;
+                actor_id?: string | null;
+                since?: string | null;
+                until?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoryOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_stock_api_v1_orgs__org_id__stock__stock_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stock_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockOut"];
+                };
+            };
+            /** @description Unknown id, or another organisation's record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Insufficient stock, or a conflicting state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_universe_api_v1_universe_locations_get: {
+        parameters: {
+            query?: {
+                /** @description Filter by kind */
+                kind?: ("system" | "planet" | "moon" | "lagrange" | "belt" | "station" | "city" | "outpost" | "poi" | "hangar" | "base" | "storage" | "ship_cargo" | "player")[] | null;
+                /** @description flat (paged) or tree */
+                format?: "flat" | "tree";
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LocationOut_"] | components["schemas"]["LocationNode"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_universe_location_api_v1_universe_locations__location_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    universe_subtree_api_v1_universe_locations__location_id__subtree_get: {
+        parameters: {
+            query?: {
+                /** @description How many levels below */
+                depth?: number;
+            };
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    universe_ancestors_api_v1_universe_locations__location_id__ancestors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_org_locations_api_v1_orgs__org_id__locations_get: {
+        parameters: {
+            query?: {
+                /** @description Filter by kind */
+                kind?: ("system" | "planet" | "moon" | "lagrange" | "belt" | "station" | "city" | "outpost" | "poi" | "hangar" | "base" | "storage" | "ship_cargo" | "player")[] | null;
+                /** @description Only direct children */
+                parent_id?: string | null;
+                include_universe?: boolean;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LocationOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_org_location_api_v1_orgs__org_id__locations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_org_location_api_v1_orgs__org_id__locations__location_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_org_location_api_v1_orgs__org_id__locations__location_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    update_org_location_api_v1_orgs__org_id__locations__location_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    org_subtree_api_v1_orgs__org_id__locations__location_id__subtree_get: {
+        parameters: {
+            query?: {
+                /** @description How many levels below */
+                depth?: number;
+            };
+            header?: never;
+            path: {
+                location_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    org_ancestors_api_v1_orgs__org_id__locations__location_id__ancestors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_my_locations_api_v1_users_me_locations_get: {
+        parameters: {
+            query?: {
+                /** @description Filter by kind */
+                kind?: ("system" | "planet" | "moon" | "lagrange" | "belt" | "station" | "city" | "outpost" | "poi" | "hangar" | "base" | "storage" | "ship_cargo" | "player")[] | null;
+                /** @description Only direct children */
+                parent_id?: string | null;
+                include_universe?: boolean;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LocationOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_my_location_api_v1_users_me_locations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_my_location_api_v1_users_me_locations__location_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_my_location_api_v1_users_me_locations__location_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    update_my_location_api_v1_users_me_locations__location_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    my_subtree_api_v1_users_me_locations__location_id__subtree_get: {
+        parameters: {
+            query?: {
+                /** @description How many levels below */
+                depth?: number;
+            };
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    my_ancestors_api_v1_users_me_locations__location_id__ancestors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationOut"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     list_plans_api_v1_orgs__org_id__plans_get: {
         parameters: {
             query?: {
@@ -6374,854 +7801,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-        };
-    };
-    list_crafts_api_v1_orgs__org_id__crafts_get: {
-        parameters: {
-            query?: {
-                status?: ("planned" | "in_progress" | "completed" | "cancelled") | null;
-                plan_id?: string | null;
-                /** @description `me` (your queue) or a member's user id */
-                crafter?: "me" | string | null;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_CraftOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    create_craft_api_v1_orgs__org_id__crafts_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CraftIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CraftOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    get_craft_api_v1_orgs__org_id__crafts__craft_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                craft_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CraftOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    update_craft_api_v1_orgs__org_id__crafts__craft_id__patch: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                craft_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CraftPatch"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CraftOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    start_craft_api_v1_orgs__org_id__crafts__craft_id__start_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                craft_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CraftOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    complete_craft_api_v1_orgs__org_id__crafts__craft_id__complete_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                craft_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["CompleteIn"] | null;
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CraftOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    cancel_craft_api_v1_orgs__org_id__crafts__craft_id__cancel_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                craft_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CraftOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    list_sources_api_v1_orgs__org_id__sources_get: {
-        parameters: {
-            query?: {
-                item_id?: string | null;
-                location_id?: string | null;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_SourceOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    create_source_api_v1_orgs__org_id__sources_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SourceIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SourceOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    get_source_api_v1_orgs__org_id__sources__source_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                source_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SourceOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    update_source_api_v1_orgs__org_id__sources__source_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                source_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SourceIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SourceOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    delete_source_api_v1_orgs__org_id__sources__source_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                source_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    vote_api_v1_orgs__org_id__sources__source_id__votes_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                source_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["VoteIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VoteOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    list_goals_api_v1_orgs__org_id__goals_get: {
-        parameters: {
-            query?: {
-                status?: ("active" | "completed" | "cancelled") | null;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_GoalOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    create_goal_api_v1_orgs__org_id__goals_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GoalIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GoalOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    get_goal_api_v1_orgs__org_id__goals__goal_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                goal_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GoalOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    update_goal_api_v1_orgs__org_id__goals__goal_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                goal_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GoalIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GoalOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    cancel_goal_api_v1_orgs__org_id__goals__goal_id__cancel_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                goal_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GoalOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    refining_methods_api_v1_refining_methods_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RefiningMethodOut"][];
-                };
-            };
-        };
-    };
-    list_blueprints_api_v1_orgs__org_id__blueprints_get: {
-        parameters: {
-            query?: {
-                output_item_id?: string | null;
-                kind?: ("craft" | "refine") | null;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_BlueprintOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    create_blueprint_api_v1_orgs__org_id__blueprints_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BlueprintIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BlueprintOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    create_refining_blueprint_api_v1_orgs__org_id__blueprints_refining_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RefiningIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BlueprintOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    get_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                blueprint_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BlueprintOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    update_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                blueprint_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BlueprintIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BlueprintOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    delete_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                blueprint_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
             };
         };
     };
@@ -8656,117 +9235,13 @@ export interface operations {
             };
         };
     };
-    adjust_api_v1_orgs__org_id__stock_adjust_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AdjustIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StockChangeOut"];
-                };
-            };
-            /** @description Unknown id, or another organisation's record */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Insufficient stock, or a conflicting state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    transfer_api_v1_orgs__org_id__stock_transfer_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TransferIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TransferOut"];
-                };
-            };
-            /** @description Unknown id, or another organisation's record */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Insufficient stock, or a conflicting state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    reservations_api_v1_orgs__org_id__stock_reservations_get: {
+    list_crafts_api_v1_orgs__org_id__crafts_get: {
         parameters: {
             query?: {
-                stock_id?: string | null;
-                craft_id?: string | null;
+                status?: ("planned" | "in_progress" | "completed" | "cancelled") | null;
                 plan_id?: string | null;
-                active?: boolean | null;
+                /** @description `me` (your queue) or a member's user id */
+                crafter?: "me" | string | null;
                 /** @description Page size */
                 limit?: number;
                 /** @description Rows to skip */
@@ -8786,7 +9261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ReservationOut_"];
+                    "application/json": components["schemas"]["Page_CraftOut_"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -8800,546 +9275,7 @@ export interface operations {
             };
         };
     };
-    reserve_api_v1_orgs__org_id__stock_reservations_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReserveIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReservationOut"];
-                };
-            };
-            /** @description Unknown id, or another organisation's record */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Insufficient stock, or a conflicting state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    release_api_v1_orgs__org_id__stock_reservations__reservation_id__release_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                reservation_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReservationOut"];
-                };
-            };
-            /** @description Unknown id, or another organisation's record */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Insufficient stock, or a conflicting state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    share_api_v1_orgs__org_id__stock__stock_id__share_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                stock_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StockChangeOut"];
-                };
-            };
-            /** @description Unknown id, or another organisation's record */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Insufficient stock, or a conflicting state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    withdraw_api_v1_orgs__org_id__stock__stock_id__withdraw_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional client-chosen key (1-200 printable characters). A retry with the same key and body replays the first response instead of applying the change again. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                stock_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StockChangeOut"];
-                };
-            };
-            /** @description Unknown id, or another organisation's record */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Insufficient stock, or a conflicting state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    inventory_api_v1_orgs__org_id__stock_get: {
-        parameters: {
-            query?: {
-                location_id?: string | null;
-                item_id?: string | null;
-                include_empty?: boolean;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_StockOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    where_api_v1_orgs__org_id__stock_where_get: {
-        parameters: {
-            query: {
-                item_id: string;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_WhereIsRow_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    history_api_v1_orgs__org_id__stock_history_get: {
-        parameters: {
-            query?: {
-                item_id?: string | null;
-                location_id?: string | null;
-                stock_id?: string | null;
-                kind?: ("add" | "remove" | "transfer_in" | "transfer_out" | "reserve" | "release" | "consume" | "craft_output" | "share" | "unshare") | null;
-                actor_id?: string | null;
-                since?: string | null;
-                until?: string | null;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_HistoryOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    get_stock_api_v1_orgs__org_id__stock__stock_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                stock_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StockOut"];
-                };
-            };
-            /** @description Unknown id, or another organisation's record */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Insufficient stock, or a conflicting state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    list_universe_api_v1_universe_locations_get: {
-        parameters: {
-            query?: {
-                /** @description Filter by kind */
-                kind?: ("system" | "planet" | "moon" | "lagrange" | "belt" | "station" | "city" | "outpost" | "poi" | "hangar" | "base" | "storage" | "ship_cargo" | "player")[] | null;
-                /** @description flat (paged) or tree */
-                format?: "flat" | "tree";
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_LocationOut_"] | components["schemas"]["LocationNode"][];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    get_universe_location_api_v1_universe_locations__location_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                location_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    universe_subtree_api_v1_universe_locations__location_id__subtree_get: {
-        parameters: {
-            query?: {
-                /** @description How many levels below */
-                depth?: number;
-            };
-            header?: never;
-            path: {
-                location_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"][];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    universe_ancestors_api_v1_universe_locations__location_id__ancestors_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                location_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"][];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    list_org_locations_api_v1_orgs__org_id__locations_get: {
-        parameters: {
-            query?: {
-                /** @description Filter by kind */
-                kind?: ("system" | "planet" | "moon" | "lagrange" | "belt" | "station" | "city" | "outpost" | "poi" | "hangar" | "base" | "storage" | "ship_cargo" | "player")[] | null;
-                /** @description Only direct children */
-                parent_id?: string | null;
-                include_universe?: boolean;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_LocationOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    create_org_location_api_v1_orgs__org_id__locations_post: {
+    create_craft_api_v1_orgs__org_id__crafts_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -9350,7 +9286,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LocationCreate"];
+                "application/json": components["schemas"]["CraftIn"];
             };
         };
         responses: {
@@ -9360,7 +9296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LocationOut"];
+                    "application/json": components["schemas"]["CraftOut"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -9374,12 +9310,12 @@ export interface operations {
             };
         };
     };
-    get_org_location_api_v1_orgs__org_id__locations__location_id__get: {
+    get_craft_api_v1_orgs__org_id__crafts__craft_id__get: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                location_id: string;
+                craft_id: string;
                 org_id: string;
             };
             cookie?: never;
@@ -9392,7 +9328,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LocationOut"];
+                    "application/json": components["schemas"]["CraftOut"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -9406,12 +9342,289 @@ export interface operations {
             };
         };
     };
-    delete_org_location_api_v1_orgs__org_id__locations__location_id__delete: {
+    update_craft_api_v1_orgs__org_id__crafts__craft_id__patch: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                location_id: string;
+                craft_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CraftPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CraftOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    start_craft_api_v1_orgs__org_id__crafts__craft_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                craft_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CraftOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    complete_craft_api_v1_orgs__org_id__crafts__craft_id__complete_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                craft_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CompleteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CraftOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    cancel_craft_api_v1_orgs__org_id__crafts__craft_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                craft_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CraftOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_sources_api_v1_orgs__org_id__sources_get: {
+        parameters: {
+            query?: {
+                item_id?: string | null;
+                location_id?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SourceOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_source_api_v1_orgs__org_id__sources_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_source_api_v1_orgs__org_id__sources__source_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    update_source_api_v1_orgs__org_id__sources__source_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_source_api_v1_orgs__org_id__sources__source_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
                 org_id: string;
             };
             cookie?: never;
@@ -9436,158 +9649,19 @@ export interface operations {
             };
         };
     };
-    update_org_location_api_v1_orgs__org_id__locations__location_id__patch: {
+    vote_api_v1_orgs__org_id__sources__source_id__votes_post: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                location_id: string;
+                source_id: string;
                 org_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LocationUpdate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    org_subtree_api_v1_orgs__org_id__locations__location_id__subtree_get: {
-        parameters: {
-            query?: {
-                /** @description How many levels below */
-                depth?: number;
-            };
-            header?: never;
-            path: {
-                location_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"][];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    org_ancestors_api_v1_orgs__org_id__locations__location_id__ancestors_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                location_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"][];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    list_my_locations_api_v1_users_me_locations_get: {
-        parameters: {
-            query?: {
-                /** @description Filter by kind */
-                kind?: ("system" | "planet" | "moon" | "lagrange" | "belt" | "station" | "city" | "outpost" | "poi" | "hangar" | "base" | "storage" | "ship_cargo" | "player")[] | null;
-                /** @description Only direct children */
-                parent_id?: string | null;
-                include_universe?: boolean;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_LocationOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    create_my_location_api_v1_users_me_locations_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LocationCreate"];
+                "application/json": components["schemas"]["VoteIn"];
             };
         };
         responses: {
@@ -9597,7 +9671,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LocationOut"];
+                    "application/json": components["schemas"]["VoteOut"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -9611,12 +9685,18 @@ export interface operations {
             };
         };
     };
-    get_my_location_api_v1_users_me_locations__location_id__get: {
+    list_goals_api_v1_orgs__org_id__goals_get: {
         parameters: {
-            query?: never;
+            query?: {
+                status?: ("active" | "completed" | "cancelled") | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path: {
-                location_id: string;
+                org_id: string;
             };
             cookie?: never;
         };
@@ -9628,7 +9708,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LocationOut"];
+                    "application/json": components["schemas"]["Page_GoalOut_"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
@@ -9642,12 +9722,344 @@ export interface operations {
             };
         };
     };
-    delete_my_location_api_v1_users_me_locations__location_id__delete: {
+    create_goal_api_v1_orgs__org_id__goals_post: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                location_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoalIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoalOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_goal_api_v1_orgs__org_id__goals__goal_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                goal_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoalOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    update_goal_api_v1_orgs__org_id__goals__goal_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                goal_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoalIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoalOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    cancel_goal_api_v1_orgs__org_id__goals__goal_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                goal_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoalOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    refining_methods_api_v1_refining_methods_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefiningMethodOut"][];
+                };
+            };
+        };
+    };
+    list_blueprints_api_v1_orgs__org_id__blueprints_get: {
+        parameters: {
+            query?: {
+                output_item_id?: string | null;
+                kind?: ("craft" | "refine") | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BlueprintOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_blueprint_api_v1_orgs__org_id__blueprints_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlueprintIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlueprintOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_refining_blueprint_api_v1_orgs__org_id__blueprints_refining_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefiningIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlueprintOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                blueprint_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlueprintOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    update_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                blueprint_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlueprintIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlueprintOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_blueprint_api_v1_orgs__org_id__blueprints__blueprint_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                blueprint_id: string;
+                org_id: string;
             };
             cookie?: never;
         };
@@ -9659,106 +10071,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    update_my_location_api_v1_users_me_locations__location_id__patch: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                location_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LocationUpdate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    my_subtree_api_v1_users_me_locations__location_id__subtree_get: {
-        parameters: {
-            query?: {
-                /** @description How many levels below */
-                depth?: number;
-            };
-            header?: never;
-            path: {
-                location_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"][];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    my_ancestors_api_v1_users_me_locations__location_id__ancestors_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                location_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LocationOut"][];
-                };
             };
             /** @description Invalid input (problem document naming the field) */
             422: {
@@ -10181,318 +10493,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ShipOut"];
                 };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    list_shared_items_api_v1_items_get: {
-        parameters: {
-            query?: {
-                /** @description Exact name or alias, case-insensitive */
-                match?: string | null;
-                /** @description Substring of the name */
-                q?: string | null;
-                category?: string | null;
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_ItemOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    get_shared_item_api_v1_items__item_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                item_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ItemOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    list_org_items_api_v1_orgs__org_id__items_get: {
-        parameters: {
-            query?: {
-                /** @description Exact name or alias, case-insensitive */
-                match?: string | null;
-                /** @description Substring of the name */
-                q?: string | null;
-                category?: string | null;
-                scope?: "all" | "shared" | "org";
-                /** @description Page size */
-                limit?: number;
-                /** @description Rows to skip */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_ItemOut_"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    create_org_item_api_v1_orgs__org_id__items_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ItemCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ItemOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    get_org_item_api_v1_orgs__org_id__items__item_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                item_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ItemOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    delete_org_item_api_v1_orgs__org_id__items__item_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                item_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    update_org_item_api_v1_orgs__org_id__items__item_id__patch: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                item_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ItemUpdate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ItemOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    add_alias_api_v1_orgs__org_id__items__item_id__aliases_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                item_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AliasCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AliasOut"];
-                };
-            };
-            /** @description Invalid input (problem document naming the field) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    delete_alias_api_v1_orgs__org_id__items__item_id__aliases__alias_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                item_id: string;
-                alias_id: string;
-                org_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Invalid input (problem document naming the field) */
             422: {
