@@ -21,6 +21,7 @@ from api.commons import repository
 from api.commons.cache import bust_after_commit
 from api.commons.schemas import DATA_MODELS, BlueprintData, DecisionIn, ResubmitIn, SubmissionIn
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from api.live.hub import announce_access_changed, announce_commons
 from api.notifications.service import notify
 from models.commons import CommonsAction, CommonsEntity, CommonsSubmission, CommonsVersion
 from models.inventory import Item, Location
@@ -153,6 +154,7 @@ def submit(session: Session, user_id: uuid.UUID, body: SubmissionIn, *,
     session.add(sub)
     session.flush()
     _log(session, sub, user_id, "submit", None, diff(base, data))
+    _announce(session, sub, "submit")
     return sub
 
 
@@ -163,6 +165,17 @@ def _log(session: Session, sub: CommonsSubmission | None, actor: uuid.UUID | Non
                               entity_id=entity_id or (sub.entity_id if sub else None),
                               actor_id=actor, action=action, notes=notes, diff=change))
     session.flush()
+
+
+def _announce(session: Session, sub: CommonsSubmission, action: str, *,
+              decided: bool = False) -> None:
+    """The moderation queue's live event for ``sub`` (after commit); a decision also goes to
+    its submitter. It never names the submitter, who may have chosen to be anonymous."""
+    announce_commons(session, {
+        "type": "commons.submission", "action": action, "submission_id": str(sub.id),
+        "kind": sub.kind, "name": _name_of(sub.kind, sub.data), "status": sub.status,
+        "entity_id": str(sub.entity_id) if sub.entity_id else None,
+    }, submitter_id=sub.submitter_id if decided else None)
 
 
 def get_submission(session: Session, user_id: uuid.UUID,
@@ -193,6 +206,7 @@ def resubmit(session: Session, user_id: uuid.UUID, submission_id: uuid.UUID,
                                  data.get("aliases", []), sub.entity_id)
     session.flush()
     _log(session, sub, user_id, "resubmit", body.notes, change)
+    _announce(session, sub, "resubmit")
     return sub
 
 
@@ -250,6 +264,7 @@ def decide(session: Session, moderator_id: uuid.UUID, submission_id: uuid.UUID,
         bust_after_commit(session)
     session.flush()
     _log(session, sub, moderator_id, body.action, body.notes, change)
+    _announce(session, sub, body.action, decided=True)
     notify(session, [sub.submitter_id], "commons.decision",
            f"Your commons submission {_name_of(sub.kind, sub.data)!r}: {body.action}",
            data={"submission_id": str(sub.id), "action": body.action, "notes": body.notes})
@@ -367,6 +382,9 @@ def takedown(session: Session, moderator_id: uuid.UUID, entity_id: uuid.UUID,
     bust_after_commit(session)
     _log(session, None, moderator_id, "takedown", reason, {"status": ["published", "taken_down"]},
          entity_id=entity.id)
+    announce_commons(session, {"type": "commons.entity", "action": "takedown",
+                               "entity_id": str(entity.id), "kind": entity.kind,
+                               "name": entity.name, "reason": reason})
     return entity
 
 
@@ -486,4 +504,6 @@ def grant_role(session: Session, username: str, role: str, *, revoke: bool = Fal
     elif not revoke and not has:
         session.add(PlatformRole(user_id=user.id, role=role))
     session.flush()
+    # An open commons socket subscribed to the moderation queue re-checks the role.
+    announce_access_changed(session, [user.id])
     return has == revoke

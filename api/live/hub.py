@@ -44,6 +44,16 @@ def user_channel(user_id: uuid.UUID | str) -> str:
     return f"qm:user:{user_id}"
 
 
+# The commons moderation queue: every submission, decision and takedown, for curators and
+# moderators (docs/commons.md, "Live moderation queue").
+COMMONS_QUEUE = "qm:commons:queue"
+
+
+def commons_user_channel(user_id: uuid.UUID | str) -> str:
+    """The channel telling a submitter what became of their commons submissions."""
+    return f"qm:commons:user:{user_id}"
+
+
 # (channel, message) as delivered to a subscriber.
 Delivery = tuple[str, str]
 
@@ -190,22 +200,39 @@ def announce_access_changed(session: Session, user_ids: Iterable[uuid.UUID]) -> 
 ACCESS_CHANGED = "access.changed"
 
 
+def announce_commons(
+    session: Session, event: dict[str, Any], *, submitter_id: uuid.UUID | None = None
+) -> None:
+    """After commit, put a commons event on the moderation queue and, when it concerns a
+    submitter (a decision), on that submitter's channel too. Dropped on rollback."""
+    redis_url = session.info.get(LIVE_REDIS_URL_KEY)
+    message = json.dumps({"at": datetime.now(UTC).isoformat(), **event}, default=str)
+
+    def send() -> None:
+        _send(COMMONS_QUEUE, message, redis_url)
+        if submitter_id is not None:
+            _send(commons_user_channel(submitter_id), message, redis_url)
+
+    after_commit(session, send)
+
+
 class Feed:
-    """A socket's subscription: its org's events and its user's control messages.
+    """A socket's subscription to its channels: e.g. its org's events and its user's control
+    messages.
 
     ``open()`` returns once the subscription is live (Redis has confirmed it), so an access
     change committed after ``open()`` returns cannot be missed.
     """
 
-    def __init__(self, redis_url: str | None, org_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    def __init__(self, redis_url: str | None, channels: list[str]) -> None:
         self._redis_url = redis_url
-        self.channels = [channel(org_id), user_channel(user_id)]
+        self.channels = channels
         self._queue: asyncio.Queue[Delivery] | None = None
         self._client: Any = None
         self._pubsub: Any = None
 
     async def open(self) -> None:
-        """Subscribe to both channels and wait until the subscription is confirmed."""
+        """Subscribe to every channel and wait until the subscription is confirmed."""
         if not self._redis_url:
             self._queue = memory_hub.subscribe(self.channels)
             return

@@ -20,12 +20,15 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.commons.service import is_moderator
 from api.core.db import Database
 from api.core.deps import _authenticate_pat, _jwt_context, _jwt_user_id, route_requirement
 from api.core.errors import ProblemError
@@ -33,7 +36,7 @@ from api.core.permissions import Action, can
 from api.core.scopes import Requirement
 from api.core.security import FAMILY_CLAIM, PAT_PREFIX, decode_access_token
 from api.core.settings import Settings
-from api.live.hub import Feed, user_channel
+from api.live.hub import COMMONS_QUEUE, Feed, channel, commons_user_channel, user_channel
 from models.accounts import RefreshToken, User
 from models.orgs import OrganizationMember
 
@@ -60,6 +63,36 @@ def _family_revoked(session: Session, user_id: uuid.UUID, family: object) -> boo
     return bool(session.scalar(stmt))
 
 
+def _caller(
+    session: Session, settings: Settings, token: str, requirement: Requirement | None,
+    *, connected: bool,
+) -> tuple[int | None, uuid.UUID | None]:
+    """``(None, user_id)`` when the token authenticates an active user and may use this
+    socket (``requirement``), else the close code (4401, or 4403 for a token's scopes).
+
+    ``connected`` is the re-check of an open socket: an access token that merely expired
+    keeps its socket (revocation still closes it).
+    """
+    try:
+        if token.startswith(PAT_PREFIX):
+            ctx = _authenticate_pat(session, token)
+        else:
+            claims = decode_access_token(token, settings, verify_exp=not connected)
+            ctx = _jwt_context(session.get(User, _jwt_user_id(claims)), claims)
+            family = claims.get(FAMILY_CLAIM)
+            # The login session the token came from was logged out (or its refresh token
+            # replayed): the socket goes with it.
+            if family is not None and _family_revoked(session, ctx.user.id, family):
+                return CLOSE_UNAUTHORIZED, None
+    except ProblemError:
+        return CLOSE_UNAUTHORIZED, None
+    if not ctx.user.is_active or ctx.user.deleted_at is not None:
+        return CLOSE_UNAUTHORIZED, None
+    if not ctx.allows(requirement):
+        return CLOSE_FORBIDDEN, None
+    return None, ctx.user.id
+
+
 def _authorise(
     db: Database,
     settings: Settings,
@@ -70,71 +103,65 @@ def _authorise(
     connected: bool = False,
 ) -> tuple[int | None, uuid.UUID | None]:
     """``(None, user_id)`` when the token's user is a member who may read the org's feed and
-    the token may too (``requirement``), else the close code.
-
-    ``connected`` is the re-check of an open socket: an access token that merely expired
-    keeps its socket (revocation still closes it), and lost access is 4403, not 4404.
-    """
+    the token may too (``requirement``), else the close code; lost access on an open socket
+    is 4403, not 4404."""
     with db.session_scope() as session:
-        try:
-            if token.startswith(PAT_PREFIX):
-                ctx = _authenticate_pat(session, token)
-            else:
-                claims = decode_access_token(token, settings, verify_exp=not connected)
-                ctx = _jwt_context(session.get(User, _jwt_user_id(claims)), claims)
-                family = claims.get(FAMILY_CLAIM)
-                # The login session the token came from was logged out (or its refresh token
-                # replayed): the socket goes with it.
-                if family is not None and _family_revoked(session, ctx.user.id, family):
-                    return CLOSE_UNAUTHORIZED, None
-        except ProblemError:
-            return CLOSE_UNAUTHORIZED, None
-        if not ctx.user.is_active or ctx.user.deleted_at is not None:
-            return CLOSE_UNAUTHORIZED, None
+        code, user_id = _caller(session, settings, token, requirement, connected=connected)
+        if code is not None:
+            return code, None
         role = session.scalar(select(OrganizationMember.role).where(
             OrganizationMember.organization_id == org_id,
-            OrganizationMember.user_id == ctx.user.id))
+            OrganizationMember.user_id == user_id))
         if role is None or not can(role, Action.ORG_READ):
             return (CLOSE_FORBIDDEN if connected else CLOSE_NOT_FOUND), None
-        if not ctx.allows(requirement):
-            return CLOSE_FORBIDDEN, None
-        return None, ctx.user.id
+        return None, user_id
 
 
-@router.websocket("/orgs/{org_id}/live")
-async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None) -> None:
-    """Push the org's events (``plan.status``, ``stock.changed``, ``craft.status``, …)."""
-    await websocket.accept()
-    if token is None:
-        try:
-            first = await asyncio.wait_for(websocket.receive_text(), FIRST_MESSAGE_TIMEOUT)
-            token = str(json.loads(first).get("token") or "")
-        except (TimeoutError, ValueError, AttributeError, WebSocketDisconnect):
-            token = ""
-    settings: Settings = websocket.app.state.settings
-    db: Database = websocket.app.state.db
-    requirement = route_requirement(websocket)
-    code, user_id = (
-        await run_in_threadpool(_authorise, db, settings, token, org_id, requirement)
-        if token else (CLOSE_UNAUTHORIZED, None)
-    )
-    if code is not None or user_id is None:
-        await websocket.close(code=code or CLOSE_UNAUTHORIZED)
-        return
-    feed = Feed(settings.redis_url, org_id, user_id)
-    control = user_channel(user_id)
+def _moderation_access(
+    db: Database, settings: Settings, token: str, requirement: Requirement | None,
+    *, connected: bool = False, was_moderator: bool = False,
+) -> tuple[int | None, uuid.UUID | None, bool]:
+    """(close code or None, user id, moderator?) for the commons socket; an open socket that
+    was subscribed to the queue closes with 4403 when its moderation role is revoked."""
+    with db.session_scope() as session:
+        code, user_id = _caller(session, settings, token, requirement, connected=connected)
+        if code is not None or user_id is None:
+            return code, None, False
+        moderator = is_moderator(session, user_id)
+        if was_moderator and not moderator:
+            return CLOSE_FORBIDDEN, None, False
+        return None, user_id, moderator
 
-    async def recheck() -> int | None:
-        code, _ = await run_in_threadpool(
-            _authorise, db, settings, token, org_id, requirement, connected=True)
-        return code
+
+async def _token_of(websocket: WebSocket, token: str | None) -> str:
+    """The query's token, else the first message's ``{"token": ...}`` (within 10 s)."""
+    if token is not None:
+        return token
+    try:
+        first = await asyncio.wait_for(websocket.receive_text(), FIRST_MESSAGE_TIMEOUT)
+        return str(json.loads(first).get("token") or "")
+    except (TimeoutError, ValueError, AttributeError, WebSocketDisconnect):
+        return ""
+
+
+Recheck = Callable[[], Awaitable[int | None]]
+
+
+async def _serve(websocket: WebSocket, feed: Feed, control: str, recheck: Recheck,
+                 hello: dict[str, Any], recheck_seconds: float) -> None:
+    """Forward the feed's messages until the client leaves or its access goes.
+
+    A message on ``control`` (the user's access-changed channel) costs a re-check instead of
+    being forwarded; so does every ``recheck_seconds``, a backstop for a lost pub/sub
+    message. A failed event source closes with 1011 so the client reconnects.
+    """
 
     async def forward() -> int | None:
         await feed.open()
         # Access may have changed between the first check and the subscription going live.
         if (code := await recheck()) is not None:
             return code
-        await websocket.send_json({"type": "hello", "org_id": str(org_id)})
+        await websocket.send_json(hello)
         while True:
             name, message = await feed.next()
             if name == control:
@@ -147,7 +174,7 @@ async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None
     async def backstop() -> int | None:
         # Pub/sub is at-most-once: a control message lost in a Redis blip is caught here.
         while True:
-            await asyncio.sleep(settings.live_recheck_seconds)
+            await asyncio.sleep(recheck_seconds)
             if (code := await recheck()) is not None:
                 return code
 
@@ -169,7 +196,7 @@ async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None
             # so clients reconnect instead of waiting on a half-dead socket.
             if not pump.cancelled() and pump.exception() is not None:
                 logger.warning("live: event stream failed", extra={
-                    "org_id": str(org_id), "error": repr(pump.exception())})
+                    "channels": feed.channels, "error": repr(pump.exception())})
             closing = CLOSE_STREAM_LOST
         if closing is not None:
             with contextlib.suppress(Exception):
@@ -181,3 +208,61 @@ async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None
             with contextlib.suppress(BaseException):
                 await task
         await feed.close()
+
+
+@router.websocket("/orgs/{org_id}/live")
+async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None) -> None:
+    """Push the org's events (``plan.status``, ``stock.changed``, ``craft.status``, …)."""
+    await websocket.accept()
+    token = await _token_of(websocket, token)
+    settings: Settings = websocket.app.state.settings
+    db: Database = websocket.app.state.db
+    requirement = route_requirement(websocket)
+    code, user_id = (
+        await run_in_threadpool(_authorise, db, settings, token, org_id, requirement)
+        if token else (CLOSE_UNAUTHORIZED, None)
+    )
+    if code is not None or user_id is None:
+        await websocket.close(code=code or CLOSE_UNAUTHORIZED)
+        return
+
+    async def recheck() -> int | None:
+        code, _ = await run_in_threadpool(
+            _authorise, db, settings, token, org_id, requirement, connected=True)
+        return code
+
+    control = user_channel(user_id)
+    await _serve(websocket, Feed(settings.redis_url, [channel(org_id), control]), control,
+                 recheck, {"type": "hello", "org_id": str(org_id)},
+                 settings.live_recheck_seconds)
+
+
+@router.websocket("/commons/live")
+async def commons_live(websocket: WebSocket, token: str | None = None) -> None:
+    """The commons as it happens: curators and moderators get the moderation queue
+    (``commons.submission`` submitted, resubmitted or decided, ``commons.entity`` taken down);
+    every user gets the decisions on their own submissions. Authenticate as for the org feed.
+    """
+    await websocket.accept()
+    token = await _token_of(websocket, token)
+    settings: Settings = websocket.app.state.settings
+    db: Database = websocket.app.state.db
+    requirement = route_requirement(websocket)
+    code, user_id, moderator = (
+        await run_in_threadpool(_moderation_access, db, settings, token, requirement)
+        if token else (CLOSE_UNAUTHORIZED, None, False)
+    )
+    if code is not None or user_id is None:
+        await websocket.close(code=code or CLOSE_UNAUTHORIZED)
+        return
+
+    async def recheck() -> int | None:
+        code, _, _ = await run_in_threadpool(
+            _moderation_access, db, settings, token, requirement, connected=True,
+            was_moderator=moderator)
+        return code
+
+    control = user_channel(user_id)
+    channels = [commons_user_channel(user_id), control, *([COMMONS_QUEUE] if moderator else [])]
+    await _serve(websocket, Feed(settings.redis_url, channels), control, recheck,
+                 {"type": "hello", "moderator": moderator}, settings.live_recheck_seconds)
