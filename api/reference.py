@@ -11,14 +11,17 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.commons.service import publish_reference_data
 from api.core.db import Database
 from api.items.catalogue import ensure_catalogue
 from api.locations.universe import ensure_universe
 
 
 def ensure_reference_data(session: Session) -> int:
-    """Load the universe and the shared catalogue (flush only); return rows touched."""
-    return ensure_universe(session) + ensure_catalogue(session)
+    """Load the universe and the shared catalogue and publish what is new of them in the
+    commons as version 1 (flush only); return rows touched."""
+    touched = ensure_universe(session) + ensure_catalogue(session)
+    return touched + publish_reference_data(session)
 
 
 def load_reference_data(database: Database) -> int:

@@ -23,7 +23,7 @@ from models.commons import (
     CommonsVersion,
     PlatformRole,
 )
-from models.inventory import Item
+from models.inventory import Item, ItemAlias, Location
 from models.planning import Blueprint
 
 
@@ -253,3 +253,25 @@ def delete_role(session: Session, user_id: uuid.UUID, role: str) -> None:
 
     session.execute(delete(PlatformRole).where(PlatformRole.user_id == user_id,
                                                PlatformRole.role == role))
+
+
+def unpublished_shared_items(session: Session) -> list[tuple[Item, list[str]]]:
+    """Shared catalogue items no commons entity publishes yet, with their aliases."""
+    linked = select(CommonsEntity.item_id).where(CommonsEntity.item_id.is_not(None))
+    items = list(session.scalars(select(Item).where(
+        Item.organization_id.is_(None), Item.id.not_in(linked)).order_by(Item.name, Item.id)))
+    aliases: dict[uuid.UUID, list[str]] = {}
+    if items:
+        stmt = (select(ItemAlias.item_id, ItemAlias.alias)
+                .where(ItemAlias.item_id.in_([i.id for i in items])).order_by(ItemAlias.alias))
+        for item_id, alias in session.execute(stmt):
+            aliases.setdefault(item_id, []).append(alias)
+    return [(item, aliases.get(item.id, [])) for item in items]
+
+
+def unpublished_universe(session: Session) -> list[Location]:
+    """Shared universe nodes no commons entity publishes yet, parents before children."""
+    linked = select(CommonsEntity.location_id).where(CommonsEntity.location_id.is_not(None))
+    return list(session.scalars(select(Location).where(
+        Location.organization_id.is_(None), Location.owner_user_id.is_(None),
+        Location.id.not_in(linked)).order_by(Location.name, Location.id)))

@@ -101,6 +101,15 @@ def _blueprint_data(session: Session, data: BlueprintData) -> dict[str, Any]:
     return body
 
 
+def _check_change(kind: str, base: dict[str, Any], data: dict[str, Any]) -> None:
+    """A change to a published item keeps its unit: the shared item row is updated in place
+    (every org's stock, history and recipes point at it), and stock counted in SCU cannot
+    become a count of pieces. Name, category, volume and description may change."""
+    if kind == "item" and base.get("unit") and data.get("unit") != base["unit"]:
+        raise InvalidInput(f"A published item's unit stays {base['unit']}; submit a new item "
+                           "instead", field="data.unit")
+
+
 def _duplicates(session: Session, kind: str, name: str, aliases: Sequence[str],
                 exclude: uuid.UUID | None) -> list[dict[str, Any]]:
     hints: dict[uuid.UUID, dict[str, Any]] = {}
@@ -145,6 +154,7 @@ def submit(session: Session, user_id: uuid.UUID, body: SubmissionIn, *,
         current = repository.current_version(session, entity.id)
         base = current.data if current else {}
     data = _validated(session, body.kind, body.data)
+    _check_change(body.kind, base, data)
     sub = CommonsSubmission(
         id=uuid.uuid4(), kind=body.kind, entity_id=body.entity_id, data=data,
         source_ref=body.source_ref, submitter_id=user_id, anonymous=body.anonymous,
@@ -197,6 +207,9 @@ def resubmit(session: Session, user_id: uuid.UUID, submission_id: uuid.UUID,
         raise Conflict(f"Submission is {sub.status}; only one with changes requested can be "
                        "resubmitted", record=f"submission/{sub.id}")
     data = _validated(session, sub.kind, body.data)
+    if sub.entity_id is not None:
+        current = repository.current_version(session, sub.entity_id)
+        _check_change(sub.kind, current.data if current else {}, data)
     change = diff(sub.data, data)
     sub.data = data
     if body.source_ref:
@@ -487,6 +500,39 @@ def plannable(session: Session, org_id: uuid.UUID,
                          for bp_id, v in pinned.items()},
             "warnings": warnings}
     return [*own, *kept], info
+
+
+def publish_reference_data(session: Session) -> int:
+    """Publish, as version 1, every shared catalogue item and universe node that the loaded
+    reference data holds and no commons entity publishes yet (rows loaded after migration
+    0008 published the ones that existed then); return how many. Idempotent: a second call
+    publishes nothing. Later catalogue edits still update the shared rows in place -- the
+    reference files are their source, not a submission."""
+    published = 0
+    for item, aliases in repository.unpublished_shared_items(session):
+        data = {"name": item.name, "unit": item.unit, "category": item.category,
+                "volume_scu": float(item.volume_scu) if item.volume_scu is not None else None,
+                "description": item.description, "aliases": aliases}
+        _publish_v1(session, "item", item.name, data, aliases, item_id=item.id)
+        published += 1
+    for loc in repository.unpublished_universe(session):
+        data = {"name": loc.name, "kind": loc.kind,
+                "parent_id": str(loc.parent_id) if loc.parent_id else None}
+        _publish_v1(session, "location", loc.name, data, [], location_id=loc.id)
+        published += 1
+    if published:
+        session.flush()
+        bust_after_commit(session)
+    return published
+
+
+def _publish_v1(session: Session, kind: str, name: str, data: dict[str, Any],
+                aliases: list[str], **link: uuid.UUID) -> None:
+    entity = CommonsEntity(id=uuid.uuid4(), kind=kind, name=name, norm_name=normalise(name),
+                           aliases=aliases, tags=[], current_version=1, status="published",
+                           search_text=_search_text(name, aliases, []), **link)
+    session.add(entity)
+    session.add(CommonsVersion(entity_id=entity.id, version=1, data=data, status="current"))
 
 
 def grant_role(session: Session, username: str, role: str, *, revoke: bool = False) -> bool:

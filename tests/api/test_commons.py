@@ -412,3 +412,39 @@ def test_cycle_among_public_blueprints_is_left_out(client: TestClient, session: 
     body = wait_done(client, r.headers["Location"], owner.headers)
     assert body["status"] == "done", body
     assert {w["blueprint_id"] for w in body["warnings"]} == {str(bp.id) for bp in loop}
+
+
+def test_item_change_publishes_a_version_and_keeps_the_unit(
+        client: TestClient, session: Session, make_user: Any, make_org: Any,
+        database: Database) -> None:
+    author, owner = make_user(), make_user()
+    mod = _moderator(make_user, database)
+    org = make_org(owner)
+    sub = _submit(client, author, "item", {"name": "Aslarite", "unit": "scu"})
+    r = _decide(client, mod, sub["id"], "approve")
+    assert r.status_code == 200, r.text
+    entity_id = r.json()["entity_id"]
+    item_id = session.scalar(select(CommonsEntity.item_id)
+                             .where(CommonsEntity.id == uuid.UUID(entity_id)))
+    hangar = make_location(session, "Hangar", org_id=org.id)
+    session.commit()
+    r = client.post(f"/api/v1/orgs/{org.id}/stock/adjust", headers=owner.headers, json={
+        "item_id": str(item_id), "location_id": str(hangar.id), "delta": "12.5"})
+    assert r.status_code == 200, r.text
+
+    # Stock counted in SCU cannot become pieces: refused at submission, naming the field.
+    r = client.post(SUBS, headers=author.headers, json={
+        "kind": "item", "entity_id": entity_id, "source_ref": "wiki page",
+        "data": {"name": "Aslarite", "unit": "piece"}})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "data.unit"
+
+    change = _submit(client, author, "item", {"name": "Aslarite (raw)", "unit": "scu",
+                                              "category": "ore"}, entity_id)
+    assert _decide(client, mod, change["id"], "approve").status_code == 200
+    versions = client.get(f"/api/v1/public/entities/{entity_id}/versions").json()
+    assert [(v["version"], v["status"], v["data"]["name"]) for v in versions] == [
+        (1, "superseded", "Aslarite"), (2, "current", "Aslarite (raw)")]
+    # The same shared row: the org's stock still names it, with its quantity untouched.
+    stock = client.get(f"/api/v1/orgs/{org.id}/stock", headers=owner.headers).json()["items"]
+    assert [(s["item_id"], s["item_name"], Decimal(s["quantity"])) for s in stock] == [
+        (str(item_id), "Aslarite (raw)", Decimal("12.5"))]
