@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from models.accounts import User
@@ -275,3 +275,15 @@ def unpublished_universe(session: Session) -> list[Location]:
     return list(session.scalars(select(Location).where(
         Location.organization_id.is_(None), Location.owner_user_id.is_(None),
         Location.id.not_in(linked)).order_by(Location.name, Location.id)))
+
+
+def names_of(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of the items, locations and commons entities among ``ids`` (one query)."""
+    if not ids:
+        return {}
+    stmt = union_all(
+        select(Item.id, Item.name).where(Item.id.in_(ids)),
+        select(Location.id, Location.name).where(Location.id.in_(ids)),
+        select(CommonsEntity.id, CommonsEntity.name).where(CommonsEntity.id.in_(ids)),
+    )
+    return {row[0]: row[1] for row in session.execute(stmt)}

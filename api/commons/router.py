@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from api.commons import service
 from api.commons.cache import CACHE
 from api.commons.schemas import (
-    ActionOut,
     DecisionIn,
     EntityOut,
     EntityPage,
@@ -44,17 +43,8 @@ PublicRead = Depends(limit("public_reads_per_client"))
 Submitting = Depends(limit("commons_submissions_per_account"))
 
 
-def _sub_out(session: DbSession, sub: CommonsSubmission, *, full: bool = False,
-             names: dict[uuid.UUID, str] | None = None) -> SubmissionOut:
-    names = names if names is not None else service.attribution(session, [sub])
-    actions = [ActionOut(action=a.action, actor=actor, notes=a.notes, diff=a.diff,
-                         created_at=a.created_at)
-               for a, actor in service.actions(session, sub)] if full else []
-    return SubmissionOut(
-        id=sub.id, kind=sub.kind, entity_id=sub.entity_id, data=sub.data,
-        source_ref=sub.source_ref, submitter=names[sub.id], status=sub.status,
-        duplicates=sub.duplicates, created_at=sub.created_at, decided_at=sub.decided_at,
-        actions=actions)
+def _sub_out(session: DbSession, sub: CommonsSubmission) -> SubmissionOut:
+    return service.describe_submissions(session, [sub], full=True)[0]
 
 
 def _entity_out(session: DbSession, entity: CommonsEntity) -> EntityOut:
@@ -79,7 +69,7 @@ def submit(request: Request, user: CurrentUser, _: Annotated[None, Submitting],
     settings = request.app.state.settings
     sub = service.submit(session, user.id, body,
                          max_open=settings.commons_max_open_submissions_per_user)
-    return _sub_out(session, sub, full=True)
+    return _sub_out(session, sub)
 
 
 @router.get("/commons/submissions", response_model=SubmissionPage,
@@ -94,8 +84,7 @@ def list_submissions(
     """``scope=queue`` (curators/moderators) lists everyone's, oldest first."""
     rows, total = service.submissions(session, user.id, mine=scope == "mine", status=status_,
                                       limit=limit_, offset=offset)
-    names = service.attribution(session, rows)
-    return SubmissionPage(items=[_sub_out(session, s, names=names) for s in rows], total=total)
+    return SubmissionPage(items=service.describe_submissions(session, rows), total=total)
 
 
 @router.get("/commons/submissions/{submission_id}", response_model=SubmissionOut,
@@ -103,7 +92,7 @@ def list_submissions(
 def get_submission(submission_id: uuid.UUID, user: CurrentUser,
                    session: DbSession) -> SubmissionOut:
     """Its submitter and moderators may read it; anyone else gets 404."""
-    return _sub_out(session, service.get_submission(session, user.id, submission_id), full=True)
+    return _sub_out(session, service.get_submission(session, user.id, submission_id))
 
 
 @router.put("/commons/submissions/{submission_id}", response_model=SubmissionOut,
@@ -111,7 +100,7 @@ def get_submission(submission_id: uuid.UUID, user: CurrentUser,
 def resubmit(submission_id: uuid.UUID, user: CurrentUser, session: DbSession,
              body: ResubmitIn) -> SubmissionOut:
     """Back to pending; the change is logged as a diff."""
-    return _sub_out(session, service.resubmit(session, user.id, submission_id, body), full=True)
+    return _sub_out(session, service.resubmit(session, user.id, submission_id, body))
 
 
 @router.post("/commons/submissions/{submission_id}/decision", response_model=SubmissionOut,
@@ -119,7 +108,7 @@ def resubmit(submission_id: uuid.UUID, user: CurrentUser, session: DbSession,
 def decide(submission_id: uuid.UUID, user: CurrentUser, session: DbSession,
            body: DecisionIn) -> SubmissionOut:
     """409 when the submission was already decided (by a concurrent moderator, say)."""
-    return _sub_out(session, service.decide(session, user.id, submission_id, body), full=True)
+    return _sub_out(session, service.decide(session, user.id, submission_id, body))
 
 
 @router.post("/commons/entities/{entity_id}/takedown", response_model=EntityOut,

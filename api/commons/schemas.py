@@ -134,6 +134,9 @@ class SubmissionOut(BaseModel):
     created_at: datetime
     decided_at: datetime | None
     actions: list[ActionOut] = Field(default_factory=list)
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Names of the items, locations and entities that data and diffs name by id")
 
 
 class SubmissionPage(BaseModel):

@@ -5,6 +5,7 @@ warning).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 import uuid
@@ -19,7 +20,15 @@ from sqlalchemy.orm import Session
 from api.blueprints.service import bom_cycles, engine_blueprint, refining_blueprint_in
 from api.commons import repository
 from api.commons.cache import bust_after_commit
-from api.commons.schemas import DATA_MODELS, BlueprintData, DecisionIn, ResubmitIn, SubmissionIn
+from api.commons.schemas import (
+    DATA_MODELS,
+    ActionOut,
+    BlueprintData,
+    DecisionIn,
+    ResubmitIn,
+    SubmissionIn,
+    SubmissionOut,
+)
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from api.live.hub import announce_access_changed, announce_commons
 from api.notifications.service import notify
@@ -448,6 +457,44 @@ def attribution(session: Session, subs: Sequence[CommonsSubmission]) -> dict[uui
                                          if s.submitter_id and not s.anonymous})
     return {s.id: names.get(s.submitter_id, "anonymous") if s.submitter_id else "anonymous"
             for s in subs}
+
+
+def _ids_in(value: Any, found: set[uuid.UUID]) -> None:
+    """Collect every string in a JSON value that is a UUID."""
+    if isinstance(value, dict):
+        for v in value.values():
+            _ids_in(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _ids_in(v, found)
+    elif isinstance(value, str) and len(value) == 36:
+        with contextlib.suppress(ValueError):
+            found.add(uuid.UUID(value))
+
+
+def describe_submissions(session: Session, subs: Sequence[CommonsSubmission], *,
+                         full: bool = False) -> list[SubmissionOut]:
+    """Response bodies for submissions, with their moderation logs when ``full``; one query
+    for the submitters' handles and one for ``labels``: the names of the items, locations and
+    entities their data and diffs name by id, so a reviewer reads "Quantanium", not a UUID."""
+    handles = attribution(session, subs)
+    logs = {s.id: actions(session, s) if full else [] for s in subs}
+    named: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for sub in subs:
+        named[sub.id] = set()
+        for value in [sub.data, *(action.diff for action, _actor in logs[sub.id])]:
+            _ids_in(value, named[sub.id])
+    names = repository.names_of(session, set().union(*named.values()))
+    out = []
+    for sub in subs:
+        out.append(SubmissionOut(
+            id=sub.id, kind=sub.kind, entity_id=sub.entity_id, data=sub.data,
+            source_ref=sub.source_ref, submitter=handles[sub.id], status=sub.status,
+            duplicates=sub.duplicates, created_at=sub.created_at, decided_at=sub.decided_at,
+            actions=[ActionOut(action=a.action, actor=actor, notes=a.notes, diff=a.diff,
+                               created_at=a.created_at) for a, actor in logs[sub.id]],
+            labels={str(i): names[i] for i in sorted(named[sub.id], key=str) if i in names}))
+    return out
 
 
 def actions(session: Session, sub: CommonsSubmission) -> list[tuple[CommonsAction, str]]:

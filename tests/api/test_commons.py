@@ -444,6 +444,13 @@ def test_item_change_publishes_a_version_and_keeps_the_unit(
     versions = client.get(f"/api/v1/public/entities/{entity_id}/versions").json()
     assert [(v["version"], v["status"], v["data"]["name"]) for v in versions] == [
         (1, "superseded", "Aslarite"), (2, "current", "Aslarite (raw)")]
+    # The reviewer reads names, not ids: a recipe's items are labelled in the submission.
+    bp = _submit(client, author, "blueprint", {
+        "name": "Polish", "output_item_id": str(item_id), "output_quantity": 1,
+        "ingredients": []})
+    assert bp["labels"] == {str(item_id): "Aslarite (raw)"}
+    queue = client.get(SUBS, headers=mod.headers, params={"scope": "queue"}).json()["items"]
+    assert next(s for s in queue if s["id"] == bp["id"])["labels"] == bp["labels"]
     # The same shared row: the org's stock still names it, with its quantity untouched.
     stock = client.get(f"/api/v1/orgs/{org.id}/stock", headers=owner.headers).json()["items"]
     assert [(s["item_id"], s["item_name"], Decimal(s["quantity"])) for s in stock] == [

@@ -221,7 +221,7 @@ function MySubmissions({ orgId }: { orgId: string }) {
 function Review({ sub }: { sub: Submission }) {
   const versions = useVersions(sub.entity_id ?? null);
   const current = versions.data?.find((v) => v.status === "current")?.data ?? null;
-  const rows = diffRows(sub.entity_id ? current : null, sub.data);
+  const rows = diffRows(sub.entity_id ? current : null, sub.data, sub.labels);
   const [notes, setNotes] = useState("");
   const [mergeInto, setMergeInto] = useState("");
   const decide = useDecide();

@@ -50,6 +50,15 @@ describe("commons data", () => {
     ]);
   });
 
+  it("shows ids the server labelled by their names, inside nested values too", () => {
+    const quant = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+    const unknown = "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a";
+    const rows = diffRows(null, { output_item_id: quant, ingredients: [{ item_id: unknown }] }, { [quant]: "Quantanium" });
+    expect(rows.map((r) => r.after)).toEqual([`[{"item_id":"${unknown}"}]`, "Quantanium"]);
+    const nested = diffRows(null, { ingredients: [{ item_id: quant, quantity: 2 }] }, { [quant]: "Quantanium" });
+    expect(nested[0]?.after).toBe('[{"item_id":"Quantanium","quantity":2}]');
+  });
+
   it("marks nothing as changed for a new entity", () => {
     expect(diffRows(null, { name: "X" })).toEqual([{ field: "name", before: "—", after: "X", changed: false }]);
   });

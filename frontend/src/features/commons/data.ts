@@ -24,17 +24,26 @@ export interface DiffRow {
   changed: boolean;
 }
 
-function show(value: unknown): string {
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+function show(value: unknown, labels: Record<string, string>): string {
   if (value === undefined || value === null) return "—";
-  return typeof value === "string" ? value : JSON.stringify(value);
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  // Ids the server could name read as names (the submission's `labels`); others stay ids.
+  return text.replace(UUID, (id) => labels[id] ?? id);
 }
 
-/** Side-by-side rows of two data objects (the published version and the proposal), by field. */
-export function diffRows(before: Record<string, unknown> | null, after: Record<string, unknown>): DiffRow[] {
+/** Side-by-side rows of two data objects (the published version and the proposal), by field;
+ * ids named in `labels` are shown by their names. */
+export function diffRows(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown>,
+  labels: Record<string, string> = {},
+): DiffRow[] {
   const fields = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])].sort();
   return fields.map((field) => {
-    const b = show(before?.[field]);
-    const a = show(after[field]);
+    const b = show(before?.[field], labels);
+    const a = show(after[field], labels);
     return { field, before: b, after: a, changed: before !== null && a !== b };
   });
 }

@@ -5397,6 +5397,13 @@ export interface components {
             decided_at: string | null;
             /** Actions */
             actions?: components["schemas"]["ActionOut"][];
+            /**
+             * Labels
+             * @description Names of the items, locations and entities that data and diffs name by id
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         /**
          * SubmissionPage
