@@ -143,6 +143,8 @@ def _b(w: World, *keys: str) -> dict[str, str]:
 SPECS: dict[tuple[str, str], Spec] = {
     # --- live updates (WebSocket) ---
     ("WS", "/orgs/{org_id}/live"): Spec(),
+    # No org: a tenant's token opens it as a plain user (no queue; see _check_ws).
+    ("WS", "/commons/live"): Spec(),
     # --- plans ---
     ("POST", "/orgs/{org_id}/plans"): Spec(body=_plan, foreign=lambda w: [
         Variant(body={"demands": [{"item_id": w.b["item_id"], "quantity": 1}],
@@ -539,7 +541,23 @@ def _ws_close_code(client: TestClient, url: str) -> int | None:
     return None
 
 
+def _check_user_ws(c: Checker, w: World, path: str) -> None:
+    """A socket without an org: bad tokens are refused, and an org owner is only a user there
+    (the commons queue is for platform moderators, whom no org role makes)."""
+    c.calls += 2
+    code = _ws_close_code(c.client, f"{path}?token=garbage")
+    if code != 4401:
+        c.failures.append(f"[ws-unauthenticated] WS {path}: close code {code}, expected 4401")
+    with c.client.websocket_connect(f"{path}?token={w.a.owner.token}") as ws:
+        hello = ws.receive_json()
+    if hello.get("moderator") is not False:
+        c.failures.append(f"[ws-org-owner] WS {path}: {hello}, expected a plain user's feed")
+
+
 def _check_ws(c: Checker, w: World, path: str) -> None:
+    if "{org_id}" not in path:
+        _check_user_ws(c, w, path)
+        return
     a_url = path.replace("{org_id}", w.a.org_id)
     b_url = path.replace("{org_id}", w.b.org_id)
     token_of = {"owner_a": w.a.owner.token, "outsider": w.outsider.token}
