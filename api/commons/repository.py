@@ -125,10 +125,16 @@ def count_open_submissions(session: Session, submitter_id: uuid.UUID) -> int:
         CommonsSubmission.status.in_(("pending", "changes_requested")))) or 0
 
 
-def actions_of(session: Session, submission_id: uuid.UUID) -> list[CommonsAction]:
-    """The moderation log of one submission, oldest first."""
-    return list(session.scalars(select(CommonsAction).where(
-        CommonsAction.submission_id == submission_id).order_by(CommonsAction.created_at)))
+def actions_of(session: Session,
+               submission_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[CommonsAction]]:
+    """The moderation logs of several submissions, oldest first, in one query."""
+    out: dict[uuid.UUID, list[CommonsAction]] = {i: [] for i in submission_ids}
+    if submission_ids:
+        stmt = (select(CommonsAction).where(CommonsAction.submission_id.in_(submission_ids))
+                .order_by(CommonsAction.created_at, CommonsAction.id))
+        for action in session.scalars(stmt):
+            out[action.submission_id].append(action)  # type: ignore[index]
+    return out
 
 
 def handles(session: Session, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -44,7 +44,7 @@ Submitting = Depends(limit("commons_submissions_per_account"))
 
 
 def _sub_out(session: DbSession, sub: CommonsSubmission) -> SubmissionOut:
-    return service.describe_submissions(session, [sub], full=True)[0]
+    return service.describe_submissions(session, [sub])[0]
 
 
 def _entity_out(session: DbSession, entity: CommonsEntity) -> EntityOut:

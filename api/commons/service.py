@@ -472,41 +472,38 @@ def _ids_in(value: Any, found: set[uuid.UUID]) -> None:
             found.add(uuid.UUID(value))
 
 
-def describe_submissions(session: Session, subs: Sequence[CommonsSubmission], *,
-                         full: bool = False) -> list[SubmissionOut]:
-    """Response bodies for submissions, with their moderation logs when ``full``; one query
-    for the submitters' handles and one for ``labels``: the names of the items, locations and
-    entities their data and diffs name by id, so a reviewer reads "Quantanium", not a UUID."""
+def describe_submissions(session: Session,
+                         subs: Sequence[CommonsSubmission]) -> list[SubmissionOut]:
+    """Response bodies for submissions with their moderation logs (so a submitter reads the
+    moderator's notes in a list) and ``labels``: the names of the items, locations and
+    entities their data and diffs name by id, so a reviewer reads "Quantanium", not a UUID.
+    A fixed number of queries, whatever the number of submissions."""
     handles = attribution(session, subs)
-    logs = {s.id: actions(session, s) if full else [] for s in subs}
+    logs = repository.actions_of(session, [s.id for s in subs])
+    actors = repository.handles(session, {a.actor_id for log in logs.values() for a in log
+                                           if a.actor_id})
     named: dict[uuid.UUID, set[uuid.UUID]] = {}
     for sub in subs:
         named[sub.id] = set()
-        for value in [sub.data, *(action.diff for action, _actor in logs[sub.id])]:
+        for value in [sub.data, *(action.diff for action in logs[sub.id])]:
             _ids_in(value, named[sub.id])
     names = repository.names_of(session, set().union(*named.values()))
-    out = []
-    for sub in subs:
-        out.append(SubmissionOut(
-            id=sub.id, kind=sub.kind, entity_id=sub.entity_id, data=sub.data,
-            source_ref=sub.source_ref, submitter=handles[sub.id], status=sub.status,
-            duplicates=sub.duplicates, created_at=sub.created_at, decided_at=sub.decided_at,
-            actions=[ActionOut(action=a.action, actor=actor, notes=a.notes, diff=a.diff,
-                               created_at=a.created_at) for a, actor in logs[sub.id]],
-            labels={str(i): names[i] for i in sorted(named[sub.id], key=str) if i in names}))
-    return out
+    return [SubmissionOut(
+        id=sub.id, kind=sub.kind, entity_id=sub.entity_id, data=sub.data,
+        source_ref=sub.source_ref, submitter=handles[sub.id], status=sub.status,
+        duplicates=sub.duplicates, created_at=sub.created_at, decided_at=sub.decided_at,
+        actions=[ActionOut(action=a.action, actor=_actor(sub, a, actors), notes=a.notes,
+                           diff=a.diff, created_at=a.created_at) for a in logs[sub.id]],
+        labels={str(i): names[i] for i in sorted(named[sub.id], key=str) if i in names},
+    ) for sub in subs]
 
 
-def actions(session: Session, sub: CommonsSubmission) -> list[tuple[CommonsAction, str]]:
-    """The submission's log with each actor's handle."""
-    rows = repository.actions_of(session, sub.id)
-    names = repository.handles(session, {a.actor_id for a in rows if a.actor_id})
-    out = []
-    for a in rows:
-        actor = "anonymous" if a.actor_id == sub.submitter_id and sub.anonymous else \
-            names.get(a.actor_id, "anonymous") if a.actor_id else "anonymous"
-        out.append((a, actor))
-    return out
+def _actor(sub: CommonsSubmission, action: CommonsAction, handles: dict[uuid.UUID, str]) -> str:
+    """Who took a logged action: a handle, or "anonymous" for a submitter who chose so (or a
+    deleted account)."""
+    if action.actor_id is None or (action.actor_id == sub.submitter_id and sub.anonymous):
+        return "anonymous"
+    return handles.get(action.actor_id, "anonymous")
 
 
 # -- planning isolation --------------------------------------------------------------------------

@@ -107,3 +107,68 @@ test("blueprint form → submit to the commons → moderator approves → public
   await expectAccessible(page);
   expect(errors).toEqual([]);
 });
+
+// The commons live: an item submitted by one user appears in a moderator's open queue without
+// a reload; the submitter's list shows the decision the same way; a takedown removes it.
+test("item submission reaches the open moderation queue live → approve → take down", async ({ page, browser }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const suffix = uniqueName("");
+  const itemName = `Riccite shard ${suffix}`;
+
+  const modContext = await browser.newContext();
+  const mod = await modContext.newPage();
+  const moderator = uniqueName("mod");
+  await register(mod, moderator);
+  grant(moderator, "moderator");
+  await createOrg(mod, uniqueName("Mod Org "));
+  await nav(mod, "Commons");
+  await expect(mod.getByRole("heading", { name: "Moderation queue" })).toBeVisible();
+
+  await register(page, uniqueName("miner"));
+  await createOrg(page, uniqueName("Miners "));
+  await nav(page, "Commons");
+  await page.getByRole("button", { name: "Submit an item, location or tag" }).click();
+  const form = page.getByRole("form", { name: "Submit to the commons" });
+  await form.getByLabel("Name").fill(itemName);
+  await form.getByLabel("Aliases (comma-separated)").fill(`Riccite ${suffix}`);
+  await form.getByLabel("Source (URL, patch notes…)").fill("https://example.org/riccite");
+  await expectAccessible(page);
+  await form.getByRole("button", { name: "Submit for review" }).click();
+  await expect(page.getByRole("table", { name: "My submissions" })).toContainText("pending");
+
+  // Live: the moderator's queue shows it with no reload; the moderator asks for a change.
+  const review = mod.locator(`[aria-label='Submission ${itemName}']`);
+  await expect(review).toContainText("https://example.org/riccite");
+  await review.getByLabel("Notes to the submitter").fill("Add the volume, please.");
+  await review.getByRole("button", { name: "Request changes" }).click();
+  await expect(review).toHaveCount(0);
+
+  // The submitter sees it (no reload), edits and resubmits.
+  const mine = page.getByRole("table", { name: "My submissions" });
+  await expect(mine).toContainText("changes requested");
+  await expect(mine).toContainText("Add the volume, please.");
+  await page.getByRole("button", { name: `Edit and resubmit ${itemName}` }).click();
+  const edit = page.getByRole("form", { name: `Edit ${itemName}` });
+  await edit.getByLabel("Volume per unit (SCU)").fill("1");
+  await edit.getByRole("button", { name: "Resubmit" }).click();
+  await expect(mine).toContainText("pending");
+
+  // Back in the open queue, with the change; approved.
+  await expect(review.getByRole("table")).toContainText("volume_scu");
+  await review.getByRole("button", { name: "Approve" }).click();
+  await expect(review).toHaveCount(0);
+  // ...and the submitter's list shows the decision with no reload.
+  await expect(page.getByRole("table", { name: "My submissions" })).toContainText("approved");
+
+  await mod.locator("#commons-kind").selectOption("item");
+  await mod.getByLabel("Search names, aliases and tags").fill(suffix);
+  await expect(mod.getByRole("table", { name: "Public entities" })).toContainText(itemName);
+  await mod.getByRole("button", { name: `Take down ${itemName}` }).click();
+  await mod.getByLabel("Reason").fill("Duplicate of an existing item");
+  await expectAccessible(mod);
+  await mod.getByRole("form", { name: `Take down ${itemName}` }).getByRole("button", { name: "Take down" }).click();
+  await expect(mod.getByText("Nothing published matches")).toBeVisible();
+  await modContext.close();
+  expect(errors).toEqual([]);
+});

@@ -98,6 +98,10 @@ def test_queue_and_decisions_are_live(live_client: Any, session: Session,
         for ws in (mod_ws, author_ws):
             event = ws.receive_json()
             assert (event["action"], event["status"]) == ("request_changes", "changes_requested")
+        # The submitter's list carries the log, so the moderator's note reaches them.
+        mine = client.get(SUBS, headers=author.headers).json()["items"]
+        assert [(a["action"], a["actor"], a["notes"]) for a in mine[0]["actions"]] == [
+            ("submit", "anonymous", None), ("request_changes", mod.user.username, "source please")]
 
         r = client.put(f"{SUBS}/{sub_id}", headers=author.headers,
                        json={"data": {**data, "output_quantity": 2}, "source_ref": "wiki"})

@@ -1,6 +1,6 @@
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
-import { applyLiveEvent } from "./live";
+import { applyCommonsEvent, applyLiveEvent } from "./live";
 import { orgKey } from "./queryKeys";
 
 describe("live events", () => {
@@ -20,5 +20,14 @@ describe("live events", () => {
     expect(client.getQueryState(orgKey("o1", "stock", "all"))?.isInvalidated).toBe(true);
     expect(client.getQueryState(orgKey("o1", "plans", "list"))?.isInvalidated).toBe(false);
     expect(client.getQueryState(orgKey("o2", "stock", "all"))?.isInvalidated).toBe(false);
+  });
+
+  it("re-reads the commons lists on a commons event, nothing on others", () => {
+    const client = new QueryClient();
+    client.setQueryData(["commons", "submissions", "queue", "pending"], { items: [] });
+    applyCommonsEvent(client, { type: "stock.changed" });
+    expect(client.getQueryState(["commons", "submissions", "queue", "pending"])?.isInvalidated).toBe(false);
+    applyCommonsEvent(client, { type: "commons.submission", action: "submit" });
+    expect(client.getQueryState(["commons", "submissions", "queue", "pending"])?.isInvalidated).toBe(true);
   });
 });

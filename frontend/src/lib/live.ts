@@ -1,7 +1,7 @@
 // The org's WebSocket (/api/v1/orgs/{org}/live) feeds the TanStack Query cache: a plan's status
 // is written straight into its cached record, other events invalidate the domains they touch.
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { accessToken } from "@/lib/auth/session";
 import { orgKey, type Domain } from "@/lib/queryKeys";
 
@@ -33,18 +33,24 @@ export function applyLiveEvent(client: QueryClient, orgId: string, event: LiveEv
   }
 }
 
-function liveUrl(orgId: string): string {
+function socketUrl(path: string): string {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  return `${scheme}://${window.location.host}/api/v1/orgs/${orgId}/live`;
+  return `${scheme}://${window.location.host}${path}`;
 }
 
-/** Keep one socket open for the org while mounted; reconnects with backoff. */
-export function useLiveFeed(orgId: string | undefined): LiveState {
-  const client = useQueryClient();
+/** Keep one authenticated socket on `path` open while mounted (reconnecting with backoff),
+ * handing every event but the greeting to `onEvent`; `onHello` runs on each (re)connect. */
+function useSocket(
+  path: string | undefined,
+  onEvent: (event: LiveEvent) => void,
+  onHello: (hello: LiveEvent) => void,
+): LiveState {
   const [state, setState] = useState<LiveState>("connecting");
+  const handlers = useRef({ onEvent, onHello });
+  handlers.current = { onEvent, onHello };
 
   useEffect(() => {
-    if (!orgId) return;
+    if (!path) return;
     let socket: WebSocket | null = null;
     let closed = false;
     let attempt = 0;
@@ -54,7 +60,7 @@ export function useLiveFeed(orgId: string | undefined): LiveState {
       const token = await accessToken();
       if (closed || !token) return;
       setState("connecting");
-      socket = new WebSocket(liveUrl(orgId));
+      socket = new WebSocket(socketUrl(path));
       // The token goes in the first message, not the URL, to keep it out of access logs.
       socket.onopen = () => socket?.send(JSON.stringify({ token }));
       socket.onmessage = (message) => {
@@ -67,11 +73,10 @@ export function useLiveFeed(orgId: string | undefined): LiveState {
         if (event.type === "hello") {
           attempt = 0;
           setState("live");
-          // Anything missed while disconnected is re-read once.
-          void client.invalidateQueries({ queryKey: ["org", orgId] });
+          handlers.current.onHello(event);
           return;
         }
-        applyLiveEvent(client, orgId, event);
+        handlers.current.onEvent(event);
       };
       socket.onclose = () => {
         if (closed) return;
@@ -86,7 +91,35 @@ export function useLiveFeed(orgId: string | undefined): LiveState {
       if (timer) clearTimeout(timer);
       socket?.close();
     };
-  }, [orgId, client]);
+  }, [path]);
 
   return state;
+}
+
+/** Keep one socket open for the org while mounted; reconnects with backoff. */
+export function useLiveFeed(orgId: string | undefined): LiveState {
+  const client = useQueryClient();
+  return useSocket(
+    orgId ? `/api/v1/orgs/${orgId}/live` : undefined,
+    (event) => orgId && applyLiveEvent(client, orgId, event),
+    // Anything missed while disconnected is re-read once.
+    () => void client.invalidateQueries({ queryKey: ["org", orgId] }),
+  );
+}
+
+/** Apply one commons event (a submission, decision or takedown) to the cache: the commons
+ * lists are re-read (exported for tests). */
+export function applyCommonsEvent(client: QueryClient, event: LiveEvent): void {
+  if (event.type.startsWith("commons.")) void client.invalidateQueries({ queryKey: ["commons"] });
+}
+
+/** The commons socket (/api/v1/commons/live): the moderation queue for curators and
+ * moderators, decisions on the caller's own submissions for everyone. */
+export function useCommonsFeed(): LiveState {
+  const client = useQueryClient();
+  return useSocket(
+    "/api/v1/commons/live",
+    (event) => applyCommonsEvent(client, event),
+    () => void client.invalidateQueries({ queryKey: ["commons"] }),
+  );
 }

@@ -5,7 +5,8 @@ import { Field, useFieldErrors } from "@/components/forms";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { formatDateTime } from "@/lib/format";
-import { useBlueprintList } from "@/lib/lookups";
+import { useCommonsFeed } from "@/lib/live";
+import { useBlueprintList, useLocations } from "@/lib/lookups";
 import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
 import { toastSuccess } from "@/lib/toast";
@@ -17,13 +18,23 @@ import {
   useResubmit,
   useSubmissions,
   useSubmit,
+  useTakedown,
   useVersions,
   type DecisionIn,
   type Entity,
   type EntityKind,
   type Submission,
 } from "./api";
-import { blueprintSubmissionData, diffRows, submissionTitle } from "./data";
+import {
+  ENTITY_FIELDS,
+  blueprintSubmissionData,
+  diffRows,
+  entityFormValues,
+  entitySubmissionData,
+  isFormKind,
+  submissionTitle,
+  type FormKind,
+} from "./data";
 
 const KINDS: EntityKind[] = ["blueprint", "item", "location", "tag"];
 
@@ -57,10 +68,12 @@ function VersionsDialog({ entity, onClose }: { entity: Entity | null; onClose: (
 }
 
 /** Browse and search the published entities; hide a public blueprint for this org. */
-function BrowsePanel({ orgId }: { orgId: string }) {
+function BrowsePanel({ orgId, moderator }: { orgId: string; moderator: boolean }) {
   const [kind, setKind] = useState<EntityKind>("blueprint");
   const [q, setQ] = useState("");
   const [viewing, setViewing] = useState<Entity | null>(null);
+  const [changing, setChanging] = useState<Entity | null>(null);
+  const [removing, setRemoving] = useState<Entity | null>(null);
   const entities = usePublicEntities(kind, q);
   const hide = useHide(orgId);
   const canHide = useCan(orgId, "write");
@@ -96,6 +109,12 @@ function BrowsePanel({ orgId }: { orgId: string }) {
                 <td>{e.tags.map((t) => <Tag key={t} minimal className="qm-tag-gap">{t}</Tag>)}</td>
                 <td className="qm-row">
                   <Button small text="Versions" aria-label={`Versions of ${e.name}`} onClick={() => setViewing(e)} />
+                  {isFormKind(e.kind) && (
+                    <Button small minimal icon="edit" text="Propose a change" aria-label={`Propose a change to ${e.name}`} onClick={() => setChanging(e)} />
+                  )}
+                  {moderator && (
+                    <Button small minimal intent={Intent.DANGER} icon="disable" text="Take down" aria-label={`Take down ${e.name}`} onClick={() => setRemoving(e)} />
+                  )}
                   {canHide && e.kind === "blueprint" && (
                     <Button
                       small
@@ -114,7 +133,140 @@ function BrowsePanel({ orgId }: { orgId: string }) {
         </HTMLTable>
       )}
       <VersionsDialog entity={viewing} onClose={() => setViewing(null)} />
+      {changing && isFormKind(changing.kind) && (
+        <SubmitEntityDialog orgId={orgId} kind={changing.kind} entity={changing} onClose={() => setChanging(null)} />
+      )}
+      {removing && <TakedownDialog entity={removing} onClose={() => setRemoving(null)} />}
     </Card>
+  );
+}
+
+/** A moderator unpublishes an entity, with the reason the log keeps. */
+function TakedownDialog({ entity, onClose }: { entity: Entity; onClose: () => void }) {
+  const [reason, setReason] = useState("");
+  const takedown = useTakedown();
+  const { errors, handle, clear } = useFieldErrors();
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    takedown.mutate(
+      { entityId: entity.id, reason },
+      { onSuccess: () => { toastSuccess(`${entity.name} is taken down: gone from public lists and new plans`); onClose(); }, onError: (error) => handle(error, ["reason"]) },
+    );
+  };
+  return (
+    <Dialog isOpen onClose={onClose} title={`Take down ${entity.name}`} icon="disable" style={{ width: 520 }}>
+      <form onSubmit={onSubmit} aria-label={`Take down ${entity.name}`}>
+        <DialogBody>
+          <p>Running crafts and stored plans keep the version they used; new plans no longer see it.</p>
+          <Field label="Reason" id="takedown-reason" error={errors.reason}>
+            <TextArea id="takedown-reason" fill value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
+          </Field>
+        </DialogBody>
+        <DialogFooter actions={<><Button text="Cancel" onClick={onClose} /><Button type="submit" intent={Intent.DANGER} text="Take down" loading={takedown.isPending} disabled={reason.trim().length < 3} /></>} />
+      </form>
+    </Dialog>
+  );
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  name: "Name", unit: "Unit", category: "Category", volume_scu: "Volume per unit (SCU)", description: "Description",
+  aliases: "Aliases (comma-separated)", kind: "Kind (station, city, outpost…)", parent_id: "Inside",
+};
+
+/** Submit a new item, location or tag, (with `entity`) a change to a published one, or (with
+ * `editing`) the submitter's edit of a submission a moderator asked to change. */
+function SubmitEntityDialog({ orgId, kind: initialKind, entity, editing, onClose }: {
+  orgId: string;
+  kind: FormKind;
+  entity?: Entity;
+  editing?: Submission;
+  onClose: () => void;
+}) {
+  const [kind, setKind] = useState<FormKind>(initialKind);
+  const [values, setValues] = useState<Record<string, string>>(() => {
+    const base = editing?.data ?? entity?.data;
+    return base ? entityFormValues(initialKind, base) : {};
+  });
+  const [sourceRef, setSourceRef] = useState(editing?.source_ref ?? "");
+  const [anonymous, setAnonymous] = useState(false);
+  const places = useLocations(orgId);
+  const universe = places.locations.filter((l) => l.owner === "universe");
+  const submit = useSubmit();
+  const resubmit = useResubmit();
+  const { errors, handle, clear } = useFieldErrors();
+  const set = (field: string, value: string) => setValues((v) => ({ ...v, [field]: value }));
+  const fields = ["source_ref", "kind", ...ENTITY_FIELDS[kind].map((f) => `data.${f}`)];
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    if (editing) {
+      resubmit.mutate(
+        { id: editing.id, data: entitySubmissionData(kind, values), source_ref: sourceRef },
+        { onSuccess: () => { toastSuccess("Resubmitted for review"); onClose(); }, onError: (error) => handle(error, fields) },
+      );
+      return;
+    }
+    submit.mutate(
+      { kind, data: entitySubmissionData(kind, values), source_ref: sourceRef, anonymous, ...(entity ? { entity_id: entity.id } : {}) },
+      {
+        onSuccess: (sub) => {
+          const dup = sub.duplicates.length > 0 ? ` (possible duplicate of ${sub.duplicates.map((d) => String(d.name)).join(", ")})` : "";
+          toastSuccess(`Submitted for review${dup}`);
+          onClose();
+        },
+        onError: (error) => handle(error, fields),
+      },
+    );
+  };
+  const input = (field: string) => {
+    const id = `sub-${field}`;
+    const value = values[field] ?? "";
+    if (field === "unit")
+      return (
+        <HTMLSelect id={id} value={value || "scu"} disabled={entity !== undefined || editing?.entity_id != null} onChange={(e) => set(field, e.currentTarget.value)}>
+          <option value="scu">SCU</option>
+          <option value="piece">pieces</option>
+        </HTMLSelect>
+      );
+    if (field === "parent_id")
+      return (
+        <HTMLSelect id={id} value={value} onChange={(e) => set(field, e.currentTarget.value)}>
+          <option value="">(a top-level system)</option>
+          {universe.map((l) => <option key={l.id} value={l.id}>{l.path ?? l.name}</option>)}
+        </HTMLSelect>
+      );
+    if (field === "description") return <TextArea id={id} fill value={value} onChange={(e) => set(field, e.currentTarget.value)} />;
+    return <InputGroup id={id} value={value} onValueChange={(v) => set(field, v)} />;
+  };
+  const title = editing ? `Edit ${submissionTitle(editing.data, editing.kind)}` : entity ? `Propose a change to ${entity.name}` : "Submit to the commons";
+  return (
+    <Dialog isOpen onClose={onClose} title={title} icon="upload" style={{ width: 560 }}>
+      <form onSubmit={onSubmit} aria-label={title}>
+        <DialogBody>
+          {!entity && !editing && (
+            <Field label="What" id="sub-kind" error={errors.kind}>
+              <HTMLSelect id="sub-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as FormKind)}>
+                <option value="item">item</option>
+                <option value="location">location</option>
+                <option value="tag">tag</option>
+              </HTMLSelect>
+            </Field>
+          )}
+          {ENTITY_FIELDS[kind].map((field) => (
+            <Field key={field} label={FIELD_LABELS[field] ?? field} id={`sub-${field}`} error={errors[`data.${field}`]}
+              help={field === "unit" && entity ? "A published item keeps its unit: its stock is counted in it" : undefined}>
+              {input(field)}
+            </Field>
+          ))}
+          <Field label="Source (URL, patch notes…)" id="sub-entity-source" error={errors.source_ref} help="Where moderators can check it">
+            <InputGroup id="sub-entity-source" value={sourceRef} onValueChange={setSourceRef} />
+          </Field>
+          {!editing && <Checkbox checked={anonymous} label="Submit anonymously" onChange={(e) => setAnonymous(e.currentTarget.checked)} />}
+        </DialogBody>
+        <DialogFooter actions={<><Button text="Cancel" onClick={onClose} /><Button type="submit" intent={Intent.PRIMARY} text={editing ? "Resubmit" : "Submit for review"} loading={submit.isPending || resubmit.isPending} disabled={(values.name ?? "").trim() === ""} /></>} />
+      </form>
+    </Dialog>
   );
 }
 
@@ -178,12 +330,15 @@ function MySubmissions({ orgId }: { orgId: string }) {
   const resubmit = useResubmit();
   const writable = useCan(orgId, "write");
   const [submitting, setSubmitting] = useState(false);
+  const [submittingEntity, setSubmittingEntity] = useState(false);
+  const [editing, setEditing] = useState<Submission | null>(null);
   const list = mine.data?.items ?? [];
   return (
     <Card>
       <div className="qm-row">
         <H4>My submissions</H4>
         {writable && <Button small icon="upload" text="Submit a blueprint" onClick={() => setSubmitting(true)} />}
+        <Button small icon="add" text="Submit an item, location or tag" onClick={() => setSubmittingEntity(true)} />
       </div>
       {mine.isPending ? (
         <SkeletonRows />
@@ -203,7 +358,10 @@ function MySubmissions({ orgId }: { orgId: string }) {
                 <td>{formatDateTime(s.created_at)}</td>
                 <td>{(s.actions ?? []).filter((a) => a.notes).map((a) => a.notes).at(-1) ?? ""}</td>
                 <td>
-                  {s.status === "changes_requested" && (
+                  {s.status === "changes_requested" && isFormKind(s.kind) && (
+                    <Button small icon="edit" text="Edit and resubmit" aria-label={`Edit and resubmit ${submissionTitle(s.data, s.kind)}`} onClick={() => setEditing(s)} />
+                  )}
+                  {s.status === "changes_requested" && !isFormKind(s.kind) && (
                     <Button small text="Resubmit" onClick={() => resubmit.mutate({ id: s.id, data: s.data, source_ref: s.source_ref }, { onSuccess: () => toastSuccess("Resubmitted") })} />
                   )}
                 </td>
@@ -213,6 +371,8 @@ function MySubmissions({ orgId }: { orgId: string }) {
         </HTMLTable>
       )}
       {submitting && <SubmitBlueprintDialog orgId={orgId} open onClose={() => setSubmitting(false)} />}
+      {submittingEntity && <SubmitEntityDialog orgId={orgId} kind="item" onClose={() => setSubmittingEntity(false)} />}
+      {editing && isFormKind(editing.kind) && <SubmitEntityDialog orgId={orgId} kind={editing.kind} editing={editing} onClose={() => setEditing(null)} />}
     </Card>
   );
 }
@@ -283,7 +443,8 @@ function Review({ sub }: { sub: Submission }) {
   );
 }
 
-/** Pending submissions, oldest first; shown only to curators and moderators. */
+/** Pending submissions, oldest first, kept live by the commons socket; shown only to
+ * curators and moderators. */
 function ModerationQueue() {
   const queue = useSubmissions("queue", "pending");
   if (isForbidden(queue.error)) return null;
@@ -304,13 +465,17 @@ function ModerationQueue() {
 
 export default function CommonsPage() {
   const orgId = useOrgId();
+  useCommonsFeed();
+  // The queue answers 403 to anyone but curators and moderators: that is the role check.
+  const queue = useSubmissions("queue", "pending");
+  const moderator = queue.isSuccess;
   return (
     <div className="qm-page">
       <PageHeader title="Commons" />
       <p className="qm-muted">Public items, blueprints, locations and tags every org shares. Nothing becomes public without a moderator's review.</p>
       <ModerationQueue />
       <MySubmissions orgId={orgId} />
-      <BrowsePanel orgId={orgId} />
+      <BrowsePanel orgId={orgId} moderator={moderator} />
     </div>
   );
 }

@@ -90,3 +90,13 @@ export function useHide(orgId: string) {
     onSuccess: () => client.invalidateQueries({ queryKey: orgKey(orgId, "blueprints") }),
   });
 }
+
+/** Unpublish an entity (curators and moderators): gone from lists, search and new plans. */
+export function useTakedown() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ entityId, reason }: { entityId: string; reason: string }) =>
+      unwrap(api.POST("/api/v1/commons/entities/{entity_id}/takedown", { params: { path: { entity_id: entityId } }, body: { reason } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: commonsKey }),
+  });
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BlueprintOut } from "@/lib/lookups";
-import { blueprintSubmissionData, diffRows, submissionTitle } from "./data";
+import { blueprintSubmissionData, diffRows, entityFormValues, entitySubmissionData, isFormKind, submissionTitle } from "./data";
 
 const bp: BlueprintOut = {
   id: "b1",
@@ -66,5 +66,26 @@ describe("commons data", () => {
   it("names a submission by its data", () => {
     expect(submissionTitle({ name: "Gold" }, "item")).toBe("Gold");
     expect(submissionTitle({}, "tag")).toBe("tag (unnamed)");
+  });
+
+  it("builds an item's submission from the form: blanks dropped, aliases split, volume a number", () => {
+    expect(entitySubmissionData("item", { name: " Quantanium ", unit: "scu", volume_scu: "1", aliases: "Quant, QUAN,, ", category: "" })).toEqual({
+      name: "Quantanium",
+      unit: "scu",
+      volume_scu: 1,
+      aliases: ["Quant", "QUAN"],
+    });
+    expect(entitySubmissionData("tag", { name: "mining", unit: "scu" })).toEqual({ name: "mining" });
+  });
+
+  it("fills the change form from a published version and round-trips it", () => {
+    const data = { name: "Everus Harbor", kind: "station", parent_id: "p1", aliases: ["Everus"], extra: 1 };
+    const values = entityFormValues("location", data);
+    expect(values).toEqual({ name: "Everus Harbor", kind: "station", parent_id: "p1", aliases: "Everus" });
+    expect(entitySubmissionData("location", values)).toEqual({ name: "Everus Harbor", kind: "station", parent_id: "p1", aliases: ["Everus"] });
+  });
+
+  it("sends blueprints through the blueprint form, the rest through the entity form", () => {
+    expect(["item", "location", "tag", "blueprint"].filter(isFormKind)).toEqual(["item", "location", "tag"]);
   });
 });

@@ -53,3 +53,43 @@ export function submissionTitle(data: Record<string, unknown>, kind: string): st
   const name = data.name;
   return typeof name === "string" && name !== "" ? name : `${kind} (unnamed)`;
 }
+
+/** The fields a user fills in to submit an item, location or tag (blueprints come from the
+ * org's own recipes). */
+export const ENTITY_FIELDS = {
+  item: ["name", "unit", "category", "volume_scu", "description", "aliases"],
+  location: ["name", "kind", "parent_id", "aliases"],
+  tag: ["name", "description"],
+} as const;
+
+export type FormKind = keyof typeof ENTITY_FIELDS;
+
+/** A submission's `data` from the form's text fields: blanks dropped, aliases split on commas,
+ * the volume a number. */
+export function entitySubmissionData(kind: FormKind, values: Record<string, string>): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const field of ENTITY_FIELDS[kind]) {
+    const raw = (values[field] ?? "").trim();
+    if (raw === "") continue;
+    if (field === "aliases") data.aliases = raw.split(",").map((a) => a.trim()).filter((a) => a !== "");
+    else if (field === "volume_scu") data.volume_scu = Number(raw);
+    else data[field] = raw;
+  }
+  return data;
+}
+
+/** The form's text fields from a published version's data (to propose a change to it). */
+export function entityFormValues(kind: FormKind, data: Record<string, unknown>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const field of ENTITY_FIELDS[kind]) {
+    const value = data[field];
+    if (value === undefined || value === null) continue;
+    values[field] = Array.isArray(value) ? value.join(", ") : String(value);
+  }
+  return values;
+}
+
+/** True for the kinds submitted through the entity form (not blueprints). */
+export function isFormKind(kind: string): kind is FormKind {
+  return Object.hasOwn(ENTITY_FIELDS, kind);
+}
