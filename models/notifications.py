@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, CreatedAt, JSONType, UTCDateTime, UUIDPrimaryKey, check_in
+from models.base import (
+    Base,
+    CreatedAt,
+    JSONType,
+    Quantity,
+    Timestamps,
+    UTCDateTime,
+    UUIDPrimaryKey,
+    check_in,
+)
 
 NOTIFICATION_KINDS = (
-    "craft.done", "plan.done", "plan.failed", "goal.completed", "commons.decision",
+    "craft.done", "plan.done", "plan.failed", "goal.completed", "commons.decision", "stock.low",
 )
 
 
@@ -49,3 +68,28 @@ class NotificationPreference(Base):
     )
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class StockWatch(UUIDPrimaryKey, Timestamps, Base):
+    """"Tell us when the org's stock of this item falls below this much": one per org and item.
+
+    ``armed`` is what makes it once per crossing: the change that takes the stock below the
+    threshold disarms it (one conditional UPDATE, so two concurrent changes notify once) and
+    notifies; a change that brings the stock back to the threshold or above re-arms it.
+    """
+
+    __tablename__ = "stock_watches"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "item_id"),
+        CheckConstraint("threshold > 0", name="threshold_positive"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    threshold: Mapped[Decimal] = mapped_column(Quantity)
+    armed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

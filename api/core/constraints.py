@@ -151,6 +151,9 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
         "kind", "The notification kind is not one of the allowed values."),
     "ck_notification_preferences_kind_valid": (
         "kind", "The notification kind is not one of the allowed values."),
+    "uq_stock_watches_organization_id_item_id": (
+        "item_id", "The organisation already watches this item; change its threshold instead."),
+    "ck_stock_watches_threshold_positive": ("threshold", "The threshold must be above zero."),
     "uq_password_reset_tokens_token_hash": (
         "token", "This reset link was already issued; ask for a new one."),
 }

@@ -66,7 +66,8 @@ MATRIX: dict[Action, tuple[Role, str]] = {
         Role.MEMBER,
         "Adjust, transfer, reserve/release stock; manage org locations and ships",
     ),
-    Action.ITEMS_MANAGE: (Role.ADMIN, "Create/edit org-private items and aliases"),
+    Action.ITEMS_MANAGE: (
+        Role.ADMIN, "Create/edit org-private items and aliases; set stock watch thresholds"),
     Action.BLUEPRINTS_WRITE: (Role.MEMBER, "Create/edit org blueprints"),
     Action.CRAFTS_WRITE: (Role.MEMBER, "Create, start, complete, cancel crafts"),
     Action.GOALS_WRITE: (Role.MEMBER, "Create/edit/cancel goals"),

@@ -123,6 +123,11 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "GET /api/v1/universe/locations/{location_id}/ancestors": ANY,
     # inventory: org items
     "GET /api/v1/orgs/{org_id}/items": _INV_R,
+    # stock watches: thresholds below which members are told (notifications)
+    "GET /api/v1/orgs/{org_id}/stock-watches": _INV_R,
+    "POST /api/v1/orgs/{org_id}/stock-watches": _INV_W,
+    "PATCH /api/v1/orgs/{org_id}/stock-watches/{watch_id}": _INV_W,
+    "DELETE /api/v1/orgs/{org_id}/stock-watches/{watch_id}": _INV_W,
     "POST /api/v1/orgs/{org_id}/items": _INV_W,
     "GET /api/v1/orgs/{org_id}/items/{item_id}": _INV_R,
     "PATCH /api/v1/orgs/{org_id}/items/{item_id}": _INV_W,

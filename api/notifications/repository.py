@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
-from models.notifications import Notification, NotificationPreference
+from models.inventory import Item, ItemStock
+from models.notifications import Notification, NotificationPreference, StockWatch
+from models.orgs import OrganizationMember
 
 
 def scoped(user_id: uuid.UUID) -> Select[Notification]:
@@ -65,3 +69,73 @@ def disabled_users(session: Session, user_ids: set[uuid.UUID], kind: str) -> set
         NotificationPreference.user_id.in_(user_ids), NotificationPreference.kind == kind,
         NotificationPreference.in_app.is_(False))
     return set(session.scalars(stmt))
+
+
+# -- stock watches (org-scoped: the org's own watches only, in watches_of) --------------------
+
+def watches_of(org_id: uuid.UUID) -> Select[StockWatch]:
+    """The readable statement of stock watches: the org's own."""
+    return select(StockWatch).where(StockWatch.organization_id == org_id)
+
+
+def get_watch(session: Session, org_id: uuid.UUID, watch_id: uuid.UUID) -> StockWatch | None:
+    """One of the org's watches, or None (also for another org's id)."""
+    return session.scalar(watches_of(org_id).where(StockWatch.id == watch_id))
+
+
+def list_watches(session: Session, org_id: uuid.UUID,
+                 page: PageParams) -> tuple[list[StockWatch], int]:
+    """A page of the org's watches, by creation."""
+    stmt = watches_of(org_id).order_by(StockWatch.created_at, StockWatch.id)
+    return fetch_page(session, stmt, page, scalars=True)
+
+
+def watches_on(session: Session, org_id: uuid.UUID,
+               item_ids: Collection[uuid.UUID] | None) -> list[StockWatch]:
+    """The org's watches on these items (every one when ``item_ids`` is None)."""
+    stmt = watches_of(org_id).order_by(StockWatch.id)
+    if item_ids is not None:
+        stmt = stmt.where(StockWatch.item_id.in_(item_ids))
+    return list(session.scalars(stmt))
+
+
+def watched(session: Session, org_id: uuid.UUID, item_id: uuid.UUID) -> bool:
+    """True when the org already watches the item."""
+    return session.scalar(watches_of(org_id).where(StockWatch.item_id == item_id)) is not None
+
+
+def holdings(session: Session, org_id: uuid.UUID,
+             item_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    """What the org holds of each item: its own rows plus members' rows shared with it."""
+    if not item_ids:
+        return {}
+    stmt = (select(ItemStock.item_id, func.sum(ItemStock.quantity))
+            .where(ItemStock.item_id.in_(item_ids),
+                   or_(ItemStock.organization_id == org_id,
+                       ItemStock.shared_with_org_id == org_id))
+            .group_by(ItemStock.item_id))
+    found = {item_id: Decimal(total) for item_id, total in session.execute(stmt)}
+    return {i: found.get(i, Decimal(0)) for i in item_ids}
+
+
+def item_names(session: Session, item_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of items by id."""
+    if not item_ids:
+        return {}
+    return dict(session.execute(select(Item.id, Item.name).where(Item.id.in_(item_ids))).all())
+
+
+def set_armed(session: Session, watch_id: uuid.UUID, armed: bool) -> bool:
+    """Arm or disarm a watch when it is not already so; True when this call changed it (one
+    conditional UPDATE: of two concurrent stock changes, one disarms and notifies)."""
+    result = session.execute(update(StockWatch)
+                             .where(StockWatch.id == watch_id, StockWatch.armed == (not armed))
+                             .values(armed=armed)
+                             .execution_options(synchronize_session="fetch"))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def member_ids(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
+    """The org's members."""
+    return list(session.scalars(select(OrganizationMember.user_id)
+                                .where(OrganizationMember.organization_id == org_id)))

@@ -10,16 +10,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from api.core.errors import NotFound
+from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.pagination import PageParams
+from api.items.service import visible_ids
 from api.live.hub import listen
 from api.notifications import repository
-from api.notifications.schemas import PreferenceOut
-from models.notifications import NOTIFICATION_KINDS, Notification, NotificationPreference
+from api.notifications.schemas import PreferenceOut, WatchIn, WatchOut, WatchUpdate
+from models.notifications import (
+    NOTIFICATION_KINDS,
+    Notification,
+    NotificationPreference,
+    StockWatch,
+)
 from models.planning import Craft, Goal, Plan
 
 
@@ -91,6 +98,8 @@ def on_org_event(session: Session, org_id: uuid.UUID | str, event: dict[str, Any
         _plan_finished(session, org_id, event)
     elif kind == "goal.completed":
         _goal_completed(session, org_id, event)
+    elif kind == "stock.changed":
+        _check_watches(session, uuid.UUID(str(org_id)), event)
 
 
 def list_notifications(session: Session, user_id: uuid.UUID, *, unread: bool,
@@ -140,3 +149,98 @@ def set_preferences(session: Session, user_id: uuid.UUID,
         row.in_app = change.in_app
     session.flush()
     return preferences(session, user_id)
+
+
+# -- stock watches -------------------------------------------------------------------------------
+
+def _check_watches(session: Session, org_id: uuid.UUID, event: dict[str, Any]) -> None:
+    """After a stock change: notify once when a watched item's holding falls below its
+    threshold, re-arm when it is back. A change naming one item checks that item's watch; a
+    bulk change (an import) names none and checks every watch of the org."""
+    item_id = event.get("item_id")
+    try:
+        items = None if item_id is None else {uuid.UUID(str(item_id))}
+    except ValueError:
+        return
+    evaluate(session, org_id, repository.watches_on(session, org_id, items))
+
+
+def evaluate(session: Session, org_id: uuid.UUID, watches: list[StockWatch]) -> None:
+    """Compare each watch with the org's holding now: the first change below the threshold
+    disarms it and notifies the org's members (those who keep ``stock.low`` on); a holding
+    back at the threshold or above re-arms it."""
+    if not watches:
+        return
+    held = repository.holdings(session, org_id, {w.item_id for w in watches})
+    names = repository.item_names(session, {w.item_id for w in watches})
+    for watch in watches:
+        quantity = held[watch.item_id]
+        if quantity >= watch.threshold:
+            repository.set_armed(session, watch.id, True)
+        elif repository.set_armed(session, watch.id, False):
+            name = names.get(watch.item_id, "An item")
+            notify(session, repository.member_ids(session, org_id), "stock.low",
+                   f"{name} is low: {quantity.normalize():f} left, below "
+                   f"{watch.threshold.normalize():f}", org_id=org_id,
+                   data={"watch_id": str(watch.id), "item_id": str(watch.item_id),
+                         "quantity": str(quantity), "threshold": str(watch.threshold)})
+
+
+def describe_watches(session: Session, org_id: uuid.UUID,
+                     watches: list[StockWatch]) -> list[WatchOut]:
+    """Response bodies: each watch with its item's name and the holding now."""
+    held = repository.holdings(session, org_id, {w.item_id for w in watches})
+    names = repository.item_names(session, {w.item_id for w in watches})
+    return [WatchOut(id=w.id, item_id=w.item_id, item_name=names.get(w.item_id, ""),
+                     threshold=w.threshold, holding=held[w.item_id],
+                     low=held[w.item_id] < w.threshold, armed=w.armed, created_at=w.created_at)
+            for w in watches]
+
+
+def list_watches(session: Session, org_id: uuid.UUID,
+                 page: PageParams) -> tuple[list[StockWatch], int]:
+    """A page of the org's watches."""
+    return repository.list_watches(session, org_id, page)
+
+
+def get_watch(session: Session, org_id: uuid.UUID, watch_id: uuid.UUID) -> StockWatch:
+    """One of the org's watches; 404 for unknown ids and other orgs' watches."""
+    watch = repository.get_watch(session, org_id, watch_id)
+    if watch is None:
+        raise NotFound("stock watch", watch_id)
+    return watch
+
+
+def create_watch(session: Session, org_id: uuid.UUID, user_id: uuid.UUID,
+                 body: WatchIn) -> StockWatch:
+    """Watch an item the org can see (422 otherwise, 409 when already watched); a holding
+    already below the threshold notifies at once."""
+    if not visible_ids(session, org_id, {body.item_id}):
+        raise InvalidInput("Unknown item", field="item_id", record=f"item/{body.item_id}")
+    if repository.watched(session, org_id, body.item_id):
+        raise Conflict("The org already watches this item; change its threshold instead",
+                       field="item_id", record=f"item/{body.item_id}")
+    watch = StockWatch(id=uuid.uuid4(), organization_id=org_id, item_id=body.item_id,
+                       threshold=Decimal(str(body.threshold)), armed=True, created_by=user_id)
+    session.add(watch)
+    session.flush()
+    evaluate(session, org_id, [watch])
+    session.refresh(watch)
+    return watch
+
+
+def update_watch(session: Session, org_id: uuid.UUID, watch_id: uuid.UUID,
+                 body: WatchUpdate) -> StockWatch:
+    """A new threshold, armed again and checked at once."""
+    watch = get_watch(session, org_id, watch_id)
+    watch.threshold, watch.armed = Decimal(str(body.threshold)), True
+    session.flush()
+    evaluate(session, org_id, [watch])
+    session.refresh(watch)
+    return watch
+
+
+def delete_watch(session: Session, org_id: uuid.UUID, watch_id: uuid.UUID) -> None:
+    """Stop watching."""
+    session.delete(get_watch(session, org_id, watch_id))
+    session.flush()

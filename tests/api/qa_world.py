@@ -150,6 +150,7 @@ def seed_org(
     d.ids["goal_id"] = post(f"{o}/goals", {
         "name": f"{tag} goal", "targets": [{"item_id": d["item_id"], "quantity": 3}],
     })["id"]
+    d.ids["watch_id"] = post(f"{o}/stock-watches", {"item_id": d["item_id"], "threshold": 1})["id"]
     d.ids["source_id"] = post(f"{o}/sources", {
         "item_id": d["ore_id"], "location_id": station, "price": 10,
         "holder_name": f"{tag} holder",

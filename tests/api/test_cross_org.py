@@ -189,6 +189,13 @@ SPECS: dict[tuple[str, str], Spec] = {
     ]),
     ("DELETE", "/orgs/{org_id}/sources/{source_id}"): Spec(),
     ("POST", "/orgs/{org_id}/sources/{source_id}/votes"): Spec(body=_const({"accurate": False})),
+    # --- stock watches ---
+    ("GET", "/orgs/{org_id}/stock-watches"): Spec(),
+    ("POST", "/orgs/{org_id}/stock-watches"): Spec(
+        body=lambda d, w: {"item_id": d["ore_id"], "threshold": 5},
+        foreign=lambda w: [Variant(body={"item_id": w.b["ore_id"], "threshold": 5})]),
+    ("PATCH", "/orgs/{org_id}/stock-watches/{watch_id}"): Spec(body=_const({"threshold": 2})),
+    ("DELETE", "/orgs/{org_id}/stock-watches/{watch_id}"): Spec(),
     # --- goals ---
     ("GET", "/orgs/{org_id}/goals"): Spec(),
     ("POST", "/orgs/{org_id}/goals"): Spec(body=_goal, foreign=lambda w: [

@@ -2309,6 +2309,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org_id}/stock-watches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's stock watches, with what it holds now
+         * @description Items the org watches and the thresholds below which its members are told.
+         */
+        get: operations["list_watches_api_v1_orgs__org_id__stock_watches_get"];
+        put?: never;
+        /**
+         * Watch an item's stock
+         * @description Members are told (``stock.low``) once when the holding falls below the threshold, and
+         *     again only after it was back up; already below, they are told now. 409 when the item is
+         *     already watched.
+         */
+        post: operations["create_watch_api_v1_orgs__org_id__stock_watches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/stock-watches/{watch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop watching an item
+         * @description 404 for an unknown id and for another org's watch.
+         */
+        delete: operations["delete_watch_api_v1_orgs__org_id__stock_watches__watch_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a watch's threshold
+         * @description The watch is armed again and checked at once against the new threshold.
+         */
+        patch: operations["update_watch_api_v1_orgs__org_id__stock_watches__watch_id__patch"];
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -3976,7 +4026,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision";
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
             /** Title */
             title: string;
             /** Organization Id */
@@ -4294,6 +4344,25 @@ export interface components {
         Page_StockOut_: {
             /** Items */
             items: components["schemas"]["StockOut"][];
+            /**
+             * Total
+             * @description Rows matching the filters, across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Next Offset
+             * @description ``offset`` of the next page; null when none
+             */
+            next_offset: number | null;
+        };
+        /** Page[WatchOut] */
+        Page_WatchOut_: {
+            /** Items */
+            items: components["schemas"]["WatchOut"][];
             /**
              * Total
              * @description Rows matching the filters, across all pages
@@ -4640,7 +4709,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision";
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
             /** In App */
             in_app: boolean;
         };
@@ -5763,6 +5832,74 @@ export interface components {
             day: string;
             /** Reliability */
             reliability: number;
+        };
+        /**
+         * WatchIn
+         * @description Watch an item: the org's members are told when its stock falls below ``threshold``.
+         * @example {
+         *       "item_id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "threshold": 50
+         *     }
+         */
+        WatchIn: {
+            /**
+             * Item Id
+             * Format: uuid
+             */
+            item_id: string;
+            /**
+             * Threshold
+             * @description Below this much (in the item's unit), tell us
+             */
+            threshold: number;
+        };
+        /**
+         * WatchOut
+         * @description A stock watch with the stock it watches as it is now.
+         */
+        WatchOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Item Id
+             * Format: uuid
+             */
+            item_id: string;
+            /** Item Name */
+            item_name: string;
+            /** Threshold */
+            threshold: string;
+            /**
+             * Holding
+             * @description What the org holds now: its own rows and members' rows shared with it
+             */
+            holding: string;
+            /**
+             * Low
+             * @description Holding is below the threshold
+             */
+            low: boolean;
+            /**
+             * Armed
+             * @description False after a notification, until stock is back up
+             */
+            armed: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * WatchUpdate
+         * @description A new threshold for a watch.
+         */
+        WatchUpdate: {
+            /** Threshold */
+            threshold: number;
         };
         /**
          * WebhookCreated
@@ -11637,6 +11774,143 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PreferenceOut"][];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    list_watches_api_v1_orgs__org_id__stock_watches_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WatchOut_"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    create_watch_api_v1_orgs__org_id__stock_watches_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchOut"];
+                };
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    delete_watch_api_v1_orgs__org_id__stock_watches__watch_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                watch_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    update_watch_api_v1_orgs__org_id__stock_watches__watch_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                watch_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchOut"];
                 };
             };
             /** @description Invalid input (problem document naming the field) */
