@@ -28,6 +28,7 @@ const MembersPage = lazy(() => import("@/features/orgs/MembersPage"));
 const WebhooksPage = lazy(() => import("@/features/webhooks/WebhooksPage"));
 const OrgsPage = lazy(() => import("@/features/orgs/OrgsPage"));
 const AccountPage = lazy(() => import("@/features/auth/AccountPage"));
+const NotificationsPage = lazy(() => import("@/features/notifications/NotificationsPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   return useSignedIn() ? children : <Navigate to="/signin" replace />;
@@ -60,6 +61,7 @@ export function App() {
               <Route index element={<Landing />} />
               <Route path="orgs" element={<OrgsPage />} />
               <Route path="account" element={<AccountPage />} />
+              <Route path="notifications" element={<NotificationsPage />} />
               <Route path="orgs/:orgId">
                 <Route index element={<OrgHome />} />
                 <Route path="inventory" element={<InventoryPage />} />

@@ -25,6 +25,7 @@ import { rememberOrg } from "@/lib/org";
 import { can, useRole } from "@/lib/role";
 import { registerToaster } from "@/lib/toast";
 import { signOut, useMe } from "@/features/auth/api";
+import { NotificationBell } from "@/features/notifications/NotificationBell";
 import { OrgSwitcher } from "@/features/orgs/OrgSwitcher";
 import { useTheme } from "./theme";
 
@@ -79,6 +80,7 @@ export function Shell() {
           {orgId && <LiveTag orgId={orgId} />}
         </NavbarGroup>
         <NavbarGroup align={Alignment.END}>
+          <NotificationBell />
           <Button
             minimal
             icon={theme === "dark" ? "flash" : "moon"}
