@@ -8,10 +8,12 @@ from pydantic import BaseModel, Field
 
 Kind = Literal["items", "locations", "ships", "stock", "blueprints"]
 # Kinds read from files other tools publish: imported, never exported.
-CommunityKind = Literal["uex-prices"]
+CommunityKind = Literal["uex-prices", "scunpacked-blueprints"]
 ImportKind = Kind | CommunityKind
 FileFormat = Literal["csv", "json"]
 Action = Literal["create", "update", "unchanged"]
+# One row of a file as read: (row number, column -> text or None).
+Row = tuple[int, dict[str, str | None]]
 
 # Column order of exports; imports accept them in any order. The first required column of
 # each kind names the record in reports.

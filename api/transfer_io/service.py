@@ -623,7 +623,7 @@ def run_import(
         plan = _plan_stock(session, org_id, actor_id, rows)
     elif kind == "uex-prices":
         plan = _plan_uex_prices(session, org_id, actor_id, rows)
-    elif kind == "blueprints":
+    elif kind in ("blueprints", "scunpacked-blueprints"):
         plan = _plan_blueprints(session, org_id, actor_id, rows)
     else:
         planner = {"items": _plan_items, "locations": _plan_locations, "ships": _plan_ships}[kind]

@@ -6,7 +6,7 @@ import { saveBlob } from "@/lib/download";
 
 export type ImportReport = components["schemas"]["ImportReport"];
 export type ImportKind = ImportReport["kind"];
-export type ExportKind = Exclude<ImportKind, "uex-prices">;
+export type ExportKind = Exclude<ImportKind, "uex-prices" | "scunpacked-blueprints">;
 export type FileFormat = ImportReport["format"];
 
 /** What an import of each kind may change (the caches to refresh after an apply). */
@@ -17,6 +17,7 @@ const TOUCHES: Record<ImportKind, Domain[]> = {
   stock: ["stock", "history", "goals"],
   blueprints: ["blueprints"],
   "uex-prices": ["sources"],
+  "scunpacked-blueprints": ["blueprints"],
 };
 
 /** Upload a file: a dry run (`apply` false) reports every row; `apply` writes it. */

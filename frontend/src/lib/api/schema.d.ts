@@ -3465,7 +3465,7 @@ export interface components {
          */
         ImportReport: {
             /** Kind */
-            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
+            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | ("uex-prices" | "scunpacked-blueprints");
             /**
              * Format
              * @enum {string}
@@ -10653,7 +10653,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description what the file holds */
-                kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
+                kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | ("uex-prices" | "scunpacked-blueprints");
                 /** @description write the file; false: report only */
                 apply?: boolean;
                 /** @description default: from the file name */
