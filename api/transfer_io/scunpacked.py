@@ -24,8 +24,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from api.core.errors import InvalidInput
-from models.base import QUANTITY_SCALE
 from api.transfer_io.schemas import Row
+from models.base import QUANTITY_SCALE
 
 WRAPPERS = ("Blueprints", "blueprints")
 
