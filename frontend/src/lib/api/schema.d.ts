@@ -5428,6 +5428,11 @@ export interface components {
              * @default false
              */
             anonymous?: boolean;
+            /**
+             * Organization Id
+             * @description Submit for this org (you are a member): its webhooks and live feed hear the moderators' decision (commons.decision)
+             */
+            organization_id?: string | null;
         };
         /**
          * SubmissionOut
@@ -5968,7 +5973,7 @@ export interface components {
             /** Url */
             url: string;
             /** Events */
-            events: ("stock.changed" | "plan.done" | "plan.failed" | "plan.applied" | "craft.started" | "craft.completed" | "goal.completed")[];
+            events: ("stock.changed" | "plan.done" | "plan.failed" | "plan.applied" | "craft.started" | "craft.completed" | "goal.completed" | "commons.decision")[];
             /** Description */
             description?: string | null;
         };
@@ -6026,7 +6031,7 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Events */
-            events?: ("stock.changed" | "plan.done" | "plan.failed" | "plan.applied" | "craft.started" | "craft.completed" | "goal.completed")[] | null;
+            events?: ("stock.changed" | "plan.done" | "plan.failed" | "plan.applied" | "craft.started" | "craft.completed" | "goal.completed" | "commons.decision")[] | null;
             /** Description */
             description?: string | null;
             /** Enabled */
