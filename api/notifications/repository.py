@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from models.accounts import User
 from models.inventory import Item, ItemStock
 from models.notifications import Notification, NotificationPreference, StockWatch
 from models.orgs import OrganizationMember
@@ -59,6 +60,20 @@ def preferences(session: Session, user_id: uuid.UUID) -> dict[str, NotificationP
     rows = session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id == user_id))
     return {p.kind: p for p in rows}
+
+
+def email_recipients(session: Session, user_ids: set[uuid.UUID], kind: str) -> list[str]:
+    """The addresses of those of ``user_ids`` who asked for ``kind`` by email (active
+    accounts with an address)."""
+    if not user_ids:
+        return []
+    stmt = (select(User.email).join(NotificationPreference,
+                                    NotificationPreference.user_id == User.id)
+            .where(NotificationPreference.user_id.in_(user_ids),
+                   NotificationPreference.kind == kind, NotificationPreference.email.is_(True),
+                   User.is_active.is_(True), User.email.is_not(None))
+            .order_by(User.email))
+    return [e for e in session.scalars(stmt) if e]
 
 
 def disabled_users(session: Session, user_ids: set[uuid.UUID], kind: str) -> set[uuid.UUID]:

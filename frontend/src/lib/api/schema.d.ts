@@ -4701,8 +4701,23 @@ export interface components {
             strict_priority?: boolean | null;
         };
         /**
+         * PreferenceIn
+         * @description One kind's change; a field left out keeps its setting.
+         */
+        PreferenceIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
+            /** In App */
+            in_app?: boolean | null;
+            /** Email */
+            email?: boolean | null;
+        };
+        /**
          * PreferenceOut
-         * @description Whether the user receives one kind of notification.
+         * @description How the user receives one kind of notification.
          */
         PreferenceOut: {
             /**
@@ -4712,6 +4727,16 @@ export interface components {
             kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
             /** In App */
             in_app: boolean;
+            /**
+             * Email
+             * @description Also by email (sent only where the server has SMTP)
+             */
+            email: boolean;
+            /**
+             * Email Available
+             * @description Whether this server sends email at all
+             */
+            email_available: boolean;
         };
         /**
          * PreferencesIn
@@ -4719,7 +4744,7 @@ export interface components {
          */
         PreferencesIn: {
             /** Preferences */
-            preferences: components["schemas"]["PreferenceOut"][];
+            preferences: components["schemas"]["PreferenceIn"][];
         };
         /**
          * RefineryJob
