@@ -33,6 +33,7 @@ from models.base import (
 
 NOTIFICATION_KINDS = (
     "craft.done", "plan.done", "plan.failed", "goal.completed", "commons.decision", "stock.low",
+    "goal.due_soon",
 )
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.core.fields import Quantity
 
 Kind = Literal["craft.done", "plan.done", "plan.failed", "goal.completed", "commons.decision",
-               "stock.low"]
+               "stock.low", "goal.due_soon"]
 MAX_THRESHOLD = 1e9
 
 

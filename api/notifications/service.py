@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -104,6 +104,17 @@ def _goal_completed(session: Session, org_id: uuid.UUID | str, event: dict[str, 
         return
     notify(session, [goal.created_by], "goal.completed", f"Goal {goal.name!r} is completed",
            org_id=org_id, data={"goal_id": event["goal_id"]})
+
+
+def tell_goals_due_soon(session: Session, now: datetime, within_hours: float) -> int:
+    """Tell each active goal's creator once that it is due within ``within_hours``
+    (``goal.due_soon``); how many goals were told about. Run periodically by the workers."""
+    due = repository.claim_goals_due_soon(session, now, now + timedelta(hours=within_hours))
+    for goal_id, org_id, name, creator, due_at in due:
+        notify(session, [creator], "goal.due_soon",
+               f"Goal {name!r} is due {due_at:%Y-%m-%d %H:%M} UTC", org_id=org_id,
+               data={"goal_id": str(goal_id), "due_at": due_at.isoformat()})
+    return len(due)
 
 
 @listen

@@ -4026,7 +4026,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low" | "goal.due_soon";
             /** Title */
             title: string;
             /** Organization Id */
@@ -4709,7 +4709,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low" | "goal.due_soon";
             /** In App */
             in_app?: boolean | null;
             /** Email */
@@ -4724,7 +4724,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low" | "goal.due_soon";
             /** In App */
             in_app: boolean;
             /**
