@@ -84,7 +84,8 @@ def test_racing_workers_tell_once(client: TestClient, session: Session, database
     item = make_item(session, "Race ore")
     session.commit()
     for n in range(5):
-        _goal(client, owner, org.id, item.id, f"Race {n}", datetime.now(UTC) + timedelta(hours=n + 1))
+        due = datetime.now(UTC) + timedelta(hours=n + 1)
+        _goal(client, owner, org.id, item.id, f"Race {n}", due)
     barrier = threading.Barrier(8)
     counts: list[int] = []
 
