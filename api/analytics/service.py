@@ -104,11 +104,19 @@ def record_event(session: Session, settings: Settings, *, user_id: uuid.UUID,
     """
     if kind not in USAGE_KINDS:
         raise ValueError(f"unknown usage event kind {kind!r}")
+    now = _now()
+    expired = now - timedelta(days=settings.analytics_retention_days)
+    # SQLite: a transaction that reads and then writes fails at once when another wrote in
+    # between (a page's parallel requests do), so there the write comes first and takes the
+    # database's write lock, queueing the others. PostgreSQL keeps the consent row lock
+    # first, the order a revocation takes too.
+    write_first = session.get_bind().dialect.name == "sqlite"
+    if write_first:
+        repository.delete_user_events(session, user_id, before=expired)
     if not repository.lock_consent_flag(session, user_id):
         return False
-    now = _now()
-    repository.delete_user_events(
-        session, user_id, before=now - timedelta(days=settings.analytics_retention_days))
+    if not write_first:
+        repository.delete_user_events(session, user_id, before=expired)
     session.add(UsageEvent(user_id=user_id, organization_id=organization_id, kind=kind,
                            route=route[:200], ip_hash=hash_ip(address, ip_salt(settings)),
                            occurred_at=now))

@@ -26,6 +26,7 @@ const ImportExportPage = lazy(() => import("@/features/transfer/ImportExportPage
 const CommonsPage = lazy(() => import("@/features/commons/CommonsPage"));
 const MembersPage = lazy(() => import("@/features/orgs/MembersPage"));
 const WebhooksPage = lazy(() => import("@/features/webhooks/WebhooksPage"));
+const AnalyticsPage = lazy(() => import("@/features/analytics/AnalyticsPage"));
 const OrgsPage = lazy(() => import("@/features/orgs/OrgsPage"));
 const AccountPage = lazy(() => import("@/features/auth/AccountPage"));
 const NotificationsPage = lazy(() => import("@/features/notifications/NotificationsPage"));
@@ -77,6 +78,7 @@ export function App() {
                 <Route path="members" element={<MembersPage />} />
                 <Route path="transfer" element={<ImportExportPage />} />
                 <Route path="webhooks" element={<WebhooksPage />} />
+                <Route path="analytics" element={<AnalyticsPage />} />
               </Route>
               <Route path="*" element={<EmptyState icon="path-search" title="Page not found" next="Use the menu to find your way." />} />
             </Route>

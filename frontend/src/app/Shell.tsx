@@ -43,6 +43,7 @@ const SECTIONS: { path: string; label: string; icon: IconName; admin?: true }[] 
   { path: "members", label: "Members", icon: "people" },
   { path: "transfer", label: "Import & export", icon: "import" },
   { path: "webhooks", label: "Webhooks", icon: "send-to", admin: true },
+  { path: "analytics", label: "Analytics", icon: "timeline-bar-chart", admin: true },
 ];
 
 function LiveTag({ orgId }: { orgId: string }) {

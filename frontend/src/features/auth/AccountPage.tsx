@@ -1,12 +1,24 @@
-import { Button, Callout, Card, Checkbox, H4, HTMLTable, InputGroup, Intent, Tag } from "@blueprintjs/core";
+import { Button, Callout, Card, Checkbox, H4, HTMLTable, InputGroup, Intent, Switch, Tag } from "@blueprintjs/core";
 import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
+import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { Field, useFieldErrors } from "@/components/forms";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { formatDateTime } from "@/lib/format";
 import { toastError, toastSuccess } from "@/lib/toast";
-import { useCreateToken, useDeleteAccount, useExportMyData, useMe, usePasswordChange, useRevokeToken, useScopes, useTokens } from "./api";
+import {
+  useConsent,
+  useCreateToken,
+  useDeleteAccount,
+  useExportMyData,
+  useMe,
+  usePasswordChange,
+  useRevokeToken,
+  useScopes,
+  useSetConsent,
+  useTokens,
+} from "./api";
 
 function PasswordCard() {
   const [current, setCurrent] = useState("");
@@ -127,6 +139,61 @@ function TokensCard() {
   );
 }
 
+/** Usage analytics: off until the user says yes; revoking deletes what was recorded. */
+export function ConsentCard() {
+  const consent = useConsent();
+  const set = useSetConsent();
+  const [confirming, setConfirming] = useState(false);
+  const granted = consent.data?.granted ?? false;
+  const last = consent.data?.history.at(-1);
+  const change = (value: boolean) =>
+    set.mutate(value, {
+      onSuccess: (out) => {
+        setConfirming(false);
+        toastSuccess(value ? "Thank you: usage analytics on" : `Usage analytics off; ${out.events_deleted} recorded events deleted`);
+      },
+      onError: (e) => {
+        setConfirming(false);
+        toastError(e);
+      },
+    });
+  return (
+    <Card>
+      <H4>Usage analytics</H4>
+      <p className="qm-muted">
+        With your consent, Quartermaster records which pages and actions you use (your address only as a hash) so your org&apos;s admins see how
+        the tools are used. Nothing is recorded without it.
+      </p>
+      {consent.isPending ? (
+        <SkeletonRows rows={1} />
+      ) : (
+        <>
+          <Switch
+            checked={granted}
+            label="Record my usage"
+            disabled={set.isPending}
+            onChange={(e) => (e.currentTarget.checked ? change(true) : setConfirming(true))}
+          />
+          <p className="qm-muted" data-testid="consent-since">
+            {last ? `${last.granted ? "Given" : "Withdrawn"} ${formatDateTime(last.recorded_at)} (policy ${last.policy_version})` : "Never given"}
+          </p>
+        </>
+      )}
+      <ConfirmDialog
+        open={confirming}
+        title="Stop recording my usage?"
+        icon="eye-off"
+        confirmText="Stop and delete my events"
+        loading={set.isPending}
+        onConfirm={() => change(false)}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>Every usage event recorded about you is deleted now. You can give consent again at any time.</p>
+      </ConfirmDialog>
+    </Card>
+  );
+}
+
 function ExportCard() {
   const exporter = useExportMyData();
   return (
@@ -182,6 +249,7 @@ export default function AccountPage() {
       <div className="qm-grid-2">
         <PasswordCard />
         <TokensCard />
+        <ConsentCard />
         <ExportCard />
         <DeleteCard />
       </div>

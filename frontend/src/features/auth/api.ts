@@ -109,3 +109,29 @@ export function useExportMyData() {
     },
   });
 }
+
+export type Consent = components["schemas"]["ConsentOut"];
+const consentKey = ["analytics-consent"] as const;
+
+/** The caller's analytics consent and its history. */
+export function useConsent() {
+  return useQuery({ queryKey: consentKey, queryFn: () => unwrap(api.GET("/api/v1/users/me/analytics/consent")) });
+}
+
+/** Grant or revoke; the switch moves at once and rolls back if the server refuses. */
+export function useSetConsent() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (granted: boolean) => unwrap(api.PUT("/api/v1/users/me/analytics/consent", { body: { granted } })),
+    onMutate: async (granted: boolean) => {
+      await client.cancelQueries({ queryKey: consentKey });
+      const before = client.getQueryData<Consent>(consentKey);
+      if (before) client.setQueryData<Consent>(consentKey, { ...before, granted });
+      return { before };
+    },
+    onError: (_error, _granted, context) => {
+      if (context?.before) client.setQueryData(consentKey, context.before);
+    },
+    onSuccess: (consent) => client.setQueryData(consentKey, consent),
+  });
+}
