@@ -112,6 +112,7 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     "WS /api/v1/orgs/{org_id}/live": (_INV_R, _PLAN_R),
     # the commons moderation queue (moderators) and decisions on your own submissions
     "WS /api/v1/commons/live": _PLAN_R,
+    "WS /api/v1/users/me/live": _PLAN_R,
     # game reference data (the same for everyone)
     "GET /api/v1/items": ANY,
     "GET /api/v1/items/{item_id}": ANY,

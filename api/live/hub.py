@@ -54,6 +54,11 @@ def commons_user_channel(user_id: uuid.UUID | str) -> str:
     return f"qm:commons:user:{user_id}"
 
 
+def notice_channel(user_id: uuid.UUID | str) -> str:
+    """The channel telling a user that a notification arrived (their bell re-reads)."""
+    return f"qm:notice:{user_id}"
+
+
 # (channel, message) as delivered to a subscriber.
 Delivery = tuple[str, str]
 
@@ -198,6 +203,22 @@ def announce_access_changed(session: Session, user_ids: Iterable[uuid.UUID]) -> 
 
 
 ACCESS_CHANGED = "access.changed"
+NOTIFICATION_NEW = "notification.new"
+
+
+def announce_notifications(session: Session, user_ids: Iterable[uuid.UUID]) -> None:
+    """After commit, tell these users' sockets that they have a new notification (the
+    message carries no content: the client re-reads its count). Dropped on rollback."""
+    redis_url = session.info.get(LIVE_REDIS_URL_KEY)
+    targets = sorted({str(u) for u in user_ids})
+    if not targets:
+        return
+
+    def send() -> None:
+        for user_id in targets:
+            _send(notice_channel(user_id), json.dumps({"type": NOTIFICATION_NEW}), redis_url)
+
+    after_commit(session, send)
 
 
 def announce_commons(

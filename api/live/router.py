@@ -36,7 +36,14 @@ from api.core.permissions import Action, can
 from api.core.scopes import Requirement
 from api.core.security import FAMILY_CLAIM, PAT_PREFIX, decode_access_token
 from api.core.settings import Settings
-from api.live.hub import COMMONS_QUEUE, Feed, channel, commons_user_channel, user_channel
+from api.live.hub import (
+    COMMONS_QUEUE,
+    Feed,
+    channel,
+    commons_user_channel,
+    notice_channel,
+    user_channel,
+)
 from models.accounts import RefreshToken, User
 from models.orgs import OrganizationMember
 
@@ -266,3 +273,36 @@ async def commons_live(websocket: WebSocket, token: str | None = None) -> None:
     channels = [commons_user_channel(user_id), control, *([COMMONS_QUEUE] if moderator else [])]
     await _serve(websocket, Feed(settings.redis_url, channels), control, recheck,
                  {"type": "hello", "moderator": moderator}, settings.live_recheck_seconds)
+
+
+def _user_access(db: Database, settings: Settings, token: str, requirement: Requirement | None,
+                 *, connected: bool = False) -> tuple[int | None, uuid.UUID | None]:
+    with db.session_scope() as session:
+        return _caller(session, settings, token, requirement, connected=connected)
+
+
+@router.websocket("/users/me/live")
+async def my_live(websocket: WebSocket, token: str | None = None) -> None:
+    """The caller's own events: ``notification.new`` when a notification arrives (the bell
+    re-reads its count). Authenticate as for the org feed; no org is involved."""
+    await websocket.accept()
+    token = await _token_of(websocket, token)
+    settings: Settings = websocket.app.state.settings
+    db: Database = websocket.app.state.db
+    requirement = route_requirement(websocket)
+    code, user_id = (
+        await run_in_threadpool(_user_access, db, settings, token, requirement)
+        if token else (CLOSE_UNAUTHORIZED, None)
+    )
+    if code is not None or user_id is None:
+        await websocket.close(code=code or CLOSE_UNAUTHORIZED)
+        return
+
+    async def recheck() -> int | None:
+        code, _ = await run_in_threadpool(_user_access, db, settings, token, requirement,
+                                          connected=True)
+        return code
+
+    control = user_channel(user_id)
+    await _serve(websocket, Feed(settings.redis_url, [notice_channel(user_id), control]),
+                 control, recheck, {"type": "hello"}, settings.live_recheck_seconds)

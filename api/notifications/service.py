@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.pagination import PageParams
 from api.items.service import visible_ids
-from api.live.hub import listen
+from api.live.hub import announce_notifications, listen
 from api.notifications import repository
 from api.notifications.mail import mail_after_commit, session_mailer
 from api.notifications.schemas import PreferenceIn, PreferenceOut, WatchIn, WatchOut, WatchUpdate
@@ -47,6 +47,7 @@ def notify(session: Session, user_ids: Iterable[uuid.UUID | None], kind: str, ti
     ]
     session.add_all(rows)
     session.flush()
+    announce_notifications(session, [r.user_id for r in rows])
     return rows
 
 

@@ -23,8 +23,8 @@ test("stock watch → bell count → inbox → mark read → preference", async 
   const watch = await page.request.post(`/api/v1/orgs/${orgId}/stock-watches`, { headers, data: { item_id: item, threshold: 50 } });
   expect(watch.status()).toBe(201);
 
-  await page.reload();
-  await expect(page.getByTestId("unread-count")).toHaveText("1");
+  // No reload: the bell hears it on its socket (the 60 s poll would be too late here).
+  await expect(page.getByTestId("unread-count")).toHaveText("1", { timeout: 10_000 });
   await page.getByRole("button", { name: "Notifications, 1 unread" }).click();
   await expect(page).toHaveURL(/\/notifications$/);
   const inbox = page.getByRole("table", { name: "Notifications" });

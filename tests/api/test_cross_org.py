@@ -145,6 +145,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("WS", "/orgs/{org_id}/live"): Spec(),
     # No org: a tenant's token opens it as a plain user (no queue; see _check_ws).
     ("WS", "/commons/live"): Spec(),
+    ("WS", "/users/me/live"): Spec(),
     # --- plans ---
     ("POST", "/orgs/{org_id}/plans"): Spec(body=_plan, foreign=lambda w: [
         Variant(body={"demands": [{"item_id": w.b["item_id"], "quantity": 1}],
@@ -557,7 +558,7 @@ def _check_user_ws(c: Checker, w: World, path: str) -> None:
         c.failures.append(f"[ws-unauthenticated] WS {path}: close code {code}, expected 4401")
     with c.client.websocket_connect(f"{path}?token={w.a.owner.token}") as ws:
         hello = ws.receive_json()
-    if hello.get("moderator") is not False:
+    if hello.get("type") != "hello" or ("commons" in path and hello.get("moderator") is not False):
         c.failures.append(f"[ws-org-owner] WS {path}: {hello}, expected a plain user's feed")
 
 

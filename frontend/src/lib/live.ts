@@ -123,3 +123,17 @@ export function useCommonsFeed(): LiveState {
     () => void client.invalidateQueries({ queryKey: ["commons"] }),
   );
 }
+
+/** The caller's own socket (/api/v1/users/me/live): `notification.new` re-reads the
+ * notification queries (the bell's count, the inbox); a reconnect re-reads them once. */
+export function useNoticeFeed(): LiveState {
+  const client = useQueryClient();
+  const reread = () => void client.invalidateQueries({ queryKey: ["notifications"] });
+  return useSocket(
+    "/api/v1/users/me/live",
+    (event) => {
+      if (event.type === "notification.new") reread();
+    },
+    reread,
+  );
+}

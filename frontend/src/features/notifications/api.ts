@@ -11,7 +11,7 @@ export type Kind = Preference["kind"];
 export type PreferenceChange = components["schemas"]["PreferenceIn"];
 
 const key = ["notifications"] as const;
-// The bell has no push channel yet: it re-reads its count this often while the app is open.
+// The bell hears new notifications on /users/me/live; this poll only covers a lost socket.
 export const UNREAD_POLL_MS = 60_000;
 
 export function useUnreadCount() {
