@@ -217,16 +217,22 @@ async def _serve(websocket: WebSocket, feed: Feed, control: str, recheck: Rechec
         await feed.close()
 
 
-@router.websocket("/orgs/{org_id}/live")
-async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None) -> None:
-    """Push the org's events (``plan.status``, ``stock.changed``, ``craft.status``, …)."""
+# (database, settings, token, requirement, connected) -> (close code or None, user id)
+Access = Callable[[Database, Settings, str, Requirement | None, bool],
+                  tuple[int | None, uuid.UUID | None]]
+
+
+async def _feed(websocket: WebSocket, token: str | None, access: Access,
+                channels: Callable[[uuid.UUID], list[str]], hello: dict[str, Any]) -> None:
+    """Accept, authenticate (``access``), then serve the caller's ``channels`` plus their
+    control channel until they leave or lose access."""
     await websocket.accept()
     token = await _token_of(websocket, token)
     settings: Settings = websocket.app.state.settings
     db: Database = websocket.app.state.db
     requirement = route_requirement(websocket)
     code, user_id = (
-        await run_in_threadpool(_authorise, db, settings, token, org_id, requirement)
+        await run_in_threadpool(access, db, settings, token, requirement, False)
         if token else (CLOSE_UNAUTHORIZED, None)
     )
     if code is not None or user_id is None:
@@ -234,14 +240,24 @@ async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None
         return
 
     async def recheck() -> int | None:
-        code, _ = await run_in_threadpool(
-            _authorise, db, settings, token, org_id, requirement, connected=True)
+        code, _ = await run_in_threadpool(access, db, settings, token, requirement, True)
         return code
 
     control = user_channel(user_id)
-    await _serve(websocket, Feed(settings.redis_url, [channel(org_id), control]), control,
-                 recheck, {"type": "hello", "org_id": str(org_id)},
-                 settings.live_recheck_seconds)
+    await _serve(websocket, Feed(settings.redis_url, [*channels(user_id), control]), control,
+                 recheck, hello, settings.live_recheck_seconds)
+
+
+@router.websocket("/orgs/{org_id}/live")
+async def live(websocket: WebSocket, org_id: uuid.UUID, token: str | None = None) -> None:
+    """Push the org's events (``plan.status``, ``stock.changed``, ``craft.status``, …)."""
+
+    def access(db: Database, settings: Settings, token: str, requirement: Requirement | None,
+               connected: bool) -> tuple[int | None, uuid.UUID | None]:
+        return _authorise(db, settings, token, org_id, requirement, connected=connected)
+
+    await _feed(websocket, token, access, lambda _user: [channel(org_id)],
+                {"type": "hello", "org_id": str(org_id)})
 
 
 @router.websocket("/commons/live")
@@ -275,8 +291,9 @@ async def commons_live(websocket: WebSocket, token: str | None = None) -> None:
                  {"type": "hello", "moderator": moderator}, settings.live_recheck_seconds)
 
 
-def _user_access(db: Database, settings: Settings, token: str, requirement: Requirement | None,
-                 *, connected: bool = False) -> tuple[int | None, uuid.UUID | None]:
+def _user_access(db: Database, settings: Settings, token: str,
+                 requirement: Requirement | None, connected: bool,
+                 ) -> tuple[int | None, uuid.UUID | None]:
     with db.session_scope() as session:
         return _caller(session, settings, token, requirement, connected=connected)
 
@@ -285,24 +302,5 @@ def _user_access(db: Database, settings: Settings, token: str, requirement: Requ
 async def my_live(websocket: WebSocket, token: str | None = None) -> None:
     """The caller's own events: ``notification.new`` when a notification arrives (the bell
     re-reads its count). Authenticate as for the org feed; no org is involved."""
-    await websocket.accept()
-    token = await _token_of(websocket, token)
-    settings: Settings = websocket.app.state.settings
-    db: Database = websocket.app.state.db
-    requirement = route_requirement(websocket)
-    code, user_id = (
-        await run_in_threadpool(_user_access, db, settings, token, requirement)
-        if token else (CLOSE_UNAUTHORIZED, None)
-    )
-    if code is not None or user_id is None:
-        await websocket.close(code=code or CLOSE_UNAUTHORIZED)
-        return
-
-    async def recheck() -> int | None:
-        code, _ = await run_in_threadpool(_user_access, db, settings, token, requirement,
-                                          connected=True)
-        return code
-
-    control = user_channel(user_id)
-    await _serve(websocket, Feed(settings.redis_url, [notice_channel(user_id), control]),
-                 control, recheck, {"type": "hello"}, settings.live_recheck_seconds)
+    await _feed(websocket, token, _user_access, lambda user: [notice_channel(user)],
+                {"type": "hello"})

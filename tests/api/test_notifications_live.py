@@ -3,40 +3,17 @@ their notification, and nobody else's (in-process hub and Redis pub/sub)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from api.app import create_app
-from api.core.db import Database
-from api.core.settings import Settings
 from api.live.hub import _send, notice_channel
 from api.notifications.service import notify
-from tests.conftest import REDIS_URL, redis_available, service_missing
+from tests.api.test_commons_live import live_client  # noqa: F401 (the same fixture)
 
 LIVE = "/api/v1/users/me/live"
-
-
-@pytest.fixture(params=["memory", "redis"])
-def live_client(request: pytest.FixtureRequest, settings: Settings,
-                database: Database) -> Iterator[tuple[TestClient, Database, str | None]]:
-    """An app whose live events go through the in-process hub or Redis pub/sub."""
-    redis_url = None
-    if request.param == "redis":
-        if not redis_available():
-            service_missing(f"needs Redis at {REDIS_URL}")
-        redis_url = REDIS_URL
-    cfg = settings.model_copy(update={"redis_url": redis_url})
-    db = Database(database.url, cfg)
-    try:
-        with TestClient(create_app(cfg, db)) as client:
-            yield client, db, redis_url
-    finally:
-        db.dispose()
 
 
 def _next_after_probe(ws: Any, user_id: Any, redis_url: str | None) -> dict[str, Any]:
@@ -47,7 +24,7 @@ def _next_after_probe(ws: Any, user_id: Any, redis_url: str | None) -> dict[str,
 
 
 def test_new_notification_is_pushed_to_its_user_only_after_commit(
-        live_client: Any, make_user: Any) -> None:
+        live_client: Any, make_user: Any) -> None:  # noqa: F811
     client, db, redis_url = live_client
     alice, bob = make_user(), make_user()
     with ExitStack() as stack:
@@ -69,7 +46,7 @@ def test_new_notification_is_pushed_to_its_user_only_after_commit(
         assert count.json()["unread"] == 1
 
 
-def test_bad_token_is_closed_4401(live_client: Any) -> None:
+def test_bad_token_is_closed_4401(live_client: Any) -> None:  # noqa: F811
     client, _, _ = live_client
     with client.websocket_connect(f"{LIVE}?token=garbage") as ws, \
             pytest.raises(WebSocketDisconnect) as closed:
