@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     # Per org: plans queued or solving, and what-if variants queued or solving (429 beyond).
     plan_max_active_per_org: int = Field(default=10, ge=1)
     whatif_max_active_per_org: int = Field(default=50, ge=1)
+    # Import files with more rows than this are applied by a worker (202 + a job to follow)
+    # rather than inside the request (docs/import-export.md, "Large files").
+    import_inline_rows: int = Field(default=5000, ge=0)
 
     # Outbound webhooks (docs/webhooks.md). Fernet keys (comma-separated, newest first: the
     # first encrypts, all decrypt, so a key can be rotated) for the endpoint secrets at rest;

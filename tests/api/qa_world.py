@@ -34,6 +34,7 @@ class RecordingJobs:
     def __init__(self) -> None:
         self.plans: list[uuid.UUID] = []
         self.variants: list[uuid.UUID] = []
+        self.imports: list[uuid.UUID] = []
 
     def enqueue_plan(self, plan_id: uuid.UUID) -> None:
         """Record a plan solve."""
@@ -42,6 +43,10 @@ class RecordingJobs:
     def enqueue_variants(self, variant_ids: Sequence[uuid.UUID]) -> None:
         """Record what-if variant solves."""
         self.variants.extend(variant_ids)
+
+    def enqueue_import(self, job_id: uuid.UUID) -> None:
+        """Record a background import."""
+        self.imports.append(job_id)
 
 
 def qa_app(settings: Settings, database: Database | None) -> FastAPI:
