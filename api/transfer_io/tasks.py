@@ -63,6 +63,12 @@ def run_import_job(database: Database, job_id: uuid.UUID) -> None:
     progress = _Progress(database, job, redis_url)
     try:
         with database.session_scope() as session:
+            if not progress.writes:
+                # SQLite: write first, so this transaction holds the one write lock from the
+                # start. A transaction that has only read cannot start writing once another
+                # connection has committed since (the outbox relay does, right after sending
+                # this message): SQLite refuses it at once ("database is locked").
+                service.record_import_progress(session, job.id, "validate", 0, 0)
             report = service.run_import(
                 session, org_id=job.org_id, actor_id=job.actor_id, kind=job.kind,
                 file_format=job.file_format, data=job.data, apply=job.apply, progress=progress,

@@ -177,6 +177,11 @@ def seed_org(
     d.ids["webhook_id"] = post(f"{o}/webhooks", {
         "name": f"{tag} hook", "url": "http://127.0.0.1:9/qa", "events": ["plan.done"]})["id"]
     d.ids["delivery_id"] = post(f"{o}/webhooks/{d['webhook_id']}/test", None, status=202)["id"]
+    # A background import (queued: the QA app records jobs instead of running them).
+    d.ids["import_job_id"] = _ok(client.post(
+        f"{o}/imports", params={"kind": "items", "apply": "true", "background": "true"},
+        files={"file": ("items.csv", f"name\n{tag} imported\n".encode())}, headers=h,
+    ), 202)["id"]
     d.ids["invitation_id"] = post(
         f"{o}/invitations", {"email": f"guest-{uuid.uuid4().hex[:8]}@example.test"}
     )["id"]
