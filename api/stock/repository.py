@@ -33,6 +33,7 @@ from sqlalchemy import (
     update,
     values,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -624,13 +625,23 @@ def bulk_set_quantities(session: Session, rows: list[dict[str, Any]]) -> None:
     _core(session).execute(
         update(table)  # type: ignore[arg-type]
         .where(table.c.id == wanted.c.id)
-        .values(quantity=wanted.c.quantity, updated_by=wanted.c.updated_by,
+        # Cast: a VALUES column of NULLs only (a system import, no actor) is text to
+        # PostgreSQL, which will not assign text to a uuid column.
+        .values(quantity=sql_cast(wanted.c.quantity, Quantity),
+                updated_by=sql_cast(wanted.c.updated_by, ItemStock.updated_by.type),
                 version=table.c.version + 1, updated_at=now)
     )
 
 
 def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    """Insert many rows of ``model``'s table in multi-row statements (no ORM objects)."""
+    """Insert rows of ``model``'s table (no ORM objects): one executemany, which psycopg
+    sends as a pipeline (every row's INSERT in one round trip, one prepared statement).
+
+    Measured on PostgreSQL (benchmarks/import_load.py, 10,000 new stock rows): this wrote
+    about 2x faster than the same chunk as ONE multi-row ``INSERT … VALUES (…), (…)`` (with
+    ``RETURNING``, SQLAlchemy's insertmanyvalues), and 5x faster than a literal
+    ``values(rows)`` statement, which is recompiled for every chunk.
+    """
     if rows:
         _core(session).execute(insert(model.__table__), rows)
 

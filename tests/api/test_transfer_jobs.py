@@ -90,13 +90,17 @@ def _org_state(session: Session, org_id: uuid.UUID) -> tuple[list[Any], list[Any
     return stocks, history
 
 
+@pytest.mark.parametrize("by_member", [True, False], ids=["member", "system"])
 def test_bulk_levels_write_what_per_row_adjustments_write(
-    session: Session, make_user: Any, make_org: Any, monkeypatch: pytest.MonkeyPatch
+    session: Session, make_user: Any, make_org: Any, monkeypatch: pytest.MonkeyPatch,
+    by_member: bool,
 ) -> None:
-    """Same stock rows and history rows as one ``adjust_stock`` per row, chunks included."""
+    """Same stock rows and history rows as one ``adjust_stock`` per row, chunks included;
+    also for a system import (no actor: the CLI's), whose updates carry only NULL actors."""
     monkeypatch.setattr(stock, "BULK_CHUNK", 3)  # several chunks from a few rows
-    actor = make_user()
-    bulk_org, row_org = make_org(actor), make_org(actor)
+    owner = make_user()
+    bulk_org, row_org = make_org(owner), make_org(owner)
+    actor_id = owner.user.id if by_member else None
     items = [make_item(session) for _ in range(3)]
     places = [make_location(session) for _ in range(3)]
     for org in (bulk_org, row_org):
@@ -115,14 +119,14 @@ def test_bulk_levels_write_what_per_row_adjustments_write(
     levels += [StockLevel(item_ids[i % 3], place_ids[1 + i % 2], 10 + i, Decimal(i + 1) / 4)
                for i in range(8)]
 
-    changed = stock.set_org_stock_levels(session, org_id=bulk_org.id, actor_id=actor.user.id,
+    changed = stock.set_org_stock_levels(session, org_id=bulk_org.id, actor_id=actor_id,
                                          levels=levels, note="import")
     held = {(s.item_id, s.location_id, s.quality): s.quantity for s in session.scalars(
         select(ItemStock).where(ItemStock.organization_id == row_org.id))}
     for level in levels:
         delta = level.quantity - held.get((level.item_id, level.location_id, level.quality), 0)
         if delta:
-            stock.adjust_stock(session, org_id=row_org.id, actor_id=actor.user.id,
+            stock.adjust_stock(session, org_id=row_org.id, actor_id=actor_id,
                                item_id=level.item_id, location_id=level.location_id,
                                quality=level.quality, delta=delta, note="import")
     session.commit()
