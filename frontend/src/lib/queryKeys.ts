@@ -14,7 +14,8 @@ export type Domain =
   | "members"
   | "invitations"
   | "reservations"
-  | "webhooks";
+  | "webhooks"
+  | "imports";
 
 export function orgKey(orgId: string, domain: Domain, ...rest: unknown[]): unknown[] {
   return ["org", orgId, domain, ...rest];
