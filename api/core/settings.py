@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     db_echo: bool = False
     # Request bodies above this many bytes answer 413 before they are parsed.
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    # File uploads (POST …/imports) may be this large: the import's 20 MiB file cap plus the
+    # multipart envelope. nginx's imports location matches it.
+    max_upload_bytes: int = Field(default=21 * 1024 * 1024, ge=1024)
     # /docs, /redoc and /openapi.json; None = on, except in production.
     api_docs: bool | None = None
     # Open live sockets re-check their access this often even without an access-change

@@ -281,8 +281,8 @@ class StockLevel:
     quantity: Decimal
 
 
-# Rows per bulk statement: a few statements per thousand changes, far below the
-# bound-parameter caps (65,535 on PostgreSQL, 32,766 on SQLite) at 13 columns a row.
+# Rows per chunk of a bulk change: three pipelined statements (updates, new rows, history)
+# per thousand rows, and a progress report after each.
 BULK_CHUNK = 1000
 # Told (rows written, rows to write) after each chunk: an import job's progress.
 BulkProgress = Callable[[int, int], None]
@@ -301,9 +301,9 @@ def set_org_stock_levels(
 
     The org's rows are locked in id order, the changes measured against the locked values
     (so a change that landed since the caller validated is neither lost nor doubled), then
-    written chunk by chunk (:data:`BULK_CHUNK` rows): one ``UPDATE … FROM (VALUES …)`` for
-    the rows that exist, one multi-row INSERT for new rows, one multi-row INSERT of their
-    history rows (``add``/``remove`` by sign, the columns :func:`adjust_stock` writes). A level
+    written chunk by chunk (:data:`BULK_CHUNK` rows): one executemany each for the rows that
+    exist (UPDATE by id), the new rows and their history rows (``add``/``remove`` by sign, the
+    columns :func:`adjust_stock` writes), which psycopg sends pipelined. A level
     below what is reserved raises 409 before anything is written; the caller's transaction
     makes the whole call all-or-nothing. One ``stock.changed`` event goes to the org's live
     feed instead of one per row. Items and locations must already be checked visible to the

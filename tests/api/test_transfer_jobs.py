@@ -269,3 +269,24 @@ def test_jobs_are_the_orgs_own_and_need_the_import_permission(
     add_member(org, member, "member")
     assert client.get(f"{API}/orgs/{org.id}/imports/{job_id}",
                       headers=member.headers).status_code == 403
+
+
+def test_an_import_upload_may_exceed_the_body_limit_other_routes_keep(
+    settings: Settings, database: Any, make_user: Any, make_org: Any,
+) -> None:
+    """A large file is uploaded whole (to become a job); other bodies keep the small cap."""
+    from api.app import create_app
+
+    small = settings.model_copy(update={"max_body_bytes": 2048, "max_upload_bytes": 64 * 1024})
+    owner = make_user()
+    org = make_org(owner)
+    body = "name,unit\n" + "".join(f"Bulk Item {i},scu\n" for i in range(400))  # ~8 KB
+    assert 2048 < len(body) < 64 * 1024
+    with TestClient(create_app(small, database)) as client:
+        resp = _import(client, org, owner, "items", body)
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["rows"] == 400
+        too_big = _import(client, org, owner, "items", body * 10)
+        assert too_big.status_code == 413 and too_big.json()["max_body_bytes"] == 64 * 1024
+        other = client.post(f"{API}/orgs", json={"name": "x" * 4000}, headers=owner.headers)
+        assert other.status_code == 413
