@@ -67,9 +67,10 @@ export function useImport(orgId: string) {
   });
 }
 
-/** A background import, polled each second while the worker runs it (the org socket's
- * import.progress events say the same; the poll also works where the socket is down). Once
- * an applied job is done, the caches of what it changed are refreshed. */
+/** A background import. The org socket writes its import.progress events into this cache
+ * entry and re-reads it on import.done/failed (src/lib/live.ts); while it runs, a poll every
+ * few seconds is the fallback for a dropped socket. Once an applied job is done, the caches
+ * of what it changed are refreshed. */
 export function useImportJob(orgId: string, jobId: string | null) {
   const client = useQueryClient();
   const query = useQuery({
@@ -81,7 +82,7 @@ export function useImportJob(orgId: string, jobId: string | null) {
         }),
       ),
     enabled: jobId !== null,
-    refetchInterval: (q) => (q.state.data && !isRunning(q.state.data) ? false : 1000),
+    refetchInterval: (q) => (q.state.data && !isRunning(q.state.data) ? false : 3000),
   });
   const job = query.data;
   const appliedKind = job?.status === "done" && job.report?.applied ? job.kind : null;
