@@ -132,6 +132,10 @@ class CommonsSubmission(UUIDPrimaryKey, Timestamps, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The org the submitter sent it for (its webhooks hear the decision); NULL: personal.
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(24), default="pending")
     # "Possible duplicate of …" hints computed at submission time, shown to moderators.
     duplicates: Mapped[list[Any]] = mapped_column(JSONType, default=list)

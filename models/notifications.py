@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,6 +33,7 @@ from models.base import (
 
 NOTIFICATION_KINDS = (
     "craft.done", "plan.done", "plan.failed", "goal.completed", "commons.decision", "stock.low",
+    "goal.due_soon",
 )
 
 
@@ -58,7 +60,8 @@ class Notification(UUIDPrimaryKey, CreatedAt, Base):
 
 
 class NotificationPreference(Base):
-    """Whether a user wants one kind of notification; no row means yes (in-app)."""
+    """Whether a user wants one kind of notification in-app and by email; no row means in-app
+    only."""
 
     __tablename__ = "notification_preferences"
     __table_args__ = (check_in("kind", NOTIFICATION_KINDS),)
@@ -68,6 +71,8 @@ class NotificationPreference(Base):
     )
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Also by email (off unless the user opts in; only where the server sends email).
+    email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StockWatch(UUIDPrimaryKey, Timestamps, Base):

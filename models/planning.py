@@ -204,6 +204,8 @@ class Goal(UUIDPrimaryKey, Timestamps, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When its creator was told it is due soon (once per due date; an edit of due_at clears it).
+    due_soon_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     targets: Mapped[list[GoalTarget]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

@@ -34,6 +34,7 @@ from api.core.db import Database
 from api.core.outbox import OutboxJobs, OutboxRelay
 from api.core.settings import Settings
 from api.notifications import service as _notifications  # noqa: F401  (registers its listener)
+from api.notifications import tasks as notification_tasks
 from api.notifications.mail import EMAIL_ACTOR, send_mail
 from api.plans import tasks
 from api.transfer_io import tasks as import_tasks
@@ -169,6 +170,10 @@ class Runtime:
                     logger.warning("reaper re-sent webhook deliveries", extra={"count": count})
             except Exception:
                 logger.exception("webhook sweep failed")
+            try:
+                notification_tasks.remind_due_goals(self.database, self.settings)
+            except Exception:
+                logger.exception("due-goal reminders failed")
             self._stop.wait(interval)
 
     def stop(self) -> None:

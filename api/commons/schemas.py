@@ -79,6 +79,9 @@ class SubmissionIn(BaseModel):
     source_ref: str = Field(min_length=3, max_length=500,
                             description="Where the data comes from (URL, patch notes, …)")
     anonymous: bool = False
+    organization_id: uuid.UUID | None = Field(
+        default=None, description="Submit for this org (you are a member): its webhooks and "
+        "live feed hear the moderators' decision (commons.decision)")
 
 
 class ResubmitIn(BaseModel):

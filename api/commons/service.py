@@ -30,8 +30,9 @@ from api.commons.schemas import (
     SubmissionOut,
 )
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from api.live.hub import announce_access_changed, announce_commons
+from api.live.hub import announce, announce_access_changed, announce_commons
 from api.notifications.service import notify
+from api.orgs.service import is_member
 from models.commons import CommonsAction, CommonsEntity, CommonsSubmission, CommonsVersion
 from models.inventory import Item, Location
 from models.planning import Blueprint, BlueprintIngredient
@@ -162,12 +163,17 @@ def submit(session: Session, user_id: uuid.UUID, body: SubmissionIn, *,
                                record=f"commons/{entity.id}")
         current = repository.current_version(session, entity.id)
         base = current.data if current else {}
+    if body.organization_id is not None and not is_member(session, body.organization_id,
+                                                          user_id):
+        # Unknown and not-yours read the same: no probing which org ids exist.
+        raise InvalidInput("You are not a member of this organisation",
+                           field="organization_id", record=f"org/{body.organization_id}")
     data = _validated(session, body.kind, body.data)
     _check_change(body.kind, base, data)
     sub = CommonsSubmission(
         id=uuid.uuid4(), kind=body.kind, entity_id=body.entity_id, data=data,
         source_ref=body.source_ref, submitter_id=user_id, anonymous=body.anonymous,
-        status="pending",
+        organization_id=body.organization_id, status="pending",
         duplicates=_duplicates(session, body.kind, _name_of(body.kind, data),
                                data.get("aliases", []), body.entity_id))
     session.add(sub)
@@ -287,9 +293,16 @@ def decide(session: Session, moderator_id: uuid.UUID, submission_id: uuid.UUID,
     session.flush()
     _log(session, sub, moderator_id, body.action, body.notes, change)
     _announce(session, sub, body.action, decided=True)
+    name = _name_of(sub.kind, sub.data)
     notify(session, [sub.submitter_id], "commons.decision",
-           f"Your commons submission {_name_of(sub.kind, sub.data)!r}: {body.action}",
+           f"Your commons submission {name!r}: {body.action}",
            data={"submission_id": str(sub.id), "action": body.action, "notes": body.notes})
+    if sub.organization_id is not None:
+        # An org event (after commit): the org's live feed and webhooks hear the decision.
+        announce(session, sub.organization_id, {
+            "type": "commons.decision", "submission_id": str(sub.id), "kind": sub.kind,
+            "name": name, "action": body.action, "status": sub.status, "notes": body.notes,
+            "entity_id": str(sub.entity_id) if sub.entity_id else None})
     return sub
 
 

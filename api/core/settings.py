@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # The UI's public address, for links in emails (…/reset-password?token=…).
     public_url: str = "http://127.0.0.1:8000"
     password_reset_minutes: int = 30
+    # An active goal's creator is told (goal.due_soon) once when its due date is this close;
+    # the workers' reaper loop looks every reaper_interval_seconds.
+    goal_due_soon_hours: float = Field(default=24.0, gt=0, le=24 * 90)
 
     # Rate limits ("N/second|minute|hour|day", or "N/15 minutes"): moving windows counted in
     # rate_limit_storage_url (default: Redis when redis_url is set, else this process' memory).

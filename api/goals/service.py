@@ -158,6 +158,8 @@ def update_goal(session: Session, org_id: uuid.UUID, goal_id: uuid.UUID, data: G
     if goal.status == "cancelled":
         raise Conflict("A cancelled goal cannot be edited", record=f"goal/{goal_id}")
     targets = _targets(session, org_id, data)
+    if goal.due_at != data.due_at:
+        goal.due_soon_notified_at = None  # a new due date is worth a new reminder
     goal.name, goal.description, goal.due_at = data.name, data.description, data.due_at
     goal.targets.clear()
     session.flush()  # old rows go before new ones could collide on (goal, item, quality)

@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
-from api.core.db import after_commit
+from api.core.db import JOBS_KEY, after_commit
 from api.core.settings import Settings
 
 EMAIL_ACTOR = "send_email"
@@ -28,6 +28,22 @@ class Mailer(Protocol):
 
     def enqueue_email(self, to: str, subject: str, body: str) -> None:
         """Queue one plain-text email to ``to``."""
+
+
+@runtime_checkable
+class NotificationMailer(Mailer, Protocol):
+    """A mailer that knows the server's settings (the worker runtime, reached through
+    ``session.info[JOBS_KEY]`` in every session, in the API and in worker processes)."""
+
+    settings: Settings
+
+
+def session_mailer(session: Session) -> NotificationMailer | None:
+    """The mailer of the process that opened ``session``, when it sends email at all."""
+    mailer = session.info.get(JOBS_KEY)
+    if isinstance(mailer, NotificationMailer) and email_enabled(mailer.settings):
+        return mailer
+    return None
 
 
 def email_enabled(settings: Settings) -> bool:

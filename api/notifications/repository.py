@@ -11,9 +11,11 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from models.accounts import User
 from models.inventory import Item, ItemStock
 from models.notifications import Notification, NotificationPreference, StockWatch
 from models.orgs import OrganizationMember
+from models.planning import Goal
 
 
 def scoped(user_id: uuid.UUID) -> Select[Notification]:
@@ -59,6 +61,35 @@ def preferences(session: Session, user_id: uuid.UUID) -> dict[str, NotificationP
     rows = session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id == user_id))
     return {p.kind: p for p in rows}
+
+
+def email_recipients(session: Session, user_ids: set[uuid.UUID], kind: str) -> list[str]:
+    """The addresses of those of ``user_ids`` who asked for ``kind`` by email (active
+    accounts with an address)."""
+    if not user_ids:
+        return []
+    stmt = (select(User.email).join(NotificationPreference,
+                                    NotificationPreference.user_id == User.id)
+            .where(NotificationPreference.user_id.in_(user_ids),
+                   NotificationPreference.kind == kind, NotificationPreference.email.is_(True),
+                   User.is_active.is_(True), User.email.is_not(None))
+            .order_by(User.email))
+    return [e for e in session.scalars(stmt) if e]
+
+
+def claim_goals_due_soon(session: Session, now: datetime,
+                         horizon: datetime) -> list[tuple[uuid.UUID, uuid.UUID, str,
+                                                          uuid.UUID | None, datetime]]:
+    """Mark the active goals due between ``now`` and ``horizon`` that were not yet told, and
+    return them (id, org, name, creator, due): one conditional UPDATE, so of two workers
+    looking at once each goal goes to exactly one."""
+    stmt = (update(Goal)
+            .where(Goal.status == "active", Goal.due_at.is_not(None), Goal.due_at > now,
+                   Goal.due_at <= horizon, Goal.due_soon_notified_at.is_(None))
+            .values(due_soon_notified_at=now)
+            .returning(Goal.id, Goal.organization_id, Goal.name, Goal.created_by, Goal.due_at))
+    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+        stmt, execution_options={"synchronize_session": False})]
 
 
 def disabled_users(session: Session, user_ids: set[uuid.UUID], kind: str) -> set[uuid.UUID]:

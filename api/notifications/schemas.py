@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.core.fields import Quantity
 
 Kind = Literal["craft.done", "plan.done", "plan.failed", "goal.completed", "commons.decision",
-               "stock.low"]
+               "stock.low", "goal.due_soon"]
 MAX_THRESHOLD = 1e9
 
 
@@ -43,10 +43,22 @@ class MarkedRead(BaseModel):
 
 
 class PreferenceOut(BaseModel):
-    """Whether the user receives one kind of notification."""
+    """How the user receives one kind of notification."""
 
     kind: Kind
     in_app: bool
+    email: bool = Field(description="Also by email (sent only where the server has SMTP)")
+    email_available: bool = Field(description="Whether this server sends email at all")
+
+
+class PreferenceIn(BaseModel):
+    """One kind's change; a field left out keeps its setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    in_app: bool | None = None
+    email: bool | None = None
 
 
 class PreferencesIn(BaseModel):
@@ -54,7 +66,7 @@ class PreferencesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    preferences: list[PreferenceOut] = Field(max_length=16)
+    preferences: list[PreferenceIn] = Field(max_length=16)
 
 
 class WatchIn(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -20,7 +20,8 @@ from api.core.pagination import PageParams
 from api.items.service import visible_ids
 from api.live.hub import listen
 from api.notifications import repository
-from api.notifications.schemas import PreferenceOut, WatchIn, WatchOut, WatchUpdate
+from api.notifications.mail import mail_after_commit, session_mailer
+from api.notifications.schemas import PreferenceIn, PreferenceOut, WatchIn, WatchOut, WatchUpdate
 from models.notifications import (
     NOTIFICATION_KINDS,
     Notification,
@@ -33,8 +34,10 @@ from models.planning import Craft, Goal, Plan
 def notify(session: Session, user_ids: Iterable[uuid.UUID | None], kind: str, title: str, *,
            org_id: uuid.UUID | str | None = None,
            data: dict[str, Any] | None = None) -> list[Notification]:
-    """Add a notification for each user who has not turned ``kind`` off (flush, no commit)."""
+    """Add a notification for each user who has not turned ``kind`` off (flush, no commit),
+    and email those who opted into ``kind`` by email, once the transaction commits."""
     targets = {u for u in user_ids if u is not None}
+    _email(session, targets, kind, title)
     targets -= repository.disabled_users(session, targets, kind)
     rows = [
         Notification(id=uuid.uuid4(), user_id=user_id, kind=kind, title=title,
@@ -45,6 +48,21 @@ def notify(session: Session, user_ids: Iterable[uuid.UUID | None], kind: str, ti
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def _email(session: Session, user_ids: set[uuid.UUID], kind: str, title: str) -> None:
+    """Queue the email of one notification to those who want ``kind`` by email: after the
+    commit (a rolled-back change mails nobody), only where the server sends email."""
+    mailer = session_mailer(session)
+    if mailer is None:
+        return
+    link = f"{mailer.settings.public_url.rstrip('/')}/notifications"
+    body = (f"{title}\n\nOpen Quartermaster: {link}\n\n"
+            f"You get this email because you asked for '{kind}' notifications by email; "
+            f"turn it off on the same page.\n")
+    for address in repository.email_recipients(session, user_ids, kind):
+        mail_after_commit(session, mailer, mailer.settings, address,
+                          f"[Quartermaster] {title}", body)
 
 
 _Row = TypeVar("_Row", Craft, Plan, Goal)
@@ -86,6 +104,17 @@ def _goal_completed(session: Session, org_id: uuid.UUID | str, event: dict[str, 
         return
     notify(session, [goal.created_by], "goal.completed", f"Goal {goal.name!r} is completed",
            org_id=org_id, data={"goal_id": event["goal_id"]})
+
+
+def tell_goals_due_soon(session: Session, now: datetime, within_hours: float) -> int:
+    """Tell each active goal's creator once that it is due within ``within_hours``
+    (``goal.due_soon``); how many goals were told about. Run periodically by the workers."""
+    due = repository.claim_goals_due_soon(session, now, now + timedelta(hours=within_hours))
+    for goal_id, org_id, name, creator, due_at in due:
+        notify(session, [creator], "goal.due_soon",
+               f"Goal {name!r} is due {due_at:%Y-%m-%d %H:%M} UTC", org_id=org_id,
+               data={"goal_id": str(goal_id), "due_at": due_at.isoformat()})
+    return len(due)
 
 
 @listen
@@ -130,23 +159,31 @@ def mark_all_read(session: Session, user_id: uuid.UUID) -> int:
 
 
 def preferences(session: Session, user_id: uuid.UUID) -> list[PreferenceOut]:
-    """Every kind with the user's setting (default: on)."""
+    """Every kind with the user's setting (default: in-app on, email off) and whether this
+    server sends email at all."""
     stored = repository.preferences(session, user_id)
-    return [PreferenceOut.model_validate({"kind": k, "in_app": stored[k].in_app if k in stored
-                                          else True}) for k in NOTIFICATION_KINDS]
+    available = session_mailer(session) is not None
+    return [PreferenceOut.model_validate({
+        "kind": k, "in_app": stored[k].in_app if k in stored else True,
+        "email": stored[k].email if k in stored else False, "email_available": available,
+    }) for k in NOTIFICATION_KINDS]
 
 
 def set_preferences(session: Session, user_id: uuid.UUID,
-                    changes: Iterable[PreferenceOut]) -> list[PreferenceOut]:
-    """Store the given kinds' settings; the others keep theirs."""
+                    changes: Iterable[PreferenceIn]) -> list[PreferenceOut]:
+    """Store the given kinds' settings (only the fields sent); the others keep theirs."""
     stored = repository.preferences(session, user_id)
     for change in changes:
         row = stored.get(change.kind)
         if row is None:
-            row = NotificationPreference(user_id=user_id, kind=change.kind)
+            row = NotificationPreference(user_id=user_id, kind=change.kind, in_app=True,
+                                         email=False)
             session.add(row)
             stored[change.kind] = row
-        row.in_app = change.in_app
+        if change.in_app is not None:
+            row.in_app = change.in_app
+        if change.email is not None:
+            row.email = change.email
     session.flush()
     return preferences(session, user_id)
 

@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from api.core.errors import InvalidInput, ProblemError
+from api.transfer_io import scunpacked
 from api.transfer_io.schemas import COLUMNS, IGNORES_UNKNOWN_COLUMNS, REQUIRED
+from api.transfer_io.schemas import Row as Row
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
-
-Row = tuple[int, dict[str, str | None]]
 
 
 class FileTooLarge(ProblemError):  # noqa: N818 - reads like the other problem classes
@@ -86,12 +86,17 @@ def _cell(kind: str, row: int, column: str, value: Any) -> str | None:
 def read_rows(kind: str, file_format: str, data: bytes) -> list[Row]:
     """Rows of ``data`` as (row number, column -> text or None), columns checked."""
     text = _decode(data)
+    if kind == "scunpacked-blueprints" and file_format != "json":
+        raise InvalidInput("scunpacked-data publishes blueprints as JSON: send format=json",
+                           field="format")
     rows: list[Row] = []
     if file_format == "json":
         try:
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _bad_file(f"Malformed JSON at line {exc.lineno}: {exc.msg}") from exc
+        if kind == "scunpacked-blueprints":
+            return _capped(scunpacked.blueprint_rows(parsed))
         # {"rows": [...]} is ours; UEX's API answers {"status": "ok", "data": [...]}.
         for wrapper in ("rows", "data"):
             if isinstance(parsed, dict) and isinstance(parsed.get(wrapper), list):
@@ -140,6 +145,10 @@ def read_rows(kind: str, file_format: str, data: bytes) -> list[Row]:
                 f"{', '.join(COLUMNS[kind])}",
                 field=missing[0],
             )
+    return _capped(rows)
+
+
+def _capped(rows: list[Row]) -> list[Row]:
     if len(rows) > MAX_ROWS:
         raise _bad_file(f"The file has more than {MAX_ROWS} rows; split it")
     return rows

@@ -10,13 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["items", "locations", "ships", "stock", "blueprints"]
 # Kinds read from files other tools publish: imported, never exported.
-CommunityKind = Literal["uex-prices"]
+CommunityKind = Literal["uex-prices", "scunpacked-blueprints"]
 ImportKind = Kind | CommunityKind
 FileFormat = Literal["csv", "json"]
 Action = Literal["create", "update", "unchanged"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 # validate: reading and checking the file's rows; apply: writing the changed records.
 JobPhase = Literal["validate", "apply"]
+# One row of a file as read: (row number, column -> text or None).
+Row = tuple[int, dict[str, str | None]]
 
 # Column order of exports; imports accept them in any order. The first required column of
 # each kind names the record in reports.

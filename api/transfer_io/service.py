@@ -642,7 +642,7 @@ def _plan_of(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None, ki
         return _plan_stock(session, org_id, actor_id, rows, progress)
     if kind == "uex-prices":
         return _plan_uex_prices(session, org_id, actor_id, rows)
-    if kind == "blueprints":
+    if kind in ("blueprints", "scunpacked-blueprints"):
         return _plan_blueprints(session, org_id, actor_id, rows)
     planner = {"items": _plan_items, "locations": _plan_locations, "ships": _plan_ships}[kind]
     return planner(session, org_id, rows)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # What an endpoint can subscribe to (docs/webhooks.md lists each payload's ``data``).
 EventType = Literal["stock.changed", "plan.done", "plan.failed", "plan.applied",
-                    "craft.started", "craft.completed", "goal.completed"]
+                    "craft.started", "craft.completed", "goal.completed", "commons.decision"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 # Sent only by "send test event", whatever the subscription.
 TEST_EVENT = "webhook.test"

@@ -72,7 +72,7 @@ def enqueue_after_commit(session: Session, delivery_ids: list[uuid.UUID],
 def webhook_type(event: dict[str, Any]) -> str | None:
     """The webhook event type of an org event, or None when webhooks do not carry it."""
     kind, status = event.get("type"), event.get("status")
-    if kind in ("stock.changed", "plan.applied", "goal.completed"):
+    if kind in ("stock.changed", "plan.applied", "goal.completed", "commons.decision"):
         return str(kind)
     if kind == "plan.status" and status in ("done", "failed"):
         return f"plan.{status}"

@@ -35,11 +35,18 @@ test("stock watch → bell count → inbox → mark read → preference", async 
   await inbox.getByRole("button", { name: /^Mark read/ }).click();
   await expect(page.getByTestId("unread-count")).toHaveCount(0);
 
-  const lowStock = page.getByRole("checkbox", { name: "A watched item's stock fell below its threshold" });
+  const label = "A watched item's stock fell below its threshold";
+  const lowStock = page.getByRole("checkbox", { name: `${label} in the app` });
+  const lowStockMail = page.getByRole("checkbox", { name: `${label} by email` });
   await expect(lowStock).toBeChecked();
-  await page.getByText("A watched item's stock fell below its threshold").click();
+  await expect(lowStockMail).not.toBeChecked();
+  // The embedded server sends no email: the page says so, the choice is still kept.
+  await expect(page.getByText("This server sends no email")).toBeVisible();
+  await lowStock.click({ force: true });
+  await lowStockMail.click({ force: true });
   await expect(lowStock).not.toBeChecked();
   await page.reload();
-  await expect(page.getByRole("checkbox", { name: "A watched item's stock fell below its threshold" })).not.toBeChecked();
+  await expect(page.getByRole("checkbox", { name: `${label} in the app` })).not.toBeChecked();
+  await expect(page.getByRole("checkbox", { name: `${label} by email` })).toBeChecked();
   expect(errors).toEqual([]);
 });

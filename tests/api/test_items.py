@@ -212,3 +212,26 @@ def test_bad_item_input(
         == 422
     )
     assert session.scalar(select(func.count()).where(Item.organization_id == org.id)) == 1
+
+
+def test_list_page_carries_the_same_aliases_as_the_item_read(
+    client: TestClient, make_user: Any, make_org: Any
+) -> None:
+    # The list aggregates aliases inside its page query (per database); one item's read
+    # fetches them separately. Both must say the same, in the same order.
+    admin = make_user()
+    org = make_org(admin)
+    names = ["zeta", "Alpha", "beta", "Ärger"]
+    made = client.post(f"{API}/orgs/{org.id}/items", headers=admin.headers,
+                       json={"name": "Many Names", "aliases": names})
+    assert made.status_code == 201, made.text
+    bare = client.post(f"{API}/orgs/{org.id}/items", headers=admin.headers,
+                       json={"name": "No Names"}).json()
+    page = client.get(f"{API}/orgs/{org.id}/items", params={"scope": "org"},
+                      headers=admin.headers).json()
+    listed = {i["id"]: i["aliases"] for i in page["items"]}
+    one = client.get(f"{API}/orgs/{org.id}/items/{made.json()['id']}",
+                     headers=admin.headers).json()
+    assert listed[one["id"]] == one["aliases"]
+    assert sorted(a["alias"] for a in one["aliases"]) == sorted(names)
+    assert listed[bare["id"]] == []

@@ -22,6 +22,7 @@ from api.core.settings import Settings
 from api.goals import service as goals
 from api.live import hub
 from api.webhooks import signing, tasks
+from models.commons import PlatformRole
 from models.integrations import Integration, WebhookDelivery
 from models.orgs import Organization
 from models.planning import Goal, GoalTarget
@@ -325,3 +326,46 @@ def test_goal_completion_is_an_org_event(
     finally:
         hub._listeners.remove(listener)
     assert [e["goal_id"] for e in seen if e["type"] == "goal.completed"] == [str(goal.id)]
+
+
+def test_commons_decision_reaches_the_submitting_orgs_webhook(
+        settings: Settings, database: Database, world: tuple[TestUser, Organization],
+        make_user: Callable[..., TestUser], make_org: Callable[..., Organization],
+        receiver: Receiver) -> None:
+    owner, org = world
+    stranger = make_user()
+    other = make_org(stranger)
+    mod = make_user()
+    with database.session_scope() as s:
+        s.add(PlatformRole(user_id=mod.id, role="moderator"))
+    subs = "/api/v1/commons/submissions"
+    with _client(settings, database) as client:
+        hook = _create(client, owner, org, receiver.url, ["commons.decision"])
+        other_hook = _create(client, stranger, other, receiver.url, ["commons.decision"])
+        receiver.secrets = [hook["secret"], other_hook["secret"]]
+        item = {"kind": "item", "source_ref": "patch notes 4.0",
+                "data": {"name": "Webhook Quartz", "unit": "scu"}}
+        # Only a member may submit for an org: anyone else is told so, nothing is filed.
+        refused = client.post(subs, headers=stranger.headers,
+                              json={**item, "organization_id": str(org.id)})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "organization_id"
+        personal = client.post(subs, headers=owner.headers, json=item).json()
+        sent = client.post(subs, headers=owner.headers,
+                           json={**item, "data": {"name": "Webhook Opal", "unit": "scu"},
+                                 "organization_id": str(org.id)}).json()
+        for sub_id, action in ((personal["id"], "reject"), (sent["id"], "approve")):
+            r = client.post(f"{subs}/{sub_id}/decision", headers=mod.headers,
+                            json={"action": action, "notes": "checked"})
+            assert r.status_code == 200, r.text
+        wait_for(lambda: len(receiver.received) >= 1, what="the decision")
+        wait_for(lambda: all(d.status == "delivered" for d in _deliveries(database, hook["id"])),
+                 what="delivery marked delivered")
+    # One delivery, to the org it was sent for; the personal submission tells no org.
+    (decision,) = receiver.received
+    assert decision.headers["webhook-signature"]
+    assert decision.payload["type"] == "commons.decision"
+    data = decision.payload["data"]
+    assert (data["organization_id"], data["submission_id"], data["name"], data["action"],
+            data["status"]) == (str(org.id), sent["id"], "Webhook Opal", "approve", "approved")
+    assert _deliveries(database, other_hook["id"]) == []

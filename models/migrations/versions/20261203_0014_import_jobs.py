@@ -5,7 +5,7 @@ outbox learns the ``run_import`` kind (its CHECK constraint is replaced in batch
 SQLite recreates the table). The downgrade drops pending ``run_import`` outbox rows first.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0017
 Create Date: 2026-12-03 23:40:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

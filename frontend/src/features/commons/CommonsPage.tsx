@@ -285,7 +285,8 @@ function SubmitBlueprintDialog({ orgId, open, onClose }: { orgId: string; open: 
     clear();
     if (!bp) return;
     submit.mutate(
-      { kind: "blueprint", data: blueprintSubmissionData(bp), source_ref: sourceRef, anonymous },
+      // Sent for the org whose recipe it is: its webhooks and live feed hear the decision.
+      { kind: "blueprint", data: blueprintSubmissionData(bp), source_ref: sourceRef, anonymous, organization_id: orgId },
       {
         onSuccess: (sub) => {
           const dup = sub.duplicates.length > 0 ? ` (possible duplicate of ${sub.duplicates.map((d) => String(d.name)).join(", ")})` : "";

@@ -78,24 +78,50 @@ function NotificationList() {
   );
 }
 
-/** One switch per kind: what this user wants to hear about (in the app). */
+/** Two switches per kind: in the app, and by email (where the server sends email). */
 function Preferences() {
   const prefs = usePreferences();
   const set = useSetPreference();
+  const emailAvailable = prefs.data?.[0]?.email_available ?? false;
   return (
     <Card>
       <H4>What to tell me</H4>
+      {!prefs.isPending && !emailAvailable && (
+        <p className="qm-muted">This server sends no email: the email switches are kept for when it does.</p>
+      )}
       {prefs.isPending ? (
         <SkeletonRows />
       ) : (
-        (prefs.data ?? []).map((p) => (
-          <Switch
-            key={p.kind}
-            checked={p.in_app}
-            label={KIND_LABELS[p.kind]}
-            onChange={(e) => set.mutate({ kind: p.kind, in_app: e.currentTarget.checked })}
-          />
-        ))
+        <HTMLTable compact className="qm-table">
+          <thead>
+            <tr>
+              <th>Kind</th>
+              <th>In the app</th>
+              <th>By email</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(prefs.data ?? []).map((p) => (
+              <tr key={p.kind}>
+                <td>{KIND_LABELS[p.kind]}</td>
+                <td>
+                  <Switch
+                    checked={p.in_app}
+                    aria-label={`${KIND_LABELS[p.kind]} in the app`}
+                    onChange={(e) => set.mutate({ kind: p.kind, in_app: e.currentTarget.checked })}
+                  />
+                </td>
+                <td>
+                  <Switch
+                    checked={p.email}
+                    aria-label={`${KIND_LABELS[p.kind]} by email`}
+                    onChange={(e) => set.mutate({ kind: p.kind, email: e.currentTarget.checked })}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </HTMLTable>
       )}
     </Card>
   );

@@ -7,6 +7,8 @@ import type { components } from "@/lib/api/schema";
 export type Notification = components["schemas"]["NotificationOut"];
 export type Preference = components["schemas"]["PreferenceOut"];
 export type Kind = Preference["kind"];
+/** One kind's change: the fields sent change, the others keep their setting. */
+export type PreferenceChange = components["schemas"]["PreferenceIn"];
 
 const key = ["notifications"] as const;
 // The bell has no push channel yet: it re-reads its count this often while the app is open.
@@ -54,11 +56,13 @@ export function usePreferences() {
 export function useSetPreference() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (preference: Preference) => unwrap(api.PUT("/api/v1/users/me/notification-preferences", { body: { preferences: [preference] } })),
+    mutationFn: (change: PreferenceChange) => unwrap(api.PUT("/api/v1/users/me/notification-preferences", { body: { preferences: [change] } })),
     // The switch moves at once; the server's answer (or a re-read after an error) settles it.
-    onMutate: (preference: Preference) =>
+    onMutate: (change: PreferenceChange) =>
       client.setQueryData<Preference[]>([...key, "preferences"], (old) =>
-        old?.map((p) => (p.kind === preference.kind ? preference : p)),
+        old?.map((p) =>
+          p.kind === change.kind ? { ...p, in_app: change.in_app ?? p.in_app, email: change.email ?? p.email } : p,
+        ),
       ),
     onSuccess: (preferences) => client.setQueryData([...key, "preferences"], preferences),
     onError: () => client.invalidateQueries({ queryKey: [...key, "preferences"] }),

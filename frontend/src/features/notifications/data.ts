@@ -9,6 +9,7 @@ export const KIND_LABELS: Record<Kind, string> = {
   "goal.completed": "A goal you created is completed",
   "commons.decision": "A moderator decided on your commons submission",
   "stock.low": "A watched item's stock fell below its threshold",
+  "goal.due_soon": "A goal you created is due soon",
 };
 
 /** Where a notification leads in the app: the record it is about, in its org. */

@@ -26,8 +26,11 @@ const KINDS: { kind: ImportKind; label: string }[] = [
   { kind: "stock", label: "Stock" },
   { kind: "blueprints", label: "Blueprints" },
   { kind: "uex-prices", label: "Market prices (UEX export)" },
+  { kind: "scunpacked-blueprints", label: "Blueprints (scunpacked-data JSON)" },
 ];
-const EXPORTS = KINDS.filter((k): k is { kind: ExportKind; label: string } => k.kind !== "uex-prices");
+// Other tools' formats are read, never written.
+const COMMUNITY: ImportKind[] = ["uex-prices", "scunpacked-blueprints"];
+const EXPORTS = KINDS.filter((k): k is { kind: ExportKind; label: string } => !COMMUNITY.includes(k.kind));
 
 /** The dry run's (or apply's) report: counts, every bad value, every row's effect. */
 export function ImportReportView({ report }: { report: ImportReport }) {

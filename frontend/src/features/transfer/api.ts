@@ -7,7 +7,7 @@ import { saveBlob } from "@/lib/download";
 
 export type ImportReport = components["schemas"]["ImportReport"];
 export type ImportKind = ImportReport["kind"];
-export type ExportKind = Exclude<ImportKind, "uex-prices">;
+export type ExportKind = Exclude<ImportKind, "uex-prices" | "scunpacked-blueprints">;
 export type FileFormat = ImportReport["format"];
 export type ImportJob = components["schemas"]["ImportJobOut"];
 
@@ -37,6 +37,7 @@ const TOUCHES: Record<ImportKind, Domain[]> = {
   stock: ["stock", "history", "goals"],
   blueprints: ["blueprints"],
   "uex-prices": ["sources"],
+  "scunpacked-blueprints": ["blueprints"],
 };
 
 function refresh(client: ReturnType<typeof useQueryClient>, orgId: string, kind: ImportKind): void {

@@ -10,7 +10,8 @@ export type Delivery = components["schemas"]["DeliveryOut"];
 export type DeliveryDetail = components["schemas"]["DeliveryDetail"];
 export type EventType = WebhookIn["events"][number];
 
-/** Every event an endpoint can subscribe to, with the words the UI shows (docs/webhooks.md). */
+/** Every event an endpoint can subscribe to, with the words the UI shows (docs/webhooks.md).
+ *  A Record over the generated type: an event the API adds fails type-checking until labelled. */
 export const EVENT_LABELS: Record<EventType, string> = {
   "stock.changed": "Stock changed",
   "plan.done": "Plan done",
@@ -19,6 +20,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   "craft.started": "Craft started",
   "craft.completed": "Craft completed",
   "goal.completed": "Goal completed",
+  "commons.decision": "Commons decision (on a submission sent for the org)",
 };
 export const EVENT_TYPES = Object.keys(EVENT_LABELS) as EventType[];
 

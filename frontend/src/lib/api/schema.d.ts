@@ -3490,7 +3490,7 @@ export interface components {
              */
             id: string;
             /** Kind */
-            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
+            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | ("uex-prices" | "scunpacked-blueprints");
             /**
              * Format
              * @enum {string}
@@ -3541,7 +3541,7 @@ export interface components {
          */
         ImportReport: {
             /** Kind */
-            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
+            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | ("uex-prices" | "scunpacked-blueprints");
             /**
              * Format
              * @enum {string}
@@ -4102,7 +4102,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low" | "goal.due_soon";
             /** Title */
             title: string;
             /** Organization Id */
@@ -4777,17 +4777,42 @@ export interface components {
             strict_priority?: boolean | null;
         };
         /**
+         * PreferenceIn
+         * @description One kind's change; a field left out keeps its setting.
+         */
+        PreferenceIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low" | "goal.due_soon";
+            /** In App */
+            in_app?: boolean | null;
+            /** Email */
+            email?: boolean | null;
+        };
+        /**
          * PreferenceOut
-         * @description Whether the user receives one kind of notification.
+         * @description How the user receives one kind of notification.
          */
         PreferenceOut: {
             /**
              * Kind
              * @enum {string}
              */
-            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low";
+            kind: "craft.done" | "plan.done" | "plan.failed" | "goal.completed" | "commons.decision" | "stock.low" | "goal.due_soon";
             /** In App */
             in_app: boolean;
+            /**
+             * Email
+             * @description Also by email (sent only where the server has SMTP)
+             */
+            email: boolean;
+            /**
+             * Email Available
+             * @description Whether this server sends email at all
+             */
+            email_available: boolean;
         };
         /**
          * PreferencesIn
@@ -4795,7 +4820,7 @@ export interface components {
          */
         PreferencesIn: {
             /** Preferences */
-            preferences: components["schemas"]["PreferenceOut"][];
+            preferences: components["schemas"]["PreferenceIn"][];
         };
         /**
          * RefineryJob
@@ -5504,6 +5529,11 @@ export interface components {
              * @default false
              */
             anonymous?: boolean;
+            /**
+             * Organization Id
+             * @description Submit for this org (you are a member): its webhooks and live feed hear the moderators' decision (commons.decision)
+             */
+            organization_id?: string | null;
         };
         /**
          * SubmissionOut
@@ -6044,7 +6074,7 @@ export interface components {
             /** Url */
             url: string;
             /** Events */
-            events: ("stock.changed" | "plan.done" | "plan.failed" | "plan.applied" | "craft.started" | "craft.completed" | "goal.completed")[];
+            events: ("stock.changed" | "plan.done" | "plan.failed" | "plan.applied" | "craft.started" | "craft.completed" | "goal.completed" | "commons.decision")[];
             /** Description */
             description?: string | null;
         };
@@ -6102,7 +6132,7 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Events */
-            events?: ("stock.changed" | "plan.done" | "plan.failed" | "plan.applied" | "craft.started" | "craft.completed" | "goal.completed")[] | null;
+            events?: ("stock.changed" | "plan.done" | "plan.failed" | "plan.applied" | "craft.started" | "craft.completed" | "goal.completed" | "commons.decision")[] | null;
             /** Description */
             description?: string | null;
             /** Enabled */
@@ -10729,7 +10759,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description what the file holds */
-                kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | "uex-prices";
+                kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | ("uex-prices" | "scunpacked-blueprints");
                 /** @description write the file; false: report only */
                 apply?: boolean;
                 /** @description default: from the file name */
