@@ -154,7 +154,8 @@ def _install_middleware(app: FastAPI, settings: Settings, db: Database) -> None:
     # Innermost: the guard's 413/422 and a refused write are still CORS-readable problem
     # documents with a request id. The write limit sits outside the guard, so a flood is
     # refused before its bodies are read.
-    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(WriteLimitMiddleware)
     # Records after the answer, from the authenticated caller the routes left on the state.
     app.add_middleware(UsageEventsMiddleware, db=db, settings=settings)

@@ -22,7 +22,7 @@ from models.inventory import (
     Ship,
     StockReservation,
 )
-from models.jobs import OutboxJob
+from models.jobs import ImportJob, OutboxJob
 from models.notifications import Notification, NotificationPreference
 from models.orgs import Organization, OrganizationInvitation, OrganizationMember
 from models.planning import (
@@ -53,6 +53,7 @@ __all__ = [
     "Goal",
     "GoalTarget",
     "IdempotencyKey",
+    "ImportJob",
     "Integration",
     "IntegrationLog",
     "Item",

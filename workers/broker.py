@@ -37,6 +37,7 @@ from api.notifications import service as _notifications  # noqa: F401  (register
 from api.notifications import tasks as notification_tasks
 from api.notifications.mail import EMAIL_ACTOR, send_mail
 from api.plans import tasks
+from api.transfer_io import tasks as import_tasks
 from api.webhooks import tasks as webhook_tasks
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ SOLVE_TIME_LIMIT_MS = 15 * 60 * 1000
 SOLVE_MAX_RETRIES = 3
 WEBHOOKS_QUEUE = "webhooks"
 WEBHOOK_ACTOR = "deliver_webhook"
+IMPORTS_QUEUE = "imports"
+IMPORT_ACTOR = "run_import"
+# A 100,000-row file applies in well under a minute; the limit only stops a runaway job.
+IMPORT_TIME_LIMIT_MS = 30 * 60 * 1000
 
 
 @dataclass
@@ -86,6 +91,10 @@ class Runtime:
         delay = int(delay_seconds * 1000)
         self.broker.get_actor(WEBHOOK_ACTOR).send_with_options(
             args=(str(delivery_id),), delay=delay if delay > 0 else None)
+
+    def enqueue_import(self, job_id: uuid.UUID | str) -> None:
+        """Send one background import (call from an after-commit hook: the outbox)."""
+        self.broker.get_actor(IMPORT_ACTOR).send(str(job_id))
 
     def enqueue_email(self, to: str, subject: str, body: str) -> None:
         """One email message (call from an after-commit hook: api/notifications/mail.py)."""
@@ -252,6 +261,19 @@ def declare_actors(runtime: Runtime) -> None:
         queue_name=WEBHOOKS_QUEUE,
         priority=0,
         options={"time_limit": 120_000, "max_retries": 0},
+    )
+    def run_import(job_id: str) -> None:
+        import_tasks.run_import_job(runtime.database, uuid.UUID(job_id))
+
+    # The job claims its row (queued -> running) before working, so a redelivered message is
+    # a no-op; a retry could not finish a job whose claim it did not hold.
+    dramatiq.Actor(
+        run_import,
+        broker=runtime.broker,
+        actor_name=IMPORT_ACTOR,
+        queue_name=IMPORTS_QUEUE,
+        priority=20,  # behind a user's plan solve: an import is long and nobody blocks on it
+        options={"time_limit": IMPORT_TIME_LIMIT_MS, "max_retries": 0},
     )
     dramatiq.Actor(
         solve_plan,

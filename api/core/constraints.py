@@ -116,6 +116,8 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
         None, "A reservation is either released or consumed, not both."),
     "ck_item_history_kind_valid": (None, "The history kind is not one of the allowed values."),
     "ck_job_outbox_kind_valid": (None, "The job kind is not one of the allowed values."),
+    "ck_import_jobs_status_valid": (None, "The import job status is not one of the allowed "
+                                    "values."),
     "ck_organizations_member_stock_reliability_range": (
         "member_stock_reliability", "Member stock reliability must be above 0 and at most 1."),
     "ck_organization_members_stock_reliability_range": (

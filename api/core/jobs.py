@@ -26,13 +26,16 @@ from api.core.outbox import OutboxJobs, OutboxRelay
 
 @runtime_checkable
 class JobDispatcher(Protocol):
-    """Where background jobs go: one message per plan solve or what-if variant."""
+    """Where background jobs go: one message per plan solve, what-if variant or import."""
 
     def enqueue_plan(self, plan_id: uuid.UUID) -> None:
         """Queue the solve of one plan."""
 
     def enqueue_variants(self, variant_ids: Sequence[uuid.UUID]) -> None:
         """Queue one solve message per what-if variant (workers take them in parallel)."""
+
+    def enqueue_import(self, job_id: uuid.UUID) -> None:
+        """Queue one background import (an ``import_jobs`` row)."""
 
 
 class JobsUnavailable(ProblemError):  # noqa: N818 - short names read well at raise sites

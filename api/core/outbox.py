@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 SOLVE_PLAN = "solve_plan"
 SOLVE_VARIANT = "solve_variant"
+RUN_IMPORT = "run_import"
 # Rows handed over per transaction; the loop takes batches until the outbox is empty.
 BATCH = 100
 
@@ -55,6 +56,8 @@ class OutboxRelay:
     def _send(self, job: OutboxJob) -> None:
         if job.kind == SOLVE_PLAN:
             self.dispatcher.enqueue_plan(job.ref_id)
+        elif job.kind == RUN_IMPORT:
+            self.dispatcher.enqueue_import(job.ref_id)
         else:
             self.dispatcher.enqueue_variants([job.ref_id])
 
@@ -155,3 +158,7 @@ class OutboxJobs:
     def enqueue_variants(self, variant_ids: Sequence[uuid.UUID]) -> None:
         """Queue one solve per what-if variant (with the current transaction)."""
         self._add(SOLVE_VARIANT, variant_ids)
+
+    def enqueue_import(self, job_id: uuid.UUID) -> None:
+        """Queue one background import (with the current transaction, which wrote its job)."""
+        self._add(RUN_IMPORT, [job_id])

@@ -138,6 +138,8 @@ ROUTE_SCOPES: dict[str, Requirement] = {
     # import/export: one upload route for every kind; uex-prices writes market listings
     # (planning), the other kinds items, locations, ships and stock, so it needs both.
     "POST /api/v1/orgs/{org_id}/imports": (_INV_W, _PLAN_W),
+    # Following a background import reads what only an importer may start.
+    "GET /api/v1/orgs/{org_id}/imports/{job_id}": (_INV_W, _PLAN_W),
     "GET /api/v1/orgs/{org_id}/exports": _INV_R,
     # inventory: locations
     "GET /api/v1/orgs/{org_id}/locations": _INV_R,

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     db_echo: bool = False
     # Request bodies above this many bytes answer 413 before they are parsed.
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    # File uploads (POST …/imports) may be this large: the import's 20 MiB file cap plus the
+    # multipart envelope. nginx's imports location matches it.
+    max_upload_bytes: int = Field(default=21 * 1024 * 1024, ge=1024)
     # /docs, /redoc and /openapi.json; None = on, except in production.
     api_docs: bool | None = None
     # Open live sockets re-check their access this often even without an access-change
@@ -126,6 +129,9 @@ class Settings(BaseSettings):
     # Per org: plans queued or solving, and what-if variants queued or solving (429 beyond).
     plan_max_active_per_org: int = Field(default=10, ge=1)
     whatif_max_active_per_org: int = Field(default=50, ge=1)
+    # Import files with more rows than this are applied by a worker (202 + a job to follow)
+    # rather than inside the request (docs/import-export.md, "Large files").
+    import_inline_rows: int = Field(default=5000, ge=0)
 
     # Outbound webhooks (docs/webhooks.md). Fernet keys (comma-separated, newest first: the
     # first encrypts, all decrypt, so a key can be rotated) for the endpoint secrets at rest;

@@ -82,10 +82,18 @@ def claim_goals_due_soon(session: Session, now: datetime,
                                                           uuid.UUID | None, datetime]]:
     """Mark the active goals due between ``now`` and ``horizon`` that were not yet told, and
     return them (id, org, name, creator, due): one conditional UPDATE, so of two workers
-    looking at once each goal goes to exactly one."""
+    looking at once each goal goes to exactly one.
+
+    A read comes first and the UPDATE runs only when it finds a goal: the workers look every
+    few seconds, and on SQLite a write takes the database's one write lock (a reader that
+    then writes elsewhere would be told "database is locked").
+    """
+    due = (Goal.status == "active", Goal.due_at.is_not(None), Goal.due_at > now,
+           Goal.due_at <= horizon, Goal.due_soon_notified_at.is_(None))
+    if session.scalar(select(Goal.id).where(*due).limit(1)) is None:
+        return []
     stmt = (update(Goal)
-            .where(Goal.status == "active", Goal.due_at.is_not(None), Goal.due_at > now,
-                   Goal.due_at <= horizon, Goal.due_soon_notified_at.is_(None))
+            .where(*due)
             .values(due_soon_notified_at=now)
             .returning(Goal.id, Goal.organization_id, Goal.name, Goal.created_by, Goal.due_at))
     return [tuple(row) for row in session.execute(  # type: ignore[misc]

@@ -14,6 +14,7 @@ These are the functions other packages reuse (crafts, plan apply); see docs/inve
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -280,6 +281,13 @@ class StockLevel:
     quantity: Decimal
 
 
+# Rows per chunk of a bulk change: three pipelined statements (updates, new rows, history)
+# per thousand rows, and a progress report after each.
+BULK_CHUNK = 1000
+# Told (rows written, rows to write) after each chunk: an import job's progress.
+BulkProgress = Callable[[int, int], None]
+
+
 def set_org_stock_levels(
     session: Session,
     *,
@@ -287,21 +295,23 @@ def set_org_stock_levels(
     actor_id: uuid.UUID | None,
     levels: list[StockLevel],
     note: str | None = None,
+    progress: BulkProgress | None = None,
 ) -> int:
     """Bring many of the org's stock rows to the given quantities at once (an import).
 
     The org's rows are locked in id order, the changes measured against the locked values
     (so a change that landed since the caller validated is neither lost nor doubled), then
-    written with three multi-row statements: updates, new rows, and one history row per change
-    (``add``/``remove`` by sign). A level below what is reserved raises 409 and the caller's
-    transaction writes nothing. One ``stock.changed`` event goes to the org's live feed instead
-    of one per row. Items and locations must already be checked visible to the org. Returns
-    how many rows changed.
+    written chunk by chunk (:data:`BULK_CHUNK` rows): one executemany each for the rows that
+    exist (UPDATE by id), the new rows and their history rows (``add``/``remove`` by sign, the
+    columns :func:`adjust_stock` writes), which psycopg sends pipelined. A level
+    below what is reserved raises 409 before anything is written; the caller's transaction
+    makes the whole call all-or-nothing. One ``stock.changed`` event goes to the org's live
+    feed instead of one per row. Items and locations must already be checked visible to the
+    org. Returns how many rows changed.
     """
     locked = repo.lock_org_stock(session, org_id)
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
+    # (stock row to update or None, stock row to insert or None, its history row)
+    changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any]]] = []
     too_low: list[str] = []
     for level in levels:
         # A level of zero empties the row (a spreadsheet's "none left"): only bounds apply.
@@ -316,32 +326,39 @@ def set_org_stock_levels(
         if held is not None and level.quantity < held.reserved:
             too_low.append(f"{level.item_id} @ {level.location_id} q{level.quality}")
             continue
+        change: dict[str, Any] | None = None
+        created: dict[str, Any] | None = None
         if held is None:
             stock_id = uuid.uuid4()
-            inserts.append({"id": stock_id, "item_id": level.item_id,
-                            "location_id": level.location_id, "quality": level.quality,
-                            "organization_id": org_id, "quantity": level.quantity,
-                            "reserved": Decimal(0), "version": 1, "updated_by": actor_id})
+            created = {"id": stock_id, "item_id": level.item_id,
+                       "location_id": level.location_id, "quality": level.quality,
+                       "organization_id": org_id, "quantity": level.quantity,
+                       "reserved": Decimal(0), "version": 1, "updated_by": actor_id}
         else:
             stock_id = held.id
-            updates.append({"id": stock_id, "quantity": level.quantity, "updated_by": actor_id})
-        history.append({"id": uuid.uuid4(), "stock_id": stock_id, "item_id": level.item_id,
-                        "location_id": level.location_id, "quality": level.quality,
-                        "delta": delta, "reserved_delta": Decimal(0),
-                        "kind": "add" if delta > 0 else "remove", "actor_id": actor_id,
-                        "organization_id": org_id, "owner_user_id": None, "note": note})
+            change = {"id": stock_id, "quantity": level.quantity, "updated_by": actor_id}
+        changes.append((change, created, {
+            "id": uuid.uuid4(), "stock_id": stock_id, "item_id": level.item_id,
+            "location_id": level.location_id, "quality": level.quality, "delta": delta,
+            "reserved_delta": Decimal(0), "kind": "add" if delta > 0 else "remove",
+            "actor_id": actor_id, "organization_id": org_id, "owner_user_id": None,
+            "note": note}))
     if too_low:
         raise Conflict(
             f"{len(too_low)} stock row(s) would drop below what is reserved; nothing changed",
             rows=too_low[:20],
         )
-    repo.bulk_set_quantities(session, updates)
-    repo.bulk_insert(session, ItemStock, inserts)
-    repo.bulk_insert(session, ItemHistory, history)
-    if history:
+    for start in range(0, len(changes), BULK_CHUNK):
+        chunk = changes[start : start + BULK_CHUNK]
+        repo.bulk_set_quantities(session, [u for u, _, _ in chunk if u is not None])
+        repo.bulk_insert(session, ItemStock, [c for _, c, _ in chunk if c is not None])
+        repo.bulk_insert(session, ItemHistory, [h for _, _, h in chunk])
+        if progress is not None:
+            progress(start + len(chunk), len(changes))
+    if changes:
         announce(session, org_id, {"type": "stock.changed", "kind": "import",
-                                   "count": len(history)})
-    return len(history)
+                                   "count": len(changes)})
+    return len(changes)
 
 
 def add_output(

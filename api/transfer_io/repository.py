@@ -5,15 +5,19 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, defer, selectinload
 
 from api.items.repository import visible_clause as item_visible
 from api.locations.repository import Owner, list_with_paths
 from api.locations.repository import visible_clause as location_visible
+from models.base import utc_now
 from models.inventory import Item, ItemAlias, ItemStock, Location, Ship
+from models.jobs import ImportJob
 from models.orgs import Organization
 from models.planning import Blueprint, ResourceSource
 
@@ -103,3 +107,61 @@ def org_blueprints(session: Session, org_id: uuid.UUID) -> list[Blueprint]:
             .options(selectinload(Blueprint.ingredients))
             .order_by(Blueprint.name, Blueprint.id))
     return list(session.scalars(stmt).all())
+
+
+# --- import jobs ----------------------------------------------------------------------------
+
+
+def add_import_job(session: Session, **fields: Any) -> ImportJob:
+    """A queued import job holding the upload (flushed, so its id can be enqueued)."""
+    job = ImportJob(id=uuid.uuid4(), status="queued", **fields)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_import_job(session: Session, org_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob | None:
+    """The org's job (another org's id reads as missing), without the stored upload."""
+    stmt = (select(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.organization_id == org_id)
+            .options(defer(ImportJob.data)))
+    return session.scalar(stmt)
+
+
+def claim_import_job(session: Session, job_id: uuid.UUID) -> ImportJob | None:
+    """Mark a queued job running and return it with its upload; None when it is not queued.
+
+    One conditional UPDATE, so of two deliveries of the same message only one claims it.
+    """
+    claimed = session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status == "queued")
+        .values(status="running", phase="validate", started_at=utc_now(), updated_at=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.scalar(select(ImportJob).where(ImportJob.id == job_id)
+                          .execution_options(populate_existing=True))
+
+
+def set_import_progress(session: Session, job_id: uuid.UUID, phase: str, done: int,
+                        total: int) -> None:
+    """Record how far a running job has got."""
+    session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "running")
+        .values(phase=phase, rows_done=done, rows_total=total, updated_at=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def finish_import_job(session: Session, job_id: uuid.UUID, *, status: str,
+                      report: dict[str, Any] | None, error: str | None,
+                      finished_at: datetime) -> None:
+    """Store a job's outcome and drop its upload (the report is what is kept)."""
+    session.execute(
+        update(ImportJob).where(ImportJob.id == job_id)
+        .values(status=status, report=report, error=error, data=None,
+                finished_at=finished_at, updated_at=finished_at)
+        .execution_options(synchronize_session=False)
+    )

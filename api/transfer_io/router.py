@@ -1,23 +1,27 @@
 """Import and export endpoints under ``/api/v1/orgs/{org_id}`` (HTTP only; rules in service).
 
 ``POST …/imports?kind=…`` takes a multipart ``file``; without ``apply=true`` it is a dry run.
+A file of more than ``QM_IMPORT_INLINE_ROWS`` rows (or ``background=true``) answers 202 with
+a job a worker runs; ``GET …/imports/{job_id}`` follows it.
 ``GET …/exports?kind=…&format=csv|json`` answers a file that imports back unchanged. The kind
 is a query parameter, not a path segment: it names a layout, never a record.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi.responses import JSONResponse, Response
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.errors import InvalidInput
+from api.core.jobs import JobDispatcher, get_jobs
 from api.core.permissions import Action
 from api.transfer_io import codec, service
-from api.transfer_io.schemas import FileFormat, ImportKind, ImportReport, Kind
+from api.transfer_io.schemas import FileFormat, ImportJobOut, ImportKind, ImportReport, Kind
 
 router = APIRouter(prefix="/orgs/{org_id}", tags=["import-export"])
 
@@ -46,23 +50,54 @@ def _format_of(upload: UploadFile, given: FileFormat | None) -> str:
     "/imports",
     response_model=ImportReport,
     summary="Import a CSV or JSON file (dry run unless apply=true)",
-    responses=_PROBLEMS,
+    responses={
+        202: {"model": ImportJobOut,
+              "description": "A large file (or background=true): queued for a worker; "
+                             "follow GET …/imports/{job_id} or the org socket"},
+        **_PROBLEMS,
+    },
 )
 def import_file(
+    request: Request,
     kind: Annotated[ImportKind, Query(description="what the file holds")],
     access: Importer,
     session: DbSession,
     file: Annotated[UploadFile, File(description="CSV (header row) or JSON array, UTF-8")],
     apply: Annotated[bool, Query(description="write the file; false: report only")] = False,
     format: Annotated[FileFormat | None, Query(description="default: from the file name")] = None,
-) -> ImportReport:
+    background: Annotated[bool, Query(
+        description="run as a worker job (202) whatever the file's size")] = False,
+) -> ImportReport | JSONResponse:
     """Validate every row and report what would change; with ``apply=true``, change it."""
     # One byte past the limit is enough to know the file is too large.
     data = file.file.read(codec.MAX_FILE_BYTES + 1)
-    return service.run_import(
+
+    def jobs() -> JobDispatcher:
+        return get_jobs(request, session)
+
+    outcome = service.import_or_queue(
         session, org_id=access.org_id, actor_id=access.user.id, kind=kind,
-        file_format=_format_of(file, format), data=data, apply=apply,
+        file_format=_format_of(file, format), data=data, apply=apply, background=background,
+        inline_rows=request.app.state.settings.import_inline_rows, jobs=jobs,
     )
+    if isinstance(outcome, ImportReport):
+        return outcome
+    return JSONResponse(
+        outcome.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED,
+        headers={"Location": str(request.url_for("get_import_job", org_id=access.org_id,
+                                                 job_id=outcome.id))},
+    )
+
+
+@router.get(
+    "/imports/{job_id}",
+    response_model=ImportJobOut,
+    summary="A background import: status, progress and report",
+    responses={404: {"description": "No such job in this org"}},
+)
+def get_import_job(job_id: uuid.UUID, access: Importer, session: DbSession) -> ImportJobOut:
+    """Where a background import has got to; once finished, its report."""
+    return service.get_import_job(session, access.org_id, job_id)
 
 
 @router.get(

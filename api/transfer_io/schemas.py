@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["items", "locations", "ships", "stock", "blueprints"]
 # Kinds read from files other tools publish: imported, never exported.
@@ -12,6 +14,9 @@ CommunityKind = Literal["uex-prices", "scunpacked-blueprints"]
 ImportKind = Kind | CommunityKind
 FileFormat = Literal["csv", "json"]
 Action = Literal["create", "update", "unchanged"]
+JobStatus = Literal["queued", "running", "done", "failed"]
+# validate: reading and checking the file's rows; apply: writing the changed records.
+JobPhase = Literal["validate", "apply"]
 # One row of a file as read: (row number, column -> text or None).
 Row = tuple[int, dict[str, str | None]]
 
@@ -74,3 +79,28 @@ class ImportReport(BaseModel):
     unchanged: int
     errors: list[RowError]
     changes: list[RowChange]
+
+
+class ImportJobOut(BaseModel):
+    """A background import: where it has got to and, once finished, its report."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: ImportKind
+    format: FileFormat
+    apply: bool = Field(description="false: a dry run (report only)")
+    status: JobStatus
+    phase: JobPhase | None = None
+    rows_total: int = Field(description="validate: rows of the file; apply: rows to write")
+    rows_done: int = Field(
+        description="how far the phase has got (PostgreSQL updates it while running; "
+                    "SQLite only between phases: follow the org socket's import.progress)")
+    error: str | None = Field(default=None, description="why a job failed")
+    report: ImportReport | None = Field(
+        default=None,
+        description="done: the import's report; failed on bad rows: the dry run listing them",
+    )
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None

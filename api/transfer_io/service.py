@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session
 from api.blueprints import service as blueprints
 from api.blueprints.schemas import BlueprintIn
 from api.core.errors import FieldError, NotFound, ProblemError
+from api.core.jobs import JobDispatcher
 from api.items import service as items
 from api.items.schemas import AliasCreate, ItemCreate, ItemUpdate
+from api.live.hub import announce
 from api.locations import service as locations
 from api.locations.schemas import LocationCreate, LocationUpdate
 from api.ships import service as ships
@@ -36,12 +38,17 @@ from api.sources.schemas import SourceIn
 from api.stock import service as stock
 from api.transfer_io import codec
 from api.transfer_io import repository as repo
-from api.transfer_io.schemas import Action, ImportReport, RowChange, RowError
+from api.transfer_io.schemas import Action, ImportJobOut, ImportReport, RowChange, RowError
+from models.base import utc_now
 
 # Paths are written with " > " (as players say them); " / " (the API's path) is read too.
 PATH_SEPARATOR = " > "
 _NOTE = "import"
 _KEY_SEPARATOR = "\x1f"
+# Told (phase, rows done, rows in the phase) as an import goes: a background job's progress.
+Progress = Callable[[str, int, int], None]
+# Rows checked between two validate-phase progress reports.
+PROGRESS_EVERY = 5000
 
 
 def _key(name: str) -> str:
@@ -381,14 +388,16 @@ class _Items:
 
 
 def _plan_stock(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
-                rows: list[codec.Row]) -> _Plan:
+                rows: list[codec.Row], progress: Progress | None = None) -> _Plan:
     plan = _Plan("stock")
     known_items = _Items.load(session, org_id)
     known_locations = _Locations.load(session, org_id)
     held = repo.org_stock_quantities(session, org_id)
     seen: dict[tuple[uuid.UUID, uuid.UUID, int], int] = {}
     levels: list[stock.StockLevel] = []
-    for number, v in rows:
+    for index, (number, v) in enumerate(rows):
+        if progress is not None and index and index % PROGRESS_EVERY == 0:
+            progress("validate", index, len(rows))
         before = len(plan.errors)
         item_id = known_items.resolve(plan, number, "item", v["item"] or "")
         location_id = known_locations.resolve(plan, number, "location", v["location"] or "")
@@ -432,8 +441,10 @@ def _plan_stock(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None,
     if levels:
         # One bulk change for the whole file (row locks, multi-row writes, history rows):
         # per-row adjustments ran at ~80 rows/s on PostgreSQL.
-        plan.steps.append(partial(stock.set_org_stock_levels, session, org_id=org_id,
-                                  actor_id=actor_id, levels=levels, note=_NOTE))
+        plan.steps.append(partial(
+            stock.set_org_stock_levels, session, org_id=org_id, actor_id=actor_id,
+            levels=levels, note=_NOTE,
+            progress=None if progress is None else partial(progress, "apply")))
     return plan
 
 
@@ -612,22 +623,47 @@ def run_import(
     file_format: str,
     data: bytes,
     apply: bool,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Validate ``data`` completely and report; with ``apply``, also write it (flush only).
 
     Apply refuses a file with any bad row (422 listing them all: field = column, record =
     row), so nothing of it is written; the caller's transaction makes the rest all-or-nothing.
+    ``progress`` hears how far validation and apply have got (a background job's events).
     """
     rows = codec.read_rows(kind, file_format, data)
+    return _import_rows(session, org_id=org_id, actor_id=actor_id, kind=kind,
+                        file_format=file_format, rows=rows, apply=apply, progress=progress)
+
+
+def _plan_of(session: Session, org_id: uuid.UUID, actor_id: uuid.UUID | None, kind: str,
+             rows: list[codec.Row], progress: Progress | None) -> _Plan:
     if kind == "stock":
-        plan = _plan_stock(session, org_id, actor_id, rows)
-    elif kind == "uex-prices":
-        plan = _plan_uex_prices(session, org_id, actor_id, rows)
-    elif kind in ("blueprints", "scunpacked-blueprints"):
-        plan = _plan_blueprints(session, org_id, actor_id, rows)
-    else:
-        planner = {"items": _plan_items, "locations": _plan_locations, "ships": _plan_ships}[kind]
-        plan = planner(session, org_id, rows)
+        return _plan_stock(session, org_id, actor_id, rows, progress)
+    if kind == "uex-prices":
+        return _plan_uex_prices(session, org_id, actor_id, rows)
+    if kind in ("blueprints", "scunpacked-blueprints"):
+        return _plan_blueprints(session, org_id, actor_id, rows)
+    planner = {"items": _plan_items, "locations": _plan_locations, "ships": _plan_ships}[kind]
+    return planner(session, org_id, rows)
+
+
+def _import_rows(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    kind: str,
+    file_format: str,
+    rows: list[codec.Row],
+    apply: bool,
+    progress: Progress | None,
+) -> ImportReport:
+    if progress is not None:
+        progress("validate", 0, len(rows))
+    plan = _plan_of(session, org_id, actor_id, kind, rows, progress)
+    if progress is not None:
+        progress("validate", len(rows), len(rows))
     plan.errors.sort(key=lambda e: e.row)
     plan.changes.sort(key=lambda c: c.row)
     counts = Counter(c.action for c in plan.changes)
@@ -656,6 +692,103 @@ def run_import(
         step()
     session.flush()
     return report.model_copy(update={"applied": True})
+
+
+# --- background imports ---------------------------------------------------------------------
+
+
+def import_or_queue(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    kind: str,
+    file_format: str,
+    data: bytes,
+    apply: bool,
+    background: bool,
+    inline_rows: int,
+    jobs: Callable[[], JobDispatcher],
+) -> ImportReport | ImportJobOut:
+    """Import in this transaction, or store the file as a job for a worker and say so.
+
+    A file with more than ``inline_rows`` rows, or any file when ``background``, becomes an
+    ``import_jobs`` row enqueued through ``jobs()`` (the outbox: sent once this transaction
+    commits). The file is read here either way, so an unreadable one is refused at once.
+    """
+    rows = codec.read_rows(kind, file_format, data)
+    if not background and len(rows) <= inline_rows:
+        return _import_rows(session, org_id=org_id, actor_id=actor_id, kind=kind,
+                            file_format=file_format, rows=rows, apply=apply, progress=None)
+    dispatcher = jobs()
+    job = repo.add_import_job(session, organization_id=org_id, actor_id=actor_id, kind=kind,
+                              format=file_format, apply=apply, rows_total=len(rows),
+                              rows_done=0, data=data)
+    dispatcher.enqueue_import(job.id)
+    return ImportJobOut.model_validate(job)
+
+
+def get_import_job(session: Session, org_id: uuid.UUID, job_id: uuid.UUID) -> ImportJobOut:
+    """The org's background import; 404 when it is another org's or there is none."""
+    job = repo.get_import_job(session, org_id, job_id)
+    if job is None:
+        raise NotFound("import job", job_id)
+    return ImportJobOut.model_validate(job)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job a worker has claimed: what to import, for whom."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    actor_id: uuid.UUID | None
+    kind: str
+    file_format: str
+    apply: bool
+    data: bytes
+
+
+def claim_import_job(session: Session, job_id: uuid.UUID) -> ClaimedJob | None:
+    """Take a queued job for this worker; None when it is running, finished or unknown."""
+    job = repo.claim_import_job(session, job_id)
+    if job is None:
+        return None
+    return ClaimedJob(job.id, job.organization_id, job.actor_id, job.kind, job.format,
+                      job.apply, job.data or b"")
+
+
+def record_import_progress(session: Session, job_id: uuid.UUID, phase: str, done: int,
+                           total: int) -> None:
+    """Store how far a running job has got (for readers of GET …/imports/{job_id})."""
+    repo.set_import_progress(session, job_id, phase, done, total)
+
+
+def _summary(report: dict[str, Any] | None) -> dict[str, Any]:
+    # The live event carries counts and the first bad rows; GET has the whole report.
+    if report is None:
+        return {}
+    return {**{k: report[k] for k in ("applied", "valid", "rows", "created", "updated",
+                                      "unchanged")},
+            "errors": report["errors"][:20], "error_count": len(report["errors"])}
+
+
+def finish_import_job(session: Session, job: ClaimedJob, report: ImportReport) -> None:
+    """Mark the job done with its report, in the transaction that applied it."""
+    stored = report.model_dump(mode="json")
+    repo.finish_import_job(session, job.id, status="done", report=stored, error=None,
+                           finished_at=utc_now())
+    announce(session, job.org_id, {"type": "import.done", "job_id": str(job.id),
+                                   "kind": job.kind, **_summary(stored)})
+
+
+def fail_import_job(session: Session, job: ClaimedJob, error: str,
+                    report: dict[str, Any] | None) -> None:
+    """Mark the job failed (its import wrote nothing), with the dry run when there is one."""
+    repo.finish_import_job(session, job.id, status="failed", report=report, error=error,
+                           finished_at=utc_now())
+    announce(session, job.org_id, {"type": "import.failed", "job_id": str(job.id),
+                                   "kind": job.kind, "error": error, **_summary(report)})
 
 
 def export_rows(session: Session, org_id: uuid.UUID, kind: str) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ class RecordingJobs:
     def __init__(self) -> None:
         self.plans: list[uuid.UUID] = []
         self.variants: list[uuid.UUID] = []
+        self.imports: list[uuid.UUID] = []
 
     def enqueue_plan(self, plan_id: uuid.UUID) -> None:
         """Record a plan solve."""
@@ -42,6 +43,10 @@ class RecordingJobs:
     def enqueue_variants(self, variant_ids: Sequence[uuid.UUID]) -> None:
         """Record what-if variant solves."""
         self.variants.extend(variant_ids)
+
+    def enqueue_import(self, job_id: uuid.UUID) -> None:
+        """Record a background import."""
+        self.imports.append(job_id)
 
 
 def qa_app(settings: Settings, database: Database | None) -> FastAPI:
@@ -172,6 +177,11 @@ def seed_org(
     d.ids["webhook_id"] = post(f"{o}/webhooks", {
         "name": f"{tag} hook", "url": "http://127.0.0.1:9/qa", "events": ["plan.done"]})["id"]
     d.ids["delivery_id"] = post(f"{o}/webhooks/{d['webhook_id']}/test", None, status=202)["id"]
+    # A background import (queued: the QA app records jobs instead of running them).
+    d.ids["import_job_id"] = _ok(client.post(
+        f"{o}/imports", params={"kind": "items", "apply": "true", "background": "true"},
+        files={"file": ("items.csv", f"name\n{tag} imported\n".encode())}, headers=h,
+    ), 202)["id"]
     d.ids["invitation_id"] = post(
         f"{o}/invitations", {"email": f"guest-{uuid.uuid4().hex[:8]}@example.test"}
     )["id"]

@@ -455,6 +455,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     # handling is in test_transfer_io.py); exports of A must name none of B's records.
     ("POST", "/orgs/{org_id}/imports"): Spec(foreign=lambda w: [
         Variant(query={"kind": "stock", "apply": "true"})]),
+    ("GET", "/orgs/{org_id}/imports/{job_id}"): Spec(params={"job_id": "import_job_id"}),
     ("GET", "/orgs/{org_id}/exports"): Spec(foreign=lambda w: [
         Variant(query={"kind": kind, "format": fmt})
         for kind in ("items", "locations", "ships", "stock") for fmt in ("csv", "json")]),

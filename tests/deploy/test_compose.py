@@ -336,3 +336,17 @@ def test_nginx_body_limit_matches_the_app() -> None:
     assert {int(n) * scale[unit] for n, unit in limits} == {DEFAULT_MAX_BODY_BYTES}
     assert int(_env_file(PROD_SAMPLE)["QM_MAX_BODY_BYTES"]) == DEFAULT_MAX_BODY_BYTES
     assert _env_file(PROD_SAMPLE)["QM_API_DOCS"] == "false"
+
+
+def test_nginx_upload_limit_matches_the_app() -> None:
+    """The imports location admits what the app admits for an import upload, and no more."""
+    from api.core.guard import UPLOAD_PATH
+    from api.core.settings import Settings
+
+    conf = (DEPLOY / "nginx" / "quartermaster-locations.conf").read_text()
+    block = re.search(r"location ~ (\S+) \{[^}]*client_max_body_size\s+(\d+)m;", conf)
+    assert block, "no location with its own client_max_body_size"
+    assert block.group(1) == UPLOAD_PATH.pattern
+    expected = Settings.model_fields["max_upload_bytes"].default
+    assert int(block.group(2)) * 1024 * 1024 == expected
+    assert int(_env_file(PROD_SAMPLE)["QM_MAX_UPLOAD_BYTES"]) == expected

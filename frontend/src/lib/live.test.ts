@@ -11,6 +11,17 @@ describe("live events", () => {
     expect(client.getQueryData(orgKey("o1", "plans", "detail", "p1"))).toEqual({ id: "p1", status: "solving" });
   });
 
+  it("writes an import job's progress into its cached record and re-reads it when it ends", () => {
+    const client = new QueryClient();
+    const key = orgKey("o1", "imports", "j1");
+    client.setQueryData(key, { id: "j1", status: "queued", phase: null, rows_done: 0, rows_total: 9 });
+    applyLiveEvent(client, "o1", { type: "import.progress", job_id: "j1", phase: "apply", rows_done: 4, rows_total: 8 });
+    expect(client.getQueryData(key)).toEqual({ id: "j1", status: "running", phase: "apply", rows_done: 4, rows_total: 8 });
+    expect(client.getQueryState(key)?.isInvalidated).toBe(false);
+    applyLiveEvent(client, "o1", { type: "import.done", job_id: "j1" });
+    expect(client.getQueryState(key)?.isInvalidated).toBe(true);
+  });
+
   it("invalidates the stock of that org only", () => {
     const client = new QueryClient();
     client.setQueryData(orgKey("o1", "stock", "all"), []);

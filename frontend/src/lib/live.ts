@@ -1,5 +1,6 @@
 // The org's WebSocket (/api/v1/orgs/{org}/live) feeds the TanStack Query cache: a plan's status
-// is written straight into its cached record, other events invalidate the domains they touch.
+// and an import job's progress are written straight into their cached records, other events
+// invalidate the domains they touch.
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { accessToken } from "@/lib/auth/session";
@@ -18,6 +19,9 @@ const TOUCHES: Record<string, Domain[]> = {
   "plan.applied": ["plans", "crafts", "stock", "history", "goals", "reservations"],
   "plan.variant": ["plans"],
   "plan.status": ["plans"],
+  // A background import's end: its job is re-read (the report comes with it).
+  "import.done": ["imports"],
+  "import.failed": ["imports"],
 };
 
 /** Apply one event to the cache (exported for tests). */
@@ -26,6 +30,12 @@ export function applyLiveEvent(client: QueryClient, orgId: string, event: LiveEv
     const status = event.status;
     client.setQueryData(orgKey(orgId, "plans", "detail", event.plan_id), (old: unknown) =>
       old && typeof old === "object" ? { ...old, status } : old,
+    );
+  }
+  if (event.type === "import.progress" && typeof event.job_id === "string") {
+    const { phase, rows_done, rows_total } = event;
+    client.setQueryData(orgKey(orgId, "imports", event.job_id), (old: unknown) =>
+      old && typeof old === "object" ? { ...old, status: "running", phase, rows_done, rows_total } : old,
     );
   }
   for (const domain of TOUCHES[event.type] ?? []) {

@@ -15,7 +15,8 @@ export type Domain =
   | "invitations"
   | "reservations"
   | "webhooks"
-  | "analytics";
+  | "analytics"
+  | "imports";
 
 export function orgKey(orgId: string, domain: Domain, ...rest: unknown[]): unknown[] {
   return ["org", orgId, domain, ...rest];

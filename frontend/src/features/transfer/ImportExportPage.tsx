@@ -1,11 +1,23 @@
-import { Button, Callout, Card, FileInput, H4, HTMLSelect, HTMLTable, Intent, Tag } from "@blueprintjs/core";
+import { Button, Callout, Card, FileInput, H4, HTMLSelect, HTMLTable, Intent, ProgressBar, Tag } from "@blueprintjs/core";
 import { useState, type FormEvent } from "react";
 import { Field, useFieldErrors } from "@/components/forms";
 import { PageHeader } from "@/components/PageHeader";
 import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
 import { toastError, toastSuccess } from "@/lib/toast";
-import { downloadExport, useImport, type ExportKind, type FileFormat, type ImportKind, type ImportReport } from "./api";
+import {
+  downloadExport,
+  isImportJob,
+  isRunning,
+  jobProgress,
+  useImport,
+  useImportJob,
+  type ExportKind,
+  type FileFormat,
+  type ImportJob,
+  type ImportKind,
+  type ImportReport,
+} from "./api";
 
 const KINDS: { kind: ImportKind; label: string }[] = [
   { kind: "items", label: "Items" },
@@ -70,14 +82,52 @@ export function ImportReportView({ report }: { report: ImportReport }) {
   );
 }
 
+/** A background import: its progress while the worker runs it, then why it failed (if so). */
+export function ImportJobView({ job }: { job: ImportJob }) {
+  if (isRunning(job)) {
+    const what = job.apply ? "Importing" : "Checking";
+    const where =
+      job.status === "queued"
+        ? "waiting for a worker"
+        : job.phase === "apply"
+          ? `writing ${job.rows_done.toLocaleString()} of ${job.rows_total.toLocaleString()} changed rows`
+          : `checking ${job.rows_done.toLocaleString()} of ${job.rows_total.toLocaleString()} rows`;
+    return (
+      <div aria-label="Import job" role="status">
+        <Callout intent={Intent.PRIMARY} title={`${what} in the background`}>
+          A large file runs as a job: {where}. You may leave this page; nothing is written until every row is checked.
+        </Callout>
+        <ProgressBar value={jobProgress(job)} intent={Intent.PRIMARY} aria-label="Import progress" />
+      </div>
+    );
+  }
+  if (job.status === "failed") {
+    return (
+      <Callout intent={Intent.DANGER} title="The import failed: nothing was written" aria-label="Import job" role="alert">
+        {job.error}
+      </Callout>
+    );
+  }
+  return null;
+}
+
 export default function ImportExportPage() {
   const orgId = useOrgId();
   const canImport = useCan(orgId, "manage");
   const [kind, setKind] = useState<ImportKind>("stock");
   const [file, setFile] = useState<File | null>(null);
-  const [report, setReport] = useState<ImportReport | null>(null);
+  const [inlineReport, setReport] = useState<ImportReport | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
   const [format, setFormat] = useState<FileFormat>("csv");
   const run = useImport(orgId);
+  const job = useImportJob(orgId, jobId).data;
+  const jobRunning = job !== undefined && isRunning(job);
+  // A large file's report comes with its finished job.
+  const report = inlineReport ?? job?.report ?? null;
+  const forget = () => {
+    setReport(null);
+    setJobId(null);
+  };
   const { errors, handle, clear } = useFieldErrors();
   const upload = (apply: boolean) => {
     if (!file) return;
@@ -86,11 +136,16 @@ export default function ImportExportPage() {
       { kind, file, apply },
       {
         onSuccess: (r) => {
+          forget();
+          if (isImportJob(r)) {
+            setJobId(r.id);
+            return;
+          }
           setReport(r);
           if (r.applied) toastSuccess(`Imported ${r.created + r.updated} row(s)`);
         },
         onError: (error) => {
-          setReport(null);
+          forget();
           handle(error, ["file", "format", "kind"]);
         },
       },
@@ -133,7 +188,7 @@ export default function ImportExportPage() {
                 value={kind}
                 onChange={(e) => {
                   setKind(e.currentTarget.value as ImportKind);
-                  setReport(null);
+                  forget();
                 }}
               >
                 {KINDS.map((k) => (
@@ -148,22 +203,29 @@ export default function ImportExportPage() {
                 inputProps={{ id: "imp-file", accept: ".csv,.json,text/csv,application/json" }}
                 onInputChange={(e) => {
                   setFile(e.currentTarget.files?.[0] ?? null);
-                  setReport(null);
+                  forget();
                 }}
               />
             </Field>
             <div className="qm-row">
-              <Button type="submit" icon="search-text" text="Check file" disabled={!file} loading={run.isPending && !run.variables?.apply} />
+              <Button
+                type="submit"
+                icon="search-text"
+                text="Check file"
+                disabled={!file || jobRunning}
+                loading={(run.isPending && !run.variables?.apply) || (jobRunning && !job.apply)}
+              />
               <Button
                 intent={Intent.PRIMARY}
                 icon="import"
                 text="Import"
-                disabled={!report || !report.valid || report.applied}
-                loading={run.isPending && run.variables?.apply === true}
+                disabled={!report || !report.valid || report.applied || jobRunning}
+                loading={(run.isPending && run.variables?.apply === true) || (jobRunning && job.apply)}
                 onClick={() => upload(true)}
               />
             </div>
           </form>
+          {job && <ImportJobView job={job} />}
           {report && <ImportReportView report={report} />}
         </Card>
       )}

@@ -1736,6 +1736,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org_id}/imports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A background import: status, progress and report
+         * @description Where a background import has got to; once finished, its report.
+         */
+        get: operations["get_import_job_api_v1_orgs__org_id__imports__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org_id}/exports": {
         parameters: {
             query?: never;
@@ -3458,6 +3478,62 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * ImportJobOut
+         * @description A background import: where it has got to and, once finished, its report.
+         */
+        ImportJobOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: ("items" | "locations" | "ships" | "stock" | "blueprints") | ("uex-prices" | "scunpacked-blueprints");
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "json";
+            /**
+             * Apply
+             * @description false: a dry run (report only)
+             */
+            apply: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /** Phase */
+            phase?: ("validate" | "apply") | null;
+            /**
+             * Rows Total
+             * @description validate: rows of the file; apply: rows to write
+             */
+            rows_total: number;
+            /**
+             * Rows Done
+             * @description how far the phase has got (PostgreSQL updates it while running; SQLite only between phases: follow the org socket's import.progress)
+             */
+            rows_done: number;
+            /**
+             * Error
+             * @description why a job failed
+             */
+            error?: string | null;
+            /** @description done: the import's report; failed on bad rows: the dry run listing them */
+            report?: components["schemas"]["ImportReport"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at?: string | null;
+            /** Finished At */
+            finished_at?: string | null;
         };
         /**
          * ImportReport
@@ -10688,6 +10764,8 @@ export interface operations {
                 apply?: boolean;
                 /** @description default: from the file name */
                 format?: ("csv" | "json") | null;
+                /** @description run as a worker job (202) whatever the file's size */
+                background?: boolean;
             };
             header?: never;
             path: {
@@ -10710,8 +10788,56 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
+            /** @description A large file (or background=true): queued for a worker; follow GET …/imports/{job_id} or the org socket */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
             /** @description The file is larger than an import accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    get_import_job_api_v1_orgs__org_id__imports__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
+            /** @description No such job in this org */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,90 @@
+"""The background import job: claim, import in one transaction, record the outcome.
+
+The worker claims the job (queued -> running, one conditional UPDATE, so a redelivered
+message does nothing), then runs the same dry run + apply as an inline import in ONE
+transaction, which also marks the job done: the file's changes and "done" commit together.
+Any failure rolls that transaction back and a second one marks the job failed, so a failed
+job has written nothing. Progress goes to the org's live channel as it happens
+(``import.progress``: phase, rows_done, rows_total); on PostgreSQL it is also written to the
+job row, at most once a second, from its own short transaction. SQLite has one writer, held
+by the import until it commits, so there the row only moves between phases.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from api.core.db import LIVE_REDIS_URL_KEY, Database
+from api.core.errors import ProblemError
+from api.live.hub import publish
+from api.transfer_io import service
+from api.transfer_io.service import BadRows, ClaimedJob
+
+logger = logging.getLogger(__name__)
+
+# Seconds between two progress writes to the job row (the live events are not throttled).
+PROGRESS_WRITE_SECONDS = 1.0
+
+
+class _Progress:
+    """The import's progress callback: a live event each time, the job row now and then."""
+
+    def __init__(self, database: Database, job: ClaimedJob, redis_url: str | None) -> None:
+        self.database = database
+        self.job = job
+        self.redis_url = redis_url
+        self.writes = database.engine.dialect.name == "postgresql"
+        self.written = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        publish(self.job.org_id, {"type": "import.progress", "job_id": str(self.job.id),
+                                  "phase": phase, "rows_done": done, "rows_total": total},
+                redis_url=self.redis_url)
+        now = time.monotonic()
+        if not self.writes or (now - self.written < PROGRESS_WRITE_SECONDS and done < total):
+            return
+        self.written = now
+        try:
+            with self.database.session_scope() as session:
+                service.record_import_progress(session, self.job.id, phase, done, total)
+        except Exception:  # progress is best effort; the import itself goes on
+            logger.warning("import progress not recorded", exc_info=True)
+
+
+def run_import_job(database: Database, job_id: uuid.UUID) -> None:
+    """Run one queued import job to its end (done or failed); a no-op unless it is queued."""
+    with database.session_scope() as session:
+        job = service.claim_import_job(session, job_id)
+        redis_url = session.info.get(LIVE_REDIS_URL_KEY)
+    if job is None:
+        return
+    progress = _Progress(database, job, redis_url)
+    try:
+        with database.session_scope() as session:
+            if not progress.writes:
+                # SQLite: write first, so this transaction holds the one write lock from the
+                # start. A transaction that has only read cannot start writing once another
+                # connection has committed since (the outbox relay does, right after sending
+                # this message): SQLite refuses it at once ("database is locked").
+                service.record_import_progress(session, job.id, "validate", 0, 0)
+            report = service.run_import(
+                session, org_id=job.org_id, actor_id=job.actor_id, kind=job.kind,
+                file_format=job.file_format, data=job.data, apply=job.apply, progress=progress,
+            )
+            service.finish_import_job(session, job, report)
+    except BadRows as exc:
+        _fail(database, job, exc.detail, exc.extra.get("report"))
+    except ProblemError as exc:
+        _fail(database, job, exc.detail, None)
+    except Exception:
+        logger.exception("import job failed", extra={"job_id": str(job_id)})
+        _fail(database, job, "the import stopped on an internal error; nothing was written",
+              None)
+
+
+def _fail(database: Database, job: ClaimedJob, error: str,
+          report: dict[str, object] | None) -> None:
+    with database.session_scope() as session:
+        service.fail_import_job(session, job, error, report)
