@@ -5,7 +5,7 @@ import { EmptyState } from "@/components/EmptyState";
 import { SkeletonRows } from "@/components/Skeleton";
 import { useSignedIn } from "@/lib/auth/useSignedIn";
 import { lastOrg } from "@/lib/org";
-import { RegisterPage, SignInPage } from "@/features/auth/AuthPages";
+import { ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage } from "@/features/auth/AuthPages";
 import { useOrgs } from "@/features/orgs/api";
 import { makeQueryClient } from "./queryClient";
 import { Shell } from "./Shell";
@@ -58,6 +58,8 @@ export function App() {
           <Routes>
             <Route path="/signin" element={<SignInPage />} />
             <Route path="/register" element={<RegisterPage />} />
+            <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+            <Route path="/reset-password" element={<ResetPasswordPage />} />
             <Route element={<RequireAuth><Shell /></RequireAuth>}>
               <Route index element={<Landing />} />
               <Route path="orgs" element={<OrgsPage />} />

@@ -1,9 +1,9 @@
-import { Button, Card, Checkbox, H2, InputGroup, Intent } from "@blueprintjs/core";
+import { Button, Callout, Card, Checkbox, H2, InputGroup, Intent } from "@blueprintjs/core";
 import { useState, type FormEvent } from "react";
-import { Link, useNavigate } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { Field, useFieldErrors } from "@/components/forms";
 import { ApiError } from "@/lib/api/problem";
-import { useRegister, useSignIn } from "./api";
+import { useRegister, useRequestReset, useResetPassword, useSignIn } from "./api";
 
 export function SignInPage() {
   const [username, setUsername] = useState("");
@@ -11,6 +11,7 @@ export function SignInPage() {
   const [failed, setFailed] = useState<string | null>(null);
   const signIn = useSignIn();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setFailed(null);
@@ -26,6 +27,7 @@ export function SignInPage() {
     <main className="qm-auth">
       <Card elevation={2}>
         <H2>Sign in to Quartermaster</H2>
+        {params.get("reset") === "1" && <Callout intent={Intent.SUCCESS}>Your password was changed: sign in with the new one.</Callout>}
         <form onSubmit={submit} aria-label="Sign in">
           <Field label="Username or email" id="signin-username">
             <InputGroup id="signin-username" autoComplete="username" value={username} onValueChange={setUsername} />
@@ -36,7 +38,7 @@ export function SignInPage() {
           <Button type="submit" intent={Intent.PRIMARY} loading={signIn.isPending} text="Sign in" fill />
         </form>
         <p className="qm-muted">
-          New here? <Link to="/register">Create an account</Link>
+          New here? <Link to="/register">Create an account</Link> · <Link to="/forgot-password">Forgot your password?</Link>
         </p>
       </Card>
     </main>
@@ -92,6 +94,75 @@ export function RegisterPage() {
         <p className="qm-muted">
           Already registered? <Link to="/signin">Sign in</Link>
         </p>
+      </Card>
+    </main>
+  );
+}
+
+/** Ask for a reset link by email (the emailed link opens ResetPasswordPage). */
+export function ForgotPasswordPage() {
+  const [email, setEmail] = useState("");
+  const request = useRequestReset();
+  const { errors, handle, clear } = useFieldErrors();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    request.mutate(email, { onError: (error) => handle(error, ["email"]) });
+  };
+  return (
+    <main className="qm-auth">
+      <Card elevation={2}>
+        <H2>Reset your password</H2>
+        {request.data ? (
+          <Callout intent={request.data.email_enabled ? Intent.SUCCESS : Intent.WARNING} title={request.data.email_enabled ? "Check your email" : "This server sends no email"}>
+            {request.data.email_enabled
+              ? "If an account has this address, a link to choose a new password is on its way. It works once, for a limited time."
+              : "Ask the server's administrator to reset your password."}
+          </Callout>
+        ) : (
+          <form onSubmit={submit} aria-label="Request a reset link">
+            <Field label="Email" id="reset-email" error={errors.email}>
+              <InputGroup id="reset-email" type="email" autoComplete="email" value={email} onValueChange={setEmail} />
+            </Field>
+            <Button type="submit" intent={Intent.PRIMARY} loading={request.isPending} text="Send me a link" fill />
+          </form>
+        )}
+        <p className="qm-muted">
+          <Link to="/signin">Back to sign in</Link>
+        </p>
+      </Card>
+    </main>
+  );
+}
+
+/** The emailed link's page: choose a new password with the link's token. */
+export function ResetPasswordPage() {
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const [password, setPassword] = useState("");
+  const reset = useResetPassword();
+  const { errors, handle, clear } = useFieldErrors();
+  const navigate = useNavigate();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    clear();
+    reset.mutate({ token, new_password: password }, { onSuccess: () => void navigate("/signin?reset=1"), onError: (error) => handle(error, ["token", "new_password"]) });
+  };
+  return (
+    <main className="qm-auth">
+      <Card elevation={2}>
+        <H2>Choose a new password</H2>
+        {errors.token && (
+          <Callout intent={Intent.DANGER} title="This link does not work">
+            {errors.token} <Link to="/forgot-password">Ask for a new link.</Link>
+          </Callout>
+        )}
+        <form onSubmit={submit} aria-label="Choose a new password">
+          <Field label="New password" id="reset-password" error={errors.new_password} help="At least 10 characters">
+            <InputGroup id="reset-password" type="password" autoComplete="new-password" value={password} onValueChange={setPassword} />
+          </Field>
+          <Button type="submit" intent={Intent.PRIMARY} loading={reset.isPending} text="Set password" fill disabled={!token} />
+        </form>
       </Card>
     </main>
   );

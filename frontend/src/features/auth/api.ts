@@ -135,3 +135,17 @@ export function useSetConsent() {
     onSuccess: (consent) => client.setQueryData(consentKey, consent),
   });
 }
+
+/** Ask for a reset link: the answer is the same whether or not the address has an account. */
+export function useRequestReset() {
+  return useMutation({
+    mutationFn: (email: string) => unwrap(api.POST("/api/v1/auth/password-reset/request", { body: { email } })),
+  });
+}
+
+/** Set a new password with the emailed link's token (it works once). */
+export function useResetPassword() {
+  return useMutation({
+    mutationFn: (body: { token: string; new_password: string }) => unwrap(api.POST("/api/v1/auth/password-reset", { body })),
+  });
+}
