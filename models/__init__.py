@@ -1,6 +1,12 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
-from models.accounts import PasswordResetToken, PersonalAccessToken, RefreshToken, User
+from models.accounts import (
+    EmailVerificationToken,
+    PasswordResetToken,
+    PersonalAccessToken,
+    RefreshToken,
+    User,
+)
 from models.analytics import AnalyticsConsent, UsageEvent
 from models.base import Base
 from models.commons import (
@@ -50,6 +56,7 @@ __all__ = [
     "CommonsVersion",
     "Craft",
     "CraftIngredient",
+    "EmailVerificationToken",
     "Goal",
     "GoalTarget",
     "IdempotencyKey",

@@ -21,6 +21,8 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     # Stored lower-cased by the service; NULL once the account is anonymised.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # Set when the user opened a verification link sent to ``email``; a new email clears it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     display_name: Mapped[str | None] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     consent_data_collection: Mapped[bool] = mapped_column(
@@ -84,6 +86,20 @@ class PasswordResetToken(UUIDPrimaryKey, CreatedAt, Base):
     __table_args__ = (Index("ix_password_reset_tokens_user", "user_id"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EmailVerificationToken(UUIDPrimaryKey, CreatedAt, Base):
+    """A single-use link proving the user reads ``email``: only its SHA-256 is stored, it
+    expires, and it verifies only the address it was sent to (a changed email voids it)."""
+
+    __tablename__ = "email_verification_tokens"
+    __table_args__ = (Index("ix_email_verification_tokens_user", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

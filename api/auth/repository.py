@@ -5,13 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from models.accounts import PasswordResetToken, PersonalAccessToken, RefreshToken, User
+from models.accounts import (
+    EmailVerificationToken,
+    PasswordResetToken,
+    PersonalAccessToken,
+    RefreshToken,
+    User,
+)
 from models.integrations import Integration
 from models.inventory import IdempotencyKey, ItemHistory, ItemStock, Location, Ship
 from models.orgs import Organization, OrganizationMember
@@ -259,22 +265,30 @@ def user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def use_reset_token(session: Session, token_hash: str, now: datetime) -> uuid.UUID | None:
-    """Spend an unexpired, unused reset token in one conditional UPDATE; its user or None.
+_Link = TypeVar("_Link", PasswordResetToken, EmailVerificationToken)
+
+
+def _spend_link(session: Session, model: type[_Link], token_hash: str,
+                now: datetime) -> _Link | None:
+    """Spend an unexpired, unused emailed link in one conditional UPDATE; its row or None.
 
     Of two concurrent uses exactly one matches the ``used_at IS NULL`` row."""
-    row = session.scalar(select(PasswordResetToken).where(
-        PasswordResetToken.token_hash == token_hash))
+    row = session.scalar(select(model).where(model.token_hash == token_hash))
     if row is None:
         return None
     result = session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None),
-               PasswordResetToken.expires_at > now)
+        update(model)
+        .where(model.id == row.id, model.used_at.is_(None), model.expires_at > now)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return row.user_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    return row if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def use_reset_token(session: Session, token_hash: str, now: datetime) -> uuid.UUID | None:
+    """Spend a reset link; its user, or None (unknown, expired, used, or lost a race)."""
+    row = _spend_link(session, PasswordResetToken, token_hash, now)
+    return row.user_id if row is not None else None
 
 
 def spend_open_reset_tokens(session: Session, user_id: uuid.UUID, now: datetime) -> None:
@@ -285,3 +299,9 @@ def spend_open_reset_tokens(session: Session, user_id: uuid.UUID, now: datetime)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def use_verification_token(session: Session, token_hash: str,
+                           now: datetime) -> EmailVerificationToken | None:
+    """Spend a verification link; its row (user and address), or None."""
+    return _spend_link(session, EmailVerificationToken, token_hash, now)

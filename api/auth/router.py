@@ -26,6 +26,8 @@ from api.auth.schemas import (
     TokenPair,
     UserOut,
     UserPatch,
+    VerificationSentOut,
+    VerifyEmailIn,
 )
 from api.core.db import DbSession
 from api.core.deps import AppSettings, Auth, CurrentUser
@@ -196,6 +198,23 @@ def reset_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@auth_router.post(
+    "/verify-email",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Verify an email address with an emailed token",
+    responses={422: {"description": "Token invalid, expired, used, or for an old address"},
+               **_LIMITED},
+)
+def verify_email(
+    body: VerifyEmailIn,
+    session: DbSession,
+    _limited: Annotated[None, Depends(limit("password_reset_per_client"))],
+) -> Response:
+    """Use a verification link once (no sign-in needed: the token is the proof)."""
+    service.verify_email(session, body.token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @auth_router.get("/scopes", summary="Personal access token scopes")
 def scopes() -> list[ScopeOut]:
     """The scopes a personal access token may carry."""
@@ -216,6 +235,27 @@ def get_me(user: CurrentUser) -> UserOut:
 def patch_me(body: UserPatch, user: InteractiveUser, session: DbSession) -> UserOut:
     """Change email, display name or the data-collection consent flag."""
     return UserOut.model_validate(service.update_me(session, user, body))
+
+
+@users_router.post(
+    "/me/email-verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Email a link that verifies your address",
+    responses={403: {"description": "PAT used"},
+               422: {"description": "The account has no email address"}, **_LIMITED},
+)
+def request_email_verification(
+    request: Request,
+    user: InteractiveUser,
+    session: DbSession,
+    settings: AppSettings,
+    _limited: Annotated[None, Depends(limit("password_reset_per_client"))],
+) -> VerificationSentOut:
+    """Send a single-use link to the account's current address; ``email_enabled`` is false
+    when this server sends no email (nothing is sent)."""
+    service.request_email_verification(session, user, settings, _mailer(request))
+    return VerificationSentOut(detail="A verification link is on its way",
+                               email_enabled=email_enabled(settings))
 
 
 @users_router.post(

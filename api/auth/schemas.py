@@ -91,6 +91,23 @@ class UserOut(BaseModel):
     display_name: str | None
     consent_data_collection: bool
     created_at: datetime
+    email_verified_at: datetime | None = Field(
+        default=None, description="When the current email was verified; null: not verified")
+
+
+class VerifyEmailIn(BaseModel):
+    """The token from an emailed verification link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=10, max_length=200)
+
+
+class VerificationSentOut(BaseModel):
+    """A verification link was queued (when the server sends email)."""
+
+    detail: str
+    email_enabled: bool = Field(description="False when this server sends no email at all")
 
 
 class UserPatch(BaseModel):

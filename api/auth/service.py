@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import repository as repo
 from api.auth.schemas import PatCreateIn, RegisterIn, TokenPair, UserPatch
+from api.core.authcache import forget_users
+from api.core.db import after_commit
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthorized
 from api.core.ratelimit import LoginAttempts, RateLimiter
 from api.core.security import (
@@ -28,7 +30,13 @@ from api.core.security import (
 from api.core.settings import Settings
 from api.live.hub import announce_access_changed
 from api.notifications.mail import Mailer, mail_after_commit
-from models.accounts import PasswordResetToken, PersonalAccessToken, RefreshToken, User
+from models.accounts import (
+    EmailVerificationToken,
+    PasswordResetToken,
+    PersonalAccessToken,
+    RefreshToken,
+    User,
+)
 
 # A user with hundreds of live tokens is a leak waiting to happen; keep the table bounded.
 MAX_LIVE_PATS = 50
@@ -255,6 +263,8 @@ def update_me(session: Session, user: User, data: UserPatch) -> User:
             raise InvalidInput("The email cannot be removed", field="email")
         if repo.email_taken(session, data.email, exclude=user.id):
             raise _conflict("An account with this email exists", "email")
+        if data.email != user.email:
+            user.email_verified_at = None  # a new address is unverified until its link is used
         user.email = data.email
     if "display_name" in fields:
         user.display_name = data.display_name
@@ -263,7 +273,14 @@ def update_me(session: Session, user: User, data: UserPatch) -> User:
             raise InvalidInput("Consent must be true or false", field="consent_data_collection")
         user.consent_data_collection = data.consent_data_collection
     session.flush()
+    _refresh_cached(session, user.id)
     return user
+
+
+def _refresh_cached(session: Session, user_id: uuid.UUID) -> None:
+    # The verified-caller cache (api/core/authcache.py) holds the account for up to a second:
+    # once this commits, the next read sees the change instead of the cached copy.
+    after_commit(session, lambda: forget_users([user_id]))
 
 
 def change_password(
@@ -446,3 +463,37 @@ def reset_password(session: Session, token: str, new: str, settings: Settings) -
     repo.spend_open_reset_tokens(session, user.id, now)
     announce_access_changed(session, [user.id])
     session.flush()
+
+
+VERIFY_PREFIX = "qm_verify_"
+
+
+def request_email_verification(session: Session, user: User, settings: Settings,
+                               mailer: Mailer | None) -> None:
+    """Email a single-use link that verifies the user's current address (422 without one)."""
+    if user.email is None:
+        raise InvalidInput("Add an email address first", field="email")
+    token, token_hash = new_opaque_token(VERIFY_PREFIX)
+    session.add(EmailVerificationToken(
+        user_id=user.id, email=user.email, token_hash=token_hash,
+        expires_at=_now() + timedelta(hours=settings.email_verification_hours)))
+    session.flush()
+    link = f"{settings.public_url.rstrip('/')}/verify-email?token={token}"
+    mail_after_commit(
+        session, mailer, settings, user.email, "Confirm your Quartermaster email address",
+        f"Open this link within {settings.email_verification_hours} hours to confirm that "
+        f"{user.email} belongs to {user.username} (it works once):\n{link}\n\n"
+        "If you did not ask for it, ignore this email.\n")
+
+
+def verify_email(session: Session, token: str) -> None:
+    """Use a verification link once: the address it was sent to becomes verified, if it is
+    still the account's address (a changed email voids older links)."""
+    row = repo.use_verification_token(session, hash_token(token), _now())
+    user = repo.user_by_id(session, row.user_id) if row is not None else None
+    if row is None or user is None or not user.is_active or user.email != row.email:
+        raise InvalidInput("This verification link is invalid, expired, used, or for an "
+                           "address the account no longer has", field="token")
+    user.email_verified_at = _now()
+    session.flush()
+    _refresh_cached(session, user.id)

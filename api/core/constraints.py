@@ -158,6 +158,8 @@ CONSTRAINTS: dict[str, tuple[str | None, str]] = {
     "ck_stock_watches_threshold_positive": ("threshold", "The threshold must be above zero."),
     "uq_password_reset_tokens_token_hash": (
         "token", "This reset link was already issued; ask for a new one."),
+    "uq_email_verification_tokens_token_hash": (
+        "token", "This verification link was already issued; ask for a new one."),
 }
 FALLBACK = (None, "The request conflicts with existing data.")
 # SQLite names CHECK constraints in its message but lists only table.column for UNIQUE ones.

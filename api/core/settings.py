@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # The UI's public address, for links in emails (…/reset-password?token=…).
     public_url: str = "http://127.0.0.1:8000"
     password_reset_minutes: int = 30
+    email_verification_hours: int = Field(default=48, gt=0, le=24 * 30)
+    # When true, notification emails go only to verified addresses (reset links always go).
+    require_verified_email: bool = False
     # An active goal's creator is told (goal.due_soon) once when its due date is this close;
     # the workers' reaper loop looks every reaper_interval_seconds.
     goal_due_soon_hours: float = Field(default=24.0, gt=0, le=24 * 90)

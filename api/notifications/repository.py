@@ -63,16 +63,18 @@ def preferences(session: Session, user_id: uuid.UUID) -> dict[str, NotificationP
     return {p.kind: p for p in rows}
 
 
-def email_recipients(session: Session, user_ids: set[uuid.UUID], kind: str) -> list[str]:
+def email_recipients(session: Session, user_ids: set[uuid.UUID], kind: str, *,
+                     verified_only: bool = False) -> list[str]:
     """The addresses of those of ``user_ids`` who asked for ``kind`` by email (active
-    accounts with an address)."""
+    accounts with an address; with ``verified_only``, a verified one)."""
     if not user_ids:
         return []
     stmt = (select(User.email).join(NotificationPreference,
                                     NotificationPreference.user_id == User.id)
             .where(NotificationPreference.user_id.in_(user_ids),
                    NotificationPreference.kind == kind, NotificationPreference.email.is_(True),
-                   User.is_active.is_(True), User.email.is_not(None))
+                   User.is_active.is_(True), User.email.is_not(None),
+                   *([User.email_verified_at.is_not(None)] if verified_only else []))
             .order_by(User.email))
     return [e for e in session.scalars(stmt) if e]
 

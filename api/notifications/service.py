@@ -61,7 +61,9 @@ def _email(session: Session, user_ids: set[uuid.UUID], kind: str, title: str) ->
     body = (f"{title}\n\nOpen Quartermaster: {link}\n\n"
             f"You get this email because you asked for '{kind}' notifications by email; "
             f"turn it off on the same page.\n")
-    for address in repository.email_recipients(session, user_ids, kind):
+    verified_only = mailer.settings.require_verified_email
+    for address in repository.email_recipients(session, user_ids, kind,
+                                               verified_only=verified_only):
         mail_after_commit(session, mailer, mailer.settings, address,
                           f"[Quartermaster] {title}", body)
 

@@ -431,6 +431,9 @@ SPECS: dict[tuple[str, str], Spec] = {
         public=True, body=_const({"email": "nobody@example.test"})),
     ("POST", "/auth/password-reset"): Spec(
         public=True, body=_const({"token": "qm_reset_not-a-token", "new_password": "x" * 12})),
+    ("POST", "/auth/verify-email"): Spec(
+        public=True, body=_const({"token": "qm_verify_not-a-token"})),
+    ("POST", "/users/me/email-verification"): Spec(),
     # --- analytics (admins): another org's dashboard answers 404 ---
     ("GET", "/orgs/{org_id}/analytics/dashboard"): Spec(),
     ("GET", "/orgs/{org_id}/analytics/blueprints"): Spec(),

@@ -5,7 +5,7 @@ import { EmptyState } from "@/components/EmptyState";
 import { SkeletonRows } from "@/components/Skeleton";
 import { useSignedIn } from "@/lib/auth/useSignedIn";
 import { lastOrg } from "@/lib/org";
-import { ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage } from "@/features/auth/AuthPages";
+import { ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage, VerifyEmailPage } from "@/features/auth/AuthPages";
 import { useOrgs } from "@/features/orgs/api";
 import { makeQueryClient } from "./queryClient";
 import { Shell } from "./Shell";
@@ -60,6 +60,7 @@ export function App() {
             <Route path="/register" element={<RegisterPage />} />
             <Route path="/forgot-password" element={<ForgotPasswordPage />} />
             <Route path="/reset-password" element={<ResetPasswordPage />} />
+            <Route path="/verify-email" element={<VerifyEmailPage />} />
             <Route element={<RequireAuth><Shell /></RequireAuth>}>
               <Route index element={<Landing />} />
               <Route path="orgs" element={<OrgsPage />} />

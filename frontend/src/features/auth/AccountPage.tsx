@@ -16,9 +16,48 @@ import {
   usePasswordChange,
   useRevokeToken,
   useScopes,
+  useSendVerification,
   useSetConsent,
   useTokens,
 } from "./api";
+
+/** The account's address and whether it is verified; a link to verify it. */
+function EmailCard() {
+  const me = useMe();
+  const send = useSendVerification();
+  const email = me.data?.email;
+  const verified = me.data?.email_verified_at;
+  return (
+    <Card>
+      <H4>Email</H4>
+      {me.isPending ? (
+        <SkeletonRows rows={1} />
+      ) : (
+        <p>
+          {email ?? "No address"}{" "}
+          {email && (
+            <Tag minimal intent={verified ? Intent.SUCCESS : Intent.WARNING} data-testid="email-verified">
+              {verified ? `verified ${formatDateTime(verified)}` : "not verified"}
+            </Tag>
+          )}
+        </p>
+      )}
+      {email && !verified && (
+        <Button
+          icon="envelope"
+          text="Send me a verification link"
+          loading={send.isPending}
+          onClick={() =>
+            send.mutate(undefined, {
+              onSuccess: (out) => (out.email_enabled ? toastSuccess(`A link is on its way to ${email}`) : toastError(new Error("This server sends no email"))),
+              onError: (e) => toastError(e),
+            })
+          }
+        />
+      )}
+    </Card>
+  );
+}
 
 function PasswordCard() {
   const [current, setCurrent] = useState("");
@@ -247,6 +286,7 @@ export default function AccountPage() {
         {me.data && <Tag large minimal>{me.data.display_name ?? me.data.username}</Tag>}
       </PageHeader>
       <div className="qm-grid-2">
+        <EmailCard />
         <PasswordCard />
         <TokensCard />
         <ConsentCard />

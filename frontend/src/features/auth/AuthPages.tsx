@@ -1,9 +1,9 @@
 import { Button, Callout, Card, Checkbox, H2, InputGroup, Intent } from "@blueprintjs/core";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { Field, useFieldErrors } from "@/components/forms";
 import { ApiError } from "@/lib/api/problem";
-import { useRegister, useRequestReset, useResetPassword, useSignIn } from "./api";
+import { useRegister, useRequestReset, useResetPassword, useSignIn, useVerifyEmail } from "./api";
 
 export function SignInPage() {
   const [username, setUsername] = useState("");
@@ -163,6 +163,38 @@ export function ResetPasswordPage() {
           </Field>
           <Button type="submit" intent={Intent.PRIMARY} loading={reset.isPending} text="Set password" fill disabled={!token} />
         </form>
+      </Card>
+    </main>
+  );
+}
+
+/** The emailed verification link's page: it uses the token once, on arrival. */
+export function VerifyEmailPage() {
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const verify = useVerifyEmail();
+  const { mutate } = verify;
+  // Once per token: a second use (React's development double effect) would be refused.
+  const used = useRef<string | null>(null);
+  useEffect(() => {
+    if (!token || used.current === token) return;
+    used.current = token;
+    mutate(token);
+  }, [token, mutate]);
+  return (
+    <main className="qm-auth">
+      <Card elevation={2}>
+        <H2>Email address</H2>
+        {verify.isSuccess && <Callout intent={Intent.SUCCESS} title="Your address is verified" />}
+        {(verify.isError || !token) && (
+          <Callout intent={Intent.DANGER} title="This link does not work">
+            It may be used, expired, or for an address the account no longer has. Send a new one from your Account page.
+          </Callout>
+        )}
+        {verify.isPending && <p className="qm-muted">Checking the link…</p>}
+        <p className="qm-muted">
+          <Link to="/">Go to Quartermaster</Link>
+        </p>
       </Card>
     </main>
   );

@@ -3,7 +3,7 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ForgotPasswordPage, ResetPasswordPage, SignInPage } from "./AuthPages";
+import { ForgotPasswordPage, ResetPasswordPage, SignInPage, VerifyEmailPage } from "./AuthPages";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -15,6 +15,7 @@ function renderAt(path: string) {
           <Route path="/signin" element={<SignInPage />} />
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password" element={<ResetPasswordPage />} />
+          <Route path="/verify-email" element={<VerifyEmailPage />} />
         </Routes>
       </MemoryRouter>
     </QueryClientProvider>,
@@ -59,5 +60,25 @@ describe("password reset pages", () => {
     await userEvent.click(screen.getByRole("button", { name: "Set password" }));
     expect(await screen.findByText("This link does not work")).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Ask for a new link." })).toHaveAttribute("href", "/forgot-password");
+  });
+});
+
+describe("email verification page", () => {
+  it("uses the link's token once, on arrival", async () => {
+    const fetchMock = vi.fn(async () => new Response(null, { status: 204 }));
+    vi.stubGlobal("fetch", fetchMock);
+    renderAt("/verify-email?token=qm_verify_abcdefghij");
+    expect(await screen.findByText("Your address is verified")).toBeInTheDocument();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const request = (fetchMock.mock.calls[0] as unknown as [Request])[0];
+    expect(new URL(request.url).pathname).toBe("/api/v1/auth/verify-email");
+    expect(await request.json()).toEqual({ token: "qm_verify_abcdefghij" });
+  });
+
+  it("says when the link is refused", async () => {
+    const problem = { type: "/problems/validation-error", title: "Invalid input", status: 422, errors: [{ message: "invalid", field: "token" }] };
+    vi.stubGlobal("fetch", vi.fn(async () => json(problem, 422)));
+    renderAt("/verify-email?token=qm_verify_usedalready");
+    expect(await screen.findByText("This link does not work")).toBeInTheDocument();
   });
 });

@@ -149,3 +149,17 @@ export function useResetPassword() {
     mutationFn: (body: { token: string; new_password: string }) => unwrap(api.POST("/api/v1/auth/password-reset", { body })),
   });
 }
+
+/** Email a link that verifies the account's current address. */
+export function useSendVerification() {
+  return useMutation({ mutationFn: () => unwrap(api.POST("/api/v1/users/me/email-verification")) });
+}
+
+/** Use a verification link's token (no sign-in needed); the account re-reads afterwards. */
+export function useVerifyEmail() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (token: string) => unwrap(api.POST("/api/v1/auth/verify-email", { body: { token } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: meKey }),
+  });
+}

@@ -849,6 +849,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify an email address with an emailed token
+         * @description Use a verification link once (no sign-in needed: the token is the proof).
+         */
+        post: operations["verify_email_api_v1_auth_verify_email_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/scopes": {
         parameters: {
             query?: never;
@@ -897,6 +917,27 @@ export interface paths {
          * @description Change email, display name or the data-collection consent flag.
          */
         patch: operations["patch_me_api_v1_users_me_patch"];
+        trace?: never;
+    };
+    "/api/v1/users/me/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a link that verifies your address
+         * @description Send a single-use link to the account's current address; ``email_enabled`` is false
+         *     when this server sends no email (nothing is sent).
+         */
+        post: operations["request_email_verification_api_v1_users_me_email_verification_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/me/password": {
@@ -5810,6 +5851,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Email Verified At
+             * @description When the current email was verified; null: not verified
+             */
+            email_verified_at?: string | null;
         };
         /**
          * UserPatch
@@ -5879,6 +5925,27 @@ export interface components {
             } | null;
             /** Error */
             error?: string | null;
+        };
+        /**
+         * VerificationSentOut
+         * @description A verification link was queued (when the server sends email).
+         */
+        VerificationSentOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Email Enabled
+             * @description False when this server sends no email at all
+             */
+            email_enabled: boolean;
+        };
+        /**
+         * VerifyEmailIn
+         * @description The token from an emailed verification link.
+         */
+        VerifyEmailIn: {
+            /** Token */
+            token: string;
         };
         /**
          * VersionOut
@@ -8339,6 +8406,51 @@ export interface operations {
             };
         };
     };
+    verify_email_api_v1_auth_verify_email_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limit reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every password-hashing slot busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     scopes_api_v1_auth_scopes_get: {
         parameters: {
             query?: never;
@@ -8489,6 +8601,63 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
+            };
+        };
+    };
+    request_email_verification_api_v1_users_me_email_verification_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationSentOut"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PAT used */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem document naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limit reached (problem document, Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every password-hashing slot busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
