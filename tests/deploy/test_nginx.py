@@ -261,11 +261,16 @@ def test_acme_challenge_webroot(proxy: Proxy) -> None:
     assert response.read_body == b"tok.key"  # type: ignore[attr-defined]
 
 
-def test_body_size_limit(proxy: Proxy) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
-    conn.putrequest("POST", "/api/v1/orgs/1/imports")
+@pytest.mark.parametrize(("path", "size"), [
     # Over the 1 MiB the app accepts (QM_MAX_BODY_BYTES): refused by nginx, never proxied.
-    conn.putheader("Content-Length", str(2 * 1024 * 1024))
+    ("/api/v1/orgs/1/stock/adjust", 2 * 1024 * 1024),
+    # Import uploads have their own, larger limit (QM_MAX_UPLOAD_BYTES, 21 MiB); past it too.
+    ("/api/v1/orgs/1/imports", 22 * 1024 * 1024),
+])
+def test_body_size_limit(proxy: Proxy, path: str, size: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+    conn.putrequest("POST", path)
+    conn.putheader("Content-Length", str(size))
     conn.endheaders()
     response = conn.getresponse()
     assert response.status == 413
