@@ -118,6 +118,9 @@ class Runtime:
     def reap(self) -> int:
         """Requeue plans with a stale heartbeat (and lost queued ones); return how many.
 
+        Import jobs in the same pass: a dead worker's are failed (they wrote nothing), lost
+        queued ones are sent again (:func:`api.transfer_io.tasks.reap_import_jobs`).
+
         Through the job outbox, like every enqueue: the plans go back to ``queued`` and their
         outbox rows are written in one transaction, sent right after it commits; a broker that
         is down leaves the rows for the outbox relays' retry loop instead of losing the jobs.
@@ -127,11 +130,14 @@ class Runtime:
         with self.database.session_scope() as session:
             plans = tasks.reclaim_stale_plans(session, stale_seconds=stale)
             variants = tasks.reclaim_stale_variants(session, stale_seconds=stale)
+            _, lost_imports = import_tasks.reap_import_jobs(session, stale_seconds=stale)
             jobs = OutboxJobs(session, relay)
             for plan_id in plans:
                 jobs.enqueue_plan(plan_id)
             if variants:
                 jobs.enqueue_variants(variants)
+            for job_id in lost_imports:
+                jobs.enqueue_import(job_id)
         return len(plans) + len(variants)
 
     def heartbeat(self) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer, selectinload
 
 from api.items.repository import visible_clause as item_visible
@@ -157,11 +157,63 @@ def set_import_progress(session: Session, job_id: uuid.UUID, phase: str, done: i
 
 def finish_import_job(session: Session, job_id: uuid.UUID, *, status: str,
                       report: dict[str, Any] | None, error: str | None,
-                      finished_at: datetime) -> None:
-    """Store a job's outcome and drop its upload (the report is what is kept)."""
-    session.execute(
-        update(ImportJob).where(ImportJob.id == job_id)
+                      finished_at: datetime) -> bool:
+    """Store a running job's outcome and drop its upload (the report is what is kept).
+
+    False when the job is no longer running: the reaper has failed it meanwhile, and its
+    verdict stands.
+    """
+    finished = session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "running")
         .values(status=status, report=report, error=error, data=None,
                 finished_at=finished_at, updated_at=finished_at)
         .execution_options(synchronize_session=False)
     )
+    return bool(finished.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _run_lock_key(job_id: uuid.UUID) -> int:
+    # PostgreSQL advisory locks take a signed 64-bit key; a UUID's first half is random enough.
+    return int.from_bytes(job_id.bytes[:8], "big", signed=True)
+
+
+def hold_import_run(session: Session, job_id: uuid.UUID) -> None:
+    """PostgreSQL: hold the job's advisory lock until this (the import's) transaction ends.
+
+    The lock is how the reaper tells a running import from one whose worker died: the server
+    releases it with the connection, whatever killed the worker. No-op on SQLite, where the
+    embedded process that runs every job knows which of them are running.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_run_lock_key(job_id))))
+
+
+def import_run_held(session: Session, job_id: uuid.UUID) -> bool:
+    """PostgreSQL: whether some transaction holds the job's run lock (its import is alive).
+
+    Taking it here (held to the end of the reaper's short transaction) is what proves nobody
+    else has it. Always False on SQLite.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    taken = session.scalar(select(func.pg_try_advisory_xact_lock(_run_lock_key(job_id))))
+    return not taken
+
+
+def stale_running_import_jobs(session: Session, cutoff: datetime) -> list[ImportJob]:
+    """Running jobs whose row has not moved since ``cutoff`` (their worker may be dead)."""
+    return list(session.scalars(
+        select(ImportJob).where(ImportJob.status == "running", ImportJob.updated_at < cutoff)
+        .options(defer(ImportJob.data))))
+
+
+def touch_lost_import_jobs(session: Session, cutoff: datetime) -> list[uuid.UUID]:
+    """Queued jobs untouched since ``cutoff`` (their message may be lost), touched so that
+    each is sent again once per stale period, not on every pass."""
+    lost = list(session.scalars(select(ImportJob.id).where(
+        ImportJob.status == "queued", ImportJob.updated_at < cutoff)))
+    if lost:
+        session.execute(update(ImportJob).where(ImportJob.id.in_(lost))
+                        .values(updated_at=utc_now())
+                        .execution_options(synchronize_session=False))
+    return lost

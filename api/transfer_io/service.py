@@ -13,8 +13,9 @@ import difflib
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
@@ -773,22 +774,63 @@ def _summary(report: dict[str, Any] | None) -> dict[str, Any]:
             "errors": report["errors"][:20], "error_count": len(report["errors"])}
 
 
+class JobTakenBackError(Exception):
+    """The reaper failed this job while it ran: its import must not commit."""
+
+
+# What a job whose worker died says (its transaction rolled back with the connection).
+WORKER_STOPPED = ("the worker running this import stopped before it finished; nothing was "
+                  "written — upload the file again")
+
+
+def hold_import_run(session: Session, job_id: uuid.UUID) -> None:
+    """Mark this transaction as the one running the job (see :func:`reap_import_jobs`)."""
+    repo.hold_import_run(session, job_id)
+
+
 def finish_import_job(session: Session, job: ClaimedJob, report: ImportReport) -> None:
-    """Mark the job done with its report, in the transaction that applied it."""
+    """Mark the job done with its report, in the transaction that applied it.
+
+    Raises :class:`JobTakenBackError` when the job was failed meanwhile, so the import rolls back.
+    """
     stored = report.model_dump(mode="json")
-    repo.finish_import_job(session, job.id, status="done", report=stored, error=None,
-                           finished_at=utc_now())
+    if not repo.finish_import_job(session, job.id, status="done", report=stored, error=None,
+                                  finished_at=utc_now()):
+        raise JobTakenBackError(str(job.id))
     announce(session, job.org_id, {"type": "import.done", "job_id": str(job.id),
                                    "kind": job.kind, **_summary(stored)})
 
 
 def fail_import_job(session: Session, job: ClaimedJob, error: str,
                     report: dict[str, Any] | None) -> None:
-    """Mark the job failed (its import wrote nothing), with the dry run when there is one."""
-    repo.finish_import_job(session, job.id, status="failed", report=report, error=error,
-                           finished_at=utc_now())
-    announce(session, job.org_id, {"type": "import.failed", "job_id": str(job.id),
-                                   "kind": job.kind, "error": error, **_summary(report)})
+    """Mark a running job failed (its import wrote nothing), with the dry run when there is
+    one; nothing when it is no longer running."""
+    if repo.finish_import_job(session, job.id, status="failed", report=report, error=error,
+                              finished_at=utc_now()):
+        announce(session, job.org_id, {"type": "import.failed", "job_id": str(job.id),
+                                       "kind": job.kind, "error": error, **_summary(report)})
+
+
+def reap_import_jobs(session: Session, *, stale_seconds: float,
+                     running_here: Collection[uuid.UUID]) -> tuple[list[uuid.UUID],
+                                                                  list[uuid.UUID]]:
+    """Fail running jobs whose worker died; find queued jobs whose message may be lost.
+
+    A running job is dead when its row has not moved for ``stale_seconds``, this process is
+    not running it (``running_here``) and, on PostgreSQL, no transaction holds its run lock.
+    Its import ran in one transaction, which died with the worker, so failing it is exact:
+    nothing of it was written. Returns (failed job ids, lost queued job ids to send again).
+    """
+    cutoff = utc_now() - timedelta(seconds=stale_seconds)
+    failed: list[uuid.UUID] = []
+    for job in repo.stale_running_import_jobs(session, cutoff):
+        if job.id in running_here or repo.import_run_held(session, job.id):
+            continue
+        claimed = ClaimedJob(job.id, job.organization_id, job.actor_id, job.kind, job.format,
+                             job.apply, b"")
+        fail_import_job(session, claimed, WORKER_STOPPED, None)
+        failed.append(job.id)
+    return failed, repo.touch_lost_import_jobs(session, cutoff)
 
 
 def export_rows(session: Session, org_id: uuid.UUID, kind: str) -> list[dict[str, Any]]:

@@ -8,24 +8,37 @@ job has written nothing. Progress goes to the org's live channel as it happens
 (``import.progress``: phase, rows_done, rows_total); on PostgreSQL it is also written to the
 job row, at most once a second, from its own short transaction. SQLite has one writer, held
 by the import until it commits, so there the row only moves between phases.
+
+A worker that dies mid-import (killed, out of memory, machine lost) takes its transaction
+with it, so nothing was written; the workers' reaper loop (:func:`reap_import_jobs`) marks
+such a job failed, telling a dead run from a slow one by the run lock the import's
+transaction holds on PostgreSQL, and by this process's own list of running jobs on SQLite
+(whose one embedded process runs every job). Queued jobs whose message was lost are sent again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
+
+from sqlalchemy.orm import Session
 
 from api.core.db import LIVE_REDIS_URL_KEY, Database
 from api.core.errors import ProblemError
 from api.live.hub import publish
 from api.transfer_io import service
-from api.transfer_io.service import BadRows, ClaimedJob
+from api.transfer_io.service import BadRows, ClaimedJob, JobTakenBackError
 
 logger = logging.getLogger(__name__)
 
 # Seconds between two progress writes to the job row (the live events are not throttled).
 PROGRESS_WRITE_SECONDS = 1.0
+
+# The jobs this process is running now (what the reaper must leave alone on SQLite).
+_running: set[uuid.UUID] = set()
+_running_lock = threading.Lock()
 
 
 class _Progress:
@@ -60,9 +73,20 @@ def run_import_job(database: Database, job_id: uuid.UUID) -> None:
         redis_url = session.info.get(LIVE_REDIS_URL_KEY)
     if job is None:
         return
+    with _running_lock:
+        _running.add(job.id)
+    try:
+        _run_claimed(database, job, redis_url)
+    finally:
+        with _running_lock:
+            _running.discard(job.id)
+
+
+def _run_claimed(database: Database, job: ClaimedJob, redis_url: str | None) -> None:
     progress = _Progress(database, job, redis_url)
     try:
         with database.session_scope() as session:
+            service.hold_import_run(session, job.id)
             if not progress.writes:
                 # SQLite: write first, so this transaction holds the one write lock from the
                 # start. A transaction that has only read cannot start writing once another
@@ -78,8 +102,11 @@ def run_import_job(database: Database, job_id: uuid.UUID) -> None:
         _fail(database, job, exc.detail, exc.extra.get("report"))
     except ProblemError as exc:
         _fail(database, job, exc.detail, None)
+    except JobTakenBackError:
+        logger.warning("import job failed by the reaper while it ran; rolled back",
+                       extra={"job_id": str(job.id)})
     except Exception:
-        logger.exception("import job failed", extra={"job_id": str(job_id)})
+        logger.exception("import job failed", extra={"job_id": str(job.id)})
         _fail(database, job, "the import stopped on an internal error; nothing was written",
               None)
 
@@ -88,3 +115,16 @@ def _fail(database: Database, job: ClaimedJob, error: str,
           report: dict[str, object] | None) -> None:
     with database.session_scope() as session:
         service.fail_import_job(session, job, error, report)
+
+
+def reap_import_jobs(session: Session, stale_seconds: float) -> tuple[list[uuid.UUID],
+                                                                       list[uuid.UUID]]:
+    """The reaper's pass over import jobs: (jobs failed as dead, lost queued jobs to resend)."""
+    with _running_lock:
+        running_here = set(_running)
+    failed, lost = service.reap_import_jobs(session, stale_seconds=stale_seconds,
+                                            running_here=running_here)
+    if failed:
+        logger.warning("reaper failed import jobs whose worker stopped",
+                       extra={"count": len(failed)})
+    return failed, lost
