@@ -24,7 +24,7 @@ from engine.plan import (
     Trip,
 )
 from engine.problem import Problem
-from engine.tolerances import CHECK_ABS, DUST, ceil_whole
+from engine.tolerances import CHECK_ABS, DUST, loads
 
 
 def clean(value: float) -> float:
@@ -64,8 +64,8 @@ def trips_for(problem: Problem, takes: Mapping[str, float]) -> list[Trip]:
     for loc in sorted(volume):
         if clean(volume[loc]) <= 0:
             continue
-        # ceil_whole: float dust (2.0000000001 loads) costs no extra trip.
-        count = max(1, ceil_whole(volume[loc] / problem.policy.ship_capacity_scu))
+        # loads: float dust (2.0000000001 loads) costs no extra trip.
+        count = loads(volume[loc], problem.policy.ship_capacity_scu)
         trips.append(Trip(location=loc, trips=count, volume_scu=clean(volume[loc])))
     return trips
 

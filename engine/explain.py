@@ -27,11 +27,12 @@ from engine.plan import Allocation, Plan
 from engine.problem import Blueprint, Problem, Source
 from engine.quantity import format_quantity
 from engine.sensitivity import PriceRange, Sensitivity, sensitivity
+from engine.tolerances import DUST, ceil_whole, floor_whole, loads
 
 logger = logging.getLogger(__name__)
 
 # Attributed quantities below this are not worth a line.
-EPS = 1e-9
+EPS = DUST
 # Plans come from outside: a malformed one could nest blueprints without end.
 MAX_DEPTH = 50
 
@@ -187,7 +188,7 @@ def _diagnose(problem: Problem, taken: dict[str, float], item: str, qty: float, 
     if sum(room.values()) < qty - EPS:
         return "sources_exhausted", "sources exhausted"
     whole = sum(r if s.lot_size is None or math.isinf(r)
-                else s.lot_size * math.floor(r / s.lot_size + 1e-9)
+                else s.lot_size * floor_whole(r / s.lot_size)
                 for s in eligible for r in (room[s.id],))
     if whole < qty - EPS:
         return "lot_size", (f"sources exhausted in whole lots ({format_quantity(whole)} of "
@@ -197,9 +198,9 @@ def _diagnose(problem: Problem, taken: dict[str, float], item: str, qty: float, 
     piece = problem.item(item).is_piece
     best_option: tuple[float, float, float, Source] | None = None
     for s in eligible:
-        units = math.ceil(qty - 1e-9) if piece else qty
+        units = ceil_whole(qty) if piece else qty
         if s.lot_size is not None:
-            units = s.lot_size * math.ceil(units / s.lot_size - 1e-9)
+            units = s.lot_size * ceil_whole(units / s.lot_size)
         if units > room[s.id] + EPS:
             continue
         price = problem.effective_cost(s) * units
@@ -207,8 +208,7 @@ def _diagnose(problem: Problem, taken: dict[str, float], item: str, qty: float, 
         trips = 0.0
         if stop is not None:
             volume = units * problem.item(item).volume
-            trips = problem.trip_cost(stop) * max(1, math.ceil(volume / policy.ship_capacity_scu
-                                                               - 1e-9))
+            trips = problem.trip_cost(stop) * loads(volume, policy.ship_capacity_scu)
         option = (price + trips, price, trips, s)
         if best_option is None or option[:2] < best_option[:2]:
             best_option = option

@@ -46,8 +46,8 @@ from engine.tolerances import (
     STAGE_ABS,
     STAGE_REL,
     TINY_DIVISOR,
-    ceil_whole,
     floor_whole,
+    loads,
 )
 
 SOLVER_NAME = "highs (plain model)"
@@ -406,7 +406,7 @@ def _plan_from_values(problem: Problem, m: _Model, values: list[float]) -> Plan:
         if volume[loc] <= 0:
             continue
         # A hair of slack so float dust never costs a whole extra trip.
-        count = max(1, ceil_whole(volume[loc] / policy.ship_capacity_scu))
+        count = loads(volume[loc], policy.ship_capacity_scu)
         trips.append(Trip(location=loc, trips=count, volume_scu=round(volume[loc], 9)))
 
     shortfalls = []
