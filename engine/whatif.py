@@ -43,6 +43,7 @@ from engine.problem import (
     parse_problem,
     read_document,
 )
+from engine.tolerances import CHECK_ABS, DUST
 
 WHATIF_FORMAT: Literal["quartermaster.whatif/1"] = "quartermaster.whatif/1"
 
@@ -413,7 +414,7 @@ def _lines(plan: Plan) -> dict[tuple[str, str], float]:
 _LINE_ORDER = {"take": 0, "craft": 1, "trip": 2, "shortfall": 3}
 
 
-def compare_plans(base: Plan, variant: Plan, *, tol: float = 1e-6) -> list[LineChange]:
+def compare_plans(base: Plan, variant: Plan, *, tol: float = CHECK_ABS) -> list[LineChange]:
     """Takes, crafts, trips and shortfalls added, removed or changed from base to variant."""
     a, b = _lines(base), _lines(variant)
     out: list[LineChange] = []
@@ -488,7 +489,7 @@ def render_whatif_text(report: WhatIfReport) -> str:
                      + ("" if r.complete else " (incomplete)"))
         for term in ("sourcing", "crafting", "trips", "shortfall"):
             d = r.cost_delta[term]
-            if abs(d) > 1e-9:
+            if abs(d) > DUST:
                 lines.append(f"  {term:<10} {'+' if d > 0 else ''}{money(d)}")
         for ch in r.changes:
             lines.append(f"  {ch.change:<7} {ch.line} {ch.id}: {ch.base:g} -> {ch.variant:g}")
