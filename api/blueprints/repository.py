@@ -9,6 +9,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from api.commons.repository import public_blueprint_clause
+from api.core.filters import where_given
 from api.core.pagination import PageParams, fetch_page
 from models.planning import Blueprint
 
@@ -42,11 +43,8 @@ def list_visible(
     page: PageParams,
 ) -> tuple[list[Blueprint], int]:
     """A page of visible blueprints, filtered, in name order, and the total."""
-    stmt = visible(org_id)
-    if output_item_id is not None:
-        stmt = stmt.where(Blueprint.output_item_id == output_item_id)
-    if kind is not None:
-        stmt = stmt.where(Blueprint.kind == kind)
+    stmt = where_given(visible(org_id), (Blueprint.output_item_id, output_item_id),
+                       (Blueprint.kind, kind))
     return fetch_page(session, stmt.order_by(Blueprint.name, Blueprint.id), page, scalars=True)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, union_all, update
 from sqlalchemy.orm import Session
 
+from api.core.filters import where_given
 from models.accounts import User
 from models.commons import (
     CommonsAction,
@@ -108,10 +109,8 @@ def list_submissions(session: Session, *, submitter_id: uuid.UUID | None = None,
                      offset: int = 0) -> tuple[list[CommonsSubmission], int]:
     """Submissions, oldest first (the queue), filtered by submitter and status."""
     stmt = select(CommonsSubmission)
-    if submitter_id is not None:
-        stmt = stmt.where(CommonsSubmission.submitter_id == submitter_id)
-    if status is not None:
-        stmt = stmt.where(CommonsSubmission.status == status)
+    stmt = where_given(stmt, (CommonsSubmission.submitter_id, submitter_id),
+                       (CommonsSubmission.status, status))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(CommonsSubmission.created_at, CommonsSubmission.id)
                            .limit(limit).offset(offset))

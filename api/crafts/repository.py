@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.core.filters import where_given
 from api.core.pagination import PageParams, fetch_page
 from api.locations.scoping import org_visible_clause as location_visible
 from api.stock.repository import subtree_location_ids
@@ -32,13 +33,8 @@ def list_crafts(session: Session, org_id: uuid.UUID, *, status: str | None,
                 plan_id: uuid.UUID | None, crafter_id: uuid.UUID | None = None,
                 page: PageParams) -> tuple[list[Craft], int]:
     """A page of the org's crafts, by priority then newest first, and the total."""
-    stmt = scoped(org_id)
-    if crafter_id is not None:
-        stmt = stmt.where(Craft.crafter_id == crafter_id)
-    if status is not None:
-        stmt = stmt.where(Craft.status == status)
-    if plan_id is not None:
-        stmt = stmt.where(Craft.plan_id == plan_id)
+    stmt = where_given(scoped(org_id), (Craft.crafter_id, crafter_id), (Craft.status, status),
+                       (Craft.plan_id, plan_id))
     stmt = stmt.order_by(Craft.priority.desc(), Craft.created_at.desc(), Craft.id)
     return fetch_page(session, stmt, page, scalars=True)
 

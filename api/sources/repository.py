@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from api.core.filters import where_given
 from api.core.pagination import PageParams, fetch_page
 from api.items.scoping import visible_clause as item_visible
 from api.locations.scoping import org_visible_clause
@@ -32,11 +33,8 @@ def list_sources(session: Session, org_id: uuid.UUID, *, item_id: uuid.UUID | No
                  location_id: uuid.UUID | None = None,
                  page: PageParams) -> tuple[list[ResourceSource], int]:
     """A page of visible listings, cheapest first, and the total."""
-    stmt = visible(org_id)
-    if item_id is not None:
-        stmt = stmt.where(ResourceSource.item_id == item_id)
-    if location_id is not None:
-        stmt = stmt.where(ResourceSource.location_id == location_id)
+    stmt = where_given(visible(org_id), (ResourceSource.item_id, item_id),
+                       (ResourceSource.location_id, location_id))
     stmt = stmt.order_by(ResourceSource.price, ResourceSource.id)
     return fetch_page(session, stmt, page, scalars=True)
 

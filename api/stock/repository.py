@@ -8,6 +8,7 @@ in id order. The CHECK constraints on ``item_stocks`` back every one of these co
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -36,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
+from api.core.filters import where_given
 from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
 from api.core.tenancy import Id, Owner
 from api.items.scoping import visible_clause as item_visible
@@ -265,22 +267,26 @@ def _exact(expr: Any) -> Any:
     return func.round(expr, QUANTITY_SCALE)
 
 
+def _touched(actor: Any, now: Any = None) -> dict[str, Any]:
+    """What every change of a stock row also writes: the next version, who, and when."""
+    return {"version": ItemStock.version + 1, "updated_by": actor,
+            "updated_at": utc_now() if now is None else now}
+
+
+def _update_row(session: Session, conditions: Sequence[Any], values: dict[str, Any]) -> bool:
+    """One conditional UPDATE of a stock row: True when the row matched (the guard held)."""
+    stmt = (update(ItemStock).where(*conditions).values(**values)
+            .execution_options(synchronize_session=False))
+    return _one_row(session.execute(stmt))
+
+
 def change_quantity(
     session: Session, stock_id: uuid.UUID, delta: Decimal, actor_id: uuid.UUID | None
 ) -> bool:
     """``quantity += delta`` unless that would drop below ``reserved``; False when refused."""
-    stmt = (
-        update(ItemStock)
-        .where(ItemStock.id == stock_id, _exact(ItemStock.quantity + delta) >= ItemStock.reserved)
-        .values(
-            quantity=_exact(ItemStock.quantity + delta),
-            version=ItemStock.version + 1,
-            updated_by=actor_id,
-            updated_at=utc_now(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return _one_row(session.execute(stmt))
+    new_quantity = _exact(ItemStock.quantity + delta)
+    return _update_row(session, [ItemStock.id == stock_id, new_quantity >= ItemStock.reserved],
+                       {"quantity": new_quantity, **_touched(actor_id)})
 
 
 @cache
@@ -293,12 +299,7 @@ def _adjust_statement(
     actor = bindparam("p_actor_id", type_=ItemStock.updated_by.type)
     new_quantity = _exact(ItemStock.quantity + delta)
     fits = new_quantity >= ItemStock.reserved
-    changed = {
-        "quantity": new_quantity,
-        "version": ItemStock.version + 1,
-        "updated_by": actor,
-        "updated_at": now,
-    }
+    changed = {"quantity": new_quantity, **_touched(actor, now)}
     owner_col = ItemStock.organization_id if by_org else ItemStock.owner_user_id
     if not grow:
         return (
@@ -424,22 +425,12 @@ def add_reserved(
     The scope is re-checked inside the UPDATE so a concurrent withdraw of shared member stock
     cannot slip between the visibility check and the reservation.
     """
-    stmt = (
-        update(ItemStock)
-        .where(
-            ItemStock.id == stock_id,
-            ItemStock.quantity >= _exact(ItemStock.reserved + quantity),
-            or_(ItemStock.organization_id == org_id, ItemStock.shared_with_org_id == org_id),
-        )
-        .values(
-            reserved=_exact(ItemStock.reserved + quantity),
-            version=ItemStock.version + 1,
-            updated_by=actor_id,
-            updated_at=utc_now(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return _one_row(session.execute(stmt))
+    new_reserved = _exact(ItemStock.reserved + quantity)
+    return _update_row(session, [
+        ItemStock.id == stock_id,
+        ItemStock.quantity >= new_reserved,
+        or_(ItemStock.organization_id == org_id, ItemStock.shared_with_org_id == org_id),
+    ], {"reserved": new_reserved, **_touched(actor_id)})
 
 
 def take_back_reserved(
@@ -451,21 +442,12 @@ def take_back_reserved(
     actor_id: uuid.UUID | None,
 ) -> bool:
     """``reserved -= quantity`` (and ``quantity -= quantity`` when consuming)."""
-    values: dict[str, Any] = {
-        "reserved": _exact(ItemStock.reserved - quantity),
-        "version": ItemStock.version + 1,
-        "updated_by": actor_id,
-        "updated_at": utc_now(),
-    }
+    values: dict[str, Any] = {"reserved": _exact(ItemStock.reserved - quantity),
+                              **_touched(actor_id)}
     if consume:
         values["quantity"] = _exact(ItemStock.quantity - quantity)
-    stmt = (
-        update(ItemStock)
-        .where(ItemStock.id == stock_id, ItemStock.reserved >= quantity)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return _one_row(session.execute(stmt))
+    return _update_row(session, [ItemStock.id == stock_id, ItemStock.reserved >= quantity],
+                       values)
 
 
 def close_reservation(
@@ -523,13 +505,10 @@ def set_shared(
     else:
         conditions += [ItemStock.shared_with_org_id == org_id, ItemStock.reserved == 0]
         target = None
-    stmt = (
-        update(ItemStock)
-        .where(*conditions)
-        .values(shared_with_org_id=target, version=ItemStock.version + 1, updated_at=utc_now())
-        .execution_options(synchronize_session=False)
-    )
-    return _one_row(session.execute(stmt))
+    # Sharing is the owner's act on their own row: updated_by (the last quantity change) stays.
+    return _update_row(session, conditions, {"shared_with_org_id": target,
+                                             "version": ItemStock.version + 1,
+                                             "updated_at": utc_now()})
 
 
 def lock_shared_of_member(
@@ -808,16 +787,9 @@ def list_history(
 ) -> tuple[list[ItemHistory], int]:
     """A page of visible history rows, newest first, filtered, and the total."""
     stmt = readable_history(org_id, user_id)
-    if item_id is not None:
-        stmt = stmt.where(ItemHistory.item_id == item_id)
-    if location_id is not None:
-        stmt = stmt.where(ItemHistory.location_id == location_id)
-    if stock_id is not None:
-        stmt = stmt.where(ItemHistory.stock_id == stock_id)
-    if kind is not None:
-        stmt = stmt.where(ItemHistory.kind == kind)
-    if actor_id is not None:
-        stmt = stmt.where(ItemHistory.actor_id == actor_id)
+    stmt = where_given(stmt, (ItemHistory.item_id, item_id),
+                       (ItemHistory.location_id, location_id), (ItemHistory.stock_id, stock_id),
+                       (ItemHistory.kind, kind), (ItemHistory.actor_id, actor_id))
     if since is not None:
         stmt = stmt.where(ItemHistory.created_at >= since)
     if until is not None:
@@ -837,13 +809,8 @@ def list_reservations(
     page: PageParams,
 ) -> tuple[list[StockReservation], int]:
     """A page of the org's reservations, newest first, filtered, and the total."""
-    stmt = readable_reservations(org_id)
-    if stock_id is not None:
-        stmt = stmt.where(StockReservation.stock_id == stock_id)
-    if craft_id is not None:
-        stmt = stmt.where(StockReservation.craft_id == craft_id)
-    if plan_id is not None:
-        stmt = stmt.where(StockReservation.plan_id == plan_id)
+    stmt = where_given(readable_reservations(org_id), (StockReservation.stock_id, stock_id),
+                       (StockReservation.craft_id, craft_id), (StockReservation.plan_id, plan_id))
     open_ = and_(StockReservation.released_at.is_(None), StockReservation.consumed_at.is_(None))
     if active is True:
         stmt = stmt.where(open_)
