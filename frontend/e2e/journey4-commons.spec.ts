@@ -13,8 +13,8 @@ function grant(username: string, role: string): void {
   });
 }
 
-// Journey 4: an org blueprint made with the form, submitted to the commons, approved by a
-// moderator, then public; on the way, bad input lands on the field and saves nothing.
+// Journey 4: an org blueprint made with the form, proposed to the commons from the catalogue,
+// approved by a moderator, then public; on the way, bad input lands on the field and saves nothing.
 test("blueprint form → submit to the commons → moderator approves → public", async ({ page, browser }) => {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -42,16 +42,19 @@ test("blueprint form → submit to the commons → moderator approves → public
   await expect(form).toHaveCount(0);
   await expect(page.locator("#bp-choose option:checked")).toHaveText(`${bpName} (craft)`);
 
-  // Submit it to the commons: pending, visible to nobody else yet.
-  await nav(page, "Commons");
-  await expect(page.getByRole("heading", { name: "Moderation queue" })).toHaveCount(0);
-  await page.getByRole("button", { name: "Submit a blueprint" }).click();
-  await page.locator("#sub-bp").selectOption({ label: bpName });
+  // Propose it to the commons from the catalogue, where it was made: the form starts on it.
+  await page.getByRole("button", { name: "Propose to the commons" }).click();
+  await expect(page.locator("#sub-bp option:checked")).toHaveText(bpName);
   await page.getByLabel("Source (URL, patch notes…)").fill("x");
   await page.getByRole("button", { name: "Submit for review" }).click();
   await expect(page.locator(".bp6-form-group.bp6-intent-danger")).toContainText(/at least 3/i);
   await page.getByLabel("Source (URL, patch notes…)").fill("https://example.org/pod-press");
   await page.getByRole("button", { name: "Submit for review" }).click();
+  await expect(page.getByRole("form", { name: "Submit a blueprint" })).toHaveCount(0);
+
+  // Pending, visible to nobody else yet.
+  await nav(page, "Commons");
+  await expect(page.getByRole("heading", { name: "Moderation queue" })).toHaveCount(0);
   const mine = page.getByRole("table", { name: "My submissions" });
   await expect(mine).toContainText(bpName);
   await expect(mine).toContainText("pending");

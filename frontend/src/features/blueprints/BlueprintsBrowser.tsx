@@ -1,5 +1,5 @@
 import { Button, Card, H4, HTMLSelect } from "@blueprintjs/core";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { Field } from "@/components/forms";
 import { SkeletonRows } from "@/components/Skeleton";
 import { itemLabel, useItems } from "@/lib/lookups";
@@ -9,8 +9,9 @@ import { BlueprintDialog } from "./BlueprintDialog";
 import { bomGraph } from "./bom";
 import { BomGraph } from "./BomGraph";
 
-/** Pick a blueprint, see its bill of materials (alternatives, refining steps, quality floors). */
-export function BlueprintsBrowser({ orgId }: { orgId: string }) {
+/** Pick a blueprint, see its bill of materials (alternatives, refining steps, quality floors).
+ * `actions` adds controls for the blueprint shown (the app composes other features' actions in). */
+export function BlueprintsBrowser({ orgId, actions }: { orgId: string; actions?: (blueprint: Blueprint) => ReactNode }) {
   const blueprints = useBlueprints(orgId);
   const items = useItems(orgId);
   const list = useMemo(() => [...(blueprints.data ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [blueprints.data]);
@@ -28,6 +29,7 @@ export function BlueprintsBrowser({ orgId }: { orgId: string }) {
         <H4>Blueprints</H4>
         {writable && <Button small icon="add" text="New blueprint" onClick={() => setEditing("new")} />}
         {writable && root && root.organization_id === orgId && <Button small text="Edit blueprint" onClick={() => setEditing(root)} />}
+        {root && actions?.(root)}
       </div>
       {blueprints.isPending ? (
         <SkeletonRows />

@@ -1,12 +1,11 @@
-import { Button, Card, Checkbox, Dialog, DialogBody, DialogFooter, H4, HTMLSelect, HTMLTable, InputGroup, Intent, Tag, TextArea } from "@blueprintjs/core";
-import { useMemo, useState, type FormEvent } from "react";
+import { Button, Card, Dialog, DialogBody, DialogFooter, H4, HTMLSelect, HTMLTable, InputGroup, Intent, Tag, TextArea } from "@blueprintjs/core";
+import { useState, type FormEvent } from "react";
 import { EmptyState } from "@/components/EmptyState";
 import { Field, useFieldErrors } from "@/components/forms";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { formatDateTime } from "@/lib/format";
 import { useCommonsFeed } from "@/lib/live";
-import { useBlueprintList, useLocations } from "@/lib/lookups";
 import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
 import { toastSuccess } from "@/lib/toast";
@@ -15,9 +14,7 @@ import {
   useDecide,
   useHide,
   usePublicEntities,
-  useResubmit,
   useSubmissions,
-  useSubmit,
   useTakedown,
   useVersions,
   type DecisionIn,
@@ -25,16 +22,8 @@ import {
   type EntityKind,
   type Submission,
 } from "./api";
-import {
-  ENTITY_FIELDS,
-  blueprintSubmissionData,
-  diffRows,
-  entityFormValues,
-  entitySubmissionData,
-  isFormKind,
-  submissionTitle,
-  type FormKind,
-} from "./data";
+import { diffRows, isFormKind, submissionTitle } from "./data";
+import { SubmitBlueprintDialog, SubmitEntityDialog } from "./SubmitDialogs";
 
 const KINDS: EntityKind[] = ["blueprint", "item", "location", "tag"];
 
@@ -169,155 +158,6 @@ function TakedownDialog({ entity, onClose }: { entity: Entity; onClose: () => vo
   );
 }
 
-const FIELD_LABELS: Record<string, string> = {
-  name: "Name", unit: "Unit", category: "Category", volume_scu: "Volume per unit (SCU)", description: "Description",
-  aliases: "Aliases (comma-separated)", kind: "Kind (station, city, outpost…)", parent_id: "Inside",
-};
-
-/** Submit a new item, location or tag, (with `entity`) a change to a published one, or (with
- * `editing`) the submitter's edit of a submission a moderator asked to change. */
-function SubmitEntityDialog({ orgId, kind: initialKind, entity, editing, onClose }: {
-  orgId: string;
-  kind: FormKind;
-  entity?: Entity;
-  editing?: Submission;
-  onClose: () => void;
-}) {
-  const [kind, setKind] = useState<FormKind>(initialKind);
-  const [values, setValues] = useState<Record<string, string>>(() => {
-    const base = editing?.data ?? entity?.data;
-    return base ? entityFormValues(initialKind, base) : {};
-  });
-  const [sourceRef, setSourceRef] = useState(editing?.source_ref ?? "");
-  const [anonymous, setAnonymous] = useState(false);
-  const places = useLocations(orgId);
-  const universe = places.locations.filter((l) => l.owner === "universe");
-  const submit = useSubmit();
-  const resubmit = useResubmit();
-  const { errors, handle, clear } = useFieldErrors();
-  const set = (field: string, value: string) => setValues((v) => ({ ...v, [field]: value }));
-  const fields = ["source_ref", "kind", ...ENTITY_FIELDS[kind].map((f) => `data.${f}`)];
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    clear();
-    if (editing) {
-      resubmit.mutate(
-        { id: editing.id, data: entitySubmissionData(kind, values), source_ref: sourceRef },
-        { onSuccess: () => { toastSuccess("Resubmitted for review"); onClose(); }, onError: (error) => handle(error, fields) },
-      );
-      return;
-    }
-    submit.mutate(
-      { kind, data: entitySubmissionData(kind, values), source_ref: sourceRef, anonymous, ...(entity ? { entity_id: entity.id } : {}) },
-      {
-        onSuccess: (sub) => {
-          const dup = sub.duplicates.length > 0 ? ` (possible duplicate of ${sub.duplicates.map((d) => String(d.name)).join(", ")})` : "";
-          toastSuccess(`Submitted for review${dup}`);
-          onClose();
-        },
-        onError: (error) => handle(error, fields),
-      },
-    );
-  };
-  const input = (field: string) => {
-    const id = `sub-${field}`;
-    const value = values[field] ?? "";
-    if (field === "unit")
-      return (
-        <HTMLSelect id={id} value={value || "scu"} disabled={entity !== undefined || editing?.entity_id != null} onChange={(e) => set(field, e.currentTarget.value)}>
-          <option value="scu">SCU</option>
-          <option value="piece">pieces</option>
-        </HTMLSelect>
-      );
-    if (field === "parent_id")
-      return (
-        <HTMLSelect id={id} value={value} onChange={(e) => set(field, e.currentTarget.value)}>
-          <option value="">(a top-level system)</option>
-          {universe.map((l) => <option key={l.id} value={l.id}>{l.path ?? l.name}</option>)}
-        </HTMLSelect>
-      );
-    if (field === "description") return <TextArea id={id} fill value={value} onChange={(e) => set(field, e.currentTarget.value)} />;
-    return <InputGroup id={id} value={value} onValueChange={(v) => set(field, v)} />;
-  };
-  const title = editing ? `Edit ${submissionTitle(editing.data, editing.kind)}` : entity ? `Propose a change to ${entity.name}` : "Submit to the commons";
-  return (
-    <Dialog isOpen onClose={onClose} title={title} icon="upload" style={{ width: 560 }}>
-      <form onSubmit={onSubmit} aria-label={title}>
-        <DialogBody>
-          {!entity && !editing && (
-            <Field label="What" id="sub-kind" error={errors.kind}>
-              <HTMLSelect id="sub-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as FormKind)}>
-                <option value="item">item</option>
-                <option value="location">location</option>
-                <option value="tag">tag</option>
-              </HTMLSelect>
-            </Field>
-          )}
-          {ENTITY_FIELDS[kind].map((field) => (
-            <Field key={field} label={FIELD_LABELS[field] ?? field} id={`sub-${field}`} error={errors[`data.${field}`]}
-              help={field === "unit" && entity ? "A published item keeps its unit: its stock is counted in it" : undefined}>
-              {input(field)}
-            </Field>
-          ))}
-          <Field label="Source (URL, patch notes…)" id="sub-entity-source" error={errors.source_ref} help="Where moderators can check it">
-            <InputGroup id="sub-entity-source" value={sourceRef} onValueChange={setSourceRef} />
-          </Field>
-          {!editing && <Checkbox checked={anonymous} label="Submit anonymously" onChange={(e) => setAnonymous(e.currentTarget.checked)} />}
-        </DialogBody>
-        <DialogFooter actions={<><Button text="Cancel" onClick={onClose} /><Button type="submit" intent={Intent.PRIMARY} text={editing ? "Resubmit" : "Submit for review"} loading={submit.isPending || resubmit.isPending} disabled={(values.name ?? "").trim() === ""} /></>} />
-      </form>
-    </Dialog>
-  );
-}
-
-/** Submit one of the org's own blueprints for review. */
-function SubmitBlueprintDialog({ orgId, open, onClose }: { orgId: string; open: boolean; onClose: () => void }) {
-  const blueprints = useBlueprintList(orgId);
-  const own = useMemo(() => (blueprints.data ?? []).filter((b) => b.organization_id === orgId), [blueprints.data, orgId]);
-  const [chosen, setChosen] = useState("");
-  const [sourceRef, setSourceRef] = useState("");
-  const [anonymous, setAnonymous] = useState(false);
-  const submit = useSubmit();
-  const { errors, handle, clear } = useFieldErrors();
-  const bp = own.find((b) => b.id === chosen);
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    clear();
-    if (!bp) return;
-    submit.mutate(
-      // Sent for the org whose recipe it is: its webhooks and live feed hear the decision.
-      { kind: "blueprint", data: blueprintSubmissionData(bp), source_ref: sourceRef, anonymous, organization_id: orgId },
-      {
-        onSuccess: (sub) => {
-          const dup = sub.duplicates.length > 0 ? ` (possible duplicate of ${sub.duplicates.map((d) => String(d.name)).join(", ")})` : "";
-          toastSuccess(`Submitted for review${dup}`);
-          onClose();
-        },
-        onError: (error) => handle(error, ["source_ref", "data", "kind"]),
-      },
-    );
-  };
-  return (
-    <Dialog isOpen={open} onClose={onClose} title="Submit a blueprint to the commons" icon="upload" style={{ width: 560 }}>
-      <form onSubmit={onSubmit} aria-label="Submit a blueprint">
-        <DialogBody>
-          <Field label="Org blueprint" id="sub-bp" error={errors.data}>
-            <HTMLSelect id="sub-bp" value={chosen} onChange={(e) => setChosen(e.currentTarget.value)}>
-              <option value="">Choose a blueprint…</option>
-              {own.map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
-            </HTMLSelect>
-          </Field>
-          <Field label="Source (URL, patch notes…)" id="sub-source" error={errors.source_ref} help="Where moderators can check the recipe">
-            <InputGroup id="sub-source" value={sourceRef} onValueChange={setSourceRef} />
-          </Field>
-          <Checkbox checked={anonymous} label="Submit anonymously" onChange={(e) => setAnonymous(e.currentTarget.checked)} />
-        </DialogBody>
-        <DialogFooter actions={<><Button text="Cancel" onClick={onClose} /><Button type="submit" intent={Intent.PRIMARY} text="Submit for review" loading={submit.isPending} disabled={!bp} /></>} />
-      </form>
-    </Dialog>
-  );
-}
-
 function statusIntent(status: string): Intent {
   if (status === "approved" || status === "merged") return Intent.SUCCESS;
   if (status === "rejected") return Intent.DANGER;
@@ -328,7 +168,6 @@ function statusIntent(status: string): Intent {
 /** The caller's submissions with their status; one asked to change can be resubmitted. */
 function MySubmissions({ orgId }: { orgId: string }) {
   const mine = useSubmissions("mine");
-  const resubmit = useResubmit();
   const writable = useCan(orgId, "write");
   const [submitting, setSubmitting] = useState(false);
   const [submittingEntity, setSubmittingEntity] = useState(false);
@@ -359,11 +198,8 @@ function MySubmissions({ orgId }: { orgId: string }) {
                 <td>{formatDateTime(s.created_at)}</td>
                 <td>{(s.actions ?? []).filter((a) => a.notes).map((a) => a.notes).at(-1) ?? ""}</td>
                 <td>
-                  {s.status === "changes_requested" && isFormKind(s.kind) && (
+                  {s.status === "changes_requested" && (
                     <Button small icon="edit" text="Edit and resubmit" aria-label={`Edit and resubmit ${submissionTitle(s.data, s.kind)}`} onClick={() => setEditing(s)} />
-                  )}
-                  {s.status === "changes_requested" && !isFormKind(s.kind) && (
-                    <Button small text="Resubmit" onClick={() => resubmit.mutate({ id: s.id, data: s.data, source_ref: s.source_ref }, { onSuccess: () => toastSuccess("Resubmitted") })} />
                   )}
                 </td>
               </tr>
@@ -374,6 +210,7 @@ function MySubmissions({ orgId }: { orgId: string }) {
       {submitting && <SubmitBlueprintDialog orgId={orgId} open onClose={() => setSubmitting(false)} />}
       {submittingEntity && <SubmitEntityDialog orgId={orgId} kind="item" onClose={() => setSubmittingEntity(false)} />}
       {editing && isFormKind(editing.kind) && <SubmitEntityDialog orgId={orgId} kind={editing.kind} editing={editing} onClose={() => setEditing(null)} />}
+      {editing && editing.kind === "blueprint" && <SubmitBlueprintDialog orgId={orgId} open editing={editing} onClose={() => setEditing(null)} />}
     </Card>
   );
 }

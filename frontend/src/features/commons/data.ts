@@ -93,3 +93,22 @@ export function entityFormValues(kind: FormKind, data: Record<string, unknown>):
 export function isFormKind(kind: string): kind is FormKind {
   return Object.hasOwn(ENTITY_FIELDS, kind);
 }
+
+/** An org's own item as the starting values of a commons item submission (aliases by name). */
+export function itemProposal(item: {
+  name: string;
+  unit: string;
+  category: string;
+  volume_scu?: number | string | null; // the API sends decimals as strings
+  description?: string | null;
+  aliases?: { alias: string }[] | null;
+}): Record<string, unknown> {
+  return {
+    name: item.name,
+    unit: item.unit,
+    category: item.category,
+    volume_scu: item.volume_scu ?? null,
+    description: item.description ?? null,
+    aliases: (item.aliases ?? []).map((a) => a.alias),
+  };
+}

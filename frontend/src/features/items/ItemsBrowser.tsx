@@ -1,10 +1,11 @@
 import { Card, H4, HTMLTable, InputGroup, Tag } from "@blueprintjs/core";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { SkeletonRows } from "@/components/Skeleton";
-import { useItems } from "@/lib/lookups";
+import { useItems, type Item } from "@/lib/lookups";
 
-/** The catalogue the org sees (shared and private items), searchable by name, code or alias. */
-export function ItemsBrowser({ orgId }: { orgId: string }) {
+/** The catalogue the org sees (shared and private items), searchable by name, code or alias.
+ * `rowAction` adds a control to an item's row (the app composes other features' actions in). */
+export function ItemsBrowser({ orgId, rowAction }: { orgId: string; rowAction?: (item: Item) => ReactNode }) {
   const items = useItems(orgId);
   const [q, setQ] = useState("");
   const needle = q.trim().toLowerCase();
@@ -26,7 +27,7 @@ export function ItemsBrowser({ orgId }: { orgId: string }) {
             <tbody>
               {shown.map((i) => (
                 <tr key={i.id}>
-                  <td>{i.name} {!i.shared && <Tag minimal>private</Tag>}</td>
+                  <td>{i.name} {!i.shared && <Tag minimal>private</Tag>} {rowAction?.(i)}</td>
                   <td>{i.category}{i.subcategory ? ` / ${i.subcategory}` : ""}</td>
                   <td>{i.unit}</td>
                   <td>{(i.aliases ?? []).map((a) => a.alias).join(", ")}</td>
