@@ -69,6 +69,9 @@ class _Recorder:
         """Keep the job id."""
         self.imports.append(job_id)
 
+    def enqueue_email(self, email_id: uuid.UUID) -> None:
+        """Unused."""
+
 
 def _new_org(db: Any, files: dict[str, bytes]) -> uuid.UUID:
     from api.transfer_io import service

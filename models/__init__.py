@@ -28,7 +28,7 @@ from models.inventory import (
     Ship,
     StockReservation,
 )
-from models.jobs import ImportJob, OutboxJob
+from models.jobs import ImportJob, OutboundEmail, OutboxJob
 from models.notifications import Notification, NotificationPreference
 from models.orgs import Organization, OrganizationInvitation, OrganizationMember
 from models.planning import (
@@ -73,6 +73,7 @@ __all__ = [
     "Organization",
     "OrganizationInvitation",
     "OrganizationMember",
+    "OutboundEmail",
     "OutboxJob",
     "PasswordResetToken",
     "PersonalAccessToken",

@@ -4,6 +4,10 @@ An outbox row is inserted in the same transaction as the plan, variant or import
 a committed request always leaves either a message on the broker or a row here; the relay
 (:mod:`api.core.outbox`) sends rows and deletes them. Nothing else reads that table.
 
+An :class:`OutboundEmail` is one email waiting to be sent: written in the transaction that
+decided to send it (a password reset, a notification), relayed through the outbox like a job,
+and deleted once the SMTP relay has taken it.
+
 An :class:`ImportJob` holds an uploaded file too large to apply inside its request, its
 progress and its outcome (docs/import-export.md, "Large files").
 """
@@ -19,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CreatedAt, JSONType, Timestamps, UTCDateTime, UUIDPrimaryKey, check_in
 
-JOB_KINDS = ("solve_plan", "solve_variant", "run_import")
+JOB_KINDS = ("solve_plan", "solve_variant", "run_import", "send_email")
 IMPORT_STATUSES = ("queued", "running", "done", "failed")
 
 
@@ -37,6 +41,16 @@ class OutboxJob(UUIDPrimaryKey, CreatedAt, Base):
     # Failed hand-overs so far and the last error: what an operator looks at when Redis is down.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OutboundEmail(UUIDPrimaryKey, CreatedAt, Base):
+    """One plain-text email not yet accepted by the SMTP relay (deleted once it is)."""
+
+    __tablename__ = "outbound_emails"
+
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
 
 
 class ImportJob(UUIDPrimaryKey, Timestamps, Base):

@@ -35,7 +35,7 @@ from api.core.outbox import OutboxJobs, OutboxRelay
 from api.core.settings import Settings
 from api.notifications import service as _notifications  # noqa: F401  (registers its listener)
 from api.notifications import tasks as notification_tasks
-from api.notifications.mail import EMAIL_ACTOR, send_mail
+from api.notifications.mail import EMAIL_ACTOR, send_stored_email
 from api.plans import tasks
 from api.transfer_io import tasks as import_tasks
 from api.webhooks import tasks as webhook_tasks
@@ -96,9 +96,9 @@ class Runtime:
         """Send one background import (call from an after-commit hook: the outbox)."""
         self.broker.get_actor(IMPORT_ACTOR).send(str(job_id))
 
-    def enqueue_email(self, to: str, subject: str, body: str) -> None:
-        """One email message (call from an after-commit hook: api/notifications/mail.py)."""
-        self.broker.get_actor(EMAIL_ACTOR).send(to, subject, body)
+    def enqueue_email(self, email_id: uuid.UUID | str) -> None:
+        """Send one stored email (from the outbox relay: api/notifications/mail.py)."""
+        self.broker.get_actor(EMAIL_ACTOR).send(str(email_id))
 
     def start(self, threads: int = 2) -> None:
         """App start-up hook: embedded mode consumes in this process; with Redis the API
@@ -234,8 +234,8 @@ def declare_actors(runtime: Runtime) -> None:
             stale_seconds=runtime.settings.plan_stale_seconds,
         )
 
-    def send_email(to: str, subject: str, body: str) -> None:
-        send_mail(runtime.settings, to, subject, body)
+    def send_email(email_id: str) -> None:
+        send_stored_email(runtime.database, runtime.settings, uuid.UUID(email_id))
 
     dramatiq.Actor(
         send_email,

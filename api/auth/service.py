@@ -29,7 +29,7 @@ from api.core.security import (
 )
 from api.core.settings import Settings
 from api.live.hub import announce_access_changed
-from api.notifications.mail import Mailer, mail_after_commit
+from api.notifications.mail import Mailer, forget_mail_to, mail_after_commit
 from models.accounts import (
     EmailVerificationToken,
     PasswordResetToken,
@@ -369,6 +369,8 @@ def delete_account(session: Session, user: User, password: str, settings: Settin
     part_everywhere(session, user.id)
     repo.delete_personal_data(session, user.id)
     erase_analytics(session, user.id)
+    if user.email:
+        forget_mail_to(session, user.email)
     now = _now()
     user.username = f"deleted-{user.id.hex}"[:64]
     user.email = None

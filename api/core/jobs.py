@@ -26,7 +26,7 @@ from api.core.outbox import OutboxJobs, OutboxRelay
 
 @runtime_checkable
 class JobDispatcher(Protocol):
-    """Where background jobs go: one message per plan solve, what-if variant or import."""
+    """Where background jobs go: one message per plan solve, what-if variant, import or email."""
 
     def enqueue_plan(self, plan_id: uuid.UUID) -> None:
         """Queue the solve of one plan."""
@@ -36,6 +36,9 @@ class JobDispatcher(Protocol):
 
     def enqueue_import(self, job_id: uuid.UUID) -> None:
         """Queue one background import (an ``import_jobs`` row)."""
+
+    def enqueue_email(self, email_id: uuid.UUID) -> None:
+        """Queue the sending of one stored email (an ``outbound_emails`` row)."""
 
 
 class JobsUnavailable(ProblemError):  # noqa: N818 - short names read well at raise sites

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 SOLVE_PLAN = "solve_plan"
 SOLVE_VARIANT = "solve_variant"
 RUN_IMPORT = "run_import"
+SEND_EMAIL = "send_email"
 # Rows handed over per transaction; the loop takes batches until the outbox is empty.
 BATCH = 100
 
@@ -58,6 +59,8 @@ class OutboxRelay:
             self.dispatcher.enqueue_plan(job.ref_id)
         elif job.kind == RUN_IMPORT:
             self.dispatcher.enqueue_import(job.ref_id)
+        elif job.kind == SEND_EMAIL:
+            self.dispatcher.enqueue_email(job.ref_id)
         else:
             self.dispatcher.enqueue_variants([job.ref_id])
 
@@ -162,3 +165,7 @@ class OutboxJobs:
     def enqueue_import(self, job_id: uuid.UUID) -> None:
         """Queue one background import (with the current transaction, which wrote its job)."""
         self._add(RUN_IMPORT, [job_id])
+
+    def enqueue_email(self, email_id: uuid.UUID) -> None:
+        """Queue one stored email (with the current transaction, which wrote it)."""
+        self._add(SEND_EMAIL, [email_id])

@@ -7,12 +7,13 @@ from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
 from models.accounts import User
 from models.inventory import Item, ItemStock
+from models.jobs import OutboundEmail, OutboxJob
 from models.notifications import Notification, NotificationPreference, StockWatch
 from models.orgs import OrganizationMember
 from models.planning import Goal
@@ -180,3 +181,32 @@ def member_ids(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
     """The org's members."""
     return list(session.scalars(select(OrganizationMember.user_id)
                                 .where(OrganizationMember.organization_id == org_id)))
+
+
+def keep_email(session: Session, recipient: str, subject: str, body: str,
+               outbox_kind: str) -> uuid.UUID:
+    """Store one email and its outbox job in the caller's transaction; the job's id."""
+    email = OutboundEmail(id=uuid.uuid4(), recipient=recipient, subject=subject, body=body)
+    job = OutboxJob(id=uuid.uuid4(), kind=outbox_kind, ref_id=email.id)
+    session.add_all([email, job])
+    return job.id
+
+
+def claim_email(session: Session, email_id: uuid.UUID) -> OutboundEmail | None:
+    """The stored email, locked for this sender (PostgreSQL); None when it is sent already
+    or another sender holds it."""
+    return session.scalar(select(OutboundEmail).where(OutboundEmail.id == email_id)
+                          .with_for_update(skip_locked=True))
+
+
+def forget_email(session: Session, email: OutboundEmail) -> None:
+    """Drop an email the SMTP relay has accepted."""
+    session.delete(email)
+
+
+def forget_emails_to(session: Session, recipient: str) -> int:
+    """Drop every unsent email to ``recipient`` (an erased account); how many."""
+    result = session.execute(delete(OutboundEmail).where(OutboundEmail.recipient == recipient)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+

@@ -35,6 +35,7 @@ class RecordingJobs:
         self.plans: list[uuid.UUID] = []
         self.variants: list[uuid.UUID] = []
         self.imports: list[uuid.UUID] = []
+        self.emails: list[uuid.UUID] = []
 
     def enqueue_plan(self, plan_id: uuid.UUID) -> None:
         """Record a plan solve."""
@@ -47,6 +48,10 @@ class RecordingJobs:
     def enqueue_import(self, job_id: uuid.UUID) -> None:
         """Record a background import."""
         self.imports.append(job_id)
+
+    def enqueue_email(self, email_id: uuid.UUID) -> None:
+        """Record a stored email's send."""
+        self.emails.append(email_id)
 
 
 def qa_app(settings: Settings, database: Database | None) -> FastAPI:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.analytics.middleware import event_kind
 from api.analytics.service import hash_ip
 from models.analytics import AnalyticsConsent, UsageEvent
+from models.jobs import OutboundEmail
 from models.planning import Blueprint, Craft, Goal, Plan
 from tests.api.planning_helpers import make_item, make_location
 
@@ -179,9 +180,17 @@ def test_gdpr_export_and_erasure_include_analytics(
     assert [(e["kind"], e["route"]) for e in analytics["usage_events"]] == [
         ("view", "/api/v1/orgs/{org_id}/goals"), ("create", "/api/v1/users/me/tokens")]
 
+    # An email to them not yet sent (kept while the broker was down, say) goes too.
+    assert user.user.email
+    session.add_all([OutboundEmail(recipient=user.user.email, subject="s", body="b"),
+                     OutboundEmail(recipient="someone.else@example.test", subject="s", body="b")])
+    session.commit()
+
     res = client.request("DELETE", "/api/v1/users/me", headers=user.headers,
                          json={"password": user.password})
     assert res.status_code == 204, res.text
     assert _events(session, user.id) == []
+    session.expire_all()
+    assert list(session.scalars(select(OutboundEmail.recipient))) == ["someone.else@example.test"]
     assert session.scalar(select(func.count()).select_from(AnalyticsConsent)
                           .where(AnalyticsConsent.user_id == user.id)) == 0

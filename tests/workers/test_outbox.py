@@ -21,9 +21,12 @@ from api.app import create_app
 from api.core.db import Database
 from api.core.settings import Settings
 from api.live.hub import channel
-from models.jobs import OutboxJob
+from models.jobs import OutboundEmail, OutboxJob
 from tests.api.planning_helpers import make_item, make_location, make_stock
+from tests.api.test_password_reset import Sink, smtp_sink
 from tests.workers.tcp_proxy import TcpProxy
+
+__all__ = ["smtp_sink"]  # the fixture, imported for the email test
 
 pytestmark = [pytest.mark.redis]
 
@@ -158,3 +161,42 @@ def test_live_feed_closes_1011_when_redis_goes_away(
         reader.start()
         reader.join(WAIT)
         assert codes == [1011], "the feed must close with 1011 when its event source is lost"
+
+
+def test_email_decided_while_redis_is_down_is_sent_when_it_is_back(
+    settings: Settings, database: Database, make_user: Any,
+    proxy: TcpProxy, namespace: str, real_redis: redis.Redis,
+    smtp_sink: tuple[Sink, int],
+) -> None:
+    """A password reset asked for during the outage: the email is kept with the request's
+    transaction, handed to Redis once it answers, and a real worker sends it (then forgets it)."""
+    sink, port = smtp_sink
+    user = make_user()
+    down = settings.model_copy(update={
+        "redis_url": proxy.url(_redis_db()), "outbox_poll_seconds": 0.2,
+        "dramatiq_namespace": namespace, "smtp_host": "127.0.0.1", "smtp_port": port,
+        "smtp_starttls": False, "public_url": "http://ui.test"})
+    app = create_app(down, database)
+
+    def on_broker() -> bool:
+        return bool(real_redis.hlen(f"{namespace}:email.msgs"))
+
+    with TestClient(app) as client:
+        r = client.post("/api/v1/auth/password-reset/request", json={"email": user.user.email})
+        assert r.status_code == 202, r.text
+        # Kept, not lost: the email and its outbox job wait in the database.
+        assert [kind for kind, _, _ in _outbox(database)] == ["send_email"]
+        assert _emails(database) == [user.user.email]
+        _until(lambda: _outbox(database)[0][2] >= 2, "the relay retried")
+        proxy.start()  # Redis is back
+        _until(on_broker, "the email message reached Redis")
+        _until(lambda: not _outbox(database), "the outbox emptied")
+        app.state.jobs.start_worker(threads=1)  # a worker on the same broker sends it
+        mail = sink.inbox.get(timeout=WAIT)
+        assert mail["To"] == user.user.email and "reset" in mail["Subject"].lower()
+        _until(lambda: not _emails(database), "the sent email was forgotten")
+
+
+def _emails(database: Database) -> list[str]:
+    with database.sessionmaker() as s:
+        return [e.recipient for e in s.scalars(select(OutboundEmail))]
