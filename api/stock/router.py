@@ -18,6 +18,7 @@ from api.core.fields import UtcDateTime
 from api.core.idempotency import IdempotentPost, OncePost
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
+from api.core.routing import RouteDecorator
 from api.stock import service
 from api.stock.schemas import (
     AdjustIn,
@@ -108,7 +109,7 @@ Write = Annotated[StockWrite, Depends(stock_write)]
 
 def _write_post(
     path: str, model: type[BaseModel], summary: str, status: int = 200
-) -> Callable[[Callable[..., JSONResponse]], Callable[..., JSONResponse]]:
+) -> RouteDecorator:
     """Register a stock-changing ``POST`` route: every one answers ``model`` (the stored
     response on a replay) and may fail with the stock problems."""
     return router.post(path, response_model=model, status_code=status, summary=summary,
