@@ -11,6 +11,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
+from api.core.queries import stamp_unset
 from models.accounts import (
     EmailVerificationToken,
     PasswordResetToken,
@@ -70,43 +71,23 @@ def mark_refresh_used(session: Session, token_id: uuid.UUID, now: datetime) -> b
 
     One conditional UPDATE, so two concurrent refreshes with the same token cannot both win.
     """
-    result = session.execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.id == token_id,
-            RefreshToken.used_at.is_(None),
-            RefreshToken.revoked_at.is_(None),
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return stamp_unset(
+        session, RefreshToken.used_at, now,
+        RefreshToken.id == token_id, RefreshToken.revoked_at.is_(None),
+    ) == 1
 
 
 def revoke_family(session: Session, user_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> int:
     """Revoke every live token of one family; returns how many were revoked."""
-    result = session.execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.user_id == user_id,
-            RefreshToken.family_id == family_id,
-            RefreshToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
+    return stamp_unset(
+        session, RefreshToken.revoked_at, now,
+        RefreshToken.user_id == user_id, RefreshToken.family_id == family_id,
     )
-    return int(getattr(result, "rowcount", 0))
 
 
 def revoke_all_families(session: Session, user_id: uuid.UUID, now: datetime) -> int:
     """Revoke every live refresh token of the user."""
-    result = session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0))
+    return stamp_unset(session, RefreshToken.revoked_at, now, RefreshToken.user_id == user_id)
 
 
 # --- personal access tokens ----------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import JSONResponse
 
 from api.auth import service
@@ -33,6 +33,7 @@ from api.core.db import DbSession
 from api.core.deps import AppSettings, Auth, CurrentUser
 from api.core.errors import Forbidden, problem_response
 from api.core.ratelimit import LoginAttempts, client_key, get_limiter, limit
+from api.core.routing import RouteDecorator, no_content
 from api.core.scopes import SCOPES
 from api.notifications.mail import Mailer, email_enabled
 from models.accounts import User
@@ -58,6 +59,9 @@ def interactive_user(auth: Auth) -> User:
 
 
 InteractiveUser = Annotated[User, Depends(interactive_user)]
+# Asking for an emailed link and using one draw on one budget per client, so neither can be
+# used to probe accounts or flood an inbox faster than the other allows.
+EmailLinkLimited = Annotated[None, Depends(limit("password_reset_per_client"))]
 
 
 def _user_agent(request: Request) -> str | None:
@@ -141,17 +145,12 @@ def refresh(
     return outcome.tokens
 
 
-@auth_router.post(
-    "/logout",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Log out (revoke a session or all sessions)",
-    responses=_AUTH_RESPONSES,
-)
-def logout(body: LogoutIn, session: DbSession) -> Response:
+@no_content(auth_router.post, "/logout", summary="Log out (revoke a session or all sessions)",
+            responses=_AUTH_RESPONSES)
+def logout(body: LogoutIn, session: DbSession) -> None:
     """Revoke the refresh token's family; ``all_sessions`` also ends every other session and
     invalidates access tokens already issued."""
     service.logout(session, body.refresh_token, all_sessions=body.all_sessions)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def _mailer(request: Request) -> Mailer | None:
@@ -170,7 +169,7 @@ def request_password_reset(
     request: Request,
     session: DbSession,
     settings: AppSettings,
-    _limited: Annotated[None, Depends(limit("password_reset_per_client"))],
+    _limited: EmailLinkLimited,
 ) -> ResetRequestedOut:
     """Always 202 with the same body: whether the address has an account is never revealed.
     ``email_enabled`` is false when this server has no SMTP relay (no link is ever sent)."""
@@ -180,39 +179,27 @@ def request_password_reset(
         email_enabled=email_enabled(settings))
 
 
-@auth_router.post(
-    "/password-reset",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Set a new password with an emailed reset token",
-    responses={422: {"description": "Token invalid, expired or used; or a weak password"},
-               **_LIMITED},
-)
+def _use_emailed_token(path: str, summary: str, invalid: str) -> RouteDecorator:
+    """Register a ``POST`` that spends a single-use emailed token: 204 when it worked, 422
+    (``invalid`` says why) when the token cannot be used, and the link rate limit."""
+    return no_content(auth_router.post, path, summary=summary,
+                      responses={422: {"description": invalid}, **_LIMITED})
+
+
+@_use_emailed_token("/password-reset", "Set a new password with an emailed reset token",
+                    "Token invalid, expired or used; or a weak password")
 def reset_password(
-    body: ResetIn,
-    session: DbSession,
-    settings: AppSettings,
-    _limited: Annotated[None, Depends(limit("password_reset_per_client"))],
-) -> Response:
+    body: ResetIn, session: DbSession, settings: AppSettings, _limited: EmailLinkLimited
+) -> None:
     """Use a reset link once: sets the password and ends every session of the account."""
     service.reset_password(session, body.token, body.new_password, settings)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@auth_router.post(
-    "/verify-email",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Verify an email address with an emailed token",
-    responses={422: {"description": "Token invalid, expired, used, or for an old address"},
-               **_LIMITED},
-)
-def verify_email(
-    body: VerifyEmailIn,
-    session: DbSession,
-    _limited: Annotated[None, Depends(limit("password_reset_per_client"))],
-) -> Response:
+@_use_emailed_token("/verify-email", "Verify an email address with an emailed token",
+                    "Token invalid, expired, used, or for an old address")
+def verify_email(body: VerifyEmailIn, session: DbSession, _limited: EmailLinkLimited) -> None:
     """Use a verification link once (no sign-in needed: the token is the proof)."""
     service.verify_email(session, body.token)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @auth_router.get("/scopes", summary="Personal access token scopes")
@@ -249,7 +236,7 @@ def request_email_verification(
     user: InteractiveUser,
     session: DbSession,
     settings: AppSettings,
-    _limited: Annotated[None, Depends(limit("password_reset_per_client"))],
+    _limited: EmailLinkLimited,
 ) -> VerificationSentOut:
     """Send a single-use link to the account's current address; ``email_enabled`` is false
     when this server sends no email (nothing is sent)."""
@@ -277,9 +264,9 @@ def change_password(
     )
 
 
-@users_router.delete(
+@no_content(
+    users_router.delete,
     "/me",
-    status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete the account (GDPR erasure)",
     responses={
         409: {"description": "Last owner of an org with other members (names the org)"},
@@ -288,13 +275,12 @@ def change_password(
 )
 def delete_me(
     body: DeleteAccountIn, user: InteractiveUser, session: DbSession, settings: AppSettings
-) -> Response:
+) -> None:
     """Delete personal stock, locations, ships, tokens and memberships; anonymise the account.
 
     Org history keeps its rows with the actor anonymised.
     """
     service.delete_account(session, user, body.password, settings)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @users_router.get(
@@ -331,16 +317,12 @@ def list_tokens(user: InteractiveUser, session: DbSession) -> list[PatOut]:
     return [PatOut.model_validate(p) for p in service.list_pats(session, user)]
 
 
-@users_router.delete(
-    "/me/tokens/{token_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Revoke a personal access token",
-    responses={404: {"description": "No such token of yours"}},
-)
-def revoke_token(token_id: uuid.UUID, user: InteractiveUser, session: DbSession) -> Response:
+@no_content(users_router.delete, "/me/tokens/{token_id}",
+            summary="Revoke a personal access token",
+            responses={404: {"description": "No such token of yours"}})
+def revoke_token(token_id: uuid.UUID, user: InteractiveUser, session: DbSession) -> None:
     """Revoke one of the caller's tokens (idempotent)."""
     service.revoke_pat(session, user, token_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 router = APIRouter()

@@ -13,6 +13,8 @@ from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
+from api.core.routing import no_content
+from models.planning import Blueprint
 
 router = APIRouter(tags=["blueprints"])
 
@@ -43,14 +45,19 @@ def list_blueprints(
     return page.page_of(rows, total, service.to_out)
 
 
+def _created(response: Response, access: OrgAccess, bp: Blueprint) -> BlueprintOut:
+    """The 201 answer of a new blueprint: where it lives (``Location``) and what it is."""
+    response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/blueprints/{bp.id}"
+    return service.to_out(bp)
+
+
 @router.post("/orgs/{org_id}/blueprints", response_model=BlueprintOut,
              status_code=status.HTTP_201_CREATED, summary="Create an org blueprint")
 def create_blueprint(access: Writer, session: DbSession, body: BlueprintIn,
                      response: Response) -> BlueprintOut:
     """Create a blueprint; a bill-of-materials cycle is refused (422) with the cycle named."""
-    bp = service.create_blueprint(session, access.org_id, access.user.id, body)
-    response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/blueprints/{bp.id}"
-    return service.to_out(bp)
+    return _created(response, access,
+                    service.create_blueprint(session, access.org_id, access.user.id, body))
 
 
 @router.post("/orgs/{org_id}/blueprints/refining", response_model=BlueprintOut,
@@ -59,9 +66,8 @@ def create_blueprint(access: Writer, session: DbSession, body: BlueprintIn,
 def create_refining_blueprint(access: Writer, session: DbSession, body: RefiningIn,
                               response: Response) -> BlueprintOut:
     """Ore in, refined material out at the method's yield; time and cost scaled."""
-    bp = service.create_refining_blueprint(session, access.org_id, access.user.id, body)
-    response.headers["Location"] = f"/api/v1/orgs/{access.org_id}/blueprints/{bp.id}"
-    return service.to_out(bp)
+    return _created(response, access, service.create_refining_blueprint(
+        session, access.org_id, access.user.id, body))
 
 
 @router.get("/orgs/{org_id}/blueprints/{blueprint_id}", response_model=BlueprintOut,
@@ -79,9 +85,8 @@ def update_blueprint(access: Writer, session: DbSession, blueprint_id: uuid.UUID
     return service.to_out(service.update_blueprint(session, access.org_id, blueprint_id, body))
 
 
-@router.delete("/orgs/{org_id}/blueprints/{blueprint_id}",
-               status_code=status.HTTP_204_NO_CONTENT, summary="Delete an org blueprint")
-def delete_blueprint(access: Writer, session: DbSession, blueprint_id: uuid.UUID) -> Response:
+@no_content(router.delete, "/orgs/{org_id}/blueprints/{blueprint_id}",
+            summary="Delete an org blueprint")
+def delete_blueprint(access: Writer, session: DbSession, blueprint_id: uuid.UUID) -> None:
     """Delete; 409 while crafts still use it."""
     service.delete_blueprint(session, access.org_id, blueprint_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -80,15 +80,18 @@ def moderator_ids(session: Session) -> list[uuid.UUID]:
     return list(session.scalars(select(PlatformRole.user_id).distinct()))
 
 
+def _locked(lock: bool) -> bool | None:
+    # Session.get skips its identity-map shortcut only when FOR UPDATE is asked for (not
+    # None), so a locking read always reaches the database and waits for the row lock.
+    return True if lock else None
+
+
 # -- submissions ---------------------------------------------------------------------------------
 
 def get_submission(session: Session, submission_id: uuid.UUID, *,
                    lock: bool = False) -> CommonsSubmission | None:
     """One submission (row-locked for a decision when ``lock``)."""
-    stmt = select(CommonsSubmission).where(CommonsSubmission.id == submission_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    return session.get(CommonsSubmission, submission_id, with_for_update=_locked(lock))
 
 
 def claim_submission(session: Session, submission_id: uuid.UUID, status: str,
@@ -149,10 +152,7 @@ def handles(session: Session, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
 def get_entity(session: Session, entity_id: uuid.UUID, *,
                lock: bool = False) -> CommonsEntity | None:
     """One public entity (row-locked when ``lock``: versions are numbered under it)."""
-    stmt = select(CommonsEntity).where(CommonsEntity.id == entity_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    return session.get(CommonsEntity, entity_id, with_for_update=_locked(lock))
 
 
 def current_version(session: Session, entity_id: uuid.UUID) -> CommonsVersion | None:

@@ -11,6 +11,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from api.core.queries import OrgRecords, stamp_unset
 from models.accounts import User
 from models.inventory import Item, ItemStock
 from models.jobs import OutboundEmail, OutboxJob
@@ -48,13 +49,7 @@ def unread_count(session: Session, user_id: uuid.UUID) -> int:
 
 def mark_all_read(session: Session, user_id: uuid.UUID, at: datetime) -> int:
     """Mark every unread notification of the user read; how many changed."""
-    result = session.execute(
-        update(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=at)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return stamp_unset(session, Notification.read_at, at, Notification.user_id == user_id)
 
 
 def preferences(session: Session, user_id: uuid.UUID) -> dict[str, NotificationPreference]:
@@ -120,16 +115,11 @@ def watches_of(org_id: uuid.UUID) -> Select[StockWatch]:
     return select(StockWatch).where(StockWatch.organization_id == org_id)
 
 
-def get_watch(session: Session, org_id: uuid.UUID, watch_id: uuid.UUID) -> StockWatch | None:
-    """One of the org's watches, or None (also for another org's id)."""
-    return session.scalar(watches_of(org_id).where(StockWatch.id == watch_id))
-
-
-def list_watches(session: Session, org_id: uuid.UUID,
-                 page: PageParams) -> tuple[list[StockWatch], int]:
-    """A page of the org's watches, by creation."""
-    stmt = watches_of(org_id).order_by(StockWatch.created_at, StockWatch.id)
-    return fetch_page(session, stmt, page, scalars=True)
+_watches = OrgRecords(watches_of, StockWatch.id, StockWatch.created_at)
+# One of the org's watches, or None (also for another org's id).
+get_watch = _watches.get
+# A page of the org's watches, by creation.
+list_watches = _watches.page
 
 
 def watches_on(session: Session, org_id: uuid.UUID,

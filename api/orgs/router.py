@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import AppSettings, Auth, OrgAccess, org_member
 from api.core.permissions import Action
+from api.core.routing import RouteDecorator, no_content
 from api.orgs import service
 from api.orgs.schemas import (
     InvitationCreate,
@@ -39,17 +40,14 @@ CanManageMembers = Annotated[OrgAccess, Depends(org_member(action=Action.MEMBERS
 IsMember = Annotated[OrgAccess, Depends(org_member(action=Action.ORG_READ))]
 
 
-@orgs_router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    summary="Create an organisation",
-    responses={409: {"description": "Name taken"}},
-)
-def create_org(
-    body: OrgCreate,
-    session: DbSession,
-    auth: Auth,
-) -> OrgOut:
+def _creates(path: str, summary: str, clash: str) -> RouteDecorator:
+    """Register a ``POST`` that creates a record (201), refused with 409 on ``clash``."""
+    return orgs_router.post(path, status_code=status.HTTP_201_CREATED, summary=summary,
+                            responses={409: {"description": clash}})
+
+
+@_creates("", "Create an organisation", "Name taken")
+def create_org(body: OrgCreate, session: DbSession, auth: Auth) -> OrgOut:
     """Create an organisation; the caller becomes its owner."""
     return service.create_org(session, auth.user, body)
 
@@ -74,13 +72,10 @@ def update_org(org_id: uuid.UUID, body: OrgPatch, access: CanUpdate, session: Db
     return service.update_org(session, access, body)
 
 
-@orgs_router.delete(
-    "/{org_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an organisation"
-)
-def delete_org(org_id: uuid.UUID, access: CanDelete, session: DbSession) -> Response:
+@no_content(orgs_router.delete, "/{org_id}", summary="Delete an organisation")
+def delete_org(org_id: uuid.UUID, access: CanDelete, session: DbSession) -> None:
     """Delete the organisation and all of its data (owner only)."""
     service.delete_org(session, access)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @orgs_router.get("/{org_id}/members", summary="Members and roles")
@@ -89,12 +84,8 @@ def list_members(org_id: uuid.UUID, access: CanReadMembers, session: DbSession) 
     return service.list_members(session, access)
 
 
-@orgs_router.post(
-    "/{org_id}/invitations",
-    status_code=status.HTTP_201_CREATED,
-    summary="Invite someone (by username or email)",
-    responses={409: {"description": "Already a member, or a pending invitation exists"}},
-)
+@_creates("/{org_id}/invitations", "Invite someone (by username or email)",
+          "Already a member, or a pending invitation exists")
 def invite(
     org_id: uuid.UUID,
     body: InvitationCreate,
@@ -121,18 +112,14 @@ def list_invitations(
     return service.list_invitations(session, access, include_closed=include_closed)
 
 
-@orgs_router.delete(
-    "/{org_id}/invitations/{invitation_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Revoke a pending invitation",
-    responses={409: {"description": "No longer pending"}},
-)
+@no_content(orgs_router.delete, "/{org_id}/invitations/{invitation_id}",
+            summary="Revoke a pending invitation",
+            responses={409: {"description": "No longer pending"}})
 def revoke_invitation(
     org_id: uuid.UUID, invitation_id: uuid.UUID, access: CanManageMembers, session: DbSession
-) -> Response:
+) -> None:
     """Withdraw an invitation that was not accepted or declined yet."""
     service.revoke_invitation(session, access, invitation_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @orgs_router.patch(
@@ -152,31 +139,21 @@ def change_role(
     return service.update_member(session, access, user_id, body)
 
 
-@orgs_router.delete(
-    "/{org_id}/members/{user_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove a member",
-    responses={409: {"description": "Would leave the org without an owner"}},
-)
+@no_content(orgs_router.delete, "/{org_id}/members/{user_id}", summary="Remove a member",
+            responses={409: {"description": "Would leave the org without an owner"}})
 def remove_member(
     org_id: uuid.UUID, user_id: uuid.UUID, access: CanManageMembers, session: DbSession
-) -> Response:
+) -> None:
     """Remove a member (admins and owners; only owners remove owners). Members leave with
     ``POST /orgs/{org_id}/leave``."""
     service.remove_member(session, access, user_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@orgs_router.post(
-    "/{org_id}/leave",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Leave an organisation",
-    responses={409: {"description": "You are the last owner"}},
-)
-def leave(org_id: uuid.UUID, access: IsMember, session: DbSession) -> Response:
+@no_content(orgs_router.post, "/{org_id}/leave", summary="Leave an organisation",
+            responses={409: {"description": "You are the last owner"}})
+def leave(org_id: uuid.UUID, access: IsMember, session: DbSession) -> None:
     """Leave the organisation; the last owner must hand over ownership first."""
     service.leave(session, access)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 invitations_router = APIRouter(
@@ -192,40 +169,28 @@ def my_invitations(
     return service.my_invitations(session, auth.user)
 
 
-@invitations_router.post(
-    "/{invitation_id}/accept",
-    summary="Accept an invitation (join the organisation)",
-    responses={
-        404: {"description": "No such invitation addressed to you"},
-        409: {"description": "No longer pending, or already a member"},
-    },
-)
-def accept_invitation(
-    invitation_id: uuid.UUID,
-    session: DbSession,
-    auth: Auth,
-) -> OrgOut:
+def _answer(verb: str, summary: str, conflict: str, **route: Any) -> RouteDecorator:
+    """Register ``POST /users/me/invitations/{invitation_id}/<verb>``: only the invitee
+    answers (anyone else's invitation is a 404), and only while it is pending (409)."""
+    return invitations_router.post(
+        f"/{{invitation_id}}/{verb}", summary=summary, **route,
+        responses={404: {"description": "No such invitation addressed to you"},
+                   409: {"description": conflict}},
+    )
+
+
+@_answer("accept", "Accept an invitation (join the organisation)",
+         "No longer pending, or already a member")
+def accept_invitation(invitation_id: uuid.UUID, session: DbSession, auth: Auth) -> OrgOut:
     """Join the organisation with the invitation's role; returns the org as you now see it."""
     return service.accept_invitation(session, auth.user, invitation_id)
 
 
-@invitations_router.post(
-    "/{invitation_id}/decline",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Decline an invitation",
-    responses={
-        404: {"description": "No such invitation addressed to you"},
-        409: {"description": "No longer pending"},
-    },
-)
-def decline_invitation(
-    invitation_id: uuid.UUID,
-    session: DbSession,
-    auth: Auth,
-) -> Response:
+@_answer("decline", "Decline an invitation", "No longer pending",
+         status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def decline_invitation(invitation_id: uuid.UUID, session: DbSession, auth: Auth) -> None:
     """Say no; the org's admins see the invitation as declined."""
     service.decline_invitation(session, auth.user, invitation_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 router = APIRouter()

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.fields import UtcDateTime
-from api.core.idempotency import OncePost
+from api.core.idempotency import IdempotentPost, OncePost
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
+from api.core.routing import RouteDecorator
 from api.stock import service
 from api.stock.schemas import (
     AdjustIn,
@@ -30,8 +35,8 @@ from api.stock.schemas import (
 
 router = APIRouter(prefix="/orgs/{org_id}/stock", tags=["stock"])
 
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
-Writer = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
+ReaderAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
+WriterAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown id, or another organisation's record"},
@@ -55,140 +60,129 @@ def change_out(
     return StockChangeOut(stock=stocks[0], history=history)
 
 
-@router.post(
-    "/adjust",
-    response_model=StockChangeOut,
-    summary="Add or remove units (one atomic update + history row)",
-    responses=_PROBLEMS,
-)
-def adjust(
-    body: AdjustIn,
-    access: Writer,
-    session: DbSession,
-    once: OncePost,
-) -> JSONResponse:
+@dataclass(frozen=True)
+class StockCaller:
+    """The caller of a stock route and the request's session, gathered by one dependency."""
+
+    access: OrgAccess
+    session: Session
+    org_id: uuid.UUID
+    # Whose personal stock the caller sees, and the actor of the history rows they write.
+    user_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class StockWrite(StockCaller):
+    """A stock-changing ``POST``: its caller may write, and the request's
+    ``Idempotency-Key`` makes a retried write apply once."""
+
+    post: IdempotentPost
+
+    def owner(self, owner: Literal["org", "me"]) -> uuid.UUID | None:
+        """The ``owner_user_id`` a body's ``owner`` names: the writer for ``me``, else None
+        (the org's stock)."""
+        return self.user_id if owner == "me" else None
+
+    def once(self, call: Callable[[], BaseModel], payload: BaseModel | None = None,
+             status: int = 200) -> JSONResponse:
+        """Answer ``call()`` once per idempotency key of the writer."""
+        return self.post(self.user_id, call, payload=payload, status=status)
+
+    def change(self, change: service.StockChange) -> StockChangeOut:
+        """The response of a one-row stock change (:func:`change_out`)."""
+        return change_out(self.session, self.access, change)
+
+
+def stock_reader(access: ReaderAccess, session: DbSession) -> StockCaller:
+    """Dependency: the :class:`StockCaller` of a reading route."""
+    return StockCaller(access, session, access.org_id, access.user.id)
+
+
+def stock_write(access: WriterAccess, session: DbSession, once: OncePost) -> StockWrite:
+    """Dependency: the :class:`StockWrite` of a writing route."""
+    return StockWrite(access, session, access.org_id, access.user.id, once)
+
+
+Read = Annotated[StockCaller, Depends(stock_reader)]
+Write = Annotated[StockWrite, Depends(stock_write)]
+
+
+def _write_post(
+    path: str, model: type[BaseModel], summary: str, status: int = 200
+) -> RouteDecorator:
+    """Register a stock-changing ``POST`` route: every one answers ``model`` (the stored
+    response on a replay) and may fail with the stock problems."""
+    return router.post(path, response_model=model, status_code=status, summary=summary,
+                       responses=_PROBLEMS)
+
+
+@_write_post("/adjust", StockChangeOut, "Add or remove units (one atomic update + history row)")
+def adjust(body: AdjustIn, write: Write) -> JSONResponse:
     """Change the quantity of (item, location, quality, owner) by ``delta``."""
-    user, _ = access
-
-    def call() -> StockChangeOut:
-        change = service.adjust_stock(
-            session,
-            org_id=access.org_id,
-            actor_id=user.id,
-            item_id=body.item_id,
-            location_id=body.location_id,
-            quality=body.quality,
-            delta=body.delta,
-            owner_user_id=user.id if body.owner == "me" else None,
-            note=body.note,
-        )
-        return change_out(session, access, change)
-
-    return once(user.id, call, payload=body)
+    return write.once(lambda: write.change(service.adjust_stock(
+        write.session, org_id=write.org_id, actor_id=write.user_id,
+        item_id=body.item_id, location_id=body.location_id, quality=body.quality,
+        delta=body.delta, owner_user_id=write.owner(body.owner), note=body.note,
+    )), payload=body)
 
 
-@router.post(
-    "/transfer",
-    response_model=TransferOut,
-    summary="Move units between two locations atomically",
-    responses=_PROBLEMS,
-)
-def transfer(
-    body: TransferIn,
-    access: Writer,
-    session: DbSession,
-    once: OncePost,
-) -> JSONResponse:
+@_write_post("/transfer", TransferOut, "Move units between two locations atomically")
+def transfer(body: TransferIn, write: Write) -> JSONResponse:
     """Move ``quantity`` of one stock row to ``to_location_id`` (same item/quality/owner)."""
-    user, _ = access
 
     def call() -> TransferOut:
         result = service.transfer_stock(
-            session,
-            org_id=access.org_id,
-            actor_id=user.id,
-            to_location_id=body.to_location_id,
-            quantity=body.quantity,
-            stock_id=body.stock_id,
-            item_id=body.item_id,
-            from_location_id=body.from_location_id,
-            quality=body.quality,
-            owner_user_id=user.id if body.owner == "me" else None,
-            note=body.note,
+            write.session, org_id=write.org_id, actor_id=write.user_id,
+            to_location_id=body.to_location_id, quantity=body.quantity,
+            stock_id=body.stock_id, item_id=body.item_id, from_location_id=body.from_location_id,
+            quality=body.quality, owner_user_id=write.owner(body.owner), note=body.note,
         )
         (source, destination), history = service.describe_change(
-            session, [result.source, result.destination], result.history, *_actor(access)
+            write.session, [result.source, result.destination], result.history,
+            *_actor(write.access),
         )
         return TransferOut(
             transfer_id=result.transfer_id, source=source, destination=destination,
             history=history,
         )
 
-    return once(user.id, call, payload=body)
+    return write.once(call, payload=body)
 
 
-@router.post(
-    "/reservations",
-    response_model=ReservationOut,
-    status_code=201,
-    summary="Reserve units of the org's stock or of members' shared stock",
-    responses=_PROBLEMS,
-)
-def reserve(
-    body: ReserveIn,
-    access: Writer,
-    session: DbSession,
-    once: OncePost,
-) -> JSONResponse:
+@_write_post("/reservations", ReservationOut,
+             "Reserve units of the org's stock or of members' shared stock", status=201)
+def reserve(body: ReserveIn, write: Write) -> JSONResponse:
     """Hold ``quantity`` of a stock row; 409 ``insufficient-stock`` when it does not fit."""
-    user, _ = access
-
-    def call() -> ReservationOut:
-        res = service.reserve_stock(
-            session,
-            org_id=access.org_id,
-            actor_id=user.id,
-            stock_id=body.stock_id,
-            quantity=body.quantity,
-            reason=body.reason,
-            craft_id=body.craft_id,
-            plan_id=body.plan_id,
-        )
-        return service.describe_reservations(session, [res])[0]
-
-    return once(user.id, call, payload=body, status=201)
+    return write.once(lambda: service.describe_reservations(write.session, [service.reserve_stock(
+        write.session, org_id=write.org_id, actor_id=write.user_id,
+        stock_id=body.stock_id, quantity=body.quantity, reason=body.reason,
+        craft_id=body.craft_id, plan_id=body.plan_id,
+    )])[0], payload=body, status=201)
 
 
-@router.post("/reservations/{reservation_id}/release", response_model=ReservationOut,
-             summary="Release a reservation (exactly once; a second release is a 409)",
-             responses=_PROBLEMS)
-def release(
-    reservation_id: uuid.UUID, access: Writer, session: DbSession, once: OncePost
-) -> JSONResponse:
+@_write_post("/reservations/{reservation_id}/release", ReservationOut,
+             "Release a reservation (exactly once; a second release is a 409)")
+def release(reservation_id: uuid.UUID, write: Write) -> JSONResponse:
     """Give the reservation's quantity back to ``available``."""
-    return once(access.user.id, lambda: service.describe_reservations(session, [
-        service.release_reservation(session, reservation_id, access.user.id,
-                                    org_id=access.org_id)])[0])
+    return write.once(lambda: service.describe_reservations(write.session, [
+        service.release_reservation(write.session, reservation_id, write.user_id,
+                                    org_id=write.org_id)])[0])
 
 
-@router.post("/{stock_id}/share", response_model=StockChangeOut,
-             summary="Share your personal stock row with the organisation (member-tier supply)",
-             responses=_PROBLEMS)
-def share(stock_id: uuid.UUID, access: Writer, session: DbSession, once: OncePost) -> JSONResponse:
+@_write_post("/{stock_id}/share", StockChangeOut,
+             "Share your personal stock row with the organisation (member-tier supply)")
+def share(stock_id: uuid.UUID, write: Write) -> JSONResponse:
     """Make one of your personal stock rows visible and reservable for the org."""
-    return once(access.user.id, lambda: change_out(session, access, service.share_stock(
-        session, org_id=access.org_id, user_id=access.user.id, stock_id=stock_id)))
+    return write.once(lambda: write.change(service.share_stock(
+        write.session, org_id=write.org_id, user_id=write.user_id, stock_id=stock_id)))
 
 
-@router.post("/{stock_id}/withdraw", response_model=StockChangeOut,
-             summary="Stop sharing your stock row (refused while the org has it reserved)",
-             responses=_PROBLEMS)
-def withdraw(
-    stock_id: uuid.UUID, access: Writer, session: DbSession, once: OncePost
-) -> JSONResponse:
+@_write_post("/{stock_id}/withdraw", StockChangeOut,
+             "Stop sharing your stock row (refused while the org has it reserved)")
+def withdraw(stock_id: uuid.UUID, write: Write) -> JSONResponse:
     """Withdraw a shared personal stock row from the org."""
-    return once(access.user.id, lambda: change_out(session, access, service.withdraw_stock(
-        session, org_id=access.org_id, user_id=access.user.id, stock_id=stock_id)))
+    return write.once(lambda: write.change(service.withdraw_stock(
+        write.session, org_id=write.org_id, user_id=write.user_id, stock_id=stock_id)))
 
 
 @router.get(
@@ -197,17 +191,15 @@ def withdraw(
     summary="Inventory: visible stock rows, optionally of a location subtree (with ship grids)",
 )
 def inventory(
-    access: Reader,
-    session: DbSession,
+    read: Read,
     page: Paging,
     location_id: uuid.UUID | None = None,
     item_id: uuid.UUID | None = None,
     include_empty: bool = False,
 ) -> dict[str, Any]:
     """Stock rows of the org, members' shared stock and your own, under ``location_id``."""
-    user, _ = access
     rows, total = service.list_stock(
-        session, access.org_id, user.id, location_id=location_id, item_id=item_id,
+        read.session, read.org_id, read.user_id, location_id=location_id, item_id=item_id,
         include_empty=include_empty, page=page,
     )
     # Plain row dicts: the response model validates and serialises them once.
@@ -219,22 +211,15 @@ def inventory(
     response_model=Page[WhereIsRow],
     summary="Where is item X: totals by location, quality and tier (org / shared member)",
 )
-def where(
-    access: Reader,
-    session: DbSession,
-    page: Paging,
-    item_id: uuid.UUID,
-) -> Page[WhereIsRow]:
+def where(read: Read, page: Paging, item_id: uuid.UUID) -> Page[WhereIsRow]:
     """Totals of one item across the org's stock and members' shared stock."""
-    user, _ = access
-    rows, total = service.where_is(session, access.org_id, user.id, item_id, page)
+    rows, total = service.where_is(read.session, read.org_id, read.user_id, item_id, page)
     return page.page(rows, total)
 
 
 @router.get("/history", response_model=Page[HistoryOut], summary="Stock history, filtered")
 def history(
-    access: Reader,
-    session: DbSession,
+    read: Read,
     page: Paging,
     item_id: uuid.UUID | None = None,
     location_id: uuid.UUID | None = None,
@@ -245,20 +230,18 @@ def history(
     until: UtcDateTime | None = None,
 ) -> Page[HistoryOut]:
     """History rows of the org's stock and of your own, newest first."""
-    user, _ = access
     rows, total = service.list_history(
-        session, access.org_id, user.id, item_id=item_id, location_id=location_id,
+        read.session, read.org_id, read.user_id, item_id=item_id, location_id=location_id,
         stock_id=stock_id, kind=kind, actor_id=actor_id, since=since, until=until, page=page,
     )
-    return page.page(service.describe_history(session, rows), total)
+    return page.page(service.describe_history(read.session, rows), total)
 
 
 @router.get(
     "/reservations", response_model=Page[ReservationOut], summary="The org's reservations"
 )
 def reservations(
-    access: Reader,
-    session: DbSession,
+    read: Read,
     page: Paging,
     stock_id: uuid.UUID | None = None,
     craft_id: uuid.UUID | None = None,
@@ -267,15 +250,14 @@ def reservations(
 ) -> Page[ReservationOut]:
     """Reservations serving the org; ``active=true`` for open ones only."""
     rows, total = service.list_reservations(
-        session, access.org_id, stock_id=stock_id, craft_id=craft_id, plan_id=plan_id,
+        read.session, read.org_id, stock_id=stock_id, craft_id=craft_id, plan_id=plan_id,
         active=active, page=page,
     )
-    return page.page(service.describe_reservations(session, rows), total)
+    return page.page(service.describe_reservations(read.session, rows), total)
 
 
 @router.get("/{stock_id}", response_model=StockOut, summary="One stock row", responses=_PROBLEMS)
-def get_stock(stock_id: uuid.UUID, access: Reader, session: DbSession) -> StockOut:
+def get_stock(stock_id: uuid.UUID, read: Read) -> StockOut:
     """A stock row you can see (404 otherwise)."""
-    user, _ = access
-    stock = service.get_visible_stock(session, access.org_id, user.id, stock_id)
-    return service.describe_stocks(session, [stock])[0]
+    stock = service.get_visible_stock(read.session, read.org_id, read.user_id, stock_id)
+    return service.describe_stocks(read.session, [stock])[0]

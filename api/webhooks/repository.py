@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from api.core.pagination import PageParams, fetch_page
+from api.core.queries import OrgRecords
 from models.integrations import Integration, IntegrationLog, WebhookDelivery
 
 WEBHOOK = "webhook"
@@ -21,16 +22,11 @@ def scoped(org_id: uuid.UUID) -> Select[Integration]:
                                      Integration.kind == WEBHOOK)
 
 
-def get(session: Session, org_id: uuid.UUID, webhook_id: uuid.UUID) -> Integration | None:
-    """One of the org's endpoints, or None."""
-    return session.scalar(scoped(org_id).where(Integration.id == webhook_id))
-
-
-def list_endpoints(session: Session, org_id: uuid.UUID,
-                   page: PageParams) -> tuple[list[Integration], int]:
-    """A page of the org's endpoints, oldest first, and the total."""
-    stmt = scoped(org_id).order_by(Integration.created_at, Integration.id)
-    return fetch_page(session, stmt, page, scalars=True)
+_endpoints = OrgRecords(scoped, Integration.id, Integration.created_at)
+# One of the org's endpoints, or None (also for another org's id).
+get = _endpoints.get
+# A page of the org's endpoints, oldest first, and the total.
+list_endpoints = _endpoints.page
 
 
 def count(session: Session, org_id: uuid.UUID) -> int:
