@@ -166,10 +166,12 @@ class IdempotentPost:
                               path=self.path, payload=payload, status=status, call=call)
 
 
-def idempotent_post(
+async def idempotent_post(
     request: Request, session: DbSession, idempotency_key: IdempotencyKeyHeader = None
 ) -> IdempotentPost:
-    """Dependency: the :class:`IdempotentPost` of this request (same session as the route's)."""
+    """Dependency: the :class:`IdempotentPost` of this request (same session as the route's).
+
+    ``async``: it only gathers, and a sync dependency costs a threadpool hop per request."""
     return IdempotentPost(session, idempotency_key, request.url.path)
 
 

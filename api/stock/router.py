@@ -93,13 +93,14 @@ class StockWrite(StockCaller):
         return change_out(self.session, self.access, change)
 
 
-def stock_reader(access: ReaderAccess, session: DbSession) -> StockCaller:
-    """Dependency: the :class:`StockCaller` of a reading route."""
+async def stock_reader(access: ReaderAccess, session: DbSession) -> StockCaller:
+    """Dependency: the :class:`StockCaller` of a reading route (``async``: it only gathers,
+    and a sync dependency would cost a threadpool hop on every stock read)."""
     return StockCaller(access, session, access.org_id, access.user.id)
 
 
-def stock_write(access: WriterAccess, session: DbSession, once: OncePost) -> StockWrite:
-    """Dependency: the :class:`StockWrite` of a writing route."""
+async def stock_write(access: WriterAccess, session: DbSession, once: OncePost) -> StockWrite:
+    """Dependency: the :class:`StockWrite` of a writing route (``async``: it only gathers)."""
     return StockWrite(access, session, access.org_id, access.user.id, once)
 
 
