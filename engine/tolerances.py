@@ -102,4 +102,3 @@ def loads(volume: float, capacity: float) -> int:
             break
         count -= 1
     return count
-

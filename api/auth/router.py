@@ -328,5 +328,3 @@ def revoke_token(token_id: uuid.UUID, user: InteractiveUser, session: DbSession)
 router = APIRouter()
 router.include_router(auth_router)
 router.include_router(users_router)
-
-

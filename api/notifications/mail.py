@@ -19,9 +19,9 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
-from api.core.db import JOBS_KEY, Database, after_commit
+from api.core.db import JOBS_KEY, Database
 from api.core.jobs import JobDispatcher
-from api.core.outbox import SEND_EMAIL, OutboxRelay
+from api.core.outbox import OutboxJobs, OutboxRelay
 from api.core.settings import Settings
 from api.notifications import repository
 
@@ -84,9 +84,9 @@ def mail_after_commit(session: Session, mailer: Mailer | None, settings: Setting
     when email is off or the process has no queue."""
     if mailer is None or not email_enabled(settings):
         return
-    job_id = repository.keep_email(session, to, subject, body, SEND_EMAIL)
-    relay = OutboxRelay(mailer.database, mailer)  # no loop of its own: the process's relay retries
-    after_commit(session, lambda: relay.after_commit([job_id]))
+    email_id = repository.keep_email(session, to, subject, body)
+    # A relay with no loop of its own sends right after the commit; the process's relays retry.
+    OutboxJobs(session, OutboxRelay(mailer.database, mailer)).enqueue_email(email_id)
 
 
 def send_stored_email(database: Database, settings: Settings, email_id: uuid.UUID) -> None:
@@ -108,4 +108,3 @@ def forget_mail_to(session: Session, address: str) -> None:
     """GDPR erasure: unsent emails to ``address`` go with the account (their outbox rows then
     find nothing to send)."""
     repository.forget_emails_to(session, address)
-

@@ -14,7 +14,7 @@ from api.core.pagination import PageParams, fetch_page
 from api.core.queries import OrgRecords, stamp_unset
 from models.accounts import User
 from models.inventory import Item, ItemStock
-from models.jobs import OutboundEmail, OutboxJob
+from models.jobs import OutboundEmail
 from models.notifications import Notification, NotificationPreference, StockWatch
 from models.orgs import OrganizationMember
 from models.planning import Goal
@@ -173,13 +173,11 @@ def member_ids(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
                                 .where(OrganizationMember.organization_id == org_id)))
 
 
-def keep_email(session: Session, recipient: str, subject: str, body: str,
-               outbox_kind: str) -> uuid.UUID:
-    """Store one email and its outbox job in the caller's transaction; the job's id."""
+def keep_email(session: Session, recipient: str, subject: str, body: str) -> uuid.UUID:
+    """Store one email to send in the caller's transaction; its id."""
     email = OutboundEmail(id=uuid.uuid4(), recipient=recipient, subject=subject, body=body)
-    job = OutboxJob(id=uuid.uuid4(), kind=outbox_kind, ref_id=email.id)
-    session.add_all([email, job])
-    return job.id
+    session.add(email)
+    return email.id
 
 
 def claim_email(session: Session, email_id: uuid.UUID) -> OutboundEmail | None:
@@ -199,4 +197,3 @@ def forget_emails_to(session: Session, recipient: str) -> int:
     result = session.execute(delete(OutboundEmail).where(OutboundEmail.recipient == recipient)
                              .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
-
