@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -21,6 +22,7 @@ from api.auth import router as auth
 from api.blueprints import router as blueprints
 from api.commons import router as commons
 from api.core import heartbeats
+from api.core.changes import ChangeListener, clock_for
 from api.core.db import Database
 from api.core.deps import install_route_scopes
 from api.core.errors import install_error_handlers
@@ -33,6 +35,7 @@ from api.core.metrics import MetricsMiddleware, StateCollector
 from api.core.metrics import render as render_metrics
 from api.core.outbox import OutboxRelay
 from api.core.ratelimit import RateLimiter, WriteLimitMiddleware
+from api.core.readcache import ReadCache
 from api.core.settings import Settings, get_settings
 from api.crafts import router as crafts
 from api.goals import router as goals
@@ -249,6 +252,7 @@ def create_app(
     # dispatcher replaces whatever an earlier app left on a shared Database.
     db.attach_jobs(dispatcher)
     outbox = OutboxRelay(db, dispatcher, poll_seconds=settings.outbox_poll_seconds)
+    caching = settings.read_cache and db.engine.dialect.name == "postgresql"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -262,9 +266,15 @@ def create_app(
         if callable(start):
             start()
         outbox.start()
+        # Waits (off the event loop) until the listener hears, so answers are kept from the
+        # first request on.
+        listener = (await anyio.to_thread.run_sync(ChangeListener.acquire, db.engine.url)
+                    if caching else None)
         try:
             yield
         finally:
+            if listener is not None:
+                listener.release()
             outbox.stop()
             stop = getattr(dispatcher, "stop", None)
             if callable(stop):
@@ -297,6 +307,7 @@ def create_app(
     app.state.jobs = dispatcher
     app.state.limiter = RateLimiter(settings)
     app.state.outbox = outbox
+    app.state.read_cache = ReadCache(clock_for(db.engine.url)) if caching else None
 
     install_error_handlers(app, reraise_unexpected=settings.environment == "test")
     _install_middleware(app, settings, db)

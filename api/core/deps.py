@@ -21,11 +21,13 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import and_, bindparam, select
 from starlette.requests import HTTPConnection
 
-from api.core.authcache import AuthCache, detached_copy, register
+from api.core.authcache import AuthCache, register
 from api.core.db import DbSession
 from api.core.errors import Forbidden, NotFound, Unauthorized
+from api.core.kept import detached_copy
 from api.core.permissions import Action, Role, min_role_for, role_at_least
 from api.core.ratelimit import SAFE_METHODS, get_limiter
+from api.core.readcache import read_cache
 from api.core.scopes import (
     SESSION,
     EndpointRequirements,
@@ -159,13 +161,17 @@ def _check_active(ctx: AuthContext) -> AuthContext:
     return ctx
 
 
-def auth_cache(request: Request, settings: Settings) -> AuthCache | None:
-    """The app's cache of verified callers, for a read with a JWT (else None)."""
-    if request.method not in SAFE_METHODS:
+def auth_cache(request: Request, settings: Settings, *, writes: bool = False
+               ) -> AuthCache | None:
+    """The app's cache of verified callers, for a read with a JWT, or a write on a route
+    that takes shared copies (``writes``); else None."""
+    if request.method not in SAFE_METHODS and not writes:
         return None
     cache: AuthCache | None = getattr(request.app.state, "auth_cache", None)
     if cache is None:
-        cache = register(AuthCache(settings.auth_cache_seconds))
+        kept = read_cache(request)
+        cache = register(AuthCache(settings.auth_cache_seconds,
+                                   changes=kept.clock if kept is not None else None))
         request.app.state.auth_cache = cache
     return cache if cache.enabled else None
 
@@ -192,9 +198,10 @@ def _authenticate(
         if cached is not None:
             request.state.auth = cached
             return cached
+        stamp = cache.stamp() if cache else None
         ctx = _check_active(_authenticate_jwt(session, token, settings))
         if cache is not None:
-            cache.put(token, None, ctx.user.id, _cacheable(ctx))
+            cache.put(token, None, ctx.user.id, _cacheable(ctx), stamp)
     _remember(request, _check_active(ctx))
     return ctx
 
@@ -247,13 +254,19 @@ class OrgAccess(NamedTuple):
 
 
 def org_member(
-    min_role: Role | str = Role.VIEWER, *, action: Action | None = None
+    min_role: Role | str = Role.VIEWER, *, action: Action | None = None,
+    shared_copies: bool = False,
 ) -> Callable[..., OrgAccess]:
     """Dependency factory for routes with an ``{org_id}`` path parameter.
 
     Pass ``action=Action.X`` to take the minimum role from the permission matrix (preferred),
     or ``min_role`` directly. Non-members get 404 as if the org did not exist. Personal access
     tokens also need the route's scope from ``ROUTE_SCOPES``.
+
+    ``shared_copies=True`` declares that the route only reads who the caller is and their role
+    (it never changes, deletes or lazy-loads from the user or membership it gets): its writes
+    may then reuse a verified caller while no process has changed users, memberships,
+    organisations or tokens (:mod:`api.core.authcache`). Reads always may.
     """
     minimum = min_role_for(action) if action is not None else Role(min_role)
 
@@ -264,7 +277,8 @@ def org_member(
         settings: AppSettings,
         token: Annotated[str | None, Depends(oauth2_scheme)],
     ) -> OrgAccess:
-        auth, membership = _auth_and_membership(request, session, settings, token, org_id)
+        auth, membership = _auth_and_membership(request, session, settings, token, org_id,
+                                                shared_copies)
         if membership is None:
             raise NotFound("organization", org_id)
         if not role_at_least(membership.role, minimum):
@@ -301,6 +315,7 @@ def _auth_and_membership(
     settings: Settings,
     token: str | None,
     org_id: uuid.UUID,
+    shared_copies: bool = False,
 ) -> tuple[AuthContext, OrganizationMember | None]:
     """Authenticate and load the caller's membership of ``org_id``.
 
@@ -310,12 +325,14 @@ def _auth_and_membership(
     """
     done: AuthContext | None = getattr(request.state, "auth", None)
     if done is None and token and not token.startswith(PAT_PREFIX):
-        cache = auth_cache(request, settings)
+        cache = auth_cache(request, settings, writes=shared_copies)
+        write = request.method not in SAFE_METHODS
         hit: tuple[AuthContext, OrganizationMember | None] | None = (
-            cache.get(token, org_id) if cache else None)
+            cache.get(token, org_id, write=write) if cache else None)
         if hit is not None:
-            request.state.auth = hit[0]
+            _remember(request, hit[0])
             return hit
+        stamp = cache.stamp() if cache else None
         claims = decode_access_token(token, settings)
         row = session.execute(
             _USER_AND_MEMBERSHIP, {"user_id": _jwt_user_id(claims), "org_id": org_id}
@@ -324,7 +341,8 @@ def _auth_and_membership(
         membership = row[1] if row else None
         if cache is not None and membership is not None:  # a new member must not wait
             cache.put(token, org_id, ctx.user.id, (
-                _cacheable(ctx), detached_copy(membership) if membership is not None else None))
+                _cacheable(ctx), detached_copy(membership) if membership is not None else None),
+                stamp)
         _remember(request, ctx)
         return ctx, membership
     ctx = done or _authenticate(request, session, settings, token)

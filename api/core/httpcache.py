@@ -37,11 +37,16 @@ def _matches(header: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
 
 
-def conditional_json(request: Request, body: BaseModel) -> Response:
-    """``body`` as JSON with an ETag, or an empty 304 when ``If-None-Match`` matches it."""
-    content = body.model_dump_json().encode()
-    etag = etag_of(content)
+def answer_bytes(request: Request, content: bytes, etag: str | None = None) -> Response:
+    """JSON ``content`` with its ETag (computed unless given), or an empty 304 when
+    ``If-None-Match`` matches it."""
+    etag = etag or etag_of(content)
     headers = {**CACHE_HEADERS, "ETag": etag}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(content, media_type="application/json", headers=headers)
+
+
+def conditional_json(request: Request, body: BaseModel) -> Response:
+    """``body`` as JSON with an ETag, or an empty 304 when ``If-None-Match`` matches it."""
+    return answer_bytes(request, body.model_dump_json().encode())

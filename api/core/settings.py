@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Reads reuse a verified caller (token, user, membership) this long; at most 1 second so
     # a revocation elsewhere still wins within a second; 0 turns it off (api/core/authcache.py).
     auth_cache_seconds: float = Field(default=1.0, ge=0, le=1)
+    # Keep answers of hot reads until a table they read changes (PostgreSQL only; every
+    # process hears every commit through LISTEN/NOTIFY; api/core/readcache.py).
+    read_cache: bool = True
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     # Comma-separated in the environment; NoDecode stops pydantic-settings expecting JSON.
     cors_origins: Annotated[list[str], NoDecode] = Field(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import String, Uuid, bindparam, func, or_, select
@@ -125,7 +125,8 @@ def references(session: Session, item_id: uuid.UUID) -> int:
     return sum(int(c or 0) for c in counts)
 
 
-def units_of(session: Session, item_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+def units_of(session: Session, item_ids: Collection[uuid.UUID]
+             ) -> dict[uuid.UUID, tuple[str, str]]:
     """(name, unit) of each item, in one query."""
     if not item_ids:
         return {}

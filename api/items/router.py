@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
-from api.core.httpcache import conditional_json
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
+from api.core.readcache import EVERYONE, cached_answer
 from api.items import service
 from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
 
@@ -38,9 +38,12 @@ def list_shared_items(
     category: CategoryQ = None,
 ) -> Response:
     """Ores, refined materials, crafting materials and parts; read-only."""
-    items, total = service.list_items(session, None, match=match, q=q, category=category,
-                                      page=page)
-    return conditional_json(request, page.page(service.to_outs(session, items), total))
+    def build() -> Page[ItemOut]:
+        items, total = service.list_items(session, None, match=match, q=q, category=category,
+                                          page=page)
+        return page.page(service.to_outs(session, items), total)
+
+    return cached_answer(request, EVERYONE, build)
 
 
 @router.get("/items/{item_id}", summary="One shared item")
@@ -62,16 +65,12 @@ def list_org_items(
     scope: Annotated[Literal["all", "shared", "org"], Query()] = "all",
 ) -> Response:
     """``match=Quantainium`` finds Quantanium through its alias."""
-    items, total = service.list_items(
-        session,
-        access.org_id,
-        match=match,
-        q=q,
-        category=category,
-        scope=scope,
-        page=page,
-    )
-    return conditional_json(request, page.page(service.to_outs(session, items), total))
+    def build() -> Page[ItemOut]:
+        items, total = service.list_items(session, access.org_id, match=match, q=q,
+                                          category=category, scope=scope, page=page)
+        return page.page(service.to_outs(session, items), total)
+
+    return cached_answer(request, access.org_id, build)
 
 
 @router.post(

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from api.core.kept import kept
 from api.core.outputs import output_columns
 from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
 from api.core.tenancy import Id
@@ -271,8 +272,14 @@ def paths_of(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, tu
     """
     if not ids:
         return {}
-    rows = session.execute(_PATHS_UP, {"path_ids": list(set(ids))})
-    return {start: (str(name), str(path)) for start, name, path in rows}
+    wanted = frozenset(ids)
+
+    def look() -> dict[uuid.UUID, tuple[str, str]]:
+        rows = session.execute(_PATHS_UP, {"path_ids": list(wanted)})
+        return {start: (str(name), str(path)) for start, name, path in rows}
+
+    # Kept while locations are unchanged: every stock page and change asks for paths.
+    return kept(session, ("location-paths", wanted), look)
 
 
 def is_descendant(session: Session, candidate_id: uuid.UUID, root_id: uuid.UUID) -> bool:

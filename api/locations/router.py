@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.core.db import DbSession
 from api.core.deps import CurrentUser
-from api.core.httpcache import conditional_json
 from api.core.owner_routes import OwnerRoutes, owner_routes
 from api.core.pagination import Page, PageParams, Paging
 from api.core.permissions import Action
+from api.core.readcache import cached_answer
 from api.core.tenancy import Owner
 from api.locations import service
 from api.locations.schemas import (
@@ -113,11 +113,14 @@ def _location_routes(scope: OwnerRoutes) -> None:
     ) -> Response:
         """Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
         default for an org, not for your personal ones)."""
-        rows, total = service.list_locations(
-            session, owner, include_universe=include_universe, kinds=kind or (),
-            parent_id=parent_id, page=page,
-        )
-        return conditional_json(request, _page(rows, total, page))
+        def build() -> Page[LocationOut]:
+            rows, total = service.list_locations(
+                session, owner, include_universe=include_universe, kinds=kind or (),
+                parent_id=parent_id, page=page,
+            )
+            return _page(rows, total, page)
+
+        return cached_answer(request, owner.id, build)
 
     @router.post(many, name=f"create_{scope.name}_location", status_code=status.HTTP_201_CREATED,
                  summary=scope.say("Create an org location (hangar, base, storage)",

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from api.core.kept import kept
 from api.items.service import names_of as item_names
 from api.locations.service import paths_of
 from api.names import repository
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,21 @@ def resolve(
     orgs: Iterable[uuid.UUID | None] = (),
     sources: Iterable[uuid.UUID | None] = (),
 ) -> Names:
-    """Names of the given ids; kinds with no id cost no query."""
+    """Names of the given ids; kinds with no id cost no query, and names already looked up
+    are kept while their tables are unchanged (read-only: callers never change them)."""
     return Names(
-        items=item_names(session, _ids(items)),
-        locations=paths_of(session, _ids(locations)),
-        people=repository.person_names(session, _ids(people)),
-        orgs=repository.org_names(session, _ids(orgs)),
-        sources=repository.source_names(session, _ids(sources)),
+        items=_kept(session, "item-names", items, item_names),
+        locations=paths_of(session, _ids(locations)),  # kept by the locations repository
+        people=_kept(session, "person-names", people, repository.person_names),
+        orgs=_kept(session, "org-names", orgs, repository.org_names),
+        sources=_kept(session, "source-names", sources, repository.source_names),
     )
+
+
+def _kept(session: Session, kind: str, ids: Iterable[uuid.UUID | None],
+          lookup: Callable[[Session, Collection[uuid.UUID]], dict[uuid.UUID, V]]
+          ) -> dict[uuid.UUID, V]:
+    wanted = frozenset(_ids(ids))
+    if not wanted:
+        return {}
+    return kept(session, (kind, wanted), lambda: lookup(session, wanted))

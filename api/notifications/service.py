@@ -8,7 +8,7 @@ announcing transaction, so a notification exists exactly when the change it repo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.kept import detached_copy, kept
 from api.core.pagination import PageParams
 from api.items.service import visible_ids
 from api.live.hub import announce_notifications, listen
@@ -202,10 +203,14 @@ def _check_watches(session: Session, org_id: uuid.UUID, event: dict[str, Any]) -
         items = None if item_id is None else {uuid.UUID(str(item_id))}
     except ValueError:
         return
-    evaluate(session, org_id, repository.watches_on(session, org_id, items))
+    # Kept while the org's watches are unchanged: most stock changes touch unwatched items.
+    watching = kept(session, ("stock-watches", org_id, None if items is None else frozenset(items)),
+                    lambda: tuple(detached_copy(w)
+                                  for w in repository.watches_on(session, org_id, items)))
+    evaluate(session, org_id, watching)
 
 
-def evaluate(session: Session, org_id: uuid.UUID, watches: list[StockWatch]) -> None:
+def evaluate(session: Session, org_id: uuid.UUID, watches: Sequence[StockWatch]) -> None:
     """Compare each watch with the org's holding now: the first change below the threshold
     disarms it and notifies the org's members (those who keep ``stock.low`` on); a holding
     back at the threshold or above re-arms it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
@@ -14,6 +14,7 @@ from api.core.jobs import Jobs
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
 from api.core.ratelimit import limit
+from api.core.readcache import cached_answer
 from api.plans import service
 from api.plans.schemas import ApplyOut, PlanOut, PlanRequestIn, WhatIfIn, WhatIfOut
 
@@ -50,9 +51,11 @@ def list_plans(access: Reader, session: DbSession, page: Paging) -> Page[PlanOut
 
 
 @router.get("/orgs/{org_id}/plans/{plan_id}", response_model=PlanOut, summary="One plan")
-def get_plan(access: Reader, session: DbSession, plan_id: uuid.UUID) -> PlanOut:
+def get_plan(request: Request, access: Reader, session: DbSession, plan_id: uuid.UUID
+             ) -> Response:
     """Status queued → solving → done | failed; the engine's plan and explanation when done."""
-    return service.to_out(service.get_plan(session, access.org_id, plan_id), session=session)
+    return cached_answer(request, access.org_id, lambda: service.to_out(
+        service.get_plan(session, access.org_id, plan_id), session=session))
 
 
 @router.get("/orgs/{org_id}/plans/{plan_id}/problem", summary="Download the stored problem",

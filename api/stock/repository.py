@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from api.core.filters import where_given
+from api.core.kept import kept
 from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
 from api.core.tenancy import Id, Owner
 from api.items.scoping import visible_clause as item_visible
@@ -139,12 +140,18 @@ def item_and_location_usable(
     item_id: uuid.UUID,
     location_id: uuid.UUID,
 ) -> tuple[bool, bool]:
-    """(item usable by ``org_id``, location usable by the caller) in one round trip."""
-    row = session.execute(
-        _ITEM_AND_LOCATION_USABLE,
-        {"org_id": org_id, "user_id": user_id, "item_id": item_id, "location_id": location_id},
-    ).one()
-    return bool(row[0]), bool(row[1])
+    """(item usable by ``org_id``, location usable by the caller) in one round trip, kept
+    while items and locations are unchanged (every stock change asks it)."""
+    def look() -> tuple[bool, bool]:
+        row = session.execute(
+            _ITEM_AND_LOCATION_USABLE,
+            {"org_id": org_id, "user_id": user_id, "item_id": item_id,
+             "location_id": location_id},
+        ).one()
+        return bool(row[0]), bool(row[1])
+
+    return kept(session, ("item-and-location-usable", org_id, user_id, item_id, location_id),
+                look)
 
 
 def get_visible_stock(
@@ -724,14 +731,6 @@ def with_paths(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, A
     for row in rows:
         row["location_name"], row["location_path"] = places.get(row["location_id"], (None, None))
     return rows
-
-
-def stock_names(session: Session, stock_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    """``item_name``, ``item_unit`` and ``owner_name`` of the given rows, in one query."""
-    if not stock_ids:
-        return {}
-    stmt = with_names(select(ItemStock.id)).where(ItemStock.id.in_(stock_ids))
-    return {row[0]: dict(row._mapping) for row in session.execute(stmt)}
 
 
 def where_is(

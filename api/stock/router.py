@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from api.core.fields import UtcDateTime
 from api.core.idempotency import IdempotentPost, OncePost
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
+from api.core.readcache import cached_answer
 from api.core.routing import RouteDecorator
 from api.stock import service
 from api.stock.schemas import (
@@ -36,7 +37,9 @@ from api.stock.schemas import (
 router = APIRouter(prefix="/orgs/{org_id}/stock", tags=["stock"])
 
 ReaderAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
-WriterAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
+# Stock writes read only who the caller is: a verified caller may be reused (shared copies).
+WriterAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE,
+                                                      shared_copies=True))]
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown id, or another organisation's record"},
@@ -192,19 +195,24 @@ def withdraw(stock_id: uuid.UUID, write: Write) -> JSONResponse:
     summary="Inventory: visible stock rows, optionally of a location subtree (with ship grids)",
 )
 def inventory(
+    request: Request,
     read: Read,
     page: Paging,
     location_id: uuid.UUID | None = None,
     item_id: uuid.UUID | None = None,
     include_empty: bool = False,
-) -> dict[str, Any]:
+) -> Response:
     """Stock rows of the org, members' shared stock and your own, under ``location_id``."""
-    rows, total = service.list_stock(
-        read.session, read.org_id, read.user_id, location_id=location_id, item_id=item_id,
-        include_empty=include_empty, page=page,
-    )
-    # Plain row dicts: the response model validates and serialises them once.
-    return page.envelope(rows, total)
+    def build() -> Page[StockOut]:
+        rows, total = service.list_stock(
+            read.session, read.org_id, read.user_id, location_id=location_id, item_id=item_id,
+            include_empty=include_empty, page=page,
+        )
+        # Plain row dicts, validated once here.
+        return Page[StockOut].model_validate(page.envelope(rows, total))
+
+    # Your own stock is in it: an answer per caller.
+    return cached_answer(request, read.user_id, build)
 
 
 @router.get(
@@ -212,10 +220,14 @@ def inventory(
     response_model=Page[WhereIsRow],
     summary="Where is item X: totals by location, quality and tier (org / shared member)",
 )
-def where(read: Read, page: Paging, item_id: uuid.UUID) -> Page[WhereIsRow]:
+def where(request: Request, read: Read, page: Paging, item_id: uuid.UUID) -> Response:
     """Totals of one item across the org's stock and members' shared stock."""
-    rows, total = service.where_is(read.session, read.org_id, read.user_id, item_id, page)
-    return page.page(rows, total)
+    def build() -> Page[WhereIsRow]:
+        rows, total = service.where_is(read.session, read.org_id, read.user_id, item_id, page)
+        return page.page(rows, total)
+
+    # The same answer for every member (nobody's unshared rows are in it): one per org.
+    return cached_answer(request, read.org_id, build)
 
 
 @router.get("/history", response_model=Page[HistoryOut], summary="Stock history, filtered")

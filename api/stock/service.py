@@ -747,13 +747,19 @@ def where_is(
 
 
 def describe_stocks(session: Session, stocks: list[ItemStock]) -> list[StockOut]:
-    """Response models of stock rows, with item, location and owner names (two queries)."""
-    found = repo.stock_names(session, [s.id for s in stocks])
-    rows = [
-        {**columns_of(s), **found.get(s.id, {}), "id": s.id, "available": s.quantity - s.reserved}
-        for s in stocks
-    ]
-    return [StockOut.model_validate(r) for r in repo.with_paths(session, rows)]
+    """Response models of stock rows, with item, location and owner names (looked up by id,
+    and kept while unchanged: a stock change names the same few things again and again)."""
+    found = names.resolve(
+        session, items=(s.item_id for s in stocks), locations=(s.location_id for s in stocks),
+        orgs=(s.organization_id for s in stocks),
+        people=(s.owner_user_id for s in stocks if s.organization_id is None),
+    )
+    return [StockOut.model_validate({
+        **columns_of(s), "id": s.id, "available": s.quantity - s.reserved,
+        "item_name": found.item(s.item_id), "item_unit": found.unit(s.item_id),
+        "owner_name": found.owner(s.organization_id, s.owner_user_id),
+        "location_name": found.location(s.location_id), "location_path": found.path(s.location_id),
+    }) for s in stocks]
 
 
 def describe_history(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.core.db import JOBS_KEY, after_commit
 from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.kept import kept
 from api.core.pagination import PageParams
 from api.core.settings import Settings
 from api.live.hub import announce, listen
@@ -106,14 +107,17 @@ def _add_deliveries(session: Session, endpoint_ids: list[uuid.UUID], kind: str,
 # session.info key: per org, the enabled endpoints and their events, read once per transaction
 # (a plan apply announces hundreds of stock changes; one query serves them all).
 _SUBSCRIPTIONS_KEY = "qm_webhook_subscriptions"
-Subscriptions = list[tuple[uuid.UUID, frozenset[str]]]
+Subscriptions = tuple[tuple[uuid.UUID, frozenset[str]], ...]
 
 
 def _subscriptions(session: Session, org_id: uuid.UUID) -> Subscriptions:
+    """The org's enabled endpoints and their events: once per transaction, and kept across
+    transactions while endpoints are unchanged (every stock change asks; most orgs have none)."""
     cache: dict[uuid.UUID, Subscriptions] = session.info.setdefault(_SUBSCRIPTIONS_KEY, {})
     if org_id not in cache:
-        cache[org_id] = [(e.id, frozenset(e.configuration.get("events", [])))
-                         for e in repository.active_endpoints(session, org_id)]
+        cache[org_id] = kept(session, ("webhook-subscriptions", org_id), lambda: tuple(
+            (e.id, frozenset(e.configuration.get("events", [])))
+            for e in repository.active_endpoints(session, org_id)))
     return cache[org_id]
 
 
