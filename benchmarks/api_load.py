@@ -173,7 +173,7 @@ def build(dbname: str | None = None) -> Fixture:
 
 def serve(
     url: str, port: int, workers: int, pool_size: int, *, loop: str = "uvloop",
-    http: str = "httptools", cwd: Path = REPO,
+    http: str = "httptools", cwd: Path = REPO, env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start uvicorn (``workers`` processes) on 127.0.0.1:``port``; wait until healthy.
 
@@ -188,6 +188,7 @@ def serve(
         "QM_DB_POOL_SIZE": str(pool_size),
         "QM_ACCESS_TOKEN_MINUTES": str(TOKEN_MINUTES),
         "PYTHONPATH": str(cwd),
+        **(env or {}),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
