@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, NamedTuple
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import and_, bindparam, select
@@ -256,7 +257,7 @@ class OrgAccess(NamedTuple):
 def org_member(
     min_role: Role | str = Role.VIEWER, *, action: Action | None = None,
     shared_copies: bool = False,
-) -> Callable[..., OrgAccess]:
+) -> Callable[..., Awaitable[OrgAccess]]:
     """Dependency factory for routes with an ``{org_id}`` path parameter.
 
     Pass ``action=Action.X`` to take the minimum role from the permission matrix (preferred),
@@ -270,15 +271,20 @@ def org_member(
     """
     minimum = min_role_for(action) if action is not None else Role(min_role)
 
-    def dependency(
+    async def dependency(
         org_id: uuid.UUID,
         request: Request,
         session: DbSession,
         settings: AppSettings,
         token: Annotated[str | None, Depends(oauth2_scheme)],
     ) -> OrgAccess:
-        auth, membership = _auth_and_membership(request, session, settings, token, org_id,
-                                                shared_copies)
+        # ``async``: a verified caller from the cache costs no threadpool hop (one hop costs
+        # more CPU than the check); only a lookup in the database goes to a thread.
+        found = await _kept_member(request, settings, token, org_id, shared_copies)
+        if found is None:
+            found = await anyio.to_thread.run_sync(
+                _auth_and_membership, request, session, settings, token, org_id, shared_copies)
+        auth, membership = found
         if membership is None:
             raise NotFound("organization", org_id)
         if not role_at_least(membership.role, minimum):
@@ -309,6 +315,25 @@ _USER_AND_MEMBERSHIP = (
 )
 
 
+async def _kept_member(
+    request: Request, settings: Settings, token: str | None, org_id: uuid.UUID,
+    shared_copies: bool,
+) -> tuple[AuthContext, OrganizationMember | None] | None:
+    """The verified caller and membership from the cache (no database), or None."""
+    if getattr(request.state, "auth", None) is not None or not token \
+            or token.startswith(PAT_PREFIX):
+        return None
+    write = request.method not in SAFE_METHODS
+    cache = auth_cache(request, settings, writes=shared_copies)
+    hit: tuple[AuthContext, OrganizationMember | None] | None = (
+        cache.get(token, org_id, write=write) if cache else None)
+    if hit is not None:
+        request.state.auth = hit[0]
+        if write:
+            await get_limiter(request).hit_from_loop("writes_per_account", str(hit[0].user.id))
+    return hit
+
+
 def _auth_and_membership(
     request: Request,
     session: DbSession,
@@ -317,7 +342,7 @@ def _auth_and_membership(
     org_id: uuid.UUID,
     shared_copies: bool = False,
 ) -> tuple[AuthContext, OrganizationMember | None]:
-    """Authenticate and load the caller's membership of ``org_id``.
+    """Authenticate and load the caller's membership of ``org_id`` (the cache missed).
 
     For a JWT (the common case) the user and the membership come from one query, run in one
     threadpool hop: this is the per-request cost of every org route. The checks are the same
@@ -326,12 +351,6 @@ def _auth_and_membership(
     done: AuthContext | None = getattr(request.state, "auth", None)
     if done is None and token and not token.startswith(PAT_PREFIX):
         cache = auth_cache(request, settings, writes=shared_copies)
-        write = request.method not in SAFE_METHODS
-        hit: tuple[AuthContext, OrganizationMember | None] | None = (
-            cache.get(token, org_id, write=write) if cache else None)
-        if hit is not None:
-            _remember(request, hit[0])
-            return hit
         stamp = cache.stamp() if cache else None
         claims = decode_access_token(token, settings)
         row = session.execute(

@@ -134,6 +134,19 @@ class RateLimiter:
         if not self._guarded(lambda: self._strategy.hit(self.rules[rule], rule, *keys)):
             raise self._refuse(rule, keys)
 
+    @property
+    def does_io(self) -> bool:
+        """True when counting is a network round trip (Redis), False for this process's
+        memory or when limits are off (counting then costs less than a threadpool hop)."""
+        return self.enabled and not isinstance(self.storage, MemoryStorage)
+
+    async def hit_from_loop(self, rule: RuleName, *keys: str) -> None:
+        """:meth:`hit` from the event loop: in a worker thread only when it does I/O."""
+        if self.does_io:
+            await run_in_threadpool(self.hit, rule, *keys)
+        else:
+            self.hit(rule, *keys)
+
     def check(self, rule: RuleName, *keys: str) -> None:
         """Raise :class:`TooManyRequests` when the limit is already used up (counts nothing)."""
         if not self.enabled:
@@ -221,9 +234,9 @@ class WriteLimitMiddleware:
                 and scope["path"].startswith("/api/")):
             request = Request(scope)
             try:
-                # Off the event loop: with Redis this is a network round trip.
-                await run_in_threadpool(
-                    get_limiter(request).hit, "writes_per_client", client_key(request))
+                # Off the event loop when counting is a network round trip (Redis).
+                await get_limiter(request).hit_from_loop("writes_per_client",
+                                                         client_key(request))
             except TooManyRequests as exc:
                 response = problem_response(request, exc.status, exc.title, exc.slug,
                                             exc.detail, headers=exc.headers, extra=exc.extra)
