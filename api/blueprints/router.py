@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from api.blueprints import service
 from api.blueprints.schemas import BlueprintIn, BlueprintOut, RefiningIn, RefiningMethodOut
+from api.core.access import InventoryReader
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
 from api.core.pagination import Page, Paging
@@ -18,7 +19,6 @@ from models.planning import Blueprint
 
 router = APIRouter(tags=["blueprints"])
 
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.BLUEPRINTS_WRITE))]
 
 
@@ -33,7 +33,7 @@ def refining_methods(_: CurrentUser) -> list[RefiningMethodOut]:
 @router.get("/orgs/{org_id}/blueprints", response_model=Page[BlueprintOut],
             summary="Blueprints the org can use (own, shared, public)")
 def list_blueprints(
-    access: Reader,
+    access: InventoryReader,
     session: DbSession,
     page: Paging,
     output_item_id: uuid.UUID | None = None,
@@ -72,7 +72,9 @@ def create_refining_blueprint(access: Writer, session: DbSession, body: Refining
 
 @router.get("/orgs/{org_id}/blueprints/{blueprint_id}", response_model=BlueprintOut,
             summary="One blueprint")
-def get_blueprint(access: Reader, session: DbSession, blueprint_id: uuid.UUID) -> BlueprintOut:
+def get_blueprint(
+    access: InventoryReader, session: DbSession, blueprint_id: uuid.UUID
+) -> BlueprintOut:
     """A visible blueprint (404 for other orgs' private ones)."""
     return service.to_out(service.get_blueprint(session, access.org_id, blueprint_id))
 

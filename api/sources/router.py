@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
+from api.core.access import InventoryReader
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.pagination import Page, Paging
@@ -17,7 +18,6 @@ from models.planning import ResourceSource
 
 router = APIRouter(tags=["sources"])
 
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.SOURCES_WRITE))]
 
 
@@ -28,7 +28,7 @@ def _one(session: DbSession, src: ResourceSource) -> SourceOut:
 @router.get("/orgs/{org_id}/sources", response_model=Page[SourceOut],
             summary="Market listings the org can buy from")
 def list_sources(
-    access: Reader,
+    access: InventoryReader,
     session: DbSession,
     page: Paging,
     item_id: uuid.UUID | None = None,
@@ -52,7 +52,7 @@ def create_source(access: Writer, session: DbSession, body: SourceIn,
 
 @router.get("/orgs/{org_id}/sources/{source_id}", response_model=SourceOut,
             summary="One listing")
-def get_source(access: Reader, session: DbSession, source_id: uuid.UUID) -> SourceOut:
+def get_source(access: InventoryReader, session: DbSession, source_id: uuid.UUID) -> SourceOut:
     """A listing and its reliability."""
     return _one(session, service.get_source(session, access.org_id, source_id))
 

@@ -12,12 +12,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from api.core.access import InventoryReader, InventoryWriter
 from api.core.db import DbSession
-from api.core.deps import OrgAccess, org_member
+from api.core.deps import OrgAccess
 from api.core.fields import UtcDateTime
 from api.core.idempotency import IdempotentPost, OncePost
 from api.core.pagination import Page, Paging
-from api.core.permissions import Action
 from api.core.routing import RouteDecorator
 from api.stock import service
 from api.stock.schemas import (
@@ -34,9 +34,6 @@ from api.stock.schemas import (
 )
 
 router = APIRouter(prefix="/orgs/{org_id}/stock", tags=["stock"])
-
-ReaderAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
-WriterAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE))]
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown id, or another organisation's record"},
@@ -93,13 +90,13 @@ class StockWrite(StockCaller):
         return change_out(self.session, self.access, change)
 
 
-async def stock_reader(access: ReaderAccess, session: DbSession) -> StockCaller:
+async def stock_reader(access: InventoryReader, session: DbSession) -> StockCaller:
     """Dependency: the :class:`StockCaller` of a reading route (``async``: it only gathers,
     and a sync dependency would cost a threadpool hop on every stock read)."""
     return StockCaller(access, session, access.org_id, access.user.id)
 
 
-async def stock_write(access: WriterAccess, session: DbSession, once: OncePost) -> StockWrite:
+async def stock_write(access: InventoryWriter, session: DbSession, once: OncePost) -> StockWrite:
     """Dependency: the :class:`StockWrite` of a writing route (``async``: it only gathers)."""
     return StockWrite(access, session, access.org_id, access.user.id, once)
 
