@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -15,18 +15,19 @@ from sqlalchemy.orm import Session
 from api.core.access import InventoryReader, InventoryWriter
 from api.core.db import DbSession
 from api.core.deps import OrgAccess
-from api.core.fields import UtcDateTime
 from api.core.idempotency import IdempotentPost, OncePost
 from api.core.pagination import Page, Paging
 from api.core.routing import RouteDecorator
 from api.stock import service
 from api.stock.schemas import (
     AdjustIn,
-    HistoryKind,
+    HistoryFilters,
     HistoryOut,
+    ReservationFilters,
     ReservationOut,
     ReserveIn,
     StockChangeOut,
+    StockFilters,
     StockOut,
     TransferIn,
     TransferOut,
@@ -189,17 +190,10 @@ def withdraw(stock_id: uuid.UUID, write: Write) -> JSONResponse:
     summary="Inventory: visible stock rows, optionally of a location subtree (with ship grids)",
 )
 def inventory(
-    read: Read,
-    page: Paging,
-    location_id: uuid.UUID | None = None,
-    item_id: uuid.UUID | None = None,
-    include_empty: bool = False,
+    read: Read, page: Paging, filters: Annotated[StockFilters, Query()]
 ) -> dict[str, Any]:
     """Stock rows of the org, members' shared stock and your own, under ``location_id``."""
-    rows, total = service.list_stock(
-        read.session, read.org_id, read.user_id, location_id=location_id, item_id=item_id,
-        include_empty=include_empty, page=page,
-    )
+    rows, total = service.list_stock(read.session, read.org_id, read.user_id, filters, page)
     # Plain row dicts: the response model validates and serialises them once.
     return page.envelope(rows, total)
 
@@ -217,21 +211,10 @@ def where(read: Read, page: Paging, item_id: uuid.UUID) -> Page[WhereIsRow]:
 
 @router.get("/history", response_model=Page[HistoryOut], summary="Stock history, filtered")
 def history(
-    read: Read,
-    page: Paging,
-    item_id: uuid.UUID | None = None,
-    location_id: uuid.UUID | None = None,
-    stock_id: uuid.UUID | None = None,
-    kind: HistoryKind | None = None,
-    actor_id: uuid.UUID | None = None,
-    since: UtcDateTime | None = None,
-    until: UtcDateTime | None = None,
+    read: Read, page: Paging, filters: Annotated[HistoryFilters, Query()]
 ) -> Page[HistoryOut]:
     """History rows of the org's stock and of your own, newest first."""
-    rows, total = service.list_history(
-        read.session, read.org_id, read.user_id, item_id=item_id, location_id=location_id,
-        stock_id=stock_id, kind=kind, actor_id=actor_id, since=since, until=until, page=page,
-    )
+    rows, total = service.list_history(read.session, read.org_id, read.user_id, filters, page)
     return page.page(service.describe_history(read.session, rows), total)
 
 
@@ -239,18 +222,10 @@ def history(
     "/reservations", response_model=Page[ReservationOut], summary="The org's reservations"
 )
 def reservations(
-    read: Read,
-    page: Paging,
-    stock_id: uuid.UUID | None = None,
-    craft_id: uuid.UUID | None = None,
-    plan_id: uuid.UUID | None = None,
-    active: bool | None = None,
+    read: Read, page: Paging, filters: Annotated[ReservationFilters, Query()]
 ) -> Page[ReservationOut]:
     """Reservations serving the org; ``active=true`` for open ones only."""
-    rows, total = service.list_reservations(
-        read.session, read.org_id, stock_id=stock_id, craft_id=craft_id, plan_id=plan_id,
-        active=active, page=page,
-    )
+    rows, total = service.list_reservations(read.session, read.org_id, filters, page)
     return page.page(service.describe_reservations(read.session, rows), total)
 
 
