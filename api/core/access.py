@@ -3,15 +3,22 @@
 Each alias is ``Annotated[OrgAccess, Depends(org_member(action=...))]`` for one action of the
 permission matrix (:mod:`api.core.permissions`). Declaring it once also gives every route the
 same dependency callable, so FastAPI caches one membership check per request.
+
+:data:`InventoryList` gathers what a paged list of an org's records needs (the reader's
+access, the session and the page) into one :class:`OrgList` parameter.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.orm import Session
 
+from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
+from api.core.pagination import PageParams, Paging
 from api.core.permissions import Action
 
 InventoryReader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
@@ -22,3 +29,22 @@ InventoryWriter = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTOR
 
 ItemsManager = Annotated[OrgAccess, Depends(org_member(action=Action.ITEMS_MANAGE))]
 """A member who may create and change the org's private items (and so import them)."""
+
+
+@dataclass(frozen=True)
+class OrgList:
+    """A paged list request of an org's records: who asks, in which session, which page."""
+
+    access: OrgAccess
+    session: Session
+    page: PageParams
+
+
+async def inventory_list(access: InventoryReader, session: DbSession, page: Paging) -> OrgList:
+    """Dependency: the :class:`OrgList` of an inventory reader (``async``: it only gathers,
+    and a sync dependency would cost a threadpool hop per request)."""
+    return OrgList(access, session, page)
+
+
+InventoryList = Annotated[OrgList, Depends(inventory_list)]
+"""A paged list of the org's inventory records (the ``limit`` / ``offset`` query)."""
