@@ -13,16 +13,11 @@ from api.core.deps import CurrentUser
 from api.core.httpcache import conditional_json
 from api.core.pagination import Page, Paging
 from api.items import service
-from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
+from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemQuery, ItemUpdate
 
 router = APIRouter(tags=["items"])
 
-Match = Annotated[
-    str | None,
-    Query(max_length=200, description="Exact name or alias, case-insensitive"),
-]
-Search = Annotated[str | None, Query(max_length=200, description="Substring of the name")]
-CategoryQ = Annotated[str | None, Query(max_length=64)]
+Filters = Annotated[ItemQuery, Query()]
 
 
 @router.get("/items", summary="The shared item catalogue", response_model=Page[ItemOut])
@@ -31,13 +26,10 @@ def list_shared_items(
     session: DbSession,
     page: Paging,
     user: CurrentUser,
-    match: Match = None,
-    q: Search = None,
-    category: CategoryQ = None,
+    query: Filters,
 ) -> Response:
     """Ores, refined materials, crafting materials and parts; read-only."""
-    items, total = service.list_items(session, None, match=match, q=q, category=category,
-                                      page=page)
+    items, total = service.list_items(session, None, query, page)
     return conditional_json(request, page.page(service.to_outs(session, items), total))
 
 
@@ -54,21 +46,11 @@ def list_org_items(
     session: DbSession,
     page: Paging,
     access: InventoryReader,
-    match: Match = None,
-    q: Search = None,
-    category: CategoryQ = None,
+    query: Filters,
     scope: Annotated[Literal["all", "shared", "org"], Query()] = "all",
 ) -> Response:
     """``match=Quantainium`` finds Quantanium through its alias."""
-    items, total = service.list_items(
-        session,
-        access.org_id,
-        match=match,
-        q=q,
-        category=category,
-        scope=scope,
-        page=page,
-    )
+    items, total = service.list_items(session, access.org_id, query, page, scope=scope)
     return conditional_json(request, page.page(service.to_outs(session, items), total))
 
 
