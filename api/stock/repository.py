@@ -181,21 +181,18 @@ def find_stock_id(
     )
 
 
-def upsert_stock(
-    session: Session,
-    item_id: uuid.UUID,
-    location_id: uuid.UUID,
-    quality: int,
-    owner: Owner,
-    *,
-    shared_with_org_id: uuid.UUID | None = None,
-    actor_id: uuid.UUID | None = None,
+def upsert_destination(
+    session: Session, source: ItemStock, location_id: uuid.UUID, actor_id: uuid.UUID | None
 ) -> uuid.UUID:
-    """Make sure the row exists (``INSERT … ON CONFLICT DO NOTHING``) and return its id.
+    """The id of the row for ``source``'s item, quality and owner at ``location_id`` (a
+    transfer's destination), created empty when missing (``INSERT … ON CONFLICT DO NOTHING``).
 
-    Race-free on both backends: two requests creating the same row both end up with the one
-    row the unique constraint allows; neither fails.
+    A created row is shared like ``source``: moved shared stock is still the same supply for
+    the org. Race-free on both backends: two requests creating the same row both end up with
+    the one row the unique constraint allows; neither fails.
     """
+    item_id, quality = source.item_id, source.quality
+    owner = Owner.of(source.organization_id, source.owner_user_id)
     existing = find_stock_id(session, item_id, location_id, quality, owner)
     if existing is not None:
         return existing
@@ -217,7 +214,7 @@ def upsert_stock(
             quality=quality,
             organization_id=owner.organization_id,
             owner_user_id=owner.owner_user_id,
-            shared_with_org_id=shared_with_org_id,
+            shared_with_org_id=source.shared_with_org_id,
             quantity=Decimal(0),
             reserved=Decimal(0),
             version=0,
