@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from api.blueprints.schemas import BlueprintFilters
 from api.commons.repository import public_blueprint_clause
 from api.core.filters import where_given
 from api.core.pagination import PageParams, fetch_page
@@ -35,16 +36,11 @@ def get_visible(session: Session, org_id: uuid.UUID, blueprint_id: uuid.UUID) ->
 
 
 def list_visible(
-    session: Session,
-    org_id: uuid.UUID,
-    *,
-    output_item_id: uuid.UUID | None = None,
-    kind: str | None = None,
-    page: PageParams,
+    session: Session, org_id: uuid.UUID, filters: BlueprintFilters, page: PageParams
 ) -> tuple[list[Blueprint], int]:
     """A page of visible blueprints, filtered, in name order, and the total."""
-    stmt = where_given(visible(org_id), (Blueprint.output_item_id, output_item_id),
-                       (Blueprint.kind, kind))
+    stmt = where_given(visible(org_id), (Blueprint.output_item_id, filters.output_item_id),
+                       (Blueprint.kind, filters.kind))
     return fetch_page(session, stmt.order_by(Blueprint.name, Blueprint.id), page, scalars=True)
 
 

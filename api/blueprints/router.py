@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from api.blueprints import service
+from api.blueprints import schemas, service
 from api.blueprints.schemas import BlueprintIn, BlueprintOut, RefiningIn, RefiningMethodOut
+from api.core.access import InventoryList, InventoryReader
 from api.core.db import DbSession
 from api.core.deps import CurrentUser, OrgAccess, org_member
-from api.core.pagination import Page, Paging
+from api.core.pagination import Page
 from api.core.permissions import Action
 from api.core.routing import no_content
 from models.planning import Blueprint
 
 router = APIRouter(tags=["blueprints"])
 
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.BLUEPRINTS_WRITE))]
+Filters = Annotated[schemas.BlueprintFilters, Query()]
 
 
 @router.get("/refining-methods", response_model=list[RefiningMethodOut],
@@ -30,19 +31,11 @@ def refining_methods(_: CurrentUser) -> list[RefiningMethodOut]:
             for n, (y, t, c) in service.REFINING_METHODS.items()]
 
 
-@router.get("/orgs/{org_id}/blueprints", response_model=Page[BlueprintOut],
-            summary="Blueprints the org can use (own, shared, public)")
-def list_blueprints(
-    access: Reader,
-    session: DbSession,
-    page: Paging,
-    output_item_id: uuid.UUID | None = None,
-    kind: Literal["craft", "refine"] | None = None,
-) -> Page[BlueprintOut]:
+@router.get("/orgs/{org_id}/blueprints", summary="Blueprints the org can use (own, shared, public)")
+def list_blueprints(read: InventoryList, filters: Filters) -> Page[BlueprintOut]:
     """List visible blueprints; several for one output item are alternatives."""
-    rows, total = service.list_visible(session, access.org_id, output_item_id=output_item_id,
-                                       kind=kind, page=page)
-    return page.page_of(rows, total, service.to_out)
+    rows, total = service.list_visible(read.session, read.access.org_id, filters, read.page)
+    return read.page.page_of(rows, total, service.to_out)
 
 
 def _created(response: Response, access: OrgAccess, bp: Blueprint) -> BlueprintOut:
@@ -72,7 +65,9 @@ def create_refining_blueprint(access: Writer, session: DbSession, body: Refining
 
 @router.get("/orgs/{org_id}/blueprints/{blueprint_id}", response_model=BlueprintOut,
             summary="One blueprint")
-def get_blueprint(access: Reader, session: DbSession, blueprint_id: uuid.UUID) -> BlueprintOut:
+def get_blueprint(
+    access: InventoryReader, session: DbSession, blueprint_id: uuid.UUID
+) -> BlueprintOut:
     """A visible blueprint (404 for other orgs' private ones)."""
     return service.to_out(service.get_blueprint(session, access.org_id, blueprint_id))
 

@@ -121,6 +121,13 @@ class IngredientOut(BaseModel):
     min_quality: int
 
 
+class BlueprintFilters(BaseModel):
+    """The query of the blueprint list: each filter given narrows it."""
+
+    output_item_id: uuid.UUID | None = None
+    kind: Literal["craft", "refine"] | None = None
+
+
 class BlueprintOut(BaseModel):
     """A blueprint as stored; ``organization_id`` null for shared catalogue blueprints."""
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, status
 
+from api.core.access import InventoryReader
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.pagination import Page, Paging
@@ -16,7 +17,6 @@ from api.crafts.schemas import CompleteIn, CraftIn, CraftOut, CraftPatch, CraftS
 
 router = APIRouter(tags=["crafts"])
 
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.CRAFTS_WRITE))]
 
 
@@ -30,7 +30,7 @@ def create_craft(access: Writer, session: DbSession, body: CraftIn) -> CraftOut:
 
 @router.get("/orgs/{org_id}/crafts", response_model=Page[CraftOut], summary="The org's crafts")
 def list_crafts(
-    access: Reader, session: DbSession, page: Paging,
+    access: InventoryReader, session: DbSession, page: Paging,
     status_: Annotated[CraftStatus | None, Query(alias="status")] = None,
     plan_id: uuid.UUID | None = None,
     crafter: Annotated[
@@ -56,7 +56,7 @@ def update_craft(access: Writer, session: DbSession, craft_id: uuid.UUID,
 
 
 @router.get("/orgs/{org_id}/crafts/{craft_id}", response_model=CraftOut, summary="One craft")
-def get_craft(access: Reader, session: DbSession, craft_id: uuid.UUID) -> CraftOut:
+def get_craft(access: InventoryReader, session: DbSession, craft_id: uuid.UUID) -> CraftOut:
     """The craft with its ingredients and reservations."""
     return service.describe(session, service.get_craft(session, access.org_id, craft_id))
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from api.core.access import InventoryReader
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
 from api.core.pagination import Page, Paging
@@ -17,7 +18,6 @@ from models.planning import Goal
 
 router = APIRouter(tags=["goals"])
 
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.GOALS_WRITE))]
 
 
@@ -27,7 +27,7 @@ def _one(session: DbSession, goal: Goal) -> GoalOut:
 
 @router.get("/orgs/{org_id}/goals", response_model=Page[GoalOut], summary="The org's goals")
 def list_goals(
-    access: Reader,
+    access: InventoryReader,
     session: DbSession,
     page: Paging,
     status_: Annotated[Literal["active", "completed", "cancelled"] | None,
@@ -49,7 +49,7 @@ def create_goal(access: Writer, session: DbSession, body: GoalIn, response: Resp
 
 
 @router.get("/orgs/{org_id}/goals/{goal_id}", response_model=GoalOut, summary="One goal")
-def get_goal(access: Reader, session: DbSession, goal_id: uuid.UUID) -> GoalOut:
+def get_goal(access: InventoryReader, session: DbSession, goal_id: uuid.UUID) -> GoalOut:
     """A goal and its progress."""
     return _one(session, service.get_goal(session, access.org_id, goal_id))
 

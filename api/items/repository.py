@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.core.outputs import output_columns
 from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
+from api.items.schemas import ItemQuery
 from api.items.scoping import visible_clause as visible_clause
 from models.inventory import Item, ItemAlias, ItemStock
 from models.planning import Blueprint, BlueprintIngredient
@@ -49,15 +50,14 @@ def _item_page(shared_only: bool, scope: str, match: bool, q: bool, category: bo
 def list_items(
     session: Session,
     org_id: uuid.UUID | None,
-    *,
-    match: str | None = None,
-    q: str | None = None,
-    category: str | None = None,
-    scope: str = "all",
+    query: ItemQuery,
     page: PageParams,
+    *,
+    scope: str = "all",
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of visible items by name, as column mappings (a hot read: a prebuilt statement
     and no ORM objects); ``match`` is a case-insensitive name-or-alias lookup."""
+    match, q, category = query.match, query.q, query.category
     params: dict[str, Any] = {"org_id": org_id}
     if match:
         params["needle"] = match.strip().lower()
@@ -67,8 +67,8 @@ def list_items(
         params["pattern"] = f"%{escaped}%"
     if category:
         params["category"] = category
-    query = _item_page(org_id is None, scope, bool(match), bool(q), bool(category))
-    rows, total = fetch_page(session.connection(), query, page, params)
+    statement = _item_page(org_id is None, scope, bool(match), bool(q), bool(category))
+    rows, total = fetch_page(session.connection(), statement, page, params)
     return [dict(row._mapping) for row in rows], total
 
 

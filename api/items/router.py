@@ -5,26 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
+from api.core.access import InventoryReader, ItemsManager
 from api.core.db import DbSession
-from api.core.deps import CurrentUser, OrgAccess, org_member
+from api.core.deps import CurrentUser
 from api.core.pagination import Page, Paging
-from api.core.permissions import Action
 from api.core.readcache import EVERYONE, cached_answer
 from api.items import service
-from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemUpdate
+from api.items.schemas import AliasCreate, AliasOut, ItemCreate, ItemOut, ItemQuery, ItemUpdate
 
 router = APIRouter(tags=["items"])
 
-Match = Annotated[
-    str | None,
-    Query(max_length=200, description="Exact name or alias, case-insensitive"),
-]
-Search = Annotated[str | None, Query(max_length=200, description="Substring of the name")]
-CategoryQ = Annotated[str | None, Query(max_length=64)]
-OrgRead = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
-OrgManage = Annotated[OrgAccess, Depends(org_member(action=Action.ITEMS_MANAGE))]
+Filters = Annotated[ItemQuery, Query()]
 
 
 @router.get("/items", summary="The shared item catalogue", response_model=Page[ItemOut])
@@ -33,14 +26,11 @@ def list_shared_items(
     session: DbSession,
     page: Paging,
     user: CurrentUser,
-    match: Match = None,
-    q: Search = None,
-    category: CategoryQ = None,
+    query: Filters,
 ) -> Response:
     """Ores, refined materials, crafting materials and parts; read-only."""
     def build() -> Page[ItemOut]:
-        items, total = service.list_items(session, None, match=match, q=q, category=category,
-                                          page=page)
+        items, total = service.list_items(session, None, query, page)
         return page.page(service.to_outs(session, items), total)
 
     return cached_answer(request, EVERYONE, build)
@@ -58,16 +48,13 @@ def list_org_items(
     request: Request,
     session: DbSession,
     page: Paging,
-    access: OrgRead,
-    match: Match = None,
-    q: Search = None,
-    category: CategoryQ = None,
+    access: InventoryReader,
+    query: Filters,
     scope: Annotated[Literal["all", "shared", "org"], Query()] = "all",
 ) -> Response:
     """``match=Quantainium`` finds Quantanium through its alias."""
     def build() -> Page[ItemOut]:
-        items, total = service.list_items(session, access.org_id, match=match, q=q,
-                                          category=category, scope=scope, page=page)
+        items, total = service.list_items(session, access.org_id, query, page, scope=scope)
         return page.page(service.to_outs(session, items), total)
 
     return cached_answer(request, access.org_id, build)
@@ -77,7 +64,7 @@ def list_org_items(
     "/orgs/{org_id}/items", status_code=status.HTTP_201_CREATED, summary="Add a private item"
 )
 def create_org_item(
-    body: ItemCreate, session: DbSession, access: OrgManage, response: Response
+    body: ItemCreate, session: DbSession, access: ItemsManager, response: Response
 ) -> ItemOut:
     """Visible to this org only."""
     item = service.create_item(session, access.org_id, body)
@@ -86,14 +73,14 @@ def create_org_item(
 
 
 @router.get("/orgs/{org_id}/items/{item_id}", summary="One shared or org-private item")
-def get_org_item(item_id: uuid.UUID, session: DbSession, access: OrgRead) -> ItemOut:
+def get_org_item(item_id: uuid.UUID, session: DbSession, access: InventoryReader) -> ItemOut:
     """404 for other orgs' private items."""
     return service.to_outs(session, [service.get_item(session, access.org_id, item_id)])[0]
 
 
 @router.patch("/orgs/{org_id}/items/{item_id}", summary="Edit a private item")
 def update_org_item(
-    item_id: uuid.UUID, body: ItemUpdate, session: DbSession, access: OrgManage
+    item_id: uuid.UUID, body: ItemUpdate, session: DbSession, access: ItemsManager
 ) -> ItemOut:
     """Shared items are read-only (403)."""
     item = service.update_item(session, access.org_id, item_id, body)
@@ -105,7 +92,7 @@ def update_org_item(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an unused private item",
 )
-def delete_org_item(item_id: uuid.UUID, session: DbSession, access: OrgManage) -> Response:
+def delete_org_item(item_id: uuid.UUID, session: DbSession, access: ItemsManager) -> Response:
     """409 while stock or blueprints use it."""
     service.delete_item(session, access.org_id, item_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -117,7 +104,7 @@ def delete_org_item(item_id: uuid.UUID, session: DbSession, access: OrgManage) -
     summary="Add an alias to a private item",
 )
 def add_alias(
-    item_id: uuid.UUID, body: AliasCreate, session: DbSession, access: OrgManage
+    item_id: uuid.UUID, body: AliasCreate, session: DbSession, access: ItemsManager
 ) -> AliasOut:
     """Shared items' aliases come from the catalogue file (403 here)."""
     alias = service.add_alias(session, access.org_id, item_id, body)
@@ -130,7 +117,7 @@ def add_alias(
     summary="Remove an alias from a private item",
 )
 def delete_alias(
-    item_id: uuid.UUID, alias_id: uuid.UUID, session: DbSession, access: OrgManage
+    item_id: uuid.UUID, alias_id: uuid.UUID, session: DbSession, access: ItemsManager
 ) -> Response:
     """404 for unknown aliases."""
     service.delete_alias(session, access.org_id, item_id, alias_id)

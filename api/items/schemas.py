@@ -22,6 +22,16 @@ Volume = Annotated[DecimalNumber, Field(ge=0, le=1_000_000, max_digits=20, decim
 Unit = Literal["scu", "piece"]
 
 
+class ItemQuery(BaseModel):
+    """The query both item lists take (the shared catalogue and an org's items)."""
+
+    match: str | None = Field(
+        None, max_length=200, description="Exact name or alias, case-insensitive"
+    )
+    q: str | None = Field(None, max_length=200, description="Substring of the name")
+    category: str | None = Field(None, max_length=64)
+
+
 class AliasOut(BaseModel):
     """Another name for an item."""
 

@@ -37,6 +37,7 @@ from api.core.outputs import output_columns
 from api.core.pagination import PagedQuery, PageParams, fetch_page, paged
 from api.core.tenancy import Id
 from api.core.tenancy import Owner as Owner
+from api.locations.schemas import LocationFilters
 from api.locations.scoping import OwnerKind, owned_by, visible_to
 
 # Re-exported: callers that scope location queries of their own (transfer_io) import them here.
@@ -160,22 +161,17 @@ def _location_page(kind: OwnerKind | None, owned_only: bool, kinds: bool,
 
 
 def page_with_paths(
-    session: Session,
-    owner: Owner | None,
-    page: PageParams,
-    *,
-    owned_only: bool = False,
-    kinds: Sequence[str] = (),
-    parent_id: uuid.UUID | None = None,
+    session: Session, owner: Owner | None, page: PageParams, filters: LocationFilters
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the universe (``owner`` None) or of what the owner sees, ordered by path,
     and the total, as column mappings with ``path`` and ``depth`` (a hot read: a prebuilt
     statement, no ORM objects). ``owned_only`` keeps the owner's own locations, whose paths
-    still run through the universe."""
-    query = _location_page(None if owner is None else owner.kind, owned_only, bool(kinds),
-                           parent_id is not None)
-    params = {"owner_id": None if owner is None else owner.id, "kinds": list(kinds),
-              "parent_id": parent_id}
+    still run through the universe (the walk passes through universe nodes and filters them
+    out afterwards)."""
+    query = _location_page(None if owner is None else owner.kind, filters.owned_only,
+                           bool(filters.kinds), filters.parent_id is not None)
+    params = {"owner_id": None if owner is None else owner.id, "kinds": list(filters.kinds),
+              "parent_id": filters.parent_id}
     rows, total = fetch_page(session.connection(), query, page, params)
     return [dict(row._mapping) for row in rows], total
 

@@ -20,6 +20,7 @@ from api.core.tenancy import Owner
 from api.locations import service
 from api.locations.schemas import (
     LocationCreate,
+    LocationFilters,
     LocationNode,
     LocationOut,
     LocationUpdate,
@@ -59,7 +60,7 @@ def list_universe(
     """
     if format == "tree":
         return service.build_tree(service.tree_rows(session, None, kinds=kind or ()))
-    rows, total = service.list_locations(session, None, page, kinds=kind or ())
+    rows, total = service.list_locations(session, None, page, LocationFilters(kinds=kind or ()))
     return _page(rows, total, page)
 
 
@@ -113,11 +114,10 @@ def _location_routes(scope: OwnerRoutes) -> None:
     ) -> Response:
         """Flat, paged, ordered by path; ``include_universe`` adds the shared universe (by
         default for an org, not for your personal ones)."""
+        filters = LocationFilters(kind or (), parent_id, owned_only=not include_universe)
+
         def build() -> Page[LocationOut]:
-            rows, total = service.list_locations(
-                session, owner, include_universe=include_universe, kinds=kind or (),
-                parent_id=parent_id, page=page,
-            )
+            rows, total = service.list_locations(session, owner, page, filters)
             return _page(rows, total, page)
 
         return cached_answer(request, owner.id, build)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -18,6 +20,16 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 TripCost = Annotated[DecimalNumber, Field(ge=0, le=MAX_AMOUNT, max_digits=20, decimal_places=6)]
 OwnedKind = Literal["hangar", "base", "storage"]
 OwnerKind = Literal["universe", "org", "user"]
+
+
+@dataclass(frozen=True)
+class LocationFilters:
+    """What a flat location list keeps: ``kinds`` (any when empty), the direct children of
+    ``parent_id``, and with ``owned_only`` the owner's own locations (not the universe)."""
+
+    kinds: Sequence[str] = ()
+    parent_id: uuid.UUID | None = None
+    owned_only: bool = False
 
 
 class LocationOut(BaseModel):

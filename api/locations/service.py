@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.core.outputs import columns_of
-from api.core.pagination import PageParams
 from api.core.tenancy import Owner as Owner
 from api.locations import repository as repo
 from api.locations import scoping
@@ -232,23 +231,9 @@ def tree_rows(
     return repo.list_with_paths(session, scope, kinds=kinds)
 
 
-def list_locations(
-    session: Session,
-    owner: Owner | None,
-    page: PageParams,
-    *,
-    include_universe: bool = True,
-    kinds: Sequence[str] = (),
-    parent_id: uuid.UUID | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of locations with paths (column mappings): the universe (``owner`` None) or the
-    owner's view of the tree.
-
-    Without the universe, the owner's own locations still carry their full path (the walk
-    passes through universe nodes and filters them out afterwards).
-    """
-    return repo.page_with_paths(session, owner, page, owned_only=not include_universe,
-                                kinds=kinds, parent_id=parent_id)
+# A page of locations with paths (column mappings): the universe (``owner`` None) or the
+# owner's view of the tree, filtered.
+list_locations = repo.page_with_paths
 
 def subtree(
     session: Session, owner: Owner | None, location_id: uuid.UUID, max_depth: int

@@ -11,17 +11,7 @@ from api.core.db import DbSession
 from api.core.deps import AppSettings, Auth, OrgAccess, org_member
 from api.core.permissions import Action
 from api.core.routing import RouteDecorator, no_content
-from api.orgs import service
-from api.orgs.schemas import (
-    InvitationCreate,
-    InvitationOut,
-    MemberOut,
-    MemberPatch,
-    MyInvitationOut,
-    OrgCreate,
-    OrgOut,
-    OrgPatch,
-)
+from api.orgs import schemas, service
 
 _RESPONSES: dict[int | str, dict[str, str]] = {
     401: {"description": "Not authenticated"},
@@ -47,7 +37,7 @@ def _creates(path: str, summary: str, clash: str) -> RouteDecorator:
 
 
 @_creates("", "Create an organisation", "Name taken")
-def create_org(body: OrgCreate, session: DbSession, auth: Auth) -> OrgOut:
+def create_org(body: schemas.OrgCreate, session: DbSession, auth: Auth) -> schemas.OrgOut:
     """Create an organisation; the caller becomes its owner."""
     return service.create_org(session, auth.user, body)
 
@@ -55,19 +45,21 @@ def create_org(body: OrgCreate, session: DbSession, auth: Auth) -> OrgOut:
 @orgs_router.get("", summary="My organisations")
 def list_orgs(
     session: DbSession, auth: Auth
-) -> list[OrgOut]:
+) -> list[schemas.OrgOut]:
     """The organisations the caller belongs to, with the caller's role."""
     return service.list_my_orgs(session, auth.user)
 
 
 @orgs_router.get("/{org_id}", summary="An organisation")
-def get_org(org_id: uuid.UUID, access: CanRead, session: DbSession) -> OrgOut:
+def get_org(org_id: uuid.UUID, access: CanRead, session: DbSession) -> schemas.OrgOut:
     """The organisation (members only)."""
     return service.get_org(session, access)
 
 
 @orgs_router.patch("/{org_id}", summary="Rename or re-describe an organisation")
-def update_org(org_id: uuid.UUID, body: OrgPatch, access: CanUpdate, session: DbSession) -> OrgOut:
+def update_org(
+    org_id: uuid.UUID, body: schemas.OrgPatch, access: CanUpdate, session: DbSession
+) -> schemas.OrgOut:
     """Change name or description (admin or owner)."""
     return service.update_org(session, access, body)
 
@@ -79,7 +71,9 @@ def delete_org(org_id: uuid.UUID, access: CanDelete, session: DbSession) -> None
 
 
 @orgs_router.get("/{org_id}/members", summary="Members and roles")
-def list_members(org_id: uuid.UUID, access: CanReadMembers, session: DbSession) -> list[MemberOut]:
+def list_members(
+    org_id: uuid.UUID, access: CanReadMembers, session: DbSession
+) -> list[schemas.MemberOut]:
     """Every member with their role."""
     return service.list_members(session, access)
 
@@ -88,11 +82,11 @@ def list_members(org_id: uuid.UUID, access: CanReadMembers, session: DbSession) 
           "Already a member, or a pending invitation exists")
 def invite(
     org_id: uuid.UUID,
-    body: InvitationCreate,
+    body: schemas.InvitationCreate,
     access: CanManageMembers,
     session: DbSession,
     settings: AppSettings,
-) -> InvitationOut:
+) -> schemas.InvitationOut:
     """Invite a username or email address to join with a role (``admin``, ``member`` or
     ``viewer``; owners are made from members). They join only by accepting it
     (``POST /users/me/invitations/{id}/accept``). The answer never says whether an account
@@ -106,7 +100,7 @@ def list_invitations(
     access: CanManageMembers,
     session: DbSession,
     include_closed: bool = False,
-) -> list[InvitationOut]:
+) -> list[schemas.InvitationOut]:
     """Pending invitations, newest first; ``include_closed`` adds accepted, declined, revoked
     and expired ones."""
     return service.list_invitations(session, access, include_closed=include_closed)
@@ -130,10 +124,10 @@ def revoke_invitation(
 def change_role(
     org_id: uuid.UUID,
     user_id: uuid.UUID,
-    body: MemberPatch,
+    body: schemas.MemberPatch,
     access: CanManageMembers,
     session: DbSession,
-) -> MemberOut:
+) -> schemas.MemberOut:
     """Change a member's role (only owners change or grant ``owner``; the last owner stays)
     and/or the reliability of their shared stock in plans."""
     return service.update_member(session, access, user_id, body)
@@ -164,7 +158,7 @@ invitations_router = APIRouter(
 @invitations_router.get("", summary="My pending invitations")
 def my_invitations(
     session: DbSession, auth: Auth
-) -> list[MyInvitationOut]:
+) -> list[schemas.MyInvitationOut]:
     """Pending invitations addressed to your username or email, with the org and inviter."""
     return service.my_invitations(session, auth.user)
 
@@ -181,7 +175,7 @@ def _answer(verb: str, summary: str, conflict: str, **route: Any) -> RouteDecora
 
 @_answer("accept", "Accept an invitation (join the organisation)",
          "No longer pending, or already a member")
-def accept_invitation(invitation_id: uuid.UUID, session: DbSession, auth: Auth) -> OrgOut:
+def accept_invitation(invitation_id: uuid.UUID, session: DbSession, auth: Auth) -> schemas.OrgOut:
     """Join the organisation with the invitation's role; returns the org as you now see it."""
     return service.accept_invitation(session, auth.user, invitation_id)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from api.core.access import InventoryReader
 from api.core.db import DbSession
 from api.core.deps import AppSettings, OrgAccess, org_member
 from api.core.jobs import Jobs
@@ -20,7 +21,6 @@ from api.plans.schemas import ApplyOut, PlanOut, PlanRequestIn, WhatIfIn, WhatIf
 
 router = APIRouter(tags=["plans"])
 
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Requester = Annotated[OrgAccess, Depends(org_member(action=Action.PLANS_REQUEST))]
 Applier = Annotated[OrgAccess, Depends(org_member(action=Action.PLANS_APPLY))]
 # After Requester in a signature: the per-account rule keys on the caller it authenticated.
@@ -44,14 +44,14 @@ def request_plan(access: Requester, _limited: PlanRateLimit, session: DbSession,
 
 
 @router.get("/orgs/{org_id}/plans", response_model=Page[PlanOut], summary="The org's plans")
-def list_plans(access: Reader, session: DbSession, page: Paging) -> Page[PlanOut]:
+def list_plans(access: InventoryReader, session: DbSession, page: Paging) -> Page[PlanOut]:
     """Plans newest first (without the plan bodies; read one for those)."""
     rows, total = service.list_plans(session, access.org_id, page=page)
     return page.page_of(rows, total, lambda p: service.to_out(p, full=False))
 
 
 @router.get("/orgs/{org_id}/plans/{plan_id}", response_model=PlanOut, summary="One plan")
-def get_plan(request: Request, access: Reader, session: DbSession, plan_id: uuid.UUID
+def get_plan(request: Request, access: InventoryReader, session: DbSession, plan_id: uuid.UUID
              ) -> Response:
     """Status queued → solving → done | failed; the engine's plan and explanation when done."""
     return cached_answer(request, access.org_id, lambda: service.to_out(
@@ -60,7 +60,7 @@ def get_plan(request: Request, access: Reader, session: DbSession, plan_id: uuid
 
 @router.get("/orgs/{org_id}/plans/{plan_id}/problem", summary="Download the stored problem",
             response_description="quartermaster.problem/1 document")
-def get_problem(access: Reader, session: DbSession, plan_id: uuid.UUID) -> JSONResponse:
+def get_problem(access: InventoryReader, session: DbSession, plan_id: uuid.UUID) -> JSONResponse:
     """The exact problem the worker solved; ``quartermaster plan <file>`` reproduces it."""
     plan = service.get_plan(session, access.org_id, plan_id)
     return JSONResponse(plan.problem or {}, headers={
@@ -91,6 +91,6 @@ def request_whatif(access: Requester, _limited: PlanRateLimit, session: DbSessio
 
 @router.get("/orgs/{org_id}/plans/{plan_id}/whatif", response_model=WhatIfOut,
             summary="What-if variants side by side")
-def get_whatif(access: Reader, session: DbSession, plan_id: uuid.UUID) -> WhatIfOut:
+def get_whatif(access: InventoryReader, session: DbSession, plan_id: uuid.UUID) -> WhatIfOut:
     """Per variant: status, objective and cost deltas against the base, lines that changed."""
     return service.whatif_report(session, access.org_id, plan_id)

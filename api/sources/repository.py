@@ -13,6 +13,7 @@ from api.core.filters import where_given
 from api.core.pagination import PageParams, fetch_page
 from api.items.scoping import visible_clause as item_visible
 from api.locations.scoping import org_visible_clause
+from api.sources.schemas import SourceFilters
 from models.inventory import Item, Location
 from models.planning import ResourceSource, SourceVerification
 
@@ -29,12 +30,11 @@ def get(session: Session, org_id: uuid.UUID, source_id: uuid.UUID) -> ResourceSo
     return session.scalar(visible(org_id).where(ResourceSource.id == source_id))
 
 
-def list_sources(session: Session, org_id: uuid.UUID, *, item_id: uuid.UUID | None = None,
-                 location_id: uuid.UUID | None = None,
+def list_sources(session: Session, org_id: uuid.UUID, filters: SourceFilters,
                  page: PageParams) -> tuple[list[ResourceSource], int]:
     """A page of visible listings, cheapest first, and the total."""
-    stmt = where_given(visible(org_id), (ResourceSource.item_id, item_id),
-                       (ResourceSource.location_id, location_id))
+    stmt = where_given(visible(org_id), (ResourceSource.item_id, filters.item_id),
+                       (ResourceSource.location_id, filters.location_id))
     stmt = stmt.order_by(ResourceSource.price, ResourceSource.id)
     return fetch_page(session, stmt, page, scalars=True)
 

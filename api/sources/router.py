@@ -5,39 +5,32 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from api.core.access import InventoryList, InventoryReader
 from api.core.db import DbSession
 from api.core.deps import OrgAccess, org_member
-from api.core.pagination import Page, Paging
+from api.core.pagination import Page
 from api.core.permissions import Action
 from api.sources import service
-from api.sources.schemas import SourceIn, SourceOut, VoteIn, VoteOut
+from api.sources.schemas import SourceFilters, SourceIn, SourceOut, VoteIn, VoteOut
 from models.planning import ResourceSource
 
 router = APIRouter(tags=["sources"])
 
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
 Writer = Annotated[OrgAccess, Depends(org_member(action=Action.SOURCES_WRITE))]
+Filters = Annotated[SourceFilters, Query()]
 
 
 def _one(session: DbSession, src: ResourceSource) -> SourceOut:
     return service.describe(session, [src])[0]
 
 
-@router.get("/orgs/{org_id}/sources", response_model=Page[SourceOut],
-            summary="Market listings the org can buy from")
-def list_sources(
-    access: Reader,
-    session: DbSession,
-    page: Paging,
-    item_id: uuid.UUID | None = None,
-    location_id: uuid.UUID | None = None,
-) -> Page[SourceOut]:
+@router.get("/orgs/{org_id}/sources", summary="Market listings the org can buy from")
+def list_sources(read: InventoryList, filters: Filters) -> Page[SourceOut]:
     """The org's and shared listings, cheapest first, with derived reliability."""
-    rows, total = service.list_sources(session, access.org_id, item_id=item_id,
-                                       location_id=location_id, page=page)
-    return page.page(service.describe(session, rows), total)
+    rows, total = service.list_sources(read.session, read.access.org_id, filters, read.page)
+    return read.page.page(service.describe(read.session, rows), total)
 
 
 @router.post("/orgs/{org_id}/sources", response_model=SourceOut,
@@ -52,7 +45,7 @@ def create_source(access: Writer, session: DbSession, body: SourceIn,
 
 @router.get("/orgs/{org_id}/sources/{source_id}", response_model=SourceOut,
             summary="One listing")
-def get_source(access: Reader, session: DbSession, source_id: uuid.UUID) -> SourceOut:
+def get_source(access: InventoryReader, session: DbSession, source_id: uuid.UUID) -> SourceOut:
     """A listing and its reliability."""
     return _one(session, service.get_source(session, access.org_id, source_id))
 

@@ -57,6 +57,13 @@ class VoteIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
+class SourceFilters(BaseModel):
+    """The query of the market listings: each filter given narrows them."""
+
+    item_id: uuid.UUID | None = None
+    location_id: uuid.UUID | None = None
+
+
 class SourceOut(BaseModel):
     """A listing with its derived reliability (see docs/planning.md)."""
 

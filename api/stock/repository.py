@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any, cast
@@ -44,6 +43,7 @@ from api.core.tenancy import Id, Owner
 from api.items.scoping import visible_clause as item_visible
 from api.locations.repository import paths_of
 from api.locations.scoping import org_visible_clause
+from api.stock.schemas import HistoryFilters, ReservationFilters, StockFilters
 from models.accounts import User
 from models.base import QUANTITY_SCALE, Quantity, utc_now
 from models.inventory import (
@@ -182,21 +182,18 @@ def find_stock_id(
     )
 
 
-def upsert_stock(
-    session: Session,
-    item_id: uuid.UUID,
-    location_id: uuid.UUID,
-    quality: int,
-    owner: Owner,
-    *,
-    shared_with_org_id: uuid.UUID | None = None,
-    actor_id: uuid.UUID | None = None,
+def upsert_destination(
+    session: Session, source: ItemStock, location_id: uuid.UUID, actor_id: uuid.UUID | None
 ) -> uuid.UUID:
-    """Make sure the row exists (``INSERT … ON CONFLICT DO NOTHING``) and return its id.
+    """The id of the row for ``source``'s item, quality and owner at ``location_id`` (a
+    transfer's destination), created empty when missing (``INSERT … ON CONFLICT DO NOTHING``).
 
-    Race-free on both backends: two requests creating the same row both end up with the one
-    row the unique constraint allows; neither fails.
+    A created row is shared like ``source``: moved shared stock is still the same supply for
+    the org. Race-free on both backends: two requests creating the same row both end up with
+    the one row the unique constraint allows; neither fails.
     """
+    item_id, quality = source.item_id, source.quality
+    owner = Owner.of(source.organization_id, source.owner_user_id)
     existing = find_stock_id(session, item_id, location_id, quality, owner)
     if existing is not None:
         return existing
@@ -218,7 +215,7 @@ def upsert_stock(
             quality=quality,
             organization_id=owner.organization_id,
             owner_user_id=owner.owner_user_id,
-            shared_with_org_id=shared_with_org_id,
+            shared_with_org_id=source.shared_with_org_id,
             quantity=Decimal(0),
             reserved=Decimal(0),
             version=0,
@@ -692,10 +689,7 @@ def list_stock(
     session: Session,
     org_id: uuid.UUID,
     user_id: uuid.UUID,
-    *,
-    location_id: uuid.UUID | None,
-    item_id: uuid.UUID | None,
-    include_empty: bool,
+    filters: StockFilters,
     page: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of visible stock rows, optionally under a location subtree, and the total.
@@ -704,6 +698,7 @@ def list_stock(
     path and ``available``
     (read-only page: building ORM objects for it cost more than the query).
     """
+    location_id, item_id = filters.location_id, filters.item_id
     params: dict[str, Any] = {"org_id": org_id, "user_id": user_id}
     if location_id is not None:
         # Resolve the (small) subtree first: given a literal id list the planner picks the
@@ -711,7 +706,9 @@ def list_stock(
         params["location_ids"] = subtree_ids(session, location_id)
     if item_id is not None:
         params["item_id"] = item_id
-    query = _stock_page_statement(location_id is not None, item_id is not None, include_empty)
+    query = _stock_page_statement(
+        location_id is not None, item_id is not None, filters.include_empty
+    )
     # Core execution on the session's connection: same transaction, no ORM result layer.
     result, total = fetch_page(_core(session), query, page, params)
     rows = []
@@ -771,46 +768,35 @@ def list_history(
     session: Session,
     org_id: uuid.UUID,
     user_id: uuid.UUID,
-    *,
-    item_id: uuid.UUID | None,
-    location_id: uuid.UUID | None,
-    stock_id: uuid.UUID | None,
-    kind: str | None,
-    actor_id: uuid.UUID | None,
-    since: datetime | None,
-    until: datetime | None,
+    filters: HistoryFilters,
     page: PageParams,
 ) -> tuple[list[ItemHistory], int]:
     """A page of visible history rows, newest first, filtered, and the total."""
-    stmt = readable_history(org_id, user_id)
-    stmt = where_given(stmt, (ItemHistory.item_id, item_id),
-                       (ItemHistory.location_id, location_id), (ItemHistory.stock_id, stock_id),
-                       (ItemHistory.kind, kind), (ItemHistory.actor_id, actor_id))
-    if since is not None:
-        stmt = stmt.where(ItemHistory.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(ItemHistory.created_at < until)
+    stmt = where_given(readable_history(org_id, user_id),
+                       (ItemHistory.item_id, filters.item_id),
+                       (ItemHistory.location_id, filters.location_id),
+                       (ItemHistory.stock_id, filters.stock_id),
+                       (ItemHistory.kind, filters.kind), (ItemHistory.actor_id, filters.actor_id))
+    if filters.since is not None:
+        stmt = stmt.where(ItemHistory.created_at >= filters.since)
+    if filters.until is not None:
+        stmt = stmt.where(ItemHistory.created_at < filters.until)
     stmt = stmt.order_by(ItemHistory.created_at.desc(), ItemHistory.id.desc())
     return fetch_page(session, stmt, page, scalars=True)
 
 
 def list_reservations(
-    session: Session,
-    org_id: uuid.UUID,
-    *,
-    stock_id: uuid.UUID | None,
-    craft_id: uuid.UUID | None,
-    plan_id: uuid.UUID | None,
-    active: bool | None,
-    page: PageParams,
+    session: Session, org_id: uuid.UUID, filters: ReservationFilters, page: PageParams
 ) -> tuple[list[StockReservation], int]:
     """A page of the org's reservations, newest first, filtered, and the total."""
-    stmt = where_given(readable_reservations(org_id), (StockReservation.stock_id, stock_id),
-                       (StockReservation.craft_id, craft_id), (StockReservation.plan_id, plan_id))
+    stmt = where_given(readable_reservations(org_id),
+                       (StockReservation.stock_id, filters.stock_id),
+                       (StockReservation.craft_id, filters.craft_id),
+                       (StockReservation.plan_id, filters.plan_id))
     open_ = and_(StockReservation.released_at.is_(None), StockReservation.consumed_at.is_(None))
-    if active is True:
+    if filters.active is True:
         stmt = stmt.where(open_)
-    elif active is False:
+    elif filters.active is False:
         stmt = stmt.where(~open_)
     stmt = stmt.order_by(StockReservation.created_at.desc(), StockReservation.id.desc())
     return fetch_page(session, stmt, page, scalars=True)

@@ -7,27 +7,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from api.core.access import InventoryReader, StockWriter
 from api.core.db import DbSession
-from api.core.deps import OrgAccess, org_member
-from api.core.fields import UtcDateTime
+from api.core.deps import OrgAccess
 from api.core.idempotency import IdempotentPost, OncePost
 from api.core.pagination import Page, Paging
-from api.core.permissions import Action
 from api.core.readcache import cached_answer
 from api.core.routing import RouteDecorator
 from api.stock import service
 from api.stock.schemas import (
     AdjustIn,
-    HistoryKind,
+    HistoryFilters,
     HistoryOut,
+    ReservationFilters,
     ReservationOut,
     ReserveIn,
     StockChangeOut,
+    StockFilters,
     StockOut,
     TransferIn,
     TransferOut,
@@ -35,11 +36,6 @@ from api.stock.schemas import (
 )
 
 router = APIRouter(prefix="/orgs/{org_id}/stock", tags=["stock"])
-
-ReaderAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
-# Stock writes read only who the caller is: a verified caller may be reused (shared copies).
-WriterAccess = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_WRITE,
-                                                      shared_copies=True))]
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown id, or another organisation's record"},
@@ -96,13 +92,13 @@ class StockWrite(StockCaller):
         return change_out(self.session, self.access, change)
 
 
-async def stock_reader(access: ReaderAccess, session: DbSession) -> StockCaller:
+async def stock_reader(access: InventoryReader, session: DbSession) -> StockCaller:
     """Dependency: the :class:`StockCaller` of a reading route (``async``: it only gathers,
     and a sync dependency would cost a threadpool hop on every stock read)."""
     return StockCaller(access, session, access.org_id, access.user.id)
 
 
-async def stock_write(access: WriterAccess, session: DbSession, once: OncePost) -> StockWrite:
+async def stock_write(access: StockWriter, session: DbSession, once: OncePost) -> StockWrite:
     """Dependency: the :class:`StockWrite` of a writing route (``async``: it only gathers)."""
     return StockWrite(access, session, access.org_id, access.user.id, once)
 
@@ -195,19 +191,11 @@ def withdraw(stock_id: uuid.UUID, write: Write) -> JSONResponse:
     summary="Inventory: visible stock rows, optionally of a location subtree (with ship grids)",
 )
 def inventory(
-    request: Request,
-    read: Read,
-    page: Paging,
-    location_id: uuid.UUID | None = None,
-    item_id: uuid.UUID | None = None,
-    include_empty: bool = False,
+    request: Request, read: Read, page: Paging, filters: Annotated[StockFilters, Query()]
 ) -> Response:
     """Stock rows of the org, members' shared stock and your own, under ``location_id``."""
     def build() -> Page[StockOut]:
-        rows, total = service.list_stock(
-            read.session, read.org_id, read.user_id, location_id=location_id, item_id=item_id,
-            include_empty=include_empty, page=page,
-        )
+        rows, total = service.list_stock(read.session, read.org_id, read.user_id, filters, page)
         # Plain row dicts, validated once here.
         return Page[StockOut].model_validate(page.envelope(rows, total))
 
@@ -232,21 +220,10 @@ def where(request: Request, read: Read, page: Paging, item_id: uuid.UUID) -> Res
 
 @router.get("/history", response_model=Page[HistoryOut], summary="Stock history, filtered")
 def history(
-    read: Read,
-    page: Paging,
-    item_id: uuid.UUID | None = None,
-    location_id: uuid.UUID | None = None,
-    stock_id: uuid.UUID | None = None,
-    kind: HistoryKind | None = None,
-    actor_id: uuid.UUID | None = None,
-    since: UtcDateTime | None = None,
-    until: UtcDateTime | None = None,
+    read: Read, page: Paging, filters: Annotated[HistoryFilters, Query()]
 ) -> Page[HistoryOut]:
     """History rows of the org's stock and of your own, newest first."""
-    rows, total = service.list_history(
-        read.session, read.org_id, read.user_id, item_id=item_id, location_id=location_id,
-        stock_id=stock_id, kind=kind, actor_id=actor_id, since=since, until=until, page=page,
-    )
+    rows, total = service.list_history(read.session, read.org_id, read.user_id, filters, page)
     return page.page(service.describe_history(read.session, rows), total)
 
 
@@ -254,18 +231,10 @@ def history(
     "/reservations", response_model=Page[ReservationOut], summary="The org's reservations"
 )
 def reservations(
-    read: Read,
-    page: Paging,
-    stock_id: uuid.UUID | None = None,
-    craft_id: uuid.UUID | None = None,
-    plan_id: uuid.UUID | None = None,
-    active: bool | None = None,
+    read: Read, page: Paging, filters: Annotated[ReservationFilters, Query()]
 ) -> Page[ReservationOut]:
     """Reservations serving the org; ``active=true`` for open ones only."""
-    rows, total = service.list_reservations(
-        read.session, read.org_id, stock_id=stock_id, craft_id=craft_id, plan_id=plan_id,
-        active=active, page=page,
-    )
+    rows, total = service.list_reservations(read.session, read.org_id, filters, page)
     return page.page(service.describe_reservations(read.session, rows), total)
 
 

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from api.core.fields import DecimalNumber
+from api.core.fields import DecimalNumber, UtcDateTime
 from models.inventory import HISTORY_KINDS
 
 # Absurd quantities are a 422, not an overflow: Numeric(20, 6) holds far more, but no org
@@ -174,6 +174,39 @@ class ReserveIn(_Strict):
     reason: str | None = Field(default=None, max_length=200)
     craft_id: uuid.UUID | None = None
     plan_id: uuid.UUID | None = None
+
+
+class StockFilters(BaseModel):
+    """The query of the inventory (``GET …/stock``): optional narrowing of the visible rows.
+
+    A query-parameter model: each field is one query parameter, and unknown parameters are
+    ignored as before (no ``extra="forbid"``).
+    """
+
+    location_id: uuid.UUID | None = None
+    item_id: uuid.UUID | None = None
+    include_empty: bool = False
+
+
+class HistoryFilters(BaseModel):
+    """The query of ``GET …/stock/history``: each filter given narrows the rows."""
+
+    item_id: uuid.UUID | None = None
+    location_id: uuid.UUID | None = None
+    stock_id: uuid.UUID | None = None
+    kind: HistoryKind | None = None
+    actor_id: uuid.UUID | None = None
+    since: UtcDateTime | None = None
+    until: UtcDateTime | None = None
+
+
+class ReservationFilters(BaseModel):
+    """The query of ``GET …/stock/reservations``; ``active=true`` for open ones only."""
+
+    stock_id: uuid.UUID | None = None
+    craft_id: uuid.UUID | None = None
+    plan_id: uuid.UUID | None = None
+    active: bool | None = None
 
 
 class PlaceNames(BaseModel):

@@ -459,17 +459,7 @@ def transfer_stock(
         )
     if not repo.location_exists(session, org_id, actor_id, to_location_id):
         raise NotFound("location", to_location_id)
-    owner = Owner.of(source.organization_id, source.owner_user_id)
-    dest_id = repo.upsert_stock(
-        session,
-        source.item_id,
-        to_location_id,
-        source.quality,
-        owner,
-        # Moving shared stock keeps it shared: it is still the same supply for the org.
-        shared_with_org_id=source.shared_with_org_id,
-        actor_id=actor_id,
-    )
+    dest_id = repo.upsert_destination(session, source, to_location_id, actor_id)
     locked = repo.lock_stocks(session, [source.id, dest_id])
     if not repo.change_quantity(session, source.id, -quantity, actor_id):
         raise _insufficient(session, locked[source.id], quantity, "transfer")

@@ -12,23 +12,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 
+from api.core.access import InventoryReader, ItemsManager
 from api.core.db import DbSession
-from api.core.deps import OrgAccess, org_member
 from api.core.errors import InvalidInput
 from api.core.jobs import JobDispatcher, get_jobs
-from api.core.permissions import Action
 from api.transfer_io import codec, service
 from api.transfer_io.schemas import FileFormat, ImportJobOut, ImportKind, ImportReport, Kind
 
 router = APIRouter(prefix="/orgs/{org_id}", tags=["import-export"])
 
-# Importing creates org items, which only admins may do; exporting is reading.
-Importer = Annotated[OrgAccess, Depends(org_member(action=Action.ITEMS_MANAGE))]
-Reader = Annotated[OrgAccess, Depends(org_member(action=Action.INVENTORY_READ))]
-
+# Importing creates org items, so it needs ItemsManager (admins); exporting is reading.
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: {"description": "The file is larger than an import accepts"},
     422: {"description": "Unreadable file, unknown column, or (apply) bad rows, all listed"},
@@ -60,7 +56,7 @@ def _format_of(upload: UploadFile, given: FileFormat | None) -> str:
 def import_file(
     request: Request,
     kind: Annotated[ImportKind, Query(description="what the file holds")],
-    access: Importer,
+    access: ItemsManager,
     session: DbSession,
     file: Annotated[UploadFile, File(description="CSV (header row) or JSON array, UTF-8")],
     apply: Annotated[bool, Query(description="write the file; false: report only")] = False,
@@ -95,7 +91,7 @@ def import_file(
     summary="A background import: status, progress and report",
     responses={404: {"description": "No such job in this org"}},
 )
-def get_import_job(job_id: uuid.UUID, access: Importer, session: DbSession) -> ImportJobOut:
+def get_import_job(job_id: uuid.UUID, access: ItemsManager, session: DbSession) -> ImportJobOut:
     """Where a background import has got to; once finished, its report."""
     return service.get_import_job(session, access.org_id, job_id)
 
@@ -118,7 +114,7 @@ def get_import_job(job_id: uuid.UUID, access: Importer, session: DbSession) -> I
 )
 def export_file(
     kind: Annotated[Kind, Query(description="what to export")],
-    access: Reader,
+    access: InventoryReader,
     session: DbSession,
     format: Annotated[FileFormat, Query()] = "csv",
 ) -> Response:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.core.pagination import PageParams
 from api.locations import repository as repo
 from api.locations.repository import Owner
+from api.locations.schemas import LocationFilters
 from api.locations.universe import ensure_universe, load_universe, universe_id
 from models.inventory import Location
 from tests.api.catalogue_helpers import universe_loc_id
@@ -421,7 +422,9 @@ def test_deep_tree_ctes(session: Session, make_org: Any) -> None:
     up = repo.ancestors(session, chain[-1].id)
     assert [loc.name for loc in up][:3] == ["Stanton", "microTech", "New Babbage"]
     assert len(up) == 3 + 40
-    rows, total = repo.page_with_paths(session, owner, PageParams(limit=5), owned_only=True)
+    rows, total = repo.page_with_paths(
+        session, owner, PageParams(limit=5), LocationFilters(owned_only=True)
+    )
     assert total == 70 and len(rows) == 5
     assert all(row["path"].startswith("Stanton / microTech / New Babbage") for row in rows)
     deepest = [
