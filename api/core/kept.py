@@ -30,6 +30,7 @@ from api.core.changes import (
     recording_reads,
     uncommitted_tables,
 )
+from api.core.metrics import kept_lookups_total
 
 T = TypeVar("T")
 MAX_ENTRIES = 4096
@@ -47,18 +48,23 @@ class Entry(Generic[T]):
 class KeptValues(Generic[T]):
     """Key -> value, valid while the tables the value was read from are unchanged."""
 
-    def __init__(self, clock: ChangeClock, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, clock: ChangeClock, store: str = "lookups",
+                 max_entries: int = MAX_ENTRIES) -> None:
         self.clock = clock
         self._max = max_entries
+        # Counters of this process (Prometheus adds the workers up).
+        self._hit = kept_lookups_total.labels(store, "hit")
+        self._miss = kept_lookups_total.labels(store, "miss")
+        self._off = kept_lookups_total.labels(store, "off")
         self._entries: OrderedDict[Hashable, Entry[T]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
-        self.misses = 0
 
     def get(self, key: Hashable, unseen: Collection[str] = ()) -> T | None:
         """The kept value of ``key`` while still valid, else None; None too when it was read
         from one of the ``unseen`` tables (the caller's transaction changed them)."""
         if not self.clock.live:
+            self._off.inc()
             return None
         entry = self._entries.get(key)
         if entry is None or self.clock.stamp(entry.tables) != entry.stamp:
@@ -69,6 +75,7 @@ class KeptValues(Generic[T]):
             if key in self._entries:
                 self._entries.move_to_end(key)
         self.hits += 1
+        self._hit.inc()
         note_reads(entry.tables)
         return entry.value
 
@@ -76,7 +83,8 @@ class KeptValues(Generic[T]):
               keep: Callable[[T], bool] = lambda _value: True) -> T:
         """``build()``, kept under ``key`` when it may be (and ``keep(value)`` agrees);
         ``also_read`` adds tables the value depends on beyond what its statements named."""
-        self.misses += 1
+        if self.clock.live:
+            self._miss.inc()
         # Counted before the build: a change committed during it makes the value stale at once.
         before = self.clock.counts()
         was_live = self.clock.live

@@ -65,6 +65,12 @@ webhook_failures_total = Counter(
     "refused, disabled). Incremented by the webhook delivery actor.",
     ["reason"],
 )
+kept_lookups_total = Counter(
+    "qm_kept_total",
+    "Kept answers and lookups (api/core/kept.py), by store (answers: hot reads; lookups: what "
+    "stock changes repeat) and outcome (hit; miss: built; off: the change clock was not live).",
+    ["store", "outcome"],
+)
 
 # A request no route matched (the UI fallback, a 404): one label, never the raw path.
 UNMATCHED_ROUTE = "<unmatched>"

@@ -37,7 +37,7 @@ class ReadCache:
     """Answers of hot reads by audience and URL, valid while their tables are unchanged."""
 
     def __init__(self, clock: ChangeClock) -> None:
-        self.answers: KeptValues[Body] = KeptValues(clock)
+        self.answers: KeptValues[Body] = KeptValues(clock, "answers")
 
     @property
     def clock(self) -> ChangeClock:

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from api.core.authcache import AuthCache
@@ -50,6 +51,10 @@ def _until(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.02)
 
 
+def _kept_metric(store: str, outcome: str) -> float:
+    return REGISTRY.get_sample_value("qm_kept_total", {"store": store, "outcome": outcome}) or 0.0
+
+
 @pytest.fixture
 def cache(client: TestClient, db_url: str) -> Iterator[ReadCache]:
     if not db_url.startswith("postgresql"):
@@ -76,8 +81,10 @@ def test_an_answer_is_kept_until_a_table_it_read_changes(
     url = f"/api/v1/orgs/{world.org.id}/items?scope=all"
     first = client.get(url, headers=world.owner.headers)
     hits = cache.answers.hits
+    counted = _kept_metric("answers", "hit")
     again = client.get(url, headers=world.owner.headers)
     assert again.status_code == 200 and cache.answers.hits == hits + 1
+    assert _kept_metric("answers", "hit") == counted + 1  # what /metrics reports
     assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
     # A stock change does not touch what the item list read: still kept.
     assert adjust(client, world, world.owner, 5).status_code == 200
