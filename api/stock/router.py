@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from api.core.access import InventoryReader, StockWriter
-from api.core.db import DbSession
+from api.core.db import DbSession, commit_here
 from api.core.deps import OrgAccess
 from api.core.idempotency import IdempotentPost, OncePost
 from api.core.pagination import Page, Paging
@@ -83,9 +82,12 @@ class StockWrite(StockCaller):
         return self.user_id if owner == "me" else None
 
     def once(self, call: Callable[[], BaseModel], payload: BaseModel | None = None,
-             status: int = 200) -> JSONResponse:
-        """Answer ``call()`` once per idempotency key of the writer."""
-        return self.post(self.user_id, call, payload=payload, status=status)
+             status: int = 200) -> Response:
+        """Answer ``call()`` once per idempotency key of the writer, committed in this
+        thread (:func:`api.core.db.commit_here`)."""
+        answer = self.post(self.user_id, call, payload=payload, status=status)
+        commit_here(self.session)
+        return answer
 
     def change(self, change: service.StockChange) -> StockChangeOut:
         """The response of a one-row stock change (:func:`change_out`)."""
@@ -117,7 +119,7 @@ def _write_post(
 
 
 @_write_post("/adjust", StockChangeOut, "Add or remove units (one atomic update + history row)")
-def adjust(body: AdjustIn, write: Write) -> JSONResponse:
+def adjust(body: AdjustIn, write: Write) -> Response:
     """Change the quantity of (item, location, quality, owner) by ``delta``."""
     return write.once(lambda: write.change(service.adjust_stock(
         write.session, org_id=write.org_id, actor_id=write.user_id,
@@ -127,7 +129,7 @@ def adjust(body: AdjustIn, write: Write) -> JSONResponse:
 
 
 @_write_post("/transfer", TransferOut, "Move units between two locations atomically")
-def transfer(body: TransferIn, write: Write) -> JSONResponse:
+def transfer(body: TransferIn, write: Write) -> Response:
     """Move ``quantity`` of one stock row to ``to_location_id`` (same item/quality/owner)."""
 
     def call() -> TransferOut:
@@ -151,7 +153,7 @@ def transfer(body: TransferIn, write: Write) -> JSONResponse:
 
 @_write_post("/reservations", ReservationOut,
              "Reserve units of the org's stock or of members' shared stock", status=201)
-def reserve(body: ReserveIn, write: Write) -> JSONResponse:
+def reserve(body: ReserveIn, write: Write) -> Response:
     """Hold ``quantity`` of a stock row; 409 ``insufficient-stock`` when it does not fit."""
     return write.once(lambda: service.describe_reservations(write.session, [service.reserve_stock(
         write.session, org_id=write.org_id, actor_id=write.user_id,
@@ -162,7 +164,7 @@ def reserve(body: ReserveIn, write: Write) -> JSONResponse:
 
 @_write_post("/reservations/{reservation_id}/release", ReservationOut,
              "Release a reservation (exactly once; a second release is a 409)")
-def release(reservation_id: uuid.UUID, write: Write) -> JSONResponse:
+def release(reservation_id: uuid.UUID, write: Write) -> Response:
     """Give the reservation's quantity back to ``available``."""
     return write.once(lambda: service.describe_reservations(write.session, [
         service.release_reservation(write.session, reservation_id, write.user_id,
@@ -171,7 +173,7 @@ def release(reservation_id: uuid.UUID, write: Write) -> JSONResponse:
 
 @_write_post("/{stock_id}/share", StockChangeOut,
              "Share your personal stock row with the organisation (member-tier supply)")
-def share(stock_id: uuid.UUID, write: Write) -> JSONResponse:
+def share(stock_id: uuid.UUID, write: Write) -> Response:
     """Make one of your personal stock rows visible and reservable for the org."""
     return write.once(lambda: write.change(service.share_stock(
         write.session, org_id=write.org_id, user_id=write.user_id, stock_id=stock_id)))
@@ -179,7 +181,7 @@ def share(stock_id: uuid.UUID, write: Write) -> JSONResponse:
 
 @_write_post("/{stock_id}/withdraw", StockChangeOut,
              "Stop sharing your stock row (refused while the org has it reserved)")
-def withdraw(stock_id: uuid.UUID, write: Write) -> JSONResponse:
+def withdraw(stock_id: uuid.UUID, write: Write) -> Response:
     """Withdraw a shared personal stock row from the org."""
     return write.once(lambda: write.change(service.withdraw_stock(
         write.session, org_id=write.org_id, user_id=write.user_id, stock_id=stock_id)))
