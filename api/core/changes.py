@@ -32,6 +32,7 @@ import functools
 import logging
 import re
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,8 +50,10 @@ from models.change_notifications import CHANNEL
 logger = logging.getLogger(__name__)
 
 EVERYTHING = "*"
-# How long the listener waits for notifications before proving its connection alive.
+# How often the listener proves its connection alive, and how long it waits for
+# notifications before looking whether it should stop.
 KEEPALIVE_SECONDS = 1.0
+WAIT_SECONDS = 0.1
 RECONNECT_SECONDS = 1.0
 # How the listener's connection shows in pg_stat_activity.
 APPLICATION_NAME = "qm-change-listener"
@@ -291,10 +294,14 @@ class ChangeListener:
                     self._clock.changed({EVERYTHING})
                     self._clock.live = True
                     self._listening.set()
+                    proven = time.monotonic()
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=KEEPALIVE_SECONDS):
+                        # Short waits: stopping (an app's shutdown) is not held up for long.
+                        for note in conn.notifies(timeout=WAIT_SECONDS):
                             self._clock.changed({note.payload or EVERYTHING})
-                        conn.execute("SELECT 1")  # a dead connection raises here
+                        if time.monotonic() - proven >= KEEPALIVE_SECONDS:
+                            conn.execute("SELECT 1")  # a dead connection raises here
+                            proven = time.monotonic()
             except psycopg.Error as exc:
                 logger.warning("change listener lost its connection; cached reads paused",
                                extra={"error": str(exc)})
