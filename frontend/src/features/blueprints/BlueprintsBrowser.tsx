@@ -20,7 +20,7 @@ export function BlueprintsBrowser({ orgId, actions }: { orgId: string; actions?:
   const [editing, setEditing] = useState<Blueprint | "new" | null>(null);
   const root = list.find((b) => b.id === chosen) ?? list.find((b) => b.kind === "craft") ?? list[0];
   const graph = useMemo(
-    () => (root ? bomGraph(root, list, (id) => itemLabel(items.byId, id)) : null),
+    () => (root ? bomGraph(root, list, (id) => itemLabel(items.byId, id), (id) => items.byId.get(id)?.unit) : null),
     [root, list, items.byId],
   );
   return (
