@@ -134,6 +134,8 @@ def kept(session: Session, key: Hashable, build: Callable[[], T]) -> T:
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     store: KeptValues[T] = _store(clock_of(engine))
+    if not store.clock.live:  # nothing is kept (SQLite, listener down): skip the look below
+        return store.get_or_build(key, build)
     return store.get_or_build(key, build, _changed_here(session))
 
 
