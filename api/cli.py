@@ -260,7 +260,7 @@ def export_command(
         raise typer.BadParameter(f"KIND is one of {', '.join(IMPORT_KINDS)}; format csv or json")
     db = Database(get_settings().database_url)
     try:
-        with db.session_scope() as session:
+        with db.session_scope(writes=False) as session:
             body = service.export_file(session, service.org_by_ref(session, org), kind,
                                        file_format)
     except Exception as exc:

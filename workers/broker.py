@@ -127,7 +127,9 @@ class Runtime:
         """
         stale = self.settings.plan_stale_seconds
         relay = OutboxRelay(self.database, self)  # no loop of its own: sends after commit
-        with self.database.session_scope() as session:
+        # Begun as a reader: the reaper looks every few seconds and rarely finds anything; on
+        # SQLite a write refused for having read first fails this pass, and the next retries.
+        with self.database.session_scope(writes=False) as session:
             plans = tasks.reclaim_stale_plans(session, stale_seconds=stale)
             variants = tasks.reclaim_stale_variants(session, stale_seconds=stale)
             _, lost_imports = import_tasks.reap_import_jobs(session, stale_seconds=stale)

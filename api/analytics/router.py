@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.analytics import service
 from api.analytics.schemas import BlueprintStat, ConsentIn, ConsentOut, DashboardOut
-from api.core.db import DbSession
+from api.core.db import DbSession, writes_when_read
 from api.core.deps import AppSettings, CurrentUser, OrgAccess, org_member
 from api.core.permissions import Action
 
@@ -33,6 +33,7 @@ def put_consent(body: ConsentIn, user: CurrentUser, session: DbSession) -> Conse
 
 @router.get("/orgs/{org_id}/analytics/dashboard", response_model=DashboardOut,
             summary="Org analytics dashboard (admins)")
+@writes_when_read
 def get_dashboard(
     access: Admin,
     session: DbSession,

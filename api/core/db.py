@@ -8,23 +8,27 @@ Rules this module enforces (see DEVELOPERS.md):
   live update) are registered with :func:`after_commit`; they run only after a successful
   commit of the outermost transaction and are dropped on rollback.
 * The schema is made by Alembic only (:func:`migrate`), never ``create_all``.
+* A unit of work says whether it will write (:meth:`Database.session`): on SQLite a writing
+  one takes the database's one write lock at ``BEGIN`` (``BEGIN IMMEDIATE``), see
+  :func:`_install_sqlite_pragmas`. HTTP requests write unless their method is safe.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.core.settings import Settings, get_settings
@@ -37,6 +41,30 @@ MIGRATIONS_DIR = REPO_ROOT / "models" / "migrations"
 
 AfterCommitHook = Callable[[], object]
 
+# Execution option on the engine of sessions that will write (:meth:`Database.session`).
+WRITES_OPTION = "qm_writes"
+# Methods whose requests only read: their transactions begin without SQLite's write lock,
+# unless the endpoint is marked with :func:`writes_when_read`.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES_WHEN_READ = "qm_writes_when_read"
+
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+
+def writes_when_read(endpoint: EndpointT) -> EndpointT:
+    """Mark a GET endpoint that may write on the way (a goal completed when its progress is
+    read, old usage events deleted when the dashboard is read): its request gets a writing
+    session (:meth:`Database.session`), as a POST does."""
+    setattr(endpoint, _WRITES_WHEN_READ, True)
+    return endpoint
+
+
+def request_writes(request: Request) -> bool:
+    """Whether ``request``'s unit of work will write: its method is not safe, or its
+    endpoint is marked with :func:`writes_when_read`."""
+    return request.method not in READ_ONLY_METHODS or getattr(
+        request.scope.get("endpoint"), _WRITES_WHEN_READ, False)
+
 
 def _prepare_sqlite_file(url: str) -> None:
     """Create the directory of a SQLite file so the embedded default works on a fresh clone."""
@@ -45,7 +73,7 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _install_sqlite_pragmas(engine: Engine) -> None:
+def _install_sqlite_pragmas(engine: Engine, busy_seconds: float) -> None:
     # pysqlite's own transaction handling issues BEGIN lazily and breaks SAVEPOINT; the
     # SQLAlchemy-documented recipe takes it over so BEGIN is emitted when SQLAlchemy begins.
     @event.listens_for(engine, "connect")
@@ -56,13 +84,28 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         # instead of failing at once; FKs are off by default in SQLite.
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
+    # A unit of work that will write takes the one write lock at BEGIN (other writers queue
+    # for it, up to busy_timeout). Begun DEFERRED, its first write would have to turn a read
+    # snapshot into a write, and WAL refuses that at once, without the busy wait, whenever
+    # another connection committed since the snapshot was taken ("database is locked"): two
+    # people saving at the same moment, or a job finishing, failed one of them.
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        writes = conn.get_execution_options().get(WRITES_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def sqlite_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked": another connection kept the one write lock
+    past the busy timeout (a long import holds it to its commit). Nothing was written; the
+    same work succeeds once that writer has finished."""
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    return isinstance(exc, OperationalError) and code is not None \
+        and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def make_engine(url: str, settings: Settings | None = None) -> Engine:
@@ -74,9 +117,9 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
             url,
             echo=settings.db_echo,
             # FastAPI runs sync dependencies and endpoints on different pool threads.
-            connect_args={"check_same_thread": False, "timeout": 10},
+            connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_seconds},
         )
-        _install_sqlite_pragmas(engine)
+        _install_sqlite_pragmas(engine, settings.sqlite_busy_seconds)
         return engine
     engine = create_engine(
         url,
@@ -146,8 +189,18 @@ class Database:
     def __init__(self, url: str, settings: Settings | None = None) -> None:
         self.url = url
         self.engine = make_engine(url, settings)
+        # Sessions that will write bind to this (see WRITES_OPTION); PostgreSQL's transactions
+        # need no such notice, so there it is the engine itself.
+        self.writer = (self.engine.execution_options(**{WRITES_OPTION: True})
+                       if self.engine.dialect.name == "sqlite" else self.engine)
         self.sessionmaker = make_sessionmaker(
             self.engine, redis_url=settings.redis_url if settings is not None else None)
+
+    def session(self, *, writes: bool = True) -> Session:
+        """A new session. ``writes``: the work will write, so on SQLite its transaction holds
+        the write lock from ``BEGIN`` and its writes cannot be refused for having read first;
+        ``False`` for work that only reads (it then never waits behind a long writer)."""
+        return self.sessionmaker(bind=self.writer if writes else self.engine)
 
     def attach_jobs(self, jobs: object | None) -> None:
         """Make ``jobs`` visible as ``session.info[JOBS_KEY]`` in every new session."""
@@ -164,9 +217,11 @@ class Database:
             info.pop(JOBS_KEY, None)
 
     @contextmanager
-    def session_scope(self) -> Iterator[Session]:
-        """A unit of work outside HTTP (CLI, workers, tests): commit on success, else roll back."""
-        with self.sessionmaker() as session:
+    def session_scope(self, *, writes: bool = True) -> Iterator[Session]:
+        """A unit of work outside HTTP (CLI, workers, tests): commit on success, else roll back.
+
+        ``writes=False`` for work that only reads (see :meth:`session`)."""
+        with self.session(writes=writes) as session:
             try:
                 yield session
                 session.commit()
@@ -190,6 +245,25 @@ def after_commit(session: Session, hook: AfterCommitHook) -> None:
     a failing hook is logged and does not affect the already-committed data or other hooks.
     """
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(hook)
+
+
+def write_after_commit(session: Session, work: Callable[[Session], object]) -> None:
+    """Once ``session`` commits, run ``work`` in a short writing transaction of its own.
+
+    For bookkeeping a read should neither hold SQLite's write lock for nor fail over (when a
+    token was last used). Best effort, like every after-commit hook: a failure is logged and
+    nothing of ``work`` is written.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(**{WRITES_OPTION: True})
+
+    def run() -> None:
+        with Session(engine) as own, own.begin():
+            work(own)
+
+    after_commit(session, run)
 
 
 @event.listens_for(Session, "after_commit")
@@ -235,7 +309,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Registered with ``scope="function"`` (see :data:`DbSession`) so the commit happens before
     the response is sent: a failing commit (e.g. a unique violation) becomes an error
-    response instead of a 200 for data that was never stored.
+    response instead of a 200 for data that was never stored. A request whose method is not
+    safe (POST, PUT, PATCH, DELETE) gets a writing session (:meth:`Database.session`), as
+    does a GET whose endpoint is marked :func:`writes_when_read`.
 
     ``async`` on purpose: making a session does no I/O, so it is made on the event loop
     rather than in a threadpool hop; only the commit (or rollback) runs in a worker thread,
@@ -243,7 +319,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     FastAPI does for sync generators: a request holding a pooled connection must be able to
     finish even when every threadpool thread waits for a connection.
     """
-    session = get_database(request).sessionmaker()
+    session = get_database(request).session(writes=request_writes(request))
     try:
         yield session
     except BaseException:

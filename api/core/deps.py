@@ -19,11 +19,12 @@ from typing import Annotated, Any, Literal, NamedTuple
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from api.core.authcache import AuthCache, register
-from api.core.db import DbSession
+from api.core.db import DbSession, write_after_commit
 from api.core.errors import Forbidden, NotFound, Unauthorized
 from api.core.kept import detached_copy
 from api.core.permissions import Action, Role, min_role_for, role_at_least
@@ -122,8 +123,15 @@ def _authenticate_pat(session: DbSession, token: str) -> AuthContext:
     if user is None:
         raise Unauthorized("Invalid personal access token")
     if pat.last_used_at is None or now - pat.last_used_at > PAT_TOUCH_INTERVAL:
-        pat.last_used_at = now
+        # After the request's own commit, in a transaction of its own: a GET stays a reader.
+        write_after_commit(session, _touch(pat.id, now))
     return AuthContext(user, "pat", frozenset(pat.scopes or []), str(pat.id))
+
+
+def _touch(pat_id: uuid.UUID, now: datetime) -> Callable[[Session], object]:
+    return lambda own: own.execute(update(PersonalAccessToken)
+                                   .where(PersonalAccessToken.id == pat_id)
+                                   .values(last_used_at=now))
 
 
 def _jwt_user_id(claims: dict[str, object]) -> uuid.UUID:

@@ -15,11 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.core.constraints import constraint_name, describe
+from api.core.db import sqlite_busy
 from api.core.logging import get_request_id
 
 logger = logging.getLogger(__name__)
@@ -293,6 +294,23 @@ async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 409, "Conflict", "conflict", sentence, errors)
 
 
+async def _handle_operational(request: Request, exc: Exception) -> JSONResponse:
+    if not sqlite_busy(exc):
+        raise exc  # a fault: the catch-all answers 500 (503 for a lost connection)
+    # The embedded database has one writer; a long one (a large import) can hold it past the
+    # busy timeout. The transaction was rolled back, so a retry is safe.
+    logger.warning("database busy: a write waited past the busy timeout")
+    return problem_response(
+        request,
+        503,
+        "Service busy",
+        "busy",
+        "The database is busy with another write; nothing was written: try again in a "
+        "moment",
+        headers={"Retry-After": "2"},
+    )
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         logger.error("database connection lost", exc_info=exc)
@@ -425,6 +443,7 @@ def install_error_handlers(app: FastAPI, reraise_unexpected: bool = False) -> No
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
     app.add_exception_handler(IntegrityError, _handle_integrity)
+    app.add_exception_handler(OperationalError, _handle_operational)
     app.add_exception_handler(Exception, _handle_unexpected)
     build_stack = app.build_middleware_stack
 

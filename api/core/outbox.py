@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.core.db import Database, after_commit
+from api.core.db import Database, after_commit, sqlite_busy
 from models.jobs import OutboxJob
 
 if TYPE_CHECKING:
@@ -102,13 +102,21 @@ class OutboxRelay:
             return
         try:
             self.relay(ids)
-        except Exception:
-            logger.exception("outbox: relay after commit failed; the loop will retry")
+        except Exception as exc:
+            _log_failure(exc, "outbox: relay after commit failed; the loop will retry")
             self._wake.set()
+
+    def pending(self) -> bool:
+        """Whether any job waits in the outbox: a read, so the loop's look (every
+        ``poll_seconds``) never queues for SQLite's write lock behind a long import."""
+        with self.database.session_scope(writes=False) as session:
+            return session.scalar(select(OutboxJob.id).limit(1)) is not None
 
     def drain(self) -> int:
         """Relay batches until the outbox is empty or a send fails; the number sent."""
         total = 0
+        if not self.pending():
+            return total
         while True:
             sent = self.relay()
             total += sent
@@ -119,8 +127,8 @@ class OutboxRelay:
         while not self._stop.is_set():
             try:
                 self.drain()
-            except Exception:
-                logger.exception("outbox: relay loop failed")
+            except Exception as exc:
+                _log_failure(exc, "outbox: relay loop failed; it retries")
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
 
@@ -138,6 +146,14 @@ class OutboxRelay:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+
+def _log_failure(exc: Exception, message: str) -> None:
+    # SQLite's write lock held past the busy timeout (by a long import) is a wait, not a fault.
+    if sqlite_busy(exc):
+        logger.warning("%s (the database is busy with another write)", message)
+    else:
+        logger.exception(message)
 
 
 class OutboxJobs:

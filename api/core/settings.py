@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
+    # SQLite (embedded): how long a writer queues for the one write lock before its request
+    # answers 503 busy (a large import holds the lock until it commits).
+    sqlite_busy_seconds: float = Field(default=10.0, gt=0, le=300)
     # Request bodies above this many bytes answer 413 before they are parsed.
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
     # File uploads (POST …/imports) may be this large: the import's 20 MiB file cap plus the

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.core.access import InventoryReader
-from api.core.db import DbSession
+from api.core.db import DbSession, writes_when_read
 from api.core.deps import OrgAccess, org_member
 from api.core.pagination import Page, Paging
 from api.core.permissions import Action
@@ -26,6 +26,7 @@ def _one(session: DbSession, goal: Goal) -> GoalOut:
 
 
 @router.get("/orgs/{org_id}/goals", response_model=Page[GoalOut], summary="The org's goals")
+@writes_when_read
 def list_goals(
     access: InventoryReader,
     session: DbSession,
@@ -49,6 +50,7 @@ def create_goal(access: Writer, session: DbSession, body: GoalIn, response: Resp
 
 
 @router.get("/orgs/{org_id}/goals/{goal_id}", response_model=GoalOut, summary="One goal")
+@writes_when_read
 def get_goal(access: InventoryReader, session: DbSession, goal_id: uuid.UUID) -> GoalOut:
     """A goal and its progress."""
     return _one(session, service.get_goal(session, access.org_id, goal_id))

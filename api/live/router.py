@@ -112,7 +112,7 @@ def _authorise(
     """``(None, user_id)`` when the token's user is a member who may read the org's feed and
     the token may too (``requirement``), else the close code; lost access on an open socket
     is 4403, not 4404."""
-    with db.session_scope() as session:
+    with db.session_scope(writes=False) as session:
         code, user_id = _caller(session, settings, token, requirement, connected=connected)
         if code is not None:
             return code, None
@@ -130,7 +130,7 @@ def _moderation_access(
 ) -> tuple[int | None, uuid.UUID | None, bool]:
     """(close code or None, user id, moderator?) for the commons socket; an open socket that
     was subscribed to the queue closes with 4403 when its moderation role is revoked."""
-    with db.session_scope() as session:
+    with db.session_scope(writes=False) as session:
         code, user_id = _caller(session, settings, token, requirement, connected=connected)
         if code is not None or user_id is None:
             return code, None, False
@@ -294,7 +294,7 @@ async def commons_live(websocket: WebSocket, token: str | None = None) -> None:
 def _user_access(db: Database, settings: Settings, token: str,
                  requirement: Requirement | None, connected: bool,
                  ) -> tuple[int | None, uuid.UUID | None]:
-    with db.session_scope() as session:
+    with db.session_scope(writes=False) as session:
         return _caller(session, settings, token, requirement, connected=connected)
 
 

@@ -60,7 +60,7 @@ def claim_next(database: Database, table: JobTable, message_job_id: uuid.UUID,
     """Claim the fairest queued job of ``table``; else the message's own job when it is
     claimable (e.g. ``solving`` with a stale heartbeat); None when there is nothing to do."""
     for _ in range(_CLAIM_TRIES):
-        with database.session_scope() as s:
+        with database.session_scope(writes=False) as s:
             job_id = table.next_fair(s)
         if job_id is None:
             break

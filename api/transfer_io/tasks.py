@@ -86,13 +86,9 @@ def _run_claimed(database: Database, job: ClaimedJob, redis_url: str | None) -> 
     progress = _Progress(database, job, redis_url)
     try:
         with database.session_scope() as session:
+            # On SQLite this (writing) unit of work holds the one write lock from BEGIN to
+            # its commit: other writers wait for it, up to the busy timeout.
             service.hold_import_run(session, job.id)
-            if not progress.writes:
-                # SQLite: write first, so this transaction holds the one write lock from the
-                # start. A transaction that has only read cannot start writing once another
-                # connection has committed since (the outbox relay does, right after sending
-                # this message): SQLite refuses it at once ("database is locked").
-                service.record_import_progress(session, job.id, "validate", 0, 0)
             report = service.run_import(
                 session, org_id=job.org_id, actor_id=job.actor_id, kind=job.kind,
                 file_format=job.file_format, data=job.data, apply=job.apply, progress=progress,

@@ -136,7 +136,7 @@ def run_delivery(database: Database, settings: Settings, delivery_id: uuid.UUID)
 def sweep(database: Database, settings: Settings) -> int:
     """Re-send deliveries due for longer than the sweep age (lost messages); how many."""
     before = datetime.now(UTC) - timedelta(seconds=settings.webhook_sweep_after_seconds)
-    with database.session_scope() as session:
+    with database.session_scope(writes=False) as session:
         ids = repository.overdue(session, before)
         service.enqueue_after_commit(session, ids)
     return len(ids)

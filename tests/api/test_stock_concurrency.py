@@ -3,7 +3,8 @@ reservation, no deadlock between opposite transfers, an idempotency key applies 
 
 Each thread runs its own unit of work (``Database.session_scope()``: its own session and
 connection) through the service layer, the same code the HTTP routes call. SQLite is
-skipped: it serialises writers on one database lock, so there is no race to prove there.
+skipped: it serialises writers on one database lock; that every write then lands (none is
+refused for having read first) is tests/api/test_sqlite_writers.py.
 """
 
 from __future__ import annotations
