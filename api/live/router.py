@@ -222,6 +222,13 @@ Access = Callable[[Database, Settings, str, Requirement | None, bool],
                   tuple[int | None, uuid.UUID | None]]
 
 
+async def _refuse(websocket: WebSocket, code: int) -> None:
+    """Close an accepted socket whose caller may not listen; the page may have gone already
+    (a sign-out, a navigation), and then there is nobody left to tell."""
+    with contextlib.suppress(WebSocketDisconnect):
+        await websocket.close(code=code)
+
+
 async def _feed(websocket: WebSocket, token: str | None, access: Access,
                 channels: Callable[[uuid.UUID], list[str]], hello: dict[str, Any]) -> None:
     """Accept, authenticate (``access``), then serve the caller's ``channels`` plus their
@@ -236,7 +243,7 @@ async def _feed(websocket: WebSocket, token: str | None, access: Access,
         if token else (CLOSE_UNAUTHORIZED, None)
     )
     if code is not None or user_id is None:
-        await websocket.close(code=code or CLOSE_UNAUTHORIZED)
+        await _refuse(websocket, code or CLOSE_UNAUTHORIZED)
         return
 
     async def recheck() -> int | None:
@@ -276,7 +283,7 @@ async def commons_live(websocket: WebSocket, token: str | None = None) -> None:
         if token else (CLOSE_UNAUTHORIZED, None, False)
     )
     if code is not None or user_id is None:
-        await websocket.close(code=code or CLOSE_UNAUTHORIZED)
+        await _refuse(websocket, code or CLOSE_UNAUTHORIZED)
         return
 
     async def recheck() -> int | None:
