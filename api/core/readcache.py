@@ -7,7 +7,8 @@ none of the tables its statements named has changed since -- whoever changed the
 process or another (see :mod:`api.core.changes`).
 
 What is not cached: authentication and access checks (the route's dependencies run on every
-request, and the answer is keyed by the caller's user id); anything while the clock is not
+request, and the answer is keyed by its audience: the caller, the org, or everyone, as the
+route says); anything while the clock is not
 live (no change listener connected, or SQLite); bodies above :data:`MAX_BODY_BYTES`.
 ``organization_members`` and ``users`` are always among an answer's tables, so a change of
 anyone's role or account drops it even when the read itself did not name them.
@@ -22,7 +23,7 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 
 from api.core.changes import ChangeClock
-from api.core.httpcache import answer_bytes, etag_of
+from api.core.httpcache import answer_bytes, conditional_json, etag_of
 from api.core.kept import KeptValues
 
 MAX_BODY_BYTES = 512 * 1024
@@ -76,5 +77,5 @@ def cached_answer(request: Request, audience: uuid.UUID,
     (``audience``: see :meth:`ReadCache.answer`)."""
     cache = read_cache(request)
     if cache is None:
-        return answer_bytes(request, build().model_dump_json().encode())
+        return conditional_json(request, build())
     return cache.answer(request, audience, build)
