@@ -5,7 +5,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { ApiError } from "@/lib/api/problem";
-import { formatAuec, formatPercent, formatQuality, formatQuantity, formatRuns, formatScu } from "@/lib/format";
+import { formatAuec, formatQuality, formatQuantity, formatRuns, formatScu } from "@/lib/format";
 import { itemLabel, locationLabel, parseSourceKey, useItems, useLocations, type Item, type Location } from "@/lib/lookups";
 import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
@@ -13,6 +13,7 @@ import { toastError, toastSuccess } from "@/lib/toast";
 import { useApplyPlan, useBlueprintNames, usePlan, type ApplyOut } from "./api";
 import { PlanStatusTag } from "./PlanStatusTag";
 import { optimalityBadge, shoppingList, type DemandExplanation, type EnginePlan, type Explanation, type Supply } from "./types";
+import { TripsCard } from "./TripsCard";
 import { WhatIfPanel } from "./WhatIfPanel";
 
 interface Names {
@@ -283,33 +284,7 @@ export default function PlanPage() {
             <DemandCard key={d.demand} d={d} names={names} goalLabel={d.demand.startsWith("goal:") ? "goal" : "ad-hoc"} />
           ))}
           <div className="qm-grid-2">
-            <Card aria-label="Trips">
-              <H4>Trips</H4>
-              {explanation.trips.length === 0 ? (
-                <p className="qm-muted">No trip needed: everything is at the delivery location.</p>
-              ) : (
-                <HTMLTable compact className="qm-table">
-                  <thead>
-                    <tr><th>From</th><th>Trips</th><th>SCU</th><th>SCU per trip</th><th>Fill</th><th>Cost</th></tr>
-                  </thead>
-                  <tbody>
-                    {explanation.trips.map((t) => {
-                      const perTrip = t.trips > 0 ? t.volume_scu / t.trips : 0;
-                      return (
-                        <tr key={t.location}>
-                          <td>{locationLabel(names.locations, t.location)}</td>
-                          <td>{t.trips}</td>
-                          <td>{formatScu(t.volume_scu)}</td>
-                          <td>{formatScu(perTrip)}</td>
-                          <td>{capacity ? formatPercent(perTrip / capacity) : "—"}</td>
-                          <td>{formatAuec(t.cost)}</td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </HTMLTable>
-              )}
-            </Card>
+            <TripsCard trips={explanation.trips} capacity={capacity} locations={names.locations} />
             <Card aria-label="Shopping list">
               <H4>Shopping list</H4>
               {shopping.length === 0 ? (

@@ -19,7 +19,11 @@ function toTreeNodes(nodes: TreeNode[], expanded: Set<string>, selected: string 
     id: n.location.id,
     nodeData: n.location.id,
     label: n.location.name,
-    secondaryLabel: <span className="qm-muted">{formatScu(n.volume)}</span>,
+    secondaryLabel: (
+      <span className="qm-muted" title={`Cargo volume of the ${n.rows} stock row(s) here and below; pieces without a volume count as 0 SCU`}>
+        {formatScu(n.volume)}
+      </span>
+    ),
     icon: n.location.kind === "ship_cargo" ? "airplane" : n.location.owner === "universe" ? "globe" : "home",
     isExpanded: expanded.has(n.location.id),
     isSelected: selected === n.location.id,
