@@ -101,8 +101,9 @@ def _install_sqlite_pragmas(engine: Engine, busy_seconds: float) -> None:
 
 def sqlite_busy(exc: BaseException) -> bool:
     """True for SQLite's "database is locked": another connection kept the one write lock
-    past the busy timeout (a long import holds it to its commit). Nothing was written; the
-    same work succeeds once that writer has finished."""
+    past the busy timeout (a long import holds it to its commit), or committed under work
+    begun as a reader that then wrote. Nothing of the refused work was written; run again, it
+    succeeds once that writer has finished."""
     code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
     return isinstance(exc, OperationalError) and code is not None \
         and code & 0xFF == sqlite3.SQLITE_BUSY
