@@ -53,7 +53,9 @@ class ReadCache:
         ``audience`` is whose view the answer is: the caller's user id when it depends on who
         asks (their own stock), else the org's (or owner's) id, shared by all who may read it.
         """
-        key = (audience, request.url.path, request.url.query)
+        # From the scope: request.url would build a URL object (scanning the headers for the
+        # host) on every hit, for two strings.
+        key = (audience, request.scope["path"], request.scope.get("query_string", b""))
         body = self.answers.get(key)
         if body is None:
             def serialise() -> Body:
