@@ -44,8 +44,9 @@ AfterCommitHook = Callable[[], object]
 # Execution option on the engine of sessions that will write (:meth:`Database.session`).
 WRITES_OPTION = "qm_writes"
 # Methods whose requests only read: their transactions begin without SQLite's write lock,
-# unless the endpoint is marked with :func:`writes_when_read`.
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# unless the endpoint is marked with :func:`writes_when_read` (the rate limiter's write
+# limits count the others).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITES_WHEN_READ = "qm_writes_when_read"
 
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
@@ -62,7 +63,7 @@ def writes_when_read(endpoint: EndpointT) -> EndpointT:
 def request_writes(request: Request) -> bool:
     """Whether ``request``'s unit of work will write: its method is not safe, or its
     endpoint is marked with :func:`writes_when_read`."""
-    return request.method not in READ_ONLY_METHODS or getattr(
+    return request.method not in SAFE_METHODS or getattr(
         request.scope.get("endpoint"), _WRITES_WHEN_READ, False)
 
 
@@ -97,6 +98,14 @@ def _install_sqlite_pragmas(engine: Engine, busy_seconds: float) -> None:
     def _on_begin(conn: Any) -> None:
         writes = conn.get_execution_options().get(WRITES_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """The engine of units of work that will write (see :data:`WRITES_OPTION`): on SQLite the
+    same pool with the option set; PostgreSQL's transactions need no notice, so ``engine``."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{WRITES_OPTION: True})
 
 
 def sqlite_busy(exc: BaseException) -> bool:
@@ -190,10 +199,7 @@ class Database:
     def __init__(self, url: str, settings: Settings | None = None) -> None:
         self.url = url
         self.engine = make_engine(url, settings)
-        # Sessions that will write bind to this (see WRITES_OPTION); PostgreSQL's transactions
-        # need no such notice, so there it is the engine itself.
-        self.writer = (self.engine.execution_options(**{WRITES_OPTION: True})
-                       if self.engine.dialect.name == "sqlite" else self.engine)
+        self.writer = writer_engine(self.engine)  # what sessions that will write bind to
         self.sessionmaker = make_sessionmaker(
             self.engine, redis_url=settings.redis_url if settings is not None else None)
 
@@ -256,9 +262,7 @@ def write_after_commit(session: Session, work: Callable[[Session], object]) -> N
     nothing of ``work`` is written.
     """
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine.dialect.name == "sqlite":
-        engine = engine.execution_options(**{WRITES_OPTION: True})
+    engine = writer_engine(bind if isinstance(bind, Engine) else bind.engine)
 
     def run() -> None:
         with Session(engine) as own, own.begin():

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from api.core.authcache import AuthCache, register
-from api.core.db import DbSession, write_after_commit
+from api.core.db import SAFE_METHODS, DbSession, write_after_commit
 from api.core.errors import Forbidden, NotFound, Unauthorized
 from api.core.kept import detached_copy
 from api.core.permissions import Action, Role, min_role_for, role_at_least
-from api.core.ratelimit import SAFE_METHODS, get_limiter
+from api.core.ratelimit import get_limiter
 from api.core.readcache import read_cache
 from api.core.scopes import (
     SESSION,

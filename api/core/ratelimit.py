@@ -37,6 +37,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.core.db import SAFE_METHODS
 from api.core.errors import TooManyRequests, problem_response
 from api.core.settings import Settings
 
@@ -58,7 +59,6 @@ RuleName = Literal[
     "public_reads_per_client",
 ]
 RULES: tuple[RuleName, ...] = get_args(RuleName)
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _MESSAGES: dict[RuleName, str] = {
     "login_per_client": "Too many login attempts from this client",
