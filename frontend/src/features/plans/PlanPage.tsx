@@ -1,7 +1,6 @@
 import { Button, Callout, Card, H4, HTMLTable, Intent, NonIdealState, Spinner, Tag } from "@blueprintjs/core";
 import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { PageHeader } from "@/components/PageHeader";
 import { SkeletonRows } from "@/components/Skeleton";
 import { ApiError } from "@/lib/api/problem";
@@ -11,6 +10,7 @@ import { useOrgId } from "@/lib/org";
 import { useCan } from "@/lib/role";
 import { toastError, toastSuccess } from "@/lib/toast";
 import { useApplyPlan, useBlueprintNames, usePlan, type ApplyOut } from "./api";
+import { CostCharts } from "./CostCharts";
 import { PlanStatusTag } from "./PlanStatusTag";
 import { optimalityBadge, shoppingList, type DemandExplanation, type EnginePlan, type Explanation, type Supply } from "./types";
 import { TripsCard } from "./TripsCard";
@@ -90,39 +90,6 @@ function DemandCard({ d, names, goalLabel }: { d: DemandExplanation; names: Name
         </Callout>
       )}
     </Card>
-  );
-}
-
-function CostCharts({ explanation, names }: { explanation: Explanation; names: Names }) {
-  const byTier = Object.entries(explanation.costs.by_tier).map(([tier, cost]) => ({ name: tier, cost }));
-  const byLocation = Object.entries(explanation.costs.by_location)
-    .map(([id, cost]) => ({ name: names.locations.get(id)?.name ?? id.slice(0, 8), cost }))
-    .sort((a, b) => b.cost - a.cost);
-  return (
-    <div className="qm-grid-2">
-      {[
-        { title: "Cost by tier", data: byTier },
-        { title: "Cost by location", data: byLocation },
-      ].map((chart) => (
-        <Card key={chart.title} aria-label={chart.title}>
-          <H4>{chart.title}</H4>
-          {chart.data.every((d) => d.cost === 0) ? (
-            // Empty axes tell nothing; say why there is nothing to draw.
-            <p className="qm-muted">Nothing to pay: the plan uses stock you already hold.</p>
-          ) : (
-          <ResponsiveContainer width="100%" height={180}>
-            <BarChart data={chart.data}>
-              <CartesianGrid strokeDasharray="3 3" opacity={0.3} />
-              <XAxis dataKey="name" tick={{ fontSize: 11 }} />
-              <YAxis tick={{ fontSize: 11 }} />
-              <Tooltip formatter={(v) => formatAuec(Number(v))} />
-              <Bar dataKey="cost" fill="#4c90f0" isAnimationActive={false} />
-            </BarChart>
-          </ResponsiveContainer>
-          )}
-        </Card>
-      ))}
-    </div>
   );
 }
 
@@ -278,7 +245,7 @@ export default function PlanPage() {
               Some demands are short; the missing raw materials are listed under each demand.
             </Callout>
           )}
-          <CostCharts explanation={explanation} names={names} />
+          <CostCharts costs={explanation.costs} locations={names.locations} />
           <H4>Demands</H4>
           {explanation.demands.map((d) => (
             <DemandCard key={d.demand} d={d} names={names} goalLabel={d.demand.startsWith("goal:") ? "goal" : "ad-hoc"} />

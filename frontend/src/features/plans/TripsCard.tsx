@@ -25,11 +25,15 @@ export function TripsCard({
             <thead>
               <tr>
                 <th>From</th>
-                <th>Trips</th>
-                <th>SCU</th>
-                <th>SCU per trip</th>
-                {capacity ? <th title={`SCU per trip as a share of the plan's ship (${formatScu(capacity)})`}>Fill</th> : null}
-                <th>Cost</th>
+                <th className="qm-num">Trips</th>
+                <th className="qm-num">SCU</th>
+                <th className="qm-num">SCU per trip</th>
+                {capacity ? (
+                  <th className="qm-num" title={`SCU per trip as a share of the plan's ship (${formatScu(capacity)})`}>
+                    Fill
+                  </th>
+                ) : null}
+                <th className="qm-num">Cost</th>
               </tr>
             </thead>
             <tbody>
@@ -38,11 +42,11 @@ export function TripsCard({
                 return (
                   <tr key={t.location}>
                     <td>{locationLabel(locations, t.location)}</td>
-                    <td>{t.trips}</td>
-                    <td>{formatScu(t.volume_scu)}</td>
-                    <td>{formatScu(perTrip)}</td>
-                    {capacity ? <td>{formatPercent(perTrip / capacity)}</td> : null}
-                    <td>{formatAuec(t.cost)}</td>
+                    <td className="qm-num">{t.trips}</td>
+                    <td className="qm-num">{formatScu(t.volume_scu)}</td>
+                    <td className="qm-num">{formatScu(perTrip)}</td>
+                    {capacity ? <td className="qm-num">{formatPercent(perTrip / capacity)}</td> : null}
+                    <td className="qm-num">{formatAuec(t.cost)}</td>
                   </tr>
                 );
               })}
