@@ -8,11 +8,11 @@ in id order. The CHECK constraints on ``item_stocks`` back every one of these co
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -21,11 +21,13 @@ from sqlalchemy import (
     CursorResult,
     Result,
     Select,
+    Table,
     and_,
     bindparam,
     exists,
     func,
     insert,
+    inspect,
     literal,
     or_,
     select,
@@ -33,7 +35,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from api.core.filters import where_given
@@ -55,6 +58,8 @@ from models.inventory import (
     StockReservation,
 )
 from models.orgs import Organization
+
+M = TypeVar("M")
 
 # --- tenant scoping: the readable statements ------------------------------------------------
 
@@ -287,34 +292,42 @@ def change_quantity(
                        {"quantity": new_quantity, **_touched(actor_id)})
 
 
+# The adjustment's statement is Core, on the table: an ORM-enabled ``insert(ItemStock)`` goes
+# through the ORM's bulk DML path, which rebuilds the statement on every execution and so
+# computes its cache key anew -- measured, about as much CPU as the rest of an adjustment.
+_STOCK = cast(Table, ItemStock.__table__)
+
+
 @cache
 def _adjust_statement(
     dialect: str, by_org: bool, grow: bool
-) -> ReturningInsert[tuple[ItemStock]] | ReturningUpdate[tuple[ItemStock]]:
+) -> ReturningInsert[Any] | ReturningUpdate[Any]:
     """The one statement of an adjustment, built once per (dialect, owner kind, sign)."""
+    c = _STOCK.c
     delta = bindparam("p_delta", type_=Quantity)
-    now = bindparam("p_now", type_=ItemStock.updated_at.type)
-    actor = bindparam("p_actor_id", type_=ItemStock.updated_by.type)
-    new_quantity = _exact(ItemStock.quantity + delta)
-    fits = new_quantity >= ItemStock.reserved
-    changed = {"quantity": new_quantity, **_touched(actor, now)}
-    owner_col = ItemStock.organization_id if by_org else ItemStock.owner_user_id
+    now = bindparam("p_now", type_=c.updated_at.type)
+    actor = bindparam("p_actor_id", type_=c.updated_by.type)
+    new_quantity = _exact(c.quantity + delta)
+    fits = new_quantity >= c.reserved
+    changed = {"quantity": new_quantity, "version": c.version + 1, "updated_by": actor,
+               "updated_at": now}
+    owner_col = c.organization_id if by_org else c.owner_user_id
     if not grow:
         return (
-            update(ItemStock)
+            update(_STOCK)
             .where(
-                ItemStock.item_id == bindparam("p_item_id"),
-                ItemStock.location_id == bindparam("p_location_id"),
-                ItemStock.quality == bindparam("p_quality"),
+                c.item_id == bindparam("p_item_id"),
+                c.location_id == bindparam("p_location_id"),
+                c.quality == bindparam("p_quality"),
                 owner_col == bindparam("p_owner_id"),
                 fits,
             )
             .values(**changed)
-            .returning(ItemStock)
+            .returning(*c)
         )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(ItemStock)
+        insert(_STOCK)
         .values(
             id=bindparam("p_id"),
             item_id=bindparam("p_item_id"),
@@ -338,7 +351,7 @@ def _adjust_statement(
             set_=changed,
             where=fits,
         )
-        .returning(ItemStock)
+        .returning(*c)
     )
 
 
@@ -358,7 +371,8 @@ def adjust_quantity(
     ``delta``; the unique constraint makes two racing creators update the one row). Negative:
     ``UPDATE … WHERE <key> AND quantity + :delta >= reserved RETURNING *``. Either way the
     invariant is checked by the statement that writes, under the row lock it takes. Returns
-    the row as written, or None when nothing was changed (no row, or it would not fit).
+    the row as written (the session's object for it, refreshed), or None when nothing was
+    changed (no row, or it would not fit).
     """
     by_org = owner.organization_id is not None
     stmt = _adjust_statement(session.get_bind().dialect.name, by_org, delta > 0)
@@ -372,11 +386,8 @@ def adjust_quantity(
         "p_actor_id": actor_id,
         "p_now": utc_now(),
     }
-    # The returned row refreshes the identity map; evaluating the WHERE against objects in
-    # the session ("auto" synchronisation) cost more CPU than the statement.
-    row = session.scalars(stmt, params, execution_options={"populate_existing": True,
-                                                           "synchronize_session": False})
-    return cast(ItemStock | None, row.one_or_none())
+    row = _core(session).execute(stmt, params).one_or_none()
+    return None if row is None else _persistent(session, ItemStock, row._mapping)
 
 
 def find_stock(
@@ -608,11 +619,33 @@ def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
         _core(session).execute(insert(model.__table__), rows)
 
 
+_HISTORY_INSERT = insert(cast(Table, ItemHistory.__table__))
+
+
 def add_history(session: Session, **fields: Any) -> ItemHistory:
-    """Append one history row (flushed with the change it records)."""
-    row = ItemHistory(**fields)
-    session.add(row)
-    return row
+    """Append one history row now: one Core ``INSERT`` (after flushing what the session
+    holds, so the stock row it records is written first); returns it as a persistent object."""
+    values = {"id": uuid.uuid4(), "created_at": utc_now(), **fields}
+    written = _core(session).execute(_HISTORY_INSERT, values)
+    return _persistent(session, ItemHistory, cast(dict[str, Any], written.last_inserted_params()))
+
+
+def _persistent(session: Session, model: type[M], values: Mapping[Any, Any]) -> M:
+    """``model``'s object for a row a Core statement wrote: the session's own object for it,
+    refreshed (as ``populate_existing`` would), else a new one, persistent and clean in the
+    session -- without the SELECT a load would cost or the ORM's DML path."""
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    obj = session.identity_map.get(key)
+    new = obj is None
+    if new:
+        obj = mapper.class_manager.new_instance()
+    for attr in mapper.column_attrs:
+        set_committed_value(obj, attr.key, values.get(attr.columns[0].key))
+    if new:
+        make_transient_to_detached(obj)
+        session.add(obj)
+    return cast(M, obj)
 
 
 # --- queries ---------------------------------------------------------------------------------
