@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     CursorResult,
+    Integer,
     Result,
     Select,
     Table,
@@ -390,39 +391,60 @@ def adjust_quantity(
     return None if row is None else _persistent(session, ItemStock, row._mapping)
 
 
+# The lookups of an adjustment that found no row to change (a 409's message), built once
+# per owner kind with bound parameters: a statement built per call has its cache key computed
+# per call, which cost more than running it.
+@cache
+def _row_key(by_org: bool) -> ColumnElement[bool]:
+    owner_col = ItemStock.organization_id if by_org else ItemStock.owner_user_id
+    return and_(ItemStock.item_id == bindparam("item_id", type_=ItemStock.item_id.type),
+                ItemStock.location_id == bindparam("location_id",
+                                                   type_=ItemStock.location_id.type),
+                owner_col == bindparam("owner_id", type_=owner_col.type))
+
+
+@cache
+def _find_stock_statement(by_org: bool) -> Select[ItemStock]:
+    return (select(ItemStock)
+            .where(_row_key(by_org), ItemStock.quality == bindparam("quality", type_=Integer))
+            .execution_options(populate_existing=True))
+
+
+@cache
+def _held_qualities_statement(by_org: bool) -> Select[int]:
+    return (select(ItemStock.quality).where(_row_key(by_org), ItemStock.quantity > 0)
+            .order_by(ItemStock.quality))
+
+
+def _key_params(item_id: uuid.UUID, location_id: uuid.UUID, owner: Owner) -> dict[str, Any]:
+    return {"item_id": item_id, "location_id": location_id,
+            "owner_id": owner.organization_id if owner.organization_id is not None
+            else owner.owner_user_id}
+
+
 def find_stock(
     session: Session, item_id: uuid.UUID, location_id: uuid.UUID, quality: int, owner: Owner
 ) -> ItemStock | None:
     """The row for (item, location, quality, owner), freshly loaded, if it exists."""
-    stmt = select(ItemStock).where(
-        ItemStock.item_id == item_id,
-        ItemStock.location_id == location_id,
-        ItemStock.quality == quality,
-        _owner_clause(owner),
-    )
-    return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+    stmt = _find_stock_statement(owner.organization_id is not None)
+    params = {**_key_params(item_id, location_id, owner), "quality": quality}
+    return session.scalars(stmt, params).one_or_none()
 
 
 def held_qualities(
     session: Session, item_id: uuid.UUID, location_id: uuid.UUID, owner: Owner
 ) -> list[int]:
     """The qualities at which ``owner`` holds units of the item at the location, ascending."""
-    stmt = (
-        select(ItemStock.quality)
-        .where(
-            ItemStock.item_id == item_id,
-            ItemStock.location_id == location_id,
-            ItemStock.quantity > 0,
-            _owner_clause(owner),
-        )
-        .order_by(ItemStock.quality)
-    )
-    return list(session.scalars(stmt))
+    stmt = _held_qualities_statement(owner.organization_id is not None)
+    return list(session.scalars(stmt, _key_params(item_id, location_id, owner)))
+
+
+_ITEM_UNIT = select(Item.unit).where(Item.id == bindparam("item_id", type_=Item.id.type))
 
 
 def item_unit(session: Session, item_id: uuid.UUID) -> str:
     """How the item is counted (``scu`` or ``piece``); ``scu`` for an unknown id."""
-    return session.scalar(select(Item.unit).where(Item.id == item_id)) or "scu"
+    return session.scalar(_ITEM_UNIT, {"item_id": item_id}) or "scu"
 
 
 def add_reserved(
