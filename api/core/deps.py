@@ -283,11 +283,13 @@ def org_member(
         org_id: uuid.UUID,
         request: Request,
         session: DbSession,
-        settings: AppSettings,
         token: Annotated[str | None, Depends(oauth2_scheme)],
     ) -> OrgAccess:
         # ``async``: a verified caller from the cache costs no threadpool hop (one hop costs
-        # more CPU than the check); only a lookup in the database goes to a thread.
+        # more CPU than the check); only a lookup in the database goes to a thread. The
+        # settings are read, not declared: every sub-dependency costs FastAPI's resolution on
+        # every request of every org route.
+        settings = await get_app_settings(request)
         found = await _kept_member(request, settings, token, org_id, shared_copies)
         if found is None:
             found = await anyio.to_thread.run_sync(
