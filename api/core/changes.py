@@ -99,6 +99,15 @@ class ChangeClock:
         self._lock = threading.Lock()
         self._listeners = 0
         self.live = False
+        # When (time.monotonic) the listener last began a read of its connection that has
+        # since finished: every change committed (and delivered) before then is counted.
+        self.heard_at = float("-inf")
+
+    def heard_within(self, seconds: float) -> bool:
+        """True while live and the listener finished reading its connection, from a start
+        at most ``seconds`` ago: a change committed before that has been counted (give or
+        take the notification's delivery, milliseconds)."""
+        return self.live and time.monotonic() - self.heard_at <= seconds
 
     def counts(self) -> tuple[int, dict[str, int]]:
         """A snapshot: the "everything" count and a copy of the per-table counts."""
@@ -297,8 +306,10 @@ class ChangeListener:
                     proven = time.monotonic()
                     while not self._stop.is_set():
                         # Short waits: stopping (an app's shutdown) is not held up for long.
+                        began = time.monotonic()
                         for note in conn.notifies(timeout=WAIT_SECONDS):
                             self._clock.changed({note.payload or EVERYTHING})
+                        self._clock.heard_at = began
                         if time.monotonic() - proven >= KEEPALIVE_SECONDS:
                             conn.execute("SELECT 1")  # a dead connection raises here
                             proven = time.monotonic()
@@ -307,5 +318,6 @@ class ChangeListener:
                                extra={"error": str(exc)})
             finally:
                 self._clock.live = False
+                self._clock.heard_at = float("-inf")
                 self._clock.changed({EVERYTHING})
             self._stop.wait(RECONNECT_SECONDS)

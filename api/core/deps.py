@@ -159,9 +159,14 @@ def _jwt_context(user: User | None, claims: dict[str, object]) -> AuthContext:
     return AuthContext(user, "jwt", token_id=str(claims["jti"]))
 
 
-def _authenticate_jwt(session: DbSession, token: str, settings: Settings) -> AuthContext:
-    claims = decode_access_token(token, settings)
+def _authenticate_jwt(session: DbSession, claims: dict[str, Any]) -> AuthContext:
     return _jwt_context(session.get(User, _jwt_user_id(claims)), claims)
+
+
+def _expires(claims: dict[str, Any]) -> float | None:
+    """A token's ``exp`` (seconds since the epoch), which bounds how long it is cached."""
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, int | float) else None
 
 
 def _check_active(ctx: AuthContext) -> AuthContext:
@@ -208,9 +213,10 @@ def _authenticate(
             request.state.auth = cached
             return cached
         stamp = cache.stamp() if cache else None
-        ctx = _check_active(_authenticate_jwt(session, token, settings))
+        claims = decode_access_token(token, settings)
+        ctx = _check_active(_authenticate_jwt(session, claims))
         if cache is not None:
-            cache.put(token, None, ctx.user.id, _cacheable(ctx), stamp)
+            cache.put(token, None, ctx.user.id, _cacheable(ctx), stamp, _expires(claims))
     _remember(request, _check_active(ctx))
     return ctx
 
@@ -371,7 +377,7 @@ def _auth_and_membership(
         if cache is not None and membership is not None:  # a new member must not wait
             cache.put(token, org_id, ctx.user.id, (
                 _cacheable(ctx), detached_copy(membership) if membership is not None else None),
-                stamp)
+                stamp, _expires(claims))
         _remember(request, ctx)
         return ctx, membership
     ctx = done or _authenticate(request, session, settings, token)

@@ -51,8 +51,10 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET_KEY
     jwt_algorithm: Literal["HS256"] = "HS256"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    # Reads reuse a verified caller (token, user, membership) this long; at most 1 second so
-    # a revocation elsewhere still wins within a second; 0 turns it off (api/core/authcache.py).
+    # Reads reuse a verified caller (token, user, membership) this long while no change
+    # listener vouches for it (SQLite, a listener down or behind); at most 1 second so a
+    # revocation elsewhere still wins within a second; 0 turns it off. With a listener that
+    # hears every change, until access changes anywhere (api/core/authcache.py).
     auth_cache_seconds: float = Field(default=1.0, ge=0, le=1)
     # Keep answers of hot reads until a table they read changes (PostgreSQL only; every
     # process hears every commit through LISTEN/NOTIFY; api/core/readcache.py).
