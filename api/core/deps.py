@@ -376,8 +376,7 @@ def _auth_and_membership(
         membership = row[1] if row else None
         if cache is not None and membership is not None:  # a new member must not wait
             cache.put(token, org_id, ctx.user.id, (
-                _cacheable(ctx), detached_copy(membership) if membership is not None else None),
-                stamp, _expires(claims))
+                _cacheable(ctx), detached_copy(membership)), stamp, _expires(claims))
         _remember(request, ctx)
         return ctx, membership
     ctx = done or _authenticate(request, session, settings, token)

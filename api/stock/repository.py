@@ -168,24 +168,12 @@ def get_stock(session: Session, stock_id: uuid.UUID) -> ItemStock:
     return session.scalars(stmt.execution_options(populate_existing=True)).one()
 
 
-def _owner_clause(owner: Owner) -> ColumnElement[bool]:
-    if owner.organization_id is not None:
-        return ItemStock.organization_id == owner.organization_id
-    return ItemStock.owner_user_id == owner.owner_user_id
-
-
 def find_stock_id(
     session: Session, item_id: uuid.UUID, location_id: uuid.UUID, quality: int, owner: Owner
 ) -> uuid.UUID | None:
     """The id of the row for (item, location, quality, owner), if it exists."""
-    return session.scalar(
-        select(ItemStock.id).where(
-            ItemStock.item_id == item_id,
-            ItemStock.location_id == location_id,
-            ItemStock.quality == quality,
-            _owner_clause(owner),
-        )
-    )
+    stmt = _find_stock_id_statement(owner.organization_id is not None)
+    return session.scalar(stmt, {**_key_params(item_id, location_id, owner), "quality": quality})
 
 
 def upsert_destination(
@@ -271,9 +259,10 @@ def _exact(expr: Any) -> Any:
     return func.round(expr, QUANTITY_SCALE)
 
 
-def _touched(actor: Any, now: Any = None) -> dict[str, Any]:
-    """What every change of a stock row also writes: the next version, who, and when."""
-    return {"version": ItemStock.version + 1, "updated_by": actor,
+def _touched(actor: Any, now: Any = None, version: Any = ItemStock.version) -> dict[str, Any]:
+    """What every change of a stock row also writes: the next version, who, and when
+    (``version``: the table's column in a Core statement)."""
+    return {"version": version + 1, "updated_by": actor,
             "updated_at": utc_now() if now is None else now}
 
 
@@ -310,8 +299,7 @@ def _adjust_statement(
     actor = bindparam("p_actor_id", type_=c.updated_by.type)
     new_quantity = _exact(c.quantity + delta)
     fits = new_quantity >= c.reserved
-    changed = {"quantity": new_quantity, "version": c.version + 1, "updated_by": actor,
-               "updated_at": now}
+    changed = {"quantity": new_quantity, **_touched(actor, now, c.version)}
     owner_col = c.organization_id if by_org else c.owner_user_id
     if not grow:
         return (
@@ -391,7 +379,7 @@ def adjust_quantity(
     return None if row is None else _persistent(session, ItemStock, row._mapping)
 
 
-# The lookups of an adjustment that found no row to change (a 409's message), built once
+# Lookups of one row's key (a transfer's destination, an adjustment's 409 message), built once
 # per owner kind with bound parameters: a statement built per call has its cache key computed
 # per call, which cost more than running it.
 @cache
@@ -408,6 +396,12 @@ def _find_stock_statement(by_org: bool) -> Select[ItemStock]:
     return (select(ItemStock)
             .where(_row_key(by_org), ItemStock.quality == bindparam("quality", type_=Integer))
             .execution_options(populate_existing=True))
+
+
+@cache
+def _find_stock_id_statement(by_org: bool) -> Select[uuid.UUID]:
+    return select(ItemStock.id).where(_row_key(by_org),
+                                      ItemStock.quality == bindparam("quality", type_=Integer))
 
 
 @cache
